@@ -1,0 +1,36 @@
+// Runs every uvu suite under test/ in one process and ends with the "N passed, N failed" line CI reads.
+// Usage: node --import tsx scripts/run-tests.ts [filter]   (filter = substring of the test file path)
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { run } from 'uvu/run';
+
+function findTests(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...findTests(path));
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const filter = process.argv[2];
+const files = findTests(resolve('test')).filter((f) => !filter || f.includes(filter));
+let captured = '';
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+  return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+}) as typeof process.stdout.write;
+
+await run(files.map((file) => ({ name: file.slice(resolve('test').length + 1), file })));
+
+// eslint-disable-next-line no-control-regex
+const plain = captured.replace(/\x1b\[[0-9;]*m/g, '');
+const num = (label: string) => Number(plain.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? 0);
+const total = num('Total');
+const passed = num('Passed');
+const skipped = num('Skipped');
+process.stdout.write = write;
+console.log(`\n${passed} passed, ${total - passed - skipped} failed, ${skipped} skipped`);
+if (total === 0) process.exitCode = 1;

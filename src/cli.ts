@@ -1,0 +1,42 @@
+// The `skiptrain` command line: one yargs program, one module per command in src/commands/.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isUserFacing } from './errors.ts';
+import { demoCommand } from './commands/demo.ts';
+import { synthCommand } from './commands/synth.ts';
+import { inspectCommand } from './commands/inspect.ts';
+import { prepareCommand } from './commands/prepare.ts';
+import { trainCommand } from './commands/train.ts';
+import { evaluateCommand } from './commands/evaluate.ts';
+import { predictCommand } from './commands/predict.ts';
+import { exploreCommand } from './commands/explore.ts';
+
+try {
+  await yargs(hideBin(process.argv))
+    .scriptName('skiptrain')
+    .usage('$0 <command> [options]\n\nTrain and evaluate skip-prediction models on the Spotify Music Streaming Sessions Dataset.')
+    .command(demoCommand)
+    .command(synthCommand)
+    .command(inspectCommand)
+    .command(prepareCommand)
+    .command(trainCommand)
+    .command(evaluateCommand)
+    .command(predictCommand)
+    .command(exploreCommand)
+    .demandCommand(1, 'Name a command (see --help).')
+    .strict()
+    .fail((msg, err) => {
+      if (err) throw err;
+      console.error(`error: ${msg}\nRun 'skiptrain --help' (or 'skiptrain <command> --help') for usage.`);
+      process.exit(2);
+    })
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .parseAsync();
+} catch (e) {
+  if (isUserFacing(e)) {
+    console.error(`error: ${e.message}`);
+    process.exit(1);
+  }
+  throw e;
+}

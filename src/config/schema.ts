@@ -1,0 +1,142 @@
+// The one typed schema of an experiment config. YAML files in configs/ and dotted command-line overrides
+// (--model.hidden 128) are merged into this shape; `load.ts` validates every key against DEFAULTS and RULES.
+
+export type Backend = 'auto' | 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type Task = 'per-position' | 'challenge';
+export type ModelType = 'lstm' | 'transformer';
+
+export interface DataConfig {
+  /** Session logs: a .tar.gz/.tgz archive, a folder of CSVs, or one .csv/.csv.gz file. */
+  logs: string;
+  /** Track features: archive, folder or file. */
+  tracks: string;
+  /** Training days (YYYY-MM-DD). Empty = every day not held out. */
+  trainDays: string[];
+  /** Held-out days for validation/evaluation. Empty with split=session-hash. */
+  heldOutDays: string[];
+  /** How validation sessions are chosen: by date (heldOutDays) or by a hash of the session id. */
+  split: 'date' | 'session-hash';
+  /** Fraction of sessions held out when split=session-hash. */
+  heldOutFraction: number;
+  /** The label predicted. */
+  label: 'skip_1' | 'skip_2' | 'skip_3' | 'not_skipped';
+  /** Date format of the `date` column: auto detects YYYY-MM-DD, DD-MM-YY (pandas re-saves) and others. */
+  dateFormat: 'auto' | 'YYYY-MM-DD' | 'DD-MM-YY' | 'MM/DD/YYYY' | 'DD/MM/YYYY';
+  /** A log row whose track is not in the track table: stop with an error, or use all-zero features. */
+  unknownTracks: 'error' | 'zeros';
+  /** A row whose date is outside the dataset's range (e.g. 2032-05-25): stop, drop the row, or keep it. */
+  badDates: 'error' | 'skip-row' | 'keep';
+  /** Sessions held in the shuffle buffer (bounded memory). */
+  shuffleBuffer: number;
+  /** Folder for the binary session cache ('' = no cache). */
+  cache: string;
+  /** Stop reading after this many training sessions per epoch (0 = all). */
+  maxSessions: number;
+  /** Stop reading after this many validation sessions (0 = all). */
+  maxValSessions: number;
+}
+
+export interface ModelConfig {
+  type: ModelType;
+  /** LSTM hidden units, or Transformer d_model. */
+  hidden: number;
+  layers: number;
+  dropout: number;
+  /** Transformer attention heads. */
+  heads: number;
+  /** Transformer feed-forward width. */
+  ff: number;
+  /** Hashed learned track-id embedding: buckets (0 = off) and width. */
+  trackBuckets: number;
+  trackEmbedding: number;
+  /** Weight of the auxiliary skip_1/skip_3/not_skipped losses (0 = off). */
+  auxWeight: number;
+}
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  lr: number;
+  warmupSteps: number;
+  /** Learning-rate decay after warm-up. */
+  decay: 'cosine' | 'linear' | 'none';
+  clipNorm: number;
+  weightDecay: number;
+  /** Scalars every N steps. */
+  logEvery: number;
+  /** Validation every N steps (0 = only at epoch end). */
+  validateEvery: number;
+  /** Checkpoint every N steps (0 = only at epoch end). */
+  checkpointEvery: number;
+  /** Weight histograms every N steps (0 = off). */
+  histogramEvery: number;
+  keepLast: number;
+  keepBest: number;
+  bestMetric: 'val/loss' | 'val/accuracy' | 'val/mean_average_accuracy' | 'val/first_prediction_accuracy';
+  /** Stop after this many steps (0 = run all epochs). */
+  maxSteps: number;
+}
+
+export interface Config {
+  experiment: string;
+  task: Task;
+  backend: Backend;
+  /** Where run folders go: <checkpoints>/<experiment>/<run-id>/. */
+  checkpoints: string;
+  data: DataConfig;
+  model: ModelConfig;
+  train: TrainConfig;
+}
+
+export const DEFAULTS: Config = {
+  experiment: 'default',
+  task: 'per-position',
+  backend: 'auto',
+  checkpoints: 'checkpoints',
+  data: {
+    logs: '',
+    tracks: '',
+    trainDays: [],
+    heldOutDays: [],
+    split: 'date',
+    heldOutFraction: 0.1,
+    label: 'skip_2',
+    dateFormat: 'auto',
+    unknownTracks: 'error',
+    badDates: 'skip-row',
+    shuffleBuffer: 4096,
+    cache: '',
+    maxSessions: 0,
+    maxValSessions: 0,
+  },
+  model: {
+    type: 'lstm',
+    hidden: 64,
+    layers: 1,
+    dropout: 0.1,
+    heads: 4,
+    ff: 256,
+    trackBuckets: 0,
+    trackEmbedding: 16,
+    auxWeight: 0.3,
+  },
+  train: {
+    epochs: 3,
+    batchSize: 64,
+    seed: 1,
+    lr: 0.003,
+    warmupSteps: 100,
+    decay: 'cosine',
+    clipNorm: 1,
+    weightDecay: 0,
+    logEvery: 20,
+    validateEvery: 0,
+    checkpointEvery: 500,
+    histogramEvery: 500,
+    keepLast: 3,
+    keepBest: 1,
+    bestMetric: 'val/mean_average_accuracy',
+    maxSteps: 0,
+  },
+};

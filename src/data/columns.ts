@@ -1,0 +1,101 @@
+// The MSSD file formats: column names in file order and the categorical vocabularies.
+// Vocabularies are fixed (not learned from data) so that encodings agree across runs, caches and checkpoints.
+
+export const LOG_COLUMNS = [
+  'session_id',
+  'session_position',
+  'session_length',
+  'track_id_clean',
+  'skip_1',
+  'skip_2',
+  'skip_3',
+  'not_skipped',
+  'context_switch',
+  'no_pause_before_play',
+  'short_pause_before_play',
+  'long_pause_before_play',
+  'hist_user_behavior_n_seekfwd',
+  'hist_user_behavior_n_seekback',
+  'hist_user_behavior_is_shuffle',
+  'hour_of_day',
+  'date',
+  'premium',
+  'context_type',
+  'hist_user_behavior_reason_start',
+  'hist_user_behavior_reason_end',
+] as const;
+export type LogColumn = (typeof LOG_COLUMNS)[number];
+
+/** Columns of the challenge's `log_input_*.csv` (second half of each test session). */
+export const INPUT_COLUMNS = ['session_id', 'session_position', 'session_length', 'track_id_clean'] as const;
+
+/** Track feature columns after `track_id`, in file order (29). `mode` is 'major'/'minor' in the files, 1/0 here. */
+export const TRACK_FEATURES = [
+  'duration',
+  'release_year',
+  'us_popularity_estimate',
+  'acousticness',
+  'beat_strength',
+  'bounciness',
+  'danceability',
+  'dyn_range_mean',
+  'energy',
+  'flatness',
+  'instrumentalness',
+  'key',
+  'liveness',
+  'loudness',
+  'mechanism',
+  'mode',
+  'organism',
+  'speechiness',
+  'tempo',
+  'time_signature',
+  'valence',
+  'acoustic_vector_0',
+  'acoustic_vector_1',
+  'acoustic_vector_2',
+  'acoustic_vector_3',
+  'acoustic_vector_4',
+  'acoustic_vector_5',
+  'acoustic_vector_6',
+  'acoustic_vector_7',
+] as const;
+export type TrackFeature = (typeof TRACK_FEATURES)[number];
+export const TRACK_COLUMNS = ['track_id', ...TRACK_FEATURES] as const;
+
+export const CONTEXT_TYPES = [
+  'editorial_playlist',
+  'user_collection',
+  'catalog',
+  'radio',
+  'personalized_playlist',
+  'charts',
+] as const;
+
+export const REASONS_START = [
+  'fwdbtn',
+  'trackdone',
+  'clickrow',
+  'backbtn',
+  'appload',
+  'playbtn',
+  'remote',
+  'trackerror',
+  'endplay',
+] as const;
+
+export const REASONS_END = ['fwdbtn', 'trackdone', 'endplay', 'backbtn', 'logout', 'remote', 'clickrow', 'appload'] as const;
+
+/** Index of a categorical value; values outside the vocabulary map to the extra "other" slot (= vocab length). */
+export function vocabIndex(vocab: readonly string[], value: string): number {
+  const i = vocab.indexOf(value);
+  return i < 0 ? vocab.length : i;
+}
+
+/** Labels a model can be trained on. */
+export const LABELS = ['skip_1', 'skip_2', 'skip_3', 'not_skipped'] as const;
+export type Label = (typeof LABELS)[number];
+
+/** Longest session in MSSD; batches are padded to this length. */
+export const MAX_SESSION_LENGTH = 20;
