@@ -34,6 +34,19 @@ export interface DataConfig {
   maxSessions: number;
   /** Stop reading after this many validation sessions (0 = all). */
   maxValSessions: number;
+  /**
+   * Built-in synthetic data: when sessions > 0 and `logs`/`tracks` do not exist yet, `skiptrain synth` output is
+   * generated at those paths first (logs = <dir>/training_set.tar.gz, tracks = <dir>/track_features.tar.gz).
+   */
+  synth: SynthConfig;
+}
+
+export interface SynthConfig {
+  sessions: number;
+  days: number;
+  seed: number;
+  tracks: number;
+  startDate: string;
 }
 
 export interface ModelConfig {
@@ -109,6 +122,7 @@ export const DEFAULTS: Config = {
     cache: '',
     maxSessions: 0,
     maxValSessions: 0,
+    synth: { sessions: 0, days: 4, seed: 7, tracks: 5000, startDate: '2018-07-15' },
   },
   model: {
     type: 'lstm',
