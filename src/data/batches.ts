@@ -1,0 +1,249 @@
+// From sessions to padded batches: the train/validation split, a bounded shuffle buffer, and the two views of a
+// session (per-position: everything before t is known; challenge: the first ⌊L/2⌋ rows are known, the rest hidden).
+import { existsSync } from 'node:fs';
+import type { Config } from '../config/schema.ts';
+import { DataError } from '../errors.ts';
+import { Rng, hashString } from '../util/rng.ts';
+import { LABELS, MAX_SESSION_LENGTH } from './columns.ts';
+import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
+import { readSessions, type ReadLogOptions } from './logs.ts';
+import { loadTrackTable } from './tracks.ts';
+import { computeFeatureStats, loadFeatureStats, saveFeatureStats } from './stats.ts';
+import type { Batch, ChallengeSession, FeatureStats, LogRow, Session, TrackTable } from './types.ts';
+
+export type View = 'per-position' | 'challenge';
+
+export interface DataContext {
+  config: Config;
+  tracks: TrackTable;
+  stats: FeatureStats;
+  norm: Normaliser;
+}
+
+/**
+ * Everything batches need besides the logs: the track table and the feature statistics of the training days.
+ * Generates the built-in synthetic data first when the config asks for it and it is not there yet.
+ */
+export async function loadDataContext(
+  config: Config,
+  opts: { statsPath?: string; stats?: FeatureStats; log?: (s: string) => void } = {},
+): Promise<DataContext> {
+  const log = opts.log ?? ((s: string) => console.error(s));
+  await ensureSynthData(config, log);
+  log(`loading track features from ${config.data.tracks}`);
+  const tracks = await loadTrackTable(config.data.tracks);
+  let stats = opts.stats;
+  if (!stats && opts.statsPath && existsSync(opts.statsPath)) stats = await loadFeatureStats(opts.statsPath);
+  if (stats === undefined) {
+    log(`computing feature statistics over the training sessions of ${config.data.logs}`);
+    const trainSplit = splitFilter(config, 'train');
+    stats = await computeFeatureStats(config.data.logs, tracks, {
+      ...readOptions(config),
+      days: trainSplit.days,
+      accept: trainSplit.accept,
+      maxSessions: config.data.maxSessions || undefined,
+    } as ReadLogOptions & { maxSessions?: number });
+    if (opts.statsPath) await saveFeatureStats(opts.statsPath, stats);
+  }
+  return { config, tracks, stats, norm: makeNormaliser(stats!) };
+}
+
+async function ensureSynthData(config: Config, log: (s: string) => void): Promise<void> {
+  const s = config.data.synth;
+  if (s.sessions <= 0 || (existsSync(config.data.logs) && existsSync(config.data.tracks))) return;
+  const { dirname } = await import('node:path');
+  const out = dirname(config.data.logs);
+  log(`generating the built-in synthetic data (${s.sessions} sessions, ${s.days} days) into ${out}`);
+  const { writeSynth } = await import('./synth.ts');
+  await writeSynth({ out, sessions: s.sessions, days: s.days, seed: s.seed, tracks: s.tracks, startDate: s.startDate });
+}
+
+export function readOptions(config: Config): ReadLogOptions {
+  return { dateFormat: config.data.dateFormat, badDates: config.data.badDates };
+}
+
+/** Which sessions belong to a split: a day filter for the reader plus a per-session test. */
+export function splitFilter(config: Config, split: 'train' | 'val'): { days?: Set<string>; accept: (s: Session) => boolean } {
+  const d = config.data;
+  if (d.split === 'session-hash') {
+    const threshold = Math.round(d.heldOutFraction * 10_000);
+    const inVal = (s: Session) => hashString(s.id) % 10_000 < threshold;
+    const days = split === 'train' && d.trainDays.length ? new Set(d.trainDays) : undefined;
+    return { days, accept: split === 'val' ? inVal : (s) => !inVal(s) };
+  }
+  const heldOut = new Set(d.heldOutDays);
+  if (split === 'val') return { days: heldOut, accept: () => true };
+  if (d.trainDays.length) return { days: new Set(d.trainDays), accept: () => true };
+  return { accept: (s) => !heldOut.has(s.day) };
+}
+
+async function* splitSessions(ctx: DataContext, split: 'train' | 'val', limit: number): AsyncIterable<Session> {
+  const { days, accept } = splitFilter(ctx.config, split);
+  let n = 0;
+  for await (const s of readSessions(ctx.config.data.logs, { ...readOptions(ctx.config), days })) {
+    if (!accept(s)) continue;
+    yield s;
+    if (limit && ++n >= limit) return;
+  }
+}
+
+/**
+ * Bounded shuffle: hold up to `capacity` items, emit a random one as each new one arrives, then drain in random
+ * order. Memory is flat; the order depends only on the input order and the rng.
+ */
+export async function* shuffleBuffer<T>(items: AsyncIterable<T>, capacity: number, rng: Rng): AsyncIterable<T> {
+  const buf: T[] = [];
+  for await (const item of items) {
+    if (buf.length < capacity) {
+      buf.push(item);
+      continue;
+    }
+    const i = rng.int(capacity);
+    const out = buf[i];
+    buf[i] = item;
+    yield out;
+  }
+  rng.shuffle(buf);
+  yield* buf;
+}
+
+async function* inGroups<T>(items: AsyncIterable<T>, size: number): AsyncIterable<T[]> {
+  let group: T[] = [];
+  for await (const item of items) {
+    group.push(item);
+    if (group.length === size) {
+      yield group;
+      group = [];
+    }
+  }
+  if (group.length) yield group;
+}
+
+/** Training batches for one epoch, deterministic for (seed, epoch). `skipBatches` fast-forwards after a resume. */
+export async function* trainBatches(
+  ctx: DataContext,
+  opts: { epoch: number; seed: number; view: View; skipBatches?: number },
+): AsyncIterable<Batch> {
+  const { train, data } = ctx.config;
+  const rng = Rng.derive(opts.seed, 'shuffle', opts.epoch);
+  const sessions = shuffleBuffer(splitSessions(ctx, 'train', data.maxSessions), data.shuffleBuffer, rng);
+  let skip = opts.skipBatches ?? 0;
+  for await (const group of inGroups(sessions, train.batchSize)) {
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    yield sessionsToBatch(ctx, group, opts.view);
+  }
+}
+
+/** Evaluation batches in file order: the held-out split, the given days, or every session of another logs path. */
+export async function* evalBatches(
+  ctx: DataContext,
+  opts: { view: View; days?: string[]; logs?: string; batchSize?: number; maxSessions?: number },
+): AsyncIterable<Batch> {
+  const size = opts.batchSize ?? Math.max(ctx.config.train.batchSize, 256);
+  const limit = opts.maxSessions ?? ctx.config.data.maxValSessions;
+  let sessions: AsyncIterable<Session>;
+  if (opts.logs || opts.days) {
+    const days = opts.days ? new Set(opts.days) : undefined;
+    sessions = limited(readSessions(opts.logs ?? ctx.config.data.logs, { ...readOptions(ctx.config), days }), limit);
+  } else {
+    sessions = splitSessions(ctx, 'val', limit);
+  }
+  for await (const group of inGroups(sessions, size)) yield sessionsToBatch(ctx, group, opts.view);
+}
+
+async function* limited<T>(items: AsyncIterable<T>, limit: number | undefined): AsyncIterable<T> {
+  let n = 0;
+  for await (const item of items) {
+    yield item;
+    if (limit && ++n >= limit) return;
+  }
+}
+
+/** Batches of challenge test sessions (predict): known first half, hidden second half with track ids only. */
+export async function* challengeBatches(
+  ctx: DataContext,
+  sessions: AsyncIterable<ChallengeSession>,
+  batchSize: number,
+): AsyncIterable<Batch> {
+  for await (const group of inGroups(sessions, batchSize)) {
+    const batch = emptyBatch(group.length);
+    group.forEach((s, b) => {
+      const trackIds = [...s.known.map((r) => r.trackId), ...s.hiddenTrackIds];
+      fillSession(ctx, batch, b, s.id, s.length, trackIds, s.known, s.source);
+      for (let t = s.known.length; t < Math.min(trackIds.length, MAX_SESSION_LENGTH); t++) batch.mask[b * MAX_SESSION_LENGTH + t] = 1;
+    });
+    yield batch;
+  }
+}
+
+/** Encode full sessions in the given view; labels come from every row (the hidden half's too, for scoring). */
+export function sessionsToBatch(ctx: DataContext, sessions: Session[], view: View): Batch {
+  const T = MAX_SESSION_LENGTH;
+  const labelIndex = LABELS.indexOf(ctx.config.data.label);
+  const batch = emptyBatch(sessions.length);
+  sessions.forEach((s, b) => {
+    const rows = s.rows.slice(0, T);
+    const nKnown = view === 'challenge' ? Math.min(rows.length, Math.floor(s.length / 2)) : rows.length;
+    fillSession(ctx, batch, b, s.id, s.length, rows.map((r) => r.trackId), rows.slice(0, nKnown), s.source);
+    rows.forEach((r, t) => {
+      const i = b * T + t;
+      const outcomes = [r.skip1, r.skip2, r.skip3, r.notSkipped];
+      for (let k = 0; k < 4; k++) batch.auxLabels[i * 4 + k] = outcomes[k] ? 1 : 0;
+      batch.labels[i] = outcomes[labelIndex] ? 1 : 0;
+      batch.mask[i] = view === 'challenge' && t < nKnown ? 0 : 1;
+    });
+  });
+  return batch;
+}
+
+function emptyBatch(size: number): Batch {
+  const T = MAX_SESSION_LENGTH;
+  return {
+    size,
+    seqLen: T,
+    features: INPUT_FEATURES,
+    inputs: new Float32Array(size * T * INPUT_FEATURES),
+    trackIndex: new Int32Array(size * T).fill(-1),
+    mask: new Float32Array(size * T),
+    labels: new Float32Array(size * T),
+    auxLabels: new Float32Array(size * T * 4),
+    present: new Float32Array(size * T),
+    known: new Float32Array(size * T),
+    sessionIds: new Array<string>(size),
+    lengths: new Int32Array(size),
+  };
+}
+
+function fillSession(
+  ctx: DataContext,
+  batch: Batch,
+  b: number,
+  id: string,
+  length: number,
+  trackIds: string[],
+  known: readonly LogRow[],
+  source: string,
+): void {
+  const T = MAX_SESSION_LENGTH;
+  const n = Math.min(trackIds.length, T);
+  const rowsOfTracks = new Int32Array(n);
+  for (let t = 0; t < n; t++) {
+    const row = ctx.tracks.index.get(trackIds[t]) ?? -1;
+    if (row < 0 && ctx.config.data.unknownTracks === 'error') {
+      throw new DataError(
+        `unknown track id '${trackIds[t]}' at session_position ${t + 1} of session ${id} (set data.unknownTracks: zeros to use all-zero features)`,
+        source,
+      );
+    }
+    rowsOfTracks[t] = row;
+    batch.trackIndex[b * T + t] = row;
+    batch.present[b * T + t] = 1;
+    if (t < known.length) batch.known[b * T + t] = 1;
+  }
+  batch.sessionIds[b] = id;
+  batch.lengths[b] = length;
+  encodeSession(batch.inputs, b * T * INPUT_FEATURES, ctx.tracks, ctx.norm, rowsOfTracks, known, length);
+}
