@@ -1,11 +1,67 @@
-// Placeholder until the command lands.
+// `skiptrain predict`: the challenge submission for a test set (log_prehistory_* + log_input_*), from a checkpoint.
 import type { CommandModule } from 'yargs';
-import { UserError } from '../errors.ts';
+import type { Backend } from '../config/schema.ts';
+import { selectBackend } from '../models/backend.ts';
+import { predictSubmission } from '../eval/predictSubmission.ts';
+import { makeProgress } from '../eval/progress.ts';
 
-export const predictCommand: CommandModule = {
+interface PredictArgs {
+  checkpoint: string;
+  prehistory: string[];
+  input: string[];
+  out: string;
+  tracks?: string;
+  'batch-size'?: number;
+  backend?: Backend;
+}
+
+const BACKENDS: Backend[] = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+
+export const predictCommand: CommandModule<object, PredictArgs> = {
   command: 'predict',
-  describe: 'predict (not available yet)',
-  handler: () => {
-    throw new UserError('predict is not available yet');
+  describe:
+    'Write a challenge submission: for every test session (in the order of the sorted input files), one line of 0/1 ' +
+    '(1 = skipped), one character per track of its second half. Streams the whole test set.',
+  builder: (y) =>
+    y
+      .option('checkpoint', { type: 'string', demandOption: true, describe: 'A run folder (its latest checkpoint) or one checkpoint folder' })
+      .option('prehistory', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: "The test set's first halves: files or quoted patterns, e.g. 'test_set/log_prehistory_*.csv'",
+      })
+      .option('input', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: "The test set's second halves (tracks only): files or quoted patterns, e.g. 'test_set/log_input_*.csv'",
+      })
+      .option('out', { type: 'string', demandOption: true, describe: 'The submission file to write (written atomically)' })
+      .option('tracks', { type: 'string', describe: "Track features covering the test tracks (default: the run's)" })
+      .option('batch-size', { type: 'number', describe: 'Sessions per inference batch (default: max(256, train.batchSize))' })
+      .option('backend', { choices: BACKENDS, describe: 'TensorFlow.js backend (default: auto, the fastest available)' })
+      .check((a) => {
+        if (a['batch-size'] !== undefined && !(Number.isInteger(a['batch-size']) && a['batch-size'] > 0)) {
+          throw new Error('--batch-size must be a positive integer');
+        }
+        return true;
+      }),
+  handler: async (args) => {
+    const log = (line: string) => console.error(line);
+    await selectBackend(args.backend ?? 'auto', log);
+    const progress = makeProgress();
+    const { sessions, files } = await predictSubmission({
+      checkpoint: args.checkpoint,
+      prehistory: args.prehistory,
+      input: args.input,
+      out: args.out,
+      tracks: args.tracks,
+      batchSize: args['batch-size'],
+      log,
+      onProgress: (n) => progress.update(`predicting: ${n} sessions`),
+    });
+    progress.done();
+    log(`wrote ${args.out}: ${sessions} sessions from ${files} input file${files === 1 ? '' : 's'}`);
   },
 };

@@ -1,11 +1,86 @@
-// Placeholder until the command lands.
+// `skiptrain train`: train a model from a config (every key overridable as --section.key value), or continue a run.
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { configOverridesFromArgv, loadConfig } from '../config/load.ts';
 import { UserError } from '../errors.ts';
+import { selectBackend } from '../models/backend.ts';
+import { resolveCheckpoint } from '../train/checkpoint.ts';
+import { runConfigPath } from '../train/run-folder.ts';
+import { train } from '../train/trainer.ts';
 
-export const trainCommand: CommandModule = {
-  command: 'train',
-  describe: 'train (not available yet)',
-  handler: () => {
-    throw new UserError('train is not available yet');
+interface TrainArgs {
+  config?: string;
+  resume?: string;
+  [override: string]: unknown;
+}
+
+/** Options this command defines itself; everything else on the line is a config override. */
+const OWN_OPTIONS = ['config', 'c', 'resume', 'help', 'version'];
+
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train [config]',
+  describe:
+    'Train a skip-prediction model. Writes a run folder <checkpoints>/<experiment>/<run-id>/ with the resolved config, ' +
+    'feature statistics, TensorBoard logs and checkpoints. Any config key can be overridden with its dotted path, ' +
+    'e.g. --model.hidden 128 --train.epochs 5. Ctrl-C saves a checkpoint and stops; --resume continues exactly.',
+  builder: (y) =>
+    y
+      .positional('config', {
+        type: 'string',
+        describe: 'Config name in configs/ (lstm, lstm-synth, transformer, …) or a path to a YAML file (same as --config)',
+      })
+      .option('config', {
+        alias: 'c',
+        type: 'string',
+        describe: 'Config name in configs/ (lstm, transformer-synth, …) or a path to a YAML file; defaults apply when omitted',
+      })
+      .option('resume', {
+        type: 'string',
+        describe: "Continue a run from its latest checkpoint: the run folder (or one checkpoint folder). Uses the run's config.yaml unless --config is given; the model must match",
+      })
+      // Config overrides are open-ended (--model.hidden 128); loadConfig validates them and rejects unknown keys.
+      .strict(false)
+      .example('$0 train lstm-synth', 'train the small LSTM on built-in synthetic data')
+      .example('$0 train --config lstm --model.hidden 128 --train.lr 0.001', 'override config keys')
+      .example('$0 train --resume checkpoints/lstm/20260115-093012', 'continue a stopped run'),
+  handler: async (argv) => {
+    const overrides = configOverridesFromArgv(argv, OWN_OPTIONS);
+    let configSource = argv.config;
+    if (argv.resume !== undefined) {
+      if (!argv.resume) throw new UserError('--resume needs a run folder');
+      resolveCheckpoint(argv.resume); // fails early, naming the path, when there is nothing to resume
+      configSource ??= runConfigPath(runFolderOf(argv.resume));
+    }
+    const config = loadConfig(configSource, overrides);
+    const backend = await selectBackend(config.backend);
+    console.error(`backend: ${backend.name} (${backend.reason})`);
+
+    const stop = new AbortController();
+    const onInterrupt = () => {
+      console.error('\ninterrupt: finishing this step and saving a checkpoint (Ctrl-C again to quit without saving)');
+      stop.abort();
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', onInterrupt);
+    try {
+      const result = await train({ config, resume: argv.resume, stop: stop.signal });
+      if (result.interrupted) {
+        console.error(`stopped at step ${result.step}; checkpoint saved to ${result.checkpoint}`);
+        console.error(`continue with: skiptrain train --resume ${result.runFolder}`);
+        process.exitCode = 130;
+        return;
+      }
+      console.log(`run folder:  ${result.runFolder}`);
+      console.log(`checkpoint:  ${result.checkpoint}`);
+      console.log(`TensorBoard: tensorboard --logdir ${config.checkpoints}`);
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+    }
   },
 };
+
+/** The run folder of a --resume argument that may also name a checkpoint folder inside it. */
+function runFolderOf(path: string): string {
+  const checkpoint = resolveCheckpoint(path);
+  return join(checkpoint, '..', '..');
+}

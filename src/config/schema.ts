@@ -1,5 +1,5 @@
 // The one typed schema of an experiment config. YAML files in configs/ and dotted command-line overrides
-// (--model.hidden 128) are merged into this shape; `load.ts` validates every key against DEFAULTS and RULES.
+// (--model.hidden 128) are merged into this shape by `load.ts`; `rules.ts` holds one validation rule per key.
 
 export type Backend = 'auto' | 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type Task = 'per-position' | 'challenge';

@@ -1,0 +1,21 @@
+// The list of config keys for `--help` epilogues: every key a YAML file or a --dotted.key override may set.
+import { formatDays } from './days.ts';
+import { DEFAULTS, type Config } from './schema.ts';
+import { LEAF_PATHS, RULES, describeRule, type Rule } from './rules.ts';
+
+function valueAt(config: Config, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
+}
+
+function showValue(value: unknown): string {
+  if (Array.isArray(value)) return formatDays(value as string[]).join(',') || "''";
+  return value === '' ? "''" : String(value);
+}
+
+/** One line per key: `--model.hidden  64  an integer ≥ 1 and ≤ 4096`, with the values of `config` (default DEFAULTS). */
+export function configKeysHelp(config: Config = DEFAULTS): string {
+  const rows = LEAF_PATHS.map((path) => [`--${path}`, showValue(valueAt(config, path)), describeRule(RULES[path] as Rule)]);
+  const keyWidth = Math.max(...rows.map((r) => r[0].length));
+  const valueWidth = Math.min(24, Math.max(...rows.map((r) => r[1].length)));
+  return rows.map(([key, value, rule]) => `  ${key.padEnd(keyWidth)}  ${value.padEnd(valueWidth)}  ${rule}`).join('\n');
+}

@@ -1,0 +1,71 @@
+// Rules that tie several config keys together. Per-key rules (types, ranges, enums) are in rules.ts and are
+// checked while the layers are merged; these run once on the merged config, before any work starts.
+import { ConfigError } from '../errors.ts';
+import { addDays } from './days.ts';
+import type { Config } from './schema.ts';
+import type { Origins } from './resolve.ts';
+
+export interface ValidateOptions {
+  /** Require data.logs and data.tracks (default true). Commands that never read data may pass false. */
+  requireData?: boolean;
+}
+
+const MAX_LISTED = 5;
+
+function listDays(days: string[]): string {
+  return days.length <= MAX_LISTED ? days.join(', ') : `${days.slice(0, MAX_LISTED).join(', ')}, … (${days.length} days)`;
+}
+
+/** The days the built-in synthetic data covers: synth.days consecutive days from synth.startDate. */
+export function synthDays(config: Config): string[] {
+  const { days, startDate } = config.data.synth;
+  return Array.from({ length: days }, (_, i) => addDays(startDate, i));
+}
+
+/** Throws a ConfigError naming the key (and where it was set) for the first broken cross-key rule. */
+export function validateConfig(config: Config, origins: Origins = new Map(), options: ValidateOptions = {}): void {
+  const fail = (path: string, problem: string): never => {
+    const origin = origins.get(path);
+    throw new ConfigError(origin ? `${problem} (set ${origin})` : problem, path);
+  };
+  const { data, model } = config;
+  const synthetic = data.synth.sessions > 0;
+
+  if ((options.requireData ?? true) && !synthetic) {
+    if (data.logs.trim() === '') {
+      fail('data.logs', 'data.logs is required: the session logs (.tar.gz archive, folder of CSVs or one .csv), or set data.synth.sessions > 0 for synthetic data');
+    }
+    if (data.tracks.trim() === '') {
+      fail('data.tracks', 'data.tracks is required: the track features (.tar.gz archive, folder of CSVs or one .csv)');
+    }
+  }
+
+  if (data.split === 'date' && data.heldOutDays.length === 0) {
+    fail('data.heldOutDays', "is empty but data.split is 'date': list the validation days (e.g. 2018-09-17,2018-09-18) or use data.split session-hash");
+  }
+  const heldOut = new Set(data.heldOutDays);
+  const overlap = data.trainDays.filter((d) => heldOut.has(d));
+  if (overlap.length > 0) {
+    fail('data.heldOutDays', `${listDays(overlap)} ${overlap.length === 1 ? 'is' : 'are'} both a training and a held-out day (also in data.trainDays)`);
+  }
+
+  if (synthetic) {
+    const available = synthDays(config);
+    const covered = new Set(available);
+    const range = `${available[0]}..${available[available.length - 1]}`;
+    for (const key of ['trainDays', 'heldOutDays'] as const) {
+      const outside = data[key].filter((d) => !covered.has(d));
+      if (outside.length > 0) {
+        fail(`data.${key}`, `${listDays(outside)} ${outside.length === 1 ? 'is' : 'are'} outside the synthetic data's days ${range} (data.synth.startDate + data.synth.days)`);
+      }
+    }
+    const training = data.trainDays.length > 0 ? data.trainDays : available.filter((d) => !heldOut.has(d));
+    if (data.split === 'date' && training.length === 0) {
+      fail('data.heldOutDays', `holds out every synthetic day (${range}); nothing is left to train on`);
+    }
+  }
+
+  if (model.type === 'transformer' && model.hidden % model.heads !== 0) {
+    fail('model.heads', `${model.heads} heads do not divide model.hidden ${model.hidden} (the transformer splits hidden evenly across heads)`);
+  }
+}

@@ -1,0 +1,189 @@
+// One way in for every data source: a .tar.gz/.tgz (or .tar) archive read as a stream (never extracted), a folder
+// of CSVs, or a single .csv/.csv.gz file. Each becomes a sequence of text entries whose bytes are decompressed lazily,
+// so the parsers after this point do not care where the bytes came from.
+import { createReadStream, type ReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { DataError } from '../errors.ts';
+
+export interface TextEntry {
+  /** Entry path inside the source (tar member name, path relative to the folder, or the file's own name). */
+  path: string;
+  /** For messages: "logs.tar.gz › training_set/log_0_20180715_000000000000.csv". */
+  label: string;
+  /** The entry's decompressed bytes. Read it once; an unread rest is skipped when the next entry is requested. */
+  bytes: AsyncIterable<Buffer>;
+  /** Bytes of the underlying file read so far (compressed bytes for archives), for progress and throughput. */
+  sourceBytesRead: () => number;
+  /** Size of the underlying file in bytes. */
+  sourceSize: number;
+}
+
+/**
+ * A failure of the byte stream itself (truncated gzip, not a tar file, unreadable file). `reason` is the bare
+ * message so that the line reader can re-raise it with the line it had reached.
+ */
+export class StreamError extends DataError {
+  constructor(
+    readonly reason: string,
+    where: string,
+  ) {
+    super(reason, where);
+  }
+}
+
+/** Larger zlib output chunks mean fewer async hops per megabyte; 16 KiB (the default) costs measurably more. */
+const CHUNK = 256 * 1024;
+
+export function isTextFileName(name: string): boolean {
+  return name.endsWith('.csv') || name.endsWith('.csv.gz');
+}
+
+export function isTarName(name: string): boolean {
+  return name.endsWith('.tar.gz') || name.endsWith('.tgz') || name.endsWith('.tar');
+}
+
+/** Entries of `source` whose names end in .csv/.csv.gz (and pass `accept`), in archive order or sorted path order. */
+export async function* openEntries(
+  source: string,
+  accept?: (entryPath: string) => boolean,
+): AsyncGenerator<TextEntry> {
+  let info;
+  try {
+    info = await stat(source);
+  } catch {
+    throw new DataError('no such file or folder', source);
+  }
+  if (info.isDirectory()) {
+    for (const file of await listCsvFiles(source)) {
+      const path = relative(source, file).split(sep).join('/');
+      if (accept && !accept(path)) continue;
+      yield await fileEntry(file, path, `${source} › ${path}`);
+    }
+  } else if (isTarName(source)) {
+    yield* tarEntries(source, accept);
+  } else if (isTextFileName(source)) {
+    const path = source.split(/[\\/]/).pop()!;
+    if (!accept || accept(path)) yield await fileEntry(source, path, source);
+  } else {
+    throw new DataError('expected a .tar.gz/.tgz archive, a folder of CSV files, or a .csv/.csv.gz file', source);
+  }
+}
+
+async function listCsvFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const names = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const d of names) {
+    const full = join(dir, d.name);
+    if (d.isDirectory()) out.push(...(await listCsvFiles(full)));
+    else if (d.isFile() && isTextFileName(d.name)) out.push(full);
+  }
+  return out;
+}
+
+function explain(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const code = (e as { code?: string }).code;
+  if (code === 'Z_BUF_ERROR' || msg === 'unexpected end of file') return 'the gzip stream is truncated (unexpected end of file)';
+  if (code === 'Z_DATA_ERROR') return `not valid gzip data (${msg})`;
+  if (msg.startsWith('Invalid tar header') || msg === 'Invalid header') return 'not a tar archive (invalid tar header), or a corrupt one';
+  if (msg === 'Unexpected end of data') return 'the tar archive is truncated (unexpected end of data)';
+  return msg;
+}
+
+function wrap(e: unknown, where: string): DataError {
+  if (e instanceof StreamError) return new StreamError(e.reason, where);
+  if (e instanceof DataError) return e;
+  return new StreamError(explain(e), where);
+}
+
+/** A file read stream and how far it has read (fs.ReadStream counts the bytes itself). */
+function countingReadStream(path: string): { stream: ReadStream; read: () => number } {
+  const stream = createReadStream(path, { highWaterMark: CHUNK });
+  return { stream, read: () => stream.bytesRead };
+}
+
+async function* streamBytes(src: AsyncIterable<Buffer>, label: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of src) yield chunk as Buffer;
+  } catch (e) {
+    throw wrap(e, label);
+  }
+}
+
+function gunzipOf(input: NodeJS.ReadableStream): Gunzip {
+  const gz = createGunzip({ chunkSize: CHUNK });
+  input.on('error', (e) => gz.destroy(e as Error));
+  input.pipe(gz);
+  return gz;
+}
+
+async function fileEntry(file: string, path: string, label: string): Promise<TextEntry> {
+  const size = (await stat(file)).size;
+  let read = () => 0;
+  // Opened only when iterated, so skipped or unread entries hold no file descriptor.
+  async function* bytes(): AsyncGenerator<Buffer> {
+    const counted = countingReadStream(file);
+    read = counted.read;
+    try {
+      yield* streamBytes(path.endsWith('.gz') ? gunzipOf(counted.stream) : counted.stream, label);
+    } finally {
+      counted.stream.destroy();
+    }
+  }
+  return { path, label, bytes: bytes(), sourceBytesRead: () => read(), sourceSize: size };
+}
+
+async function* tarEntries(source: string, accept?: (entryPath: string) => boolean): AsyncGenerator<TextEntry> {
+  const size = (await stat(source)).size;
+  const { stream, read } = countingReadStream(source);
+  const extract = tar.extract();
+  const fail = (e: unknown) => extract.destroy(wrap(e, source));
+  let body: NodeJS.ReadableStream = stream;
+  if (!source.endsWith('.tar')) body = gunzipOf(stream);
+  body.on('error', fail);
+  body.pipe(extract as unknown as NodeJS.WritableStream);
+  try {
+    for await (const entry of extract) {
+      const name = entry.header.name;
+      if (entry.header.type !== 'file' || !isTextFileName(name) || (accept && !accept(name))) {
+        entry.resume();
+        continue;
+      }
+      const label = `${source} › ${name}`;
+      // Read the member through its iterator without ever calling return(): ending a tar-stream entry early
+      // destroys the whole archive stream, so an unread rest is drained below instead.
+      const it = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      let done = false;
+      const raw = {
+        async *[Symbol.asyncIterator]() {
+          while (!done) {
+            const r = await it.next();
+            if (r.done) done = true;
+            else yield r.value;
+          }
+        },
+      };
+      const bytes = name.endsWith('.gz')
+        ? streamBytes(gunzipOf(readableFrom(raw)), label)
+        : streamBytes(raw, label);
+      yield { path: name, label, bytes, sourceBytesRead: read, sourceSize: size };
+      try {
+        while (!done) if ((await it.next()).done) done = true;
+      } catch (e) {
+        throw wrap(e, label);
+      }
+    }
+  } catch (e) {
+    throw wrap(e, source);
+  } finally {
+    stream.destroy();
+  }
+}
+
+function readableFrom(src: AsyncIterable<Buffer>): NodeJS.ReadableStream {
+  return Readable.from(src, { objectMode: false });
+}

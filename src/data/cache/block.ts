@@ -1,0 +1,265 @@
+// A SessionBlock: a few thousand parsed sessions in columns of typed arrays (about 16 bytes per row), the one compact
+// shape shared by the binary cache (written to disk as is) and the parallel reader (posted between threads without
+// copying). Strings (session ids, days, dates, track ids missing from the table) ride along in small arrays.
+import { DataError } from '../../errors.ts';
+import type { LogRow, Session, TrackTable } from '../types.ts';
+
+export interface SessionBlock {
+  /** The entry label ("logs.tar.gz › training_set/log_0_….csv"): Session.source is `${label}:${sessionLine[s]}`. */
+  label: string;
+  ids: string[]; // [S] session ids
+  days: string[]; // dictionary of Session.day values
+  dates: string[]; // dictionary of row dates
+  /** Track ids that are not rows of the track table (all of them when the block was built without a table). */
+  extraTrackIds: string[];
+  sessionDay: Uint16Array; // [S] index into days
+  sessionLength: Uint8Array; // [S] session_length as written
+  sessionLine: Uint32Array; // [S] line of the session's first row
+  rowEnd: Uint32Array; // [S] cumulative row count: session s owns rows rowEnd[s-1] .. rowEnd[s]
+  trackRow: Int32Array; // [R] ≥ 0: track table row; < 0: extraTrackIds[-1 - v]
+  flags: Uint16Array; // [R] the ten booleans, bit i = FLAG_NAMES[i]
+  categories: Uint16Array; // [R] contextType | reasonStart << 4 | reasonEnd << 8
+  date: Uint16Array; // [R] index into dates
+  seekFwd: Uint16Array; // [R]
+  seekBack: Uint16Array; // [R]
+  position: Uint8Array; // [R] session_position
+  hour: Uint8Array; // [R]
+  /** [R] line of each row: only while crossing threads (the unknown-track check names the row's line). */
+  rowLine?: Uint32Array;
+}
+
+/** Bit order of SessionBlock.flags. */
+export const FLAG_NAMES = [
+  'skip1',
+  'skip2',
+  'skip3',
+  'notSkipped',
+  'contextSwitch',
+  'noPause',
+  'shortPause',
+  'longPause',
+  'shuffle',
+  'premium',
+] as const;
+
+export const SKIP1 = 1 << 0;
+export const SKIP2 = 1 << 1;
+export const SKIP3 = 1 << 2;
+export const NOT_SKIPPED = 1 << 3;
+const CONTEXT_SWITCH = 1 << 4;
+const NO_PAUSE = 1 << 5;
+const SHORT_PAUSE = 1 << 6;
+const LONG_PAUSE = 1 << 7;
+const SHUFFLE = 1 << 8;
+const PREMIUM = 1 << 9;
+
+export function packFlags(r: LogRow): number {
+  return (
+    (r.skip1 ? SKIP1 : 0) |
+    (r.skip2 ? SKIP2 : 0) |
+    (r.skip3 ? SKIP3 : 0) |
+    (r.notSkipped ? NOT_SKIPPED : 0) |
+    (r.contextSwitch ? CONTEXT_SWITCH : 0) |
+    (r.noPause ? NO_PAUSE : 0) |
+    (r.shortPause ? SHORT_PAUSE : 0) |
+    (r.longPause ? LONG_PAUSE : 0) |
+    (r.shuffle ? SHUFFLE : 0) |
+    (r.premium ? PREMIUM : 0)
+  );
+}
+
+/** The typed arrays of a block, for postMessage's transfer list. */
+export function blockBuffers(b: SessionBlock): ArrayBuffer[] {
+  const arrays = [b.sessionDay, b.sessionLength, b.sessionLine, b.rowEnd, b.trackRow, b.flags, b.categories, b.date, b.seekFwd, b.seekBack, b.position, b.hour];
+  if (b.rowLine) arrays.push(b.rowLine);
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
+export function blockRows(b: SessionBlock): number {
+  return b.ids.length === 0 ? 0 : b.rowEnd[b.ids.length - 1];
+}
+
+const U16_MAX = 0xffff;
+
+/**
+ * Collects sessions of one entry into blocks. With a track table, track ids become table rows (16 bytes per row
+ * in all); without one (the parallel reader's worker) every id goes to the block's string dictionary.
+ */
+export class SessionBlockBuilder {
+  private ids: string[] = [];
+  private sessionDay: string[] = [];
+  private sessionLength: number[] = [];
+  private sessionLine: number[] = [];
+  private rowEnd: number[] = [];
+  private rows: LogRow[] = [];
+  private rowLines: number[] = [];
+
+  constructor(
+    readonly label: string,
+    private readonly tracks: TrackTable | null,
+    private readonly keepRowLines = false,
+  ) {}
+
+  get sessions(): number {
+    return this.ids.length;
+  }
+
+  get rowCount(): number {
+    return this.rows.length;
+  }
+
+  /** Adds a session of this builder's entry; `rowLines` (the line of each row) only when the builder keeps them. */
+  add(s: Session, rowLines?: readonly number[]): void {
+    const line = splitSource(s.source).line;
+    this.ids.push(s.id);
+    this.sessionDay.push(s.day);
+    this.sessionLength.push(s.length);
+    this.sessionLine.push(line);
+    for (let i = 0; i < s.rows.length; i++) {
+      this.rows.push(s.rows[i]);
+      if (this.keepRowLines) this.rowLines.push(rowLines ? rowLines[i] : line + i);
+    }
+    this.rowEnd.push(this.rows.length);
+  }
+
+  /** The block so far (the builder starts empty again). */
+  take(): SessionBlock {
+    const S = this.ids.length;
+    const R = this.rows.length;
+    const where = `${this.label}:${this.sessionLine[0] ?? 0}`;
+    const days = new Dictionary();
+    const dates = new Dictionary();
+    const extra = new Dictionary();
+    const sessionDay = new Uint16Array(S);
+    const sessionLength = new Uint8Array(S);
+    const sessionLine = Uint32Array.from(this.sessionLine);
+    const rowEnd = Uint32Array.from(this.rowEnd);
+    for (let s = 0; s < S; s++) {
+      sessionDay[s] = days.index(this.sessionDay[s], where);
+      if (this.sessionLength[s] > 255) throw new DataError(`session_length ${this.sessionLength[s]} is too large to cache`, where);
+      sessionLength[s] = this.sessionLength[s];
+    }
+    const trackRow = new Int32Array(R);
+    const flags = new Uint16Array(R);
+    const categories = new Uint16Array(R);
+    const date = new Uint16Array(R);
+    const seekFwd = new Uint16Array(R);
+    const seekBack = new Uint16Array(R);
+    const position = new Uint8Array(R);
+    const hour = new Uint8Array(R);
+    const index = this.tracks?.index;
+    for (let i = 0; i < R; i++) {
+      const r = this.rows[i];
+      const known = index?.get(r.trackId);
+      trackRow[i] = known ?? -1 - extra.index(r.trackId, where, 0x7fffffff);
+      flags[i] = packFlags(r);
+      categories[i] = r.contextType | (r.reasonStart << 4) | (r.reasonEnd << 8);
+      date[i] = dates.index(r.date, where);
+      if (r.seekFwd > U16_MAX || r.seekBack > U16_MAX || r.seekFwd < 0 || r.seekBack < 0) {
+        throw new DataError(`seek count ${Math.max(r.seekFwd, r.seekBack)} is outside 0..${U16_MAX} and cannot be cached`, where);
+      }
+      seekFwd[i] = r.seekFwd;
+      seekBack[i] = r.seekBack;
+      position[i] = r.position;
+      hour[i] = r.hour;
+    }
+    const block: SessionBlock = {
+      label: this.label,
+      ids: this.ids,
+      days: days.values,
+      dates: dates.values,
+      extraTrackIds: extra.values,
+      sessionDay,
+      sessionLength,
+      sessionLine,
+      rowEnd,
+      trackRow,
+      flags,
+      categories,
+      date,
+      seekFwd,
+      seekBack,
+      position,
+      hour,
+    };
+    if (this.keepRowLines) block.rowLine = Uint32Array.from(this.rowLines);
+    this.ids = [];
+    this.sessionDay = [];
+    this.sessionLength = [];
+    this.sessionLine = [];
+    this.rowEnd = [];
+    this.rows = [];
+    this.rowLines = [];
+    return block;
+  }
+}
+
+class Dictionary {
+  readonly values: string[] = [];
+  private readonly map = new Map<string, number>();
+  private last = '';
+  private lastIndex = -1;
+
+  index(value: string, where: string, max = U16_MAX): number {
+    if (value === this.last && this.lastIndex >= 0) return this.lastIndex;
+    let i = this.map.get(value);
+    if (i === undefined) {
+      i = this.values.length;
+      if (i > max) throw new DataError(`more than ${max + 1} distinct values in one cache block`, where);
+      this.values.push(value);
+      this.map.set(value, i);
+    }
+    this.last = value;
+    this.lastIndex = i;
+    return i;
+  }
+}
+
+/** Session.source is "<entry label>:<line>" (the label itself may contain ':', e.g. a Windows path). */
+export function splitSource(source: string): { label: string; line: number } {
+  const i = source.lastIndexOf(':');
+  const line = i < 0 ? NaN : Number(source.slice(i + 1));
+  if (!Number.isInteger(line) || line < 0) return { label: source, line: 0 };
+  return { label: source.slice(0, i), line };
+}
+
+/** Track id of row i of a block. */
+export function trackIdAt(b: SessionBlock, i: number, tracks: TrackTable | null): string {
+  const v = b.trackRow[i];
+  if (v < 0) return b.extraTrackIds[-1 - v];
+  if (!tracks) throw new Error('block refers to track table rows but no table was given');
+  return tracks.ids[v];
+}
+
+/** Session s of a block as the reader would have produced it. */
+export function sessionAt(b: SessionBlock, s: number, tracks: TrackTable | null): Session {
+  const start = s === 0 ? 0 : b.rowEnd[s - 1];
+  const end = b.rowEnd[s];
+  const rows = new Array<LogRow>(end - start);
+  for (let i = start; i < end; i++) {
+    const f = b.flags[i];
+    const c = b.categories[i];
+    rows[i - start] = {
+      position: b.position[i],
+      trackId: trackIdAt(b, i, tracks),
+      skip1: (f & SKIP1) !== 0,
+      skip2: (f & SKIP2) !== 0,
+      skip3: (f & SKIP3) !== 0,
+      notSkipped: (f & NOT_SKIPPED) !== 0,
+      contextSwitch: (f & CONTEXT_SWITCH) !== 0,
+      noPause: (f & NO_PAUSE) !== 0,
+      shortPause: (f & SHORT_PAUSE) !== 0,
+      longPause: (f & LONG_PAUSE) !== 0,
+      seekFwd: b.seekFwd[i],
+      seekBack: b.seekBack[i],
+      shuffle: (f & SHUFFLE) !== 0,
+      hour: b.hour[i],
+      date: b.dates[b.date[i]],
+      premium: (f & PREMIUM) !== 0,
+      contextType: c & 0xf,
+      reasonStart: (c >> 4) & 0xf,
+      reasonEnd: (c >> 8) & 0xf,
+    };
+  }
+  return { id: b.ids[s], day: b.days[b.sessionDay[s]], length: b.sessionLength[s], rows, source: `${b.label}:${b.sessionLine[s]}` };
+}

@@ -1,0 +1,228 @@
+// The binary session cache: the first pass parses the CSV logs once into compact shards (one per input log file);
+// every later epoch reads the shards instead, at memory speed. A cache whose sources, options or format no longer
+// match is reported and rebuilt, never used.
+import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataError } from '../../errors.ts';
+import { writeFileAtomic } from '../../util/atomic.ts';
+import type { ReadLogOptions } from '../logs.ts';
+import type { FeatureStats, Session, TrackTable } from '../types.ts';
+import { sessionAt, type SessionBlock } from './block.ts';
+import { remapTracks } from './remapTracks.ts';
+import { readEntryBlocks, portableOptions } from '../parallel/entryBlocks.ts';
+import { readEntryBlocksParallel } from '../parallel/reader.ts';
+import {
+  CACHE_FORMAT_VERSION,
+  MANIFEST_NAME,
+  cacheOptions,
+  fingerprint,
+  fingerprintChange,
+  manifestShapeProblem,
+  optionsChange,
+  type CacheManifest,
+  type ShardInfo,
+} from './manifest.ts';
+import { ShardWriter, readShardBlocks } from './shardFile.ts';
+
+export type { CacheManifest, ShardInfo } from './manifest.ts';
+export type { SessionBlock } from './block.ts';
+
+export interface BuildCacheOptions extends ReadLogOptions {
+  /** The path the track table was loaded from (its size and mtime go into the manifest). */
+  tracksPath: string;
+  log?: (s: string) => void;
+  /** Feature statistics to keep in the manifest (e.g. computed in the same prepare run). */
+  stats?: FeatureStats;
+  /** Parse in a worker thread (default true): decompression, parsing and writing overlap. */
+  parallel?: boolean;
+}
+
+const shardName = (i: number) => `shard-${String(i).padStart(5, '0')}.skb`;
+
+/**
+ * Parse every log file of `logs` once and write one shard per file into `dir`, then the manifest (last, atomically).
+ * All days are cached whatever `opts.days` says, so one cache serves every split; rows are kept, not encoded inputs.
+ */
+export async function buildCache(dir: string, logs: string, tracks: TrackTable, opts: BuildCacheOptions): Promise<CacheManifest> {
+  const log = opts.log ?? ((s: string) => console.error(s));
+  await mkdir(dir, { recursive: true });
+  // The old manifest goes first: a build that dies half-way must not leave a manifest describing other shards.
+  await unlink(join(dir, MANIFEST_NAME)).catch(() => {});
+  const [logsId, tracksId] = await Promise.all([fingerprint(logs), fingerprint(opts.tracksPath)]);
+  const readOpts: ReadLogOptions = { dateFormat: opts.dateFormat, badDates: opts.badDates, dateRange: opts.dateRange, onProgress: opts.onProgress, counts: opts.counts };
+  const items = (opts.parallel ?? true) ? readEntryBlocksParallel(logs, readOpts) : readEntryBlocks(logs, portableOptions(readOpts), opts.onProgress);
+  const shards: ShardInfo[] = [];
+  let writer: ShardWriter | null = null;
+  let info: ShardInfo | null = null;
+  let droppedRows = 0;
+  try {
+    for await (const item of items) {
+      if (item.kind === 'end') {
+        droppedRows = item.counts.droppedRows;
+        if (opts.counts) Object.assign(opts.counts, item.counts);
+        continue;
+      }
+      if (item.kind === 'entry') {
+        if (writer && info) await closeShard(writer, info, shards);
+        info = { file: shardName(shards.length), entry: item.path, label: item.label, sessions: 0, rows: 0, bytes: 0, days: {} };
+        writer = new ShardWriter(join(dir, info.file));
+        continue;
+      }
+      const block = remapTracks(item.block, tracks);
+      for (let s = 0; s < block.ids.length; s++) {
+        const day = block.days[block.sessionDay[s]];
+        info!.days[day] = (info!.days[day] ?? 0) + 1;
+      }
+      await writer!.write(block);
+    }
+    if (writer && info) await closeShard(writer, info, shards);
+    writer = null;
+  } finally {
+    await writer?.abort();
+  }
+  const manifest: CacheManifest = {
+    format: 'skiptrain-session-cache',
+    version: CACHE_FORMAT_VERSION,
+    logs: logsId,
+    tracks: { ...tracksId, count: tracks.ids.length },
+    options: cacheOptions(opts),
+    shards,
+    sessions: shards.reduce((n, s) => n + s.sessions, 0),
+    rows: shards.reduce((n, s) => n + s.rows, 0),
+    droppedRows,
+    bytes: shards.reduce((n, s) => n + s.bytes, 0),
+    created: new Date().toISOString(),
+    ...(opts.stats ? { stats: opts.stats } : {}),
+  };
+  await writeFileAtomic(join(dir, MANIFEST_NAME), JSON.stringify(manifest, null, 1));
+  await removeStrayShards(dir, new Set(shards.map((s) => s.file)));
+  log(`cache: ${manifest.sessions} sessions, ${manifest.rows} rows in ${shards.length} shard(s), ${(manifest.bytes / 1e6).toFixed(1)} MB in ${dir}`);
+  return manifest;
+}
+
+async function closeShard(writer: ShardWriter, info: ShardInfo, shards: ShardInfo[]): Promise<void> {
+  await writer.finish();
+  info.sessions = writer.sessions;
+  info.rows = writer.rows;
+  info.bytes = writer.bytes;
+  shards.push(info);
+}
+
+async function removeStrayShards(dir: string, keep: Set<string>): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if ((name.endsWith('.skb') || name.endsWith('.tmp')) && name.startsWith('shard-') && !keep.has(name)) {
+      await unlink(join(dir, name)).catch(() => {});
+    }
+  }
+}
+
+/**
+ * The manifest of a cache in `dir` that matches these logs, track table and options; null (with the reason
+ * logged) when there is none, or it is stale, foreign, from another format version, or a shard is missing/truncated.
+ */
+export async function openCache(
+  dir: string,
+  logs: string,
+  tracksPath: string,
+  opts: ReadLogOptions & { log?: (s: string) => void } = {},
+): Promise<CacheManifest | null> {
+  const log = opts.log ?? ((s: string) => console.error(s));
+  const reason = await staleReason(dir, logs, tracksPath, opts);
+  if (typeof reason === 'string') {
+    log(`cache ${dir}: ${reason}`);
+    return null;
+  }
+  return reason;
+}
+
+async function staleReason(dir: string, logs: string, tracksPath: string, opts: ReadLogOptions): Promise<CacheManifest | string> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST_NAME), 'utf8');
+  } catch {
+    return 'no cache there yet';
+  }
+  let m: CacheManifest;
+  try {
+    m = JSON.parse(text) as CacheManifest;
+  } catch {
+    return 'its manifest is not valid JSON';
+  }
+  const shape = manifestShapeProblem(m);
+  if (shape) return shape;
+  let logsNow, tracksNow;
+  try {
+    [logsNow, tracksNow] = await Promise.all([fingerprint(logs), fingerprint(tracksPath)]);
+  } catch (e) {
+    return `cannot read the sources (${(e as Error).message})`;
+  }
+  const change =
+    fingerprintChange('logs', m.logs, logsNow) ??
+    fingerprintChange('tracks', m.tracks, tracksNow) ??
+    optionsChange(m.options, cacheOptions(opts));
+  if (change) return `stale: ${change}`;
+  for (const shard of m.shards) {
+    let size = -1;
+    try {
+      size = (await stat(join(dir, shard.file))).size;
+    } catch {
+      return `shard ${shard.file} is missing`;
+    }
+    if (size !== shard.bytes) return `shard ${shard.file} has ${size} bytes, the manifest says ${shard.bytes} (truncated or overwritten)`;
+  }
+  return m;
+}
+
+/** The usable cache in `dir`, building it first (with a message) when there is none or it is stale. */
+export async function ensureCache(dir: string, logs: string, tracks: TrackTable, opts: BuildCacheOptions): Promise<CacheManifest> {
+  const log = opts.log ?? ((s: string) => console.error(s));
+  const found = await openCache(dir, logs, opts.tracksPath, { ...opts, log });
+  if (found) return found;
+  log(`cache ${dir}: building it from ${logs}`);
+  return buildCache(dir, logs, tracks, { ...opts, log });
+}
+
+function checkTracks(dir: string, manifest: CacheManifest, tracks: TrackTable): void {
+  if (manifest.tracks.count !== tracks.ids.length) {
+    throw new DataError(
+      `the cache was built against a track table of ${manifest.tracks.count} tracks, this one has ${tracks.ids.length} (rebuild the cache)`,
+      dir,
+    );
+  }
+}
+
+/**
+ * The fast path: cached sessions as columnar blocks (zero-copy views of the shard bytes), in file order. Blocks
+ * may hold sessions of other days: filter with `block.days[block.sessionDay[s]]`; shards without any wanted day
+ * are not read at all.
+ */
+export async function* readCachedBlocks(
+  dir: string,
+  manifest: CacheManifest,
+  tracks: TrackTable,
+  opts: { days?: ReadonlySet<string> } = {},
+): AsyncGenerator<SessionBlock> {
+  checkTracks(dir, manifest, tracks);
+  for (const shard of manifest.shards) {
+    if (opts.days && !Object.keys(shard.days).some((d) => opts.days!.has(d))) continue;
+    yield* readShardBlocks(join(dir, shard.file));
+  }
+}
+
+/** Cached sessions, equal to what readSessions yields for the same logs and options (same order, same fields). */
+export async function* readCachedSessions(
+  dir: string,
+  manifest: CacheManifest,
+  tracks: TrackTable,
+  opts: { days?: ReadonlySet<string> } = {},
+): AsyncGenerator<Session> {
+  const days = opts.days;
+  for await (const block of readCachedBlocks(dir, manifest, tracks, opts)) {
+    const out: Session[] = [];
+    for (let s = 0; s < block.ids.length; s++) {
+      if (days && !days.has(block.days[block.sessionDay[s]])) continue;
+      out.push(sessionAt(block, s, tracks));
+    }
+    yield* out;
+  }
+}

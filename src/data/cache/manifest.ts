@@ -1,0 +1,127 @@
+// The cache manifest: what a cache was built from (source files with size and mtime, the track table, the reader
+// options that change parsing, the format version) and what it holds (one shard per input log file). A cache is
+// used only when all of it still matches; `whyStale` says in words what does not.
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import type { FeatureStats } from '../types.ts';
+import type { ReadLogOptions } from '../logs.ts';
+import { DEFAULT_DATE_RANGE } from '../dates.ts';
+import { DEFAULTS } from '../../config/schema.ts';
+
+/** Bump whenever the shard layout or the meaning of a stored field changes: older caches are then rebuilt. */
+export const CACHE_FORMAT_VERSION = 1;
+export const MANIFEST_NAME = 'manifest.json';
+const FORMAT_NAME = 'skiptrain-session-cache';
+
+export interface FileIdentity {
+  /** Path relative to the fingerprinted path ('' for a single file). */
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Size and mtime of a file, or of every file under a folder (sorted), so any change is noticed without reading. */
+export interface PathFingerprint {
+  path: string; // absolute
+  files: FileIdentity[];
+}
+
+export interface CacheOptions {
+  dateFormat: NonNullable<ReadLogOptions['dateFormat']>;
+  badDates: NonNullable<ReadLogOptions['badDates']>;
+  dateRange: [string, string];
+}
+
+export interface ShardInfo {
+  /** Shard file name inside the cache folder. */
+  file: string;
+  /** The input log file: entry path inside the source, and its label as used in messages. */
+  entry: string;
+  label: string;
+  sessions: number;
+  rows: number;
+  bytes: number;
+  /** Sessions per Session.day, so readers can skip whole shards. */
+  days: Record<string, number>;
+}
+
+export interface CacheManifest {
+  format: typeof FORMAT_NAME;
+  version: number;
+  logs: PathFingerprint;
+  tracks: PathFingerprint & { count: number };
+  options: CacheOptions;
+  shards: ShardInfo[];
+  sessions: number;
+  rows: number;
+  /** Rows dropped while parsing (badDates = skip-row). */
+  droppedRows: number;
+  bytes: number;
+  created: string;
+  stats?: FeatureStats;
+}
+
+export function cacheOptions(opts: ReadLogOptions): CacheOptions {
+  return {
+    dateFormat: opts.dateFormat ?? DEFAULTS.data.dateFormat,
+    badDates: opts.badDates ?? DEFAULTS.data.badDates,
+    dateRange: [...(opts.dateRange ?? DEFAULT_DATE_RANGE)] as [string, string],
+  };
+}
+
+export async function fingerprint(path: string): Promise<PathFingerprint> {
+  const abs = resolve(path);
+  const info = await stat(abs);
+  if (!info.isDirectory()) return { path: abs, files: [{ path: '', size: info.size, mtimeMs: info.mtimeMs }] };
+  const files: FileIdentity[] = [];
+  for (const file of await listFiles(abs)) {
+    const s = await stat(file);
+    files.push({ path: relative(abs, file).split(sep).join('/'), size: s.size, mtimeMs: s.mtimeMs });
+  }
+  return { path: abs, files };
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const d of entries) {
+    const full = join(dir, d.name);
+    if (d.isDirectory()) out.push(...(await listFiles(full)));
+    else if (d.isFile() && /\.(csv|csv\.gz|tar|tar\.gz|tgz)$/.test(d.name)) out.push(full);
+  }
+  return out;
+}
+
+/** What differs between two fingerprints, in words, or null when they match. */
+export function fingerprintChange(what: string, was: PathFingerprint, now: PathFingerprint): string | null {
+  if (was.path !== now.path) return `it was built from ${what} ${was.path}, not ${now.path}`;
+  const before = new Map(was.files.map((f) => [f.path, f]));
+  for (const f of now.files) {
+    const old = before.get(f.path);
+    const name = f.path ? `${now.path}/${f.path}` : now.path;
+    if (!old) return `${what} file ${name} is new`;
+    if (old.size !== f.size) return `${what} file ${name} changed size (${old.size} → ${f.size} bytes)`;
+    if (old.mtimeMs !== f.mtimeMs) return `${what} file ${name} was modified (${new Date(old.mtimeMs).toISOString()} → ${new Date(f.mtimeMs).toISOString()})`;
+    before.delete(f.path);
+  }
+  for (const f of before.values()) return `${what} file ${was.path}/${f.path} is gone`;
+  return null;
+}
+
+export function optionsChange(was: CacheOptions, now: CacheOptions): string | null {
+  for (const key of ['dateFormat', 'badDates', 'dateRange'] as const) {
+    const a = JSON.stringify(was[key]);
+    const b = JSON.stringify(now[key]);
+    if (a !== b) return `reader option ${key} changed (${a} → ${b})`;
+  }
+  return null;
+}
+
+/** Checks the parts of a parsed manifest that do not need the file system; a reason in words, or null. */
+export function manifestShapeProblem(m: unknown): string | null {
+  const o = m as Partial<CacheManifest> | null;
+  if (!o || typeof o !== 'object' || o.format !== FORMAT_NAME) return 'its manifest is not a skiptrain cache manifest';
+  if (o.version !== CACHE_FORMAT_VERSION) return `it has format version ${o.version}, this program writes version ${CACHE_FORMAT_VERSION}`;
+  if (!Array.isArray(o.shards) || !o.logs || !o.tracks || !o.options) return 'its manifest is incomplete';
+  return null;
+}

@@ -1,0 +1,71 @@
+// The logs as a stream of per-file session blocks: what a parsing thread produces and the cache writes, with no
+// Session object surviving past its block. Runs the ordinary reader (readEntrySessions), so the sessions, their
+// order and every error message are exactly readSessions'.
+import { openEntries } from '../archive.ts';
+import { dayFromFileName } from '../dates.ts';
+import { newReadCounts, readEntrySessions, type ReadCounts, type ReadLogOptions } from '../logs.ts';
+import { SessionBlockBuilder, type SessionBlock } from '../cache/block.ts';
+
+/** Sessions per block: about a megabyte of rows, small enough to keep memory flat, large enough to amortise a hop. */
+export const BLOCK_SESSIONS = 4096;
+
+export type EntryItem =
+  | { kind: 'entry'; path: string; label: string }
+  | { kind: 'block'; block: SessionBlock }
+  | { kind: 'end'; counts: ReadCounts };
+
+/** Reader options that can cross a thread boundary (no functions, no track table, `days` as a list). */
+export interface PortableReadOptions {
+  dateFormat?: ReadLogOptions['dateFormat'];
+  badDates?: ReadLogOptions['badDates'];
+  dateRange?: [string, string];
+  days?: string[];
+}
+
+export function portableOptions(opts: ReadLogOptions): PortableReadOptions {
+  return {
+    dateFormat: opts.dateFormat,
+    badDates: opts.badDates,
+    dateRange: opts.dateRange ? [opts.dateRange[0], opts.dateRange[1]] : undefined,
+    days: opts.days ? [...opts.days] : undefined,
+  };
+}
+
+/**
+ * Entries, their sessions in blocks (track ids as strings: no table here), then the final counts. `onProgress`
+ * is called as readSessions would call it.
+ */
+export async function* readEntryBlocks(
+  source: string,
+  portable: PortableReadOptions,
+  onProgress?: ReadLogOptions['onProgress'],
+  blockSessions = BLOCK_SESSIONS,
+): AsyncGenerator<EntryItem> {
+  const days = portable.days ? new Set(portable.days) : undefined;
+  const opts: ReadLogOptions = { dateFormat: portable.dateFormat, badDates: portable.badDates, dateRange: portable.dateRange, days, onProgress };
+  // The same file-name test as readSessions: files named for another day are not even opened.
+  const accept = days
+    ? (path: string) => {
+        const day = dayFromFileName(path);
+        return day === null || days.has(day);
+      }
+    : undefined;
+  const counts = newReadCounts();
+  let bytesBefore = 0;
+  let lastReader: (() => number) | null = null;
+  for await (const entry of openEntries(source, accept)) {
+    if (lastReader && lastReader !== entry.sourceBytesRead) bytesBefore += lastReader();
+    lastReader = entry.sourceBytesRead;
+    counts.files++;
+    yield { kind: 'entry', path: entry.path, label: entry.label };
+    const builder = new SessionBlockBuilder(entry.label, null);
+    const before = bytesBefore;
+    for await (const s of readEntrySessions(entry, opts, counts, () => before + entry.sourceBytesRead())) {
+      builder.add(s);
+      if (builder.sessions >= blockSessions) yield { kind: 'block', block: builder.take() };
+    }
+    if (builder.sessions > 0) yield { kind: 'block', block: builder.take() };
+  }
+  if (lastReader) counts.compressedBytes = bytesBefore + lastReader();
+  yield { kind: 'end', counts };
+}

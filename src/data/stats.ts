@@ -1,0 +1,111 @@
+// FeatureStats in one streaming pass: play-weighted mean/std of every track feature (a track played 100 times
+// counts 100 times, as the model sees it), categorical value counts, and the skip_2 rate per position.
+import { readFile } from 'node:fs/promises';
+import { DataError } from '../errors.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, TRACK_FEATURES } from './columns.ts';
+import { readSessions, type ReadLogOptions } from './logs.ts';
+import type { FeatureStats, TrackTable } from './types.ts';
+
+/** Vocabulary name of index i; the extra slot past the end holds values outside the vocabulary. */
+const vocabName = (vocab: readonly string[], i: number) => (i < vocab.length ? vocab[i] : 'other');
+
+function counter(vocab: readonly string[]): Record<string, number> {
+  return Object.fromEntries([...vocab, 'other'].map((v) => [v, 0]));
+}
+
+/**
+ * Streams `logs` once. Rows whose track is not in `tracks` still count for rows, vocab and skip rates, but not for
+ * the feature moments. Stops after `maxSessions` sessions when given (> 0).
+ */
+export async function computeFeatureStats(
+  logs: string,
+  tracks: TrackTable,
+  opts: ReadLogOptions & { maxSessions?: number } = {},
+): Promise<FeatureStats> {
+  const width = tracks.width;
+  // Moments around a shift (the first value seen per feature) keep the variance exact for large offsets such as
+  // release_year ≈ 2000 over billions of rows.
+  const shift = new Float64Array(width);
+  const sum = new Float64Array(width);
+  const sumSq = new Float64Array(width);
+  let plays = 0;
+  const vocab = { contextType: counter(CONTEXT_TYPES), reasonStart: counter(REASONS_START), reasonEnd: counter(REASONS_END) };
+  const skips = new Float64Array(MAX_SESSION_LENGTH);
+  const seen = new Float64Array(MAX_SESSION_LENGTH);
+  let rows = 0;
+  let sessions = 0;
+  const { tracks: _ignored, ...readOpts } = opts;
+  void _ignored;
+  for await (const session of readSessions(logs, readOpts)) {
+    sessions++;
+    for (const row of session.rows) {
+      rows++;
+      vocab.contextType[vocabName(CONTEXT_TYPES, row.contextType)]++;
+      vocab.reasonStart[vocabName(REASONS_START, row.reasonStart)]++;
+      vocab.reasonEnd[vocabName(REASONS_END, row.reasonEnd)]++;
+      const p = row.position - 1;
+      seen[p]++;
+      if (row.skip2) skips[p]++;
+      const t = tracks.index.get(row.trackId);
+      if (t === undefined) continue;
+      const base = t * width;
+      if (plays === 0) for (let c = 0; c < width; c++) shift[c] = tracks.features[base + c];
+      plays++;
+      for (let c = 0; c < width; c++) {
+        const d = tracks.features[base + c] - shift[c];
+        sum[c] += d;
+        sumSq[c] += d * d;
+      }
+    }
+    if (opts.maxSessions && sessions >= opts.maxSessions) break;
+  }
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (let c = 0; c < width; c++) {
+    const m = plays > 0 ? sum[c] / plays : 0;
+    mean.push(plays > 0 ? shift[c] + m : 0);
+    std.push(plays > 0 ? Math.sqrt(Math.max(0, sumSq[c] / plays - m * m)) : 0);
+  }
+  const skipRateByPosition = Array.from(seen, (n, i) => (n > 0 ? skips[i] / n : 0));
+  return { mean, std, vocab, rows, sessions, skipRateByPosition };
+}
+
+export async function saveFeatureStats(path: string, s: FeatureStats): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify({ features: TRACK_FEATURES, ...s }, null, 2) + '\n');
+}
+
+const isNumberArray = (v: unknown, n?: number) =>
+  Array.isArray(v) && (n === undefined || v.length === n) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+/** Reads a stats file written by saveFeatureStats; anything malformed is a DataError naming the file and the field. */
+export async function loadFeatureStats(path: string): Promise<FeatureStats> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new DataError(`cannot read feature stats: ${(e as Error).message}`, path);
+  }
+  const o = raw as Record<string, unknown>;
+  const bad = (field: string, why: string) => new DataError(`field '${field}' ${why}`, path);
+  if (typeof o !== 'object' || o === null) throw new DataError('not a JSON object', path);
+  if (o.features !== undefined && JSON.stringify(o.features) !== JSON.stringify(TRACK_FEATURES)) {
+    throw bad('features', `lists other track features than this version uses (${TRACK_FEATURES.length}); run skiptrain prepare again`);
+  }
+  if (!isNumberArray(o.mean, TRACK_FEATURES.length)) throw bad('mean', `must be ${TRACK_FEATURES.length} numbers`);
+  if (!isNumberArray(o.std, TRACK_FEATURES.length)) throw bad('std', `must be ${TRACK_FEATURES.length} numbers`);
+  if (!isNumberArray(o.skipRateByPosition, MAX_SESSION_LENGTH)) throw bad('skipRateByPosition', `must be ${MAX_SESSION_LENGTH} numbers`);
+  if (typeof o.rows !== 'number' || typeof o.sessions !== 'number') throw bad('rows/sessions', 'must be numbers');
+  const v = o.vocab as FeatureStats['vocab'] | undefined;
+  if (!v || typeof v.contextType !== 'object' || typeof v.reasonStart !== 'object' || typeof v.reasonEnd !== 'object') {
+    throw bad('vocab', 'must hold contextType, reasonStart and reasonEnd counts');
+  }
+  return {
+    mean: o.mean as number[],
+    std: o.std as number[],
+    vocab: v,
+    rows: o.rows,
+    sessions: o.sessions,
+    skipRateByPosition: o.skipRateByPosition as number[],
+  };
+}

@@ -1,0 +1,68 @@
+// The evaluation's public shape (what `--json` and the report's metrics.json hold) and its one printed table.
+import { BASELINE_NAMES, type BaselineName } from './baselines.ts';
+import { METRIC_KEYS, PROTOCOL_NOTE, type CalibrationBin, type EvaluationOutcome, type MetricBlock } from './evaluation.ts';
+
+export const MODEL_NAME = 'model';
+
+export interface EvaluationSummary {
+  sessions: number;
+  model: MetricBlock;
+  baselines: Record<BaselineName, MetricBlock>;
+  byPosition: {
+    position: number;
+    rows: number;
+    skipRate: number;
+    meanPredicted: number;
+    accuracy: { model: number } & Record<BaselineName, number>;
+  }[];
+  protocol: typeof PROTOCOL_NOTE;
+  rows: { perPosition: number; challengeHidden: number };
+  calibration: CalibrationBin[];
+  /** Where the numbers came from: checkpoint, days or logs, label, step. */
+  source: Record<string, unknown>;
+}
+
+export function summarize(outcome: EvaluationOutcome, source: Record<string, unknown>): EvaluationSummary {
+  const baselines = Object.fromEntries(BASELINE_NAMES.map((n) => [n, outcome.metrics[n]])) as Record<BaselineName, MetricBlock>;
+  return {
+    sessions: outcome.sessions,
+    model: outcome.metrics[MODEL_NAME],
+    baselines,
+    byPosition: outcome.byPosition.map((p) => ({
+      position: p.position,
+      rows: p.rows,
+      skipRate: p.skipRate,
+      meanPredicted: p.meanPredicted,
+      accuracy: Object.fromEntries([MODEL_NAME, ...BASELINE_NAMES].map((n) => [n, p.accuracy[n]])) as EvaluationSummary['byPosition'][number]['accuracy'],
+    })),
+    protocol: PROTOCOL_NOTE,
+    rows: { perPosition: outcome.rows, challengeHidden: outcome.hiddenRows },
+    calibration: outcome.calibration,
+    source,
+  };
+}
+
+const HEADINGS: Record<(typeof METRIC_KEYS)[number], string> = {
+  maa: 'MAA',
+  fpa: 'FPA',
+  accuracy: 'accuracy',
+  auc: 'AUC',
+  logLoss: 'log loss',
+};
+
+/** One plain-text table: a row per predictor, model first, then the protocol behind each column. */
+export function formatSummaryTable(summary: EvaluationSummary): string {
+  const rows: [string, MetricBlock][] = [[MODEL_NAME, summary.model], ...BASELINE_NAMES.map((n) => [n, summary.baselines[n]] as [string, MetricBlock])];
+  const header = ['', ...METRIC_KEYS.map((k) => HEADINGS[k])];
+  const cells = rows.map(([name, m]) => [name, ...METRIC_KEYS.map((k) => (Number.isFinite(m[k]) ? m[k].toFixed(4) : 'n/a'))]);
+  const widths = header.map((h, c) => Math.max(h.length, ...cells.map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
+  return [
+    `${summary.sessions} sessions (${summary.rows.perPosition} rows per-position, ${summary.rows.challengeHidden} hidden rows challenge)`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...cells.map(line),
+    'MAA, FPA: challenge protocol (first floor(L/2) tracks known, the rest predicted from their tracks only).',
+    'accuracy, AUC, log loss: per-position protocol (each position predicted from everything before it).',
+  ].join('\n');
+}

@@ -1,0 +1,152 @@
+// Picks the TensorFlow.js backend: the fastest one that is installed and usable, or exactly the one asked for.
+//
+// How the packages interplay: every backend registers itself into ONE global engine (tfjs-core keeps it on
+// globalThis), so the rest of the code always imports '@tensorflow/tfjs' for the core API and simply runs on
+// whichever backend is active. '@tensorflow/tfjs-node' and '@tensorflow/tfjs-node-gpu' both register a backend
+// named 'tensorflow' (libtensorflow, CPU or CUDA build) and re-export their own copy of tfjs; importing them is
+// enough, we never use their namespace. Only one of the two can be loaded in a process (same backend name, same
+// native symbols), which is why 'tensorflow-gpu' is tried before 'tensorflow' and the first that loads wins.
+// The WebGPU backend needs `navigator.gpu`, which Node lacks: the optional 'webgpu' package (Dawn's dawn.node)
+// provides it, and the backend must be imported only after navigator.gpu exists (it checks at import time).
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import type { Backend } from '../config/schema.ts';
+import { UserError } from '../errors.ts';
+
+export interface SelectedBackend {
+  /** The tfjs backend name now active ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
+  name: string;
+  /** Why this one: for auto, the reasons each faster candidate was skipped. */
+  reason: string;
+}
+
+type ConcreteBackend = Exclude<Backend, 'auto'>;
+
+/** Fastest first: the order `auto` tries. */
+export const BACKEND_PREFERENCE: readonly ConcreteBackend[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+
+const INSTALL_HINT: Record<ConcreteBackend, string> = {
+  'tensorflow-gpu': 'npm install @tensorflow/tfjs-node-gpu (needs Linux x64 with CUDA 11.2 + cuDNN 8; its install downloads libtensorflow)',
+  webgpu: 'npm install webgpu @tensorflow/tfjs-backend-webgpu (and a machine whose GPU Dawn can open: Vulkan, Metal or D3D12)',
+  tensorflow: 'npm install @tensorflow/tfjs-node (its install downloads libtensorflow)',
+  wasm: 'npm install @tensorflow/tfjs-backend-wasm',
+  cpu: 'it ships with @tensorflow/tfjs',
+};
+
+/** A candidate could not be used; `message` is the short reason printed by auto. */
+class Unavailable extends Error {}
+
+function describeImportFailure(pkg: string, e: unknown): string {
+  const code = (e as { code?: string })?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return `${pkg} not installed`;
+  const first = String((e as Error)?.message ?? e).split('\n')[0];
+  return `${pkg} failed to load (${first.slice(0, 160)})`;
+}
+
+function assertInstalled(pkg: string): void {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+  } catch {
+    throw new Unavailable(`${pkg} not installed`);
+  }
+}
+
+async function importOptional(pkg: string): Promise<unknown> {
+  try {
+    return await import(pkg);
+  } catch (e) {
+    throw new Unavailable(describeImportFailure(pkg, e));
+  }
+}
+
+async function activate(name: string): Promise<void> {
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    throw new Unavailable(`backend '${name}' failed to initialise (${String((e as Error)?.message ?? e).split('\n')[0]})`);
+  }
+  if (!ok) throw new Unavailable(`backend '${name}' failed to initialise`);
+  await tf.ready();
+}
+
+/** Node has no navigator.gpu; dawn.node provides one. Throws Unavailable when no adapter can be opened. */
+async function installWebGpuGlobals(): Promise<void> {
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (g.navigator?.gpu) return;
+  const mod = (await importOptional('webgpu')) as { create: (flags: string[]) => { requestAdapter(): Promise<unknown> }; globals: object };
+  Object.assign(globalThis, mod.globals);
+  const gpu = mod.create([]);
+  let adapter: unknown = null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch {
+    adapter = null;
+  }
+  if (!adapter) throw new Unavailable('no GPU adapter');
+  // Node ≥ 21 defines a read-only navigator; redefine rather than assign.
+  Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu }, configurable: true, writable: true });
+}
+
+async function tryBackend(which: ConcreteBackend): Promise<string> {
+  switch (which) {
+    case 'tensorflow-gpu':
+      await importOptional('@tensorflow/tfjs-node-gpu');
+      await activate('tensorflow');
+      return 'tensorflow';
+    case 'tensorflow':
+      await importOptional('@tensorflow/tfjs-node');
+      await activate('tensorflow');
+      return 'tensorflow';
+    case 'webgpu':
+      // The backend registers itself only if navigator.gpu exists when it is imported: check both packages are
+      // installed, open an adapter through dawn.node, and only then import the backend.
+      assertInstalled('@tensorflow/tfjs-backend-webgpu');
+      assertInstalled('webgpu');
+      await installWebGpuGlobals();
+      await importOptional('@tensorflow/tfjs-backend-webgpu');
+      await activate('webgpu');
+      return 'webgpu';
+    case 'wasm':
+      await importOptional('@tensorflow/tfjs-backend-wasm');
+      await activate('wasm');
+      return 'wasm';
+    case 'cpu':
+      await activate('cpu');
+      return 'cpu';
+  }
+}
+
+function reasonOf(e: unknown): string {
+  if (e instanceof Unavailable) return e.message;
+  return String((e as Error)?.message ?? e).split('\n')[0];
+}
+
+/**
+ * Make `name` the active tfjs backend. `auto` takes the first usable of BACKEND_PREFERENCE and logs one line
+ * saying which and why each faster one was skipped; a named backend that is unusable is a UserError with the
+ * install command.
+ */
+export async function selectBackend(name: Backend, log: (line: string) => void = (l) => console.error(l)): Promise<SelectedBackend> {
+  if (name !== 'auto') {
+    try {
+      const active = await tryBackend(name);
+      return { name: active, reason: 'requested in the config (backend)' };
+    } catch (e) {
+      throw new UserError(`backend '${name}' is not usable: ${reasonOf(e)}. To use it: ${INSTALL_HINT[name]}; or set backend: auto.`);
+    }
+  }
+  const skipped: string[] = [];
+  for (const candidate of BACKEND_PREFERENCE) {
+    try {
+      const active = await tryBackend(candidate);
+      const reason = skipped.length ? skipped.join('; ') : 'fastest available';
+      log(`backend: ${candidate}${skipped.length ? ` (${reason})` : ''}`);
+      return { name: active, reason };
+    } catch (e) {
+      skipped.push(`${candidate}: ${reasonOf(e)}`);
+    }
+  }
+  // The cpu backend ships with tfjs, so this is only reachable if tfjs itself is broken.
+  throw new UserError(`no TensorFlow.js backend could be initialised (${skipped.join('; ')})`);
+}

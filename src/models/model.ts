@@ -1,0 +1,108 @@
+// The model interface the trainer, evaluator and predictor use, and the factory for both architectures.
+// Parameters are plain named tf.Variables (no tf.layers), so the trainer can run its own Adam, write exact
+// checkpoints and resume bit for bit.
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from '../config/schema.ts';
+import type { Batch } from '../data/types.ts';
+import { ConfigError } from '../errors.ts';
+import { makeDropout } from './dropout.ts';
+import { buildEncoder } from './encoder.ts';
+import { buildHeads } from './heads.ts';
+import { buildLstm, type Body } from './lstm.ts';
+import { ParamStore } from './params.ts';
+import { buildTransformer } from './transformer.ts';
+
+export { AUX_LABELS } from './heads.ts';
+
+export interface ModelInputs {
+  inputs: tf.Tensor3D; // [B, T, F] float32
+  trackIndex: tf.Tensor2D; // [B, T] int32, −1 = none
+  /** [B, T] float32, 1 where a track exists. Optional: the Transformer uses it to mask padded keys. */
+  present?: tf.Tensor2D;
+}
+
+export interface ModelOutputs {
+  logits: tf.Tensor2D; // [B, T]
+  auxLogits: tf.Tensor3D | null; // [B, T, 4]: skip_1, skip_2, skip_3, not_skipped
+}
+
+export interface ApplyOptions {
+  training: boolean;
+  /** Seeds every dropout mask of this call (derive it from the step). Without it, a per-model call counter. */
+  dropoutSeed?: number;
+}
+
+export interface SkipModel {
+  readonly config: ModelConfig;
+  readonly inputFeatures: number;
+  /** Every trainable variable, stable names, stable order. */
+  readonly weights: ReadonlyMap<string, tf.Variable>;
+  /** Pure in the variables; call inside tf.tidy or an optimizer's loss function. */
+  apply(x: ModelInputs, opts: ApplyOptions): ModelOutputs;
+  dispose(): void;
+}
+
+function validate(cfg: ModelConfig, inputFeatures: number): void {
+  const positiveInt = (v: number, key: string) => {
+    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`must be a positive integer, got ${v}`, key);
+  };
+  positiveInt(cfg.hidden, 'model.hidden');
+  positiveInt(cfg.layers, 'model.layers');
+  if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new ConfigError(`must be in [0, 1), got ${cfg.dropout}`, 'model.dropout');
+  if (cfg.trackBuckets < 0 || !Number.isInteger(cfg.trackBuckets)) throw new ConfigError(`must be an integer ≥ 0, got ${cfg.trackBuckets}`, 'model.trackBuckets');
+  if (cfg.trackBuckets > 0) positiveInt(cfg.trackEmbedding, 'model.trackEmbedding');
+  if (cfg.type === 'transformer') {
+    positiveInt(cfg.heads, 'model.heads');
+    positiveInt(cfg.ff, 'model.ff');
+  }
+  if (cfg.type !== 'lstm' && cfg.type !== 'transformer') throw new ConfigError(`unknown model type '${String(cfg.type)}' (lstm | transformer)`, 'model.type');
+  if (!Number.isInteger(inputFeatures) || inputFeatures < 1) throw new Error(`inputFeatures must be a positive integer, got ${inputFeatures}`);
+}
+
+/** Builds a model with weights drawn deterministically from `seed` (same seed ⇒ bit-identical weights). */
+export function createModel(cfg: ModelConfig, inputFeatures: number, seed: number): SkipModel {
+  validate(cfg, inputFeatures);
+  const params = new ParamStore(seed);
+  const encode = buildEncoder(params, cfg, inputFeatures);
+  const body: Body = cfg.type === 'lstm' ? buildLstm(params, cfg) : buildTransformer(params, cfg);
+  const heads = buildHeads(params, cfg, cfg.hidden);
+  let calls = 0;
+  return {
+    config: cfg,
+    inputFeatures,
+    weights: params.variables,
+    apply(x, opts) {
+      const [, , F] = x.inputs.shape;
+      if (F !== inputFeatures) throw new Error(`model expects ${inputFeatures} input features per position, the batch has ${F}`);
+      const dropout = makeDropout(opts.training, cfg.dropout, opts.dropoutSeed ?? calls++);
+      const embedded = dropout(encode(x.inputs, x.trackIndex), 'input');
+      return heads(body(embedded, dropout, x.present ?? null));
+    },
+    dispose() {
+      params.dispose();
+    },
+  };
+}
+
+/** Tensors for one batch (the caller disposes them, e.g. with tf.dispose(Object.values(inputs))). */
+export function batchToTensors(batch: Batch): ModelInputs {
+  const { size: B, seqLen: T, features: F } = batch;
+  return {
+    inputs: tf.tensor3d(batch.inputs, [B, T, F], 'float32'),
+    trackIndex: tf.tensor2d(batch.trackIndex, [B, T], 'int32'),
+    present: tf.tensor2d(batch.present, [B, T], 'float32'),
+  };
+}
+
+/** σ(logits) for every position, [B·T] row-major; evaluation mode (no dropout); leaves no tensors behind. */
+export function predictProbabilities(model: SkipModel, batch: Batch): Float32Array {
+  const x = batchToTensors(batch);
+  try {
+    const probs = tf.tidy(() => tf.sigmoid(model.apply(x, { training: false }).logits));
+    const out = probs.dataSync() as Float32Array;
+    probs.dispose();
+    return Float32Array.from(out);
+  } finally {
+    tf.dispose([x.inputs, x.trackIndex, x.present ?? []].flat());
+  }
+}

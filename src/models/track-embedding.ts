@@ -1,0 +1,25 @@
+// The hashed track-id embedding: bucket = trackIndex mod buckets; index −1 (padding, unknown track) → zero vector.
+// The lookup has its own gradient (scatter-add of the rows) because tfjs's gather gradient needs
+// UnsortedSegmentSum, which the wasm backend does not implement.
+import * as tf from '@tensorflow/tfjs';
+import { customOp } from './custom-op.ts';
+
+function lookup(table: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
+  const op = customOp((tbl: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([rows]);
+    const gradFunc = (dy: tf.Tensor, [idx]: tf.Tensor[]) => tf.scatterND(tf.expandDims(idx, 1), dy, tbl.shape as number[]);
+    return { value: tf.gather(tbl, rows), gradFunc };
+  });
+  return op(table) as tf.Tensor2D;
+}
+
+/** [B, T] int32 track indices → [B, T, width] embeddings (zeros where the index is negative). */
+export function embedTracks(table: tf.Tensor2D, trackIndex: tf.Tensor2D): tf.Tensor3D {
+  const [B, T] = trackIndex.shape;
+  const [buckets, width] = table.shape;
+  const flat = tf.reshape(trackIndex, [-1]) as tf.Tensor1D;
+  const known = tf.cast(tf.greaterEqual(flat, 0), 'float32');
+  const rows = tf.mod(tf.maximum(flat, 0), buckets) as tf.Tensor1D;
+  const vectors = tf.mul(lookup(table, rows), tf.expandDims(known, 1));
+  return tf.reshape(vectors, [B, T, width]);
+}

@@ -1,0 +1,314 @@
+// Checkpoints: everything needed to continue a run exactly, or to evaluate it.
+//
+// Layout, inside a run folder:
+//   checkpoints/step-00001200/manifest.json   small JSON: step, epoch, batchesInEpoch (position in this epoch's
+//                                              data stream), plannedSteps, rngState, metrics, inputFeatures, the
+//                                              resolved config, the feature stats, and a table of tensors
+//                                              {name, role: weight | adam.m | adam.v, shape, offset, length}
+//   checkpoints/step-00001200/tensors.bin     every tensor back to back, float32 little-endian; `offset` is in
+//                                              bytes, `length` in floats; manifest.byteLength is the file size
+//   checkpoints/latest                        one line: the folder name of the newest complete checkpoint
+// A checkpoint is written into checkpoints/.tmp-…/ and renamed into place only when complete, then `latest` is
+// replaced atomically, so a crash at any moment leaves the previous checkpoint intact; leftover .tmp-… folders are
+// ignored by readers and removed by the next save.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Config, TrainConfig } from '../config/schema.ts';
+import type { FeatureStats } from '../data/types.ts';
+import { UserError } from '../errors.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import type { AdamState } from './optimizer.ts';
+import type { SkipModel } from '../models/model.ts';
+
+export const CHECKPOINT_FORMAT = 'skiptrain-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+/** Where training stood when the checkpoint was taken (everything but the tensors). */
+export interface TrainingPosition {
+  step: number;
+  epoch: number;
+  /** Batches of `epoch` already trained on; a resume skips this many. */
+  batchesInEpoch: number;
+  plannedSteps: number;
+  /** State of the trainer's Rng (dropout seeds), so a resume draws the same ones. */
+  rngState: number;
+  /** Validation metrics measured at this very step ({} when none was run): used to keep the best checkpoints. */
+  metrics: Record<string, number>;
+}
+
+interface TensorEntry {
+  name: string;
+  role: 'weight' | 'adam.m' | 'adam.v';
+  shape: number[];
+  offset: number;
+  length: number;
+}
+
+export interface CheckpointManifest extends TrainingPosition {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  createdAt: string;
+  inputFeatures: number;
+  adamStep: number;
+  config: Config;
+  stats: FeatureStats;
+  tensors: TensorEntry[];
+  byteLength: number;
+}
+
+export interface CheckpointContents {
+  path: string;
+  manifest: CheckpointManifest;
+  weights: Map<string, { shape: number[]; values: Float32Array }>;
+  optimizer: AdamState;
+}
+
+export type RetentionPolicy = Pick<TrainConfig, 'keepLast' | 'keepBest' | 'bestMetric'>;
+
+const STEP_DIGITS = 8;
+export const checkpointName = (step: number) => `step-${String(step).padStart(STEP_DIGITS, '0')}`;
+const isCheckpointName = (name: string) => /^step-\d+$/.test(name);
+export const checkpointsDir = (runFolder: string) => join(runFolder, 'checkpoints');
+
+/**
+ * Writes a checkpoint of `weights` and `optimizer` into <runFolder>/checkpoints/, points `latest` at it and applies
+ * the retention policy. Returns the checkpoint's folder.
+ */
+export async function saveCheckpoint(
+  runFolder: string,
+  contents: {
+    position: TrainingPosition;
+    config: Config;
+    stats: FeatureStats;
+    inputFeatures: number;
+    weights: ReadonlyMap<string, tf.Variable>;
+    optimizer: AdamState;
+  },
+  retention: RetentionPolicy,
+): Promise<string> {
+  if (endianness() !== 'LE') throw new Error('checkpoints are little-endian; this machine is big-endian');
+  const dir = checkpointsDir(runFolder);
+  await mkdir(dir, { recursive: true });
+  await removeLeftovers(dir);
+
+  const tensors: TensorEntry[] = [];
+  const chunks: Float32Array[] = [];
+  let offset = 0;
+  const add = (name: string, role: TensorEntry['role'], shape: number[], values: Float32Array) => {
+    tensors.push({ name, role, shape, offset, length: values.length });
+    chunks.push(values);
+    offset += values.byteLength;
+  };
+  for (const [name, variable] of contents.weights) {
+    add(name, 'weight', variable.shape, Float32Array.from(variable.dataSync() as Float32Array));
+    add(name, 'adam.m', variable.shape, contents.optimizer.m.get(name) ?? new Float32Array(variable.size));
+    add(name, 'adam.v', variable.shape, contents.optimizer.v.get(name) ?? new Float32Array(variable.size));
+  }
+  const manifest: CheckpointManifest = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    createdAt: new Date().toISOString(),
+    ...contents.position,
+    inputFeatures: contents.inputFeatures,
+    adamStep: contents.optimizer.step,
+    config: contents.config,
+    stats: contents.stats,
+    tensors,
+    byteLength: offset,
+  };
+
+  const name = checkpointName(contents.position.step);
+  const tmp = join(dir, `.tmp-${name}-${process.pid}`);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp);
+  await writeSynced(join(tmp, 'tensors.bin'), Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))));
+  await writeSynced(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1));
+  const final = join(dir, name);
+  if (existsSync(final)) {
+    // Same step saved twice (a periodic save that is also the epoch end): move the old one aside first, since a
+    // folder cannot be renamed over a non-empty one.
+    const aside = join(dir, `.tmp-replaced-${name}-${process.pid}`);
+    await rename(final, aside);
+    await rename(tmp, final);
+    await rm(aside, { recursive: true, force: true });
+  } else {
+    await rename(tmp, final);
+  }
+  await writeFileAtomic(join(dir, 'latest'), `${name}\n`);
+  await applyRetention(dir, retention);
+  return final;
+}
+
+async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function removeLeftovers(dir: string): Promise<void> {
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith('.tmp-') || (name.startsWith('.latest.') && name.endsWith('.tmp'))) {
+      await rm(join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** True when `a` is a better value of `metric` than `b` (loss: lower; accuracies: higher). */
+export function isBetter(metric: string, a: number, b: number): boolean {
+  return metric.endsWith('loss') ? a < b : a > b;
+}
+
+/** Deletes checkpoints that are neither among the last `keepLast`, the best `keepBest`, nor `latest`. */
+export async function applyRetention(dir: string, policy: RetentionPolicy): Promise<string[]> {
+  const all = listCheckpoints(dir);
+  const keep = new Set<string>();
+  all.slice(-Math.max(1, policy.keepLast)).forEach((c) => keep.add(c.name));
+  const scored = all.filter((c) => Number.isFinite(c.metrics[policy.bestMetric]));
+  scored.sort((a, b) => {
+    const [x, y] = [a.metrics[policy.bestMetric], b.metrics[policy.bestMetric]];
+    return x === y ? b.step - a.step : isBetter(policy.bestMetric, x, y) ? -1 : 1;
+  });
+  scored.slice(0, Math.max(0, policy.keepBest)).forEach((c) => keep.add(c.name));
+  const latest = readLatestPointer(dir);
+  if (latest) keep.add(latest);
+  const removed: string[] = [];
+  for (const c of all) {
+    if (keep.has(c.name)) continue;
+    await rm(join(dir, c.name), { recursive: true, force: true });
+    removed.push(c.name);
+  }
+  return removed;
+}
+
+/** Complete checkpoints in a checkpoints folder, oldest first, with the metrics recorded in each. */
+export function listCheckpoints(dir: string): { name: string; path: string; step: number; metrics: Record<string, number> }[] {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    if (!isCheckpointName(name)) continue;
+    const path = join(dir, name);
+    try {
+      const manifest = JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8')) as CheckpointManifest;
+      out.push({ name, path, step: manifest.step, metrics: manifest.metrics ?? {} });
+    } catch {
+      // Not a complete checkpoint (cannot normally happen, since folders are renamed in only when complete).
+    }
+  }
+  return out.sort((a, b) => a.step - b.step);
+}
+
+function readLatestPointer(dir: string): string | undefined {
+  const pointer = join(dir, 'latest');
+  if (!existsSync(pointer)) return undefined;
+  const name = readFileSync(pointer, 'utf8').trim();
+  return isCheckpointName(name) ? name : undefined;
+}
+
+/**
+ * Finds the checkpoint folder meant by a path: a checkpoint folder itself, a run folder, or a run's checkpoints
+ * folder (then `latest`, or the newest complete checkpoint when the pointer is missing).
+ */
+export function resolveCheckpoint(path: string): string {
+  if (!existsSync(path)) throw new UserError(`${path}: no such run folder or checkpoint`);
+  if (existsSync(join(path, 'manifest.json'))) return path;
+  const dir = existsSync(join(path, 'checkpoints')) ? join(path, 'checkpoints') : path;
+  const latest = readLatestPointer(dir);
+  if (latest && existsSync(join(dir, latest))) return join(dir, latest);
+  const all = listCheckpoints(dir);
+  if (!all.length) throw new UserError(`${path}: no checkpoint found (expected ${join(dir, 'latest')} or a step-… folder)`);
+  return all[all.length - 1].path;
+}
+
+/** Reads and checks a checkpoint (any path resolveCheckpoint accepts). Corrupt or truncated → UserError. */
+export async function readCheckpoint(path: string): Promise<CheckpointContents> {
+  const folder = resolveCheckpoint(path);
+  const manifestPath = join(folder, 'manifest.json');
+  const binPath = join(folder, 'tensors.bin');
+  let manifest: CheckpointManifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${manifestPath}: unreadable checkpoint manifest (${(e as Error).message})`);
+  }
+  if (manifest.format !== CHECKPOINT_FORMAT || manifest.version !== CHECKPOINT_VERSION) {
+    throw new UserError(`${manifestPath}: not a ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION} manifest`);
+  }
+  if (!existsSync(binPath)) throw new UserError(`${binPath}: checkpoint data file is missing`);
+  const size = statSync(binPath).size;
+  if (size !== manifest.byteLength) {
+    throw new UserError(`${binPath}: checkpoint data is truncated or corrupt (${size} bytes, manifest says ${manifest.byteLength})`);
+  }
+  const bytes = await readFile(binPath);
+  const weights = new Map<string, { shape: number[]; values: Float32Array }>();
+  const optimizer: AdamState = { step: manifest.adamStep, m: new Map(), v: new Map() };
+  for (const entry of manifest.tensors) {
+    // Copy into a fresh, aligned buffer: Buffer slices may start at any byte.
+    const values = new Float32Array(entry.length);
+    new Uint8Array(values.buffer).set(bytes.subarray(entry.offset, entry.offset + entry.length * 4));
+    if (entry.role === 'weight') weights.set(entry.name, { shape: entry.shape, values });
+    else (entry.role === 'adam.m' ? optimizer.m : optimizer.v).set(entry.name, values);
+  }
+  return { path: folder, manifest, weights, optimizer };
+}
+
+/** Copies checkpoint weights into a model's variables; names and shapes must match exactly. */
+export function assignWeights(
+  target: ReadonlyMap<string, tf.Variable>,
+  weights: CheckpointContents['weights'],
+  where: string,
+): void {
+  const missing = [...target.keys()].filter((k) => !weights.has(k));
+  const extra = [...weights.keys()].filter((k) => !target.has(k));
+  if (missing.length || extra.length) {
+    throw new UserError(
+      `${where}: checkpoint weights do not match the model (missing: ${missing.join(', ') || 'none'}; unexpected: ${extra.join(', ') || 'none'})`,
+    );
+  }
+  for (const [name, variable] of target) {
+    const { shape, values } = weights.get(name)!;
+    if (shape.join('x') !== variable.shape.join('x')) {
+      throw new UserError(`${where}: weight '${name}' has shape [${shape}] in the checkpoint but [${variable.shape}] in the model`);
+    }
+    tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
+  }
+}
+
+export interface LoadedCheckpoint {
+  config: Config;
+  stats: FeatureStats;
+  model: SkipModel;
+  step: number;
+  epoch: number;
+  /** The checkpoint folder that was read. */
+  path: string;
+  metrics: Record<string, number>;
+}
+
+/**
+ * A trained model ready to use (for evaluate/predict): a run folder → its latest checkpoint, or a checkpoint folder.
+ * The model is built from the checkpoint's own config and its weights are set from the checkpoint.
+ */
+export async function loadCheckpoint(runFolderOrCheckpoint: string): Promise<LoadedCheckpoint> {
+  const contents = await readCheckpoint(runFolderOrCheckpoint);
+  const { manifest } = contents;
+  // Loaded lazily: reading and rotating checkpoints does not need the model code.
+  const { createModel } = await import('../models/model.ts');
+  const model = createModel(manifest.config.model, manifest.inputFeatures, manifest.config.train.seed);
+  assignWeights(model.weights, contents.weights, contents.path);
+  return {
+    config: manifest.config,
+    stats: manifest.stats,
+    model,
+    step: manifest.step,
+    epoch: manifest.epoch,
+    path: contents.path,
+    metrics: manifest.metrics,
+  };
+}

@@ -1,0 +1,51 @@
+// The training objective: masked binary cross-entropy on the configured label, plus auxWeight × the mean BCE of
+// the four auxiliary outcomes (skip_1, skip_2, skip_3, not_skipped) on the same positions.
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../data/types.ts';
+import { batchToTensors, type SkipModel } from '../models/model.ts';
+
+/** The part of a SkipModel the trainer needs. */
+export type TrainableModel = Pick<SkipModel, 'weights' | 'apply'>;
+
+/** Element-wise BCE from logits, stable for large |x|: max(x,0) − x·y + log(1 + e^−|x|). */
+function bceWithLogits(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor {
+  return tf.relu(logits).sub(logits.mul(labels)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+}
+
+export interface LossTensors {
+  /** The scalar optimised. */
+  loss: tf.Scalar;
+  /** The main-label BCE alone (what val/loss reports). */
+  mainLoss: tf.Scalar;
+  /** Masked positions predicted right at threshold 0.5, and how many masked positions there are. */
+  correct: tf.Scalar;
+  count: tf.Scalar;
+  /** The main head's logits [B, T]. */
+  logits: tf.Tensor2D;
+}
+
+/** Loss and accuracy counts of one batch; all tensors are new (call inside tf.tidy or dispose them). */
+export function batchLoss(
+  model: TrainableModel,
+  batch: Batch,
+  opts: { training: boolean; dropoutSeed?: number; auxWeight: number },
+): LossTensors {
+  const { size: B, seqLen: T } = batch;
+  const mask = tf.tensor2d(batch.mask, [B, T]);
+  const labels = tf.tensor2d(batch.labels, [B, T]);
+  const { logits, auxLogits } = model.apply(batchToTensors(batch), { training: opts.training, dropoutSeed: opts.dropoutSeed });
+  // max(count, 1): a batch with nothing to score contributes zero loss rather than NaN.
+  const count = mask.sum();
+  const denominator = tf.maximum(count, 1);
+  const mainLoss = bceWithLogits(logits, labels).mul(mask).sum().div(denominator) as tf.Scalar;
+  let loss = mainLoss;
+  if (auxLogits && opts.auxWeight > 0) {
+    const auxLabels = tf.tensor3d(batch.auxLabels, [B, T, 4]);
+    const auxMask = mask.expandDims(2);
+    const auxLoss = bceWithLogits(auxLogits, auxLabels).mul(auxMask).sum().div(denominator.mul(4));
+    loss = mainLoss.add(auxLoss.mul(opts.auxWeight)) as tf.Scalar;
+  }
+  const predicted = logits.greater(0).cast('float32');
+  const correct = predicted.equal(labels).cast('float32').mul(mask).sum() as tf.Scalar;
+  return { loss, mainLoss, correct, count: count as tf.Scalar, logits };
+}

@@ -1,0 +1,101 @@
+// Reads TensorBoard event files back: for tests, reports and resumed runs' curves.
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataError, UserError } from '../../errors.ts';
+import { decodeEvent, DT_DOUBLE, type SummaryValue, type TBEvent, type TensorProto } from './event.ts';
+import { parseRecords } from './record.ts';
+
+export interface EventFile {
+  events: TBEvent[];
+  /** Bytes of a final record cut short (a crash mid-write); they are ignored. */
+  truncatedBytes: number;
+}
+
+/** Decode every record of an event file, checking both CRCs; `where` names the file in errors. */
+export function readEventFile(bytes: Uint8Array, where = 'event file'): EventFile {
+  const { payloads, truncatedBytes } = parseRecords(bytes, where);
+  const events = payloads.map((payload, index) => {
+    try {
+      return decodeEvent(payload);
+    } catch (e) {
+      throw new DataError(`record ${index}: not a valid Event message (${(e as Error).message})`, where);
+    }
+  });
+  return { events, truncatedBytes };
+}
+
+/** The events of one event file; a truncated final record is ignored, a CRC mismatch throws DataError. */
+export function readEvents(bytes: Uint8Array): TBEvent[] {
+  return readEventFile(bytes).events;
+}
+
+export interface ScalarPoint {
+  step: number;
+  wallTime: number;
+  value: number;
+}
+
+function tensorScalarValue(t: TensorProto): number | undefined {
+  if (t.floatVal.length > 0) return t.floatVal[0];
+  if (t.doubleVal.length > 0) return t.doubleVal[0];
+  const content = t.tensorContent;
+  if (!content) return undefined;
+  const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
+  if (t.dtype === DT_DOUBLE && content.length >= 8) return view.getFloat64(0, true);
+  if (content.length >= 4) return view.getFloat32(0, true);
+  return undefined;
+}
+
+function scalarOf(value: SummaryValue, scalarTags: Set<string>): number | undefined {
+  if (value.simpleValue !== undefined) return value.simpleValue;
+  if (!value.tensor) return undefined;
+  // The plugin metadata comes with a tag's first event only; later events of the tag are known by the tag.
+  if (value.metadata?.pluginName === 'scalars') scalarTags.add(value.tag);
+  return scalarTags.has(value.tag) ? tensorScalarValue(value.tensor) : undefined;
+}
+
+/** Event files of a run folder (TensorBoard's rule: the name contains "tfevents"). */
+async function listEventFiles(logdir: string): Promise<string[]> {
+  try {
+    return (await readdir(logdir)).filter((name) => name.includes('tfevents'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`no such run folder: ${logdir}`);
+    throw e;
+  }
+}
+
+export interface ReadScalarsOptions {
+  /** Told about each file with a truncated final record (default: a line on stderr). */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Every scalar of a run folder, by tag, in step order, from all its event files (both scalar encodings). Files are
+ * read in name (= creation) order; like TensorBoard, when a resumed run logs a step at or before one already seen
+ * for a tag, the older points from that step on are dropped, so a curve shows the run that continued.
+ */
+export async function readScalars(logdir: string, options: ReadScalarsOptions = {}): Promise<Map<string, ScalarPoint[]>> {
+  const warn = options.onWarning ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+  const names = (await listEventFiles(logdir)).sort();
+  const series = new Map<string, ScalarPoint[]>();
+  const scalarTags = new Set<string>();
+  for (const name of names) {
+    const path = join(logdir, name);
+    const { events, truncatedBytes } = readEventFile(await readFile(path), path);
+    if (truncatedBytes > 0) warn(`${path}: ignored a truncated final record (${truncatedBytes} bytes), probably from a crash`);
+    for (const event of events) {
+      for (const value of event.summary ?? []) {
+        const scalar = scalarOf(value, scalarTags);
+        if (scalar === undefined) continue;
+        let points = series.get(value.tag);
+        if (!points) series.set(value.tag, (points = []));
+        if (points.length > 0 && points[points.length - 1].step >= event.step) {
+          const keep = points.filter((p) => p.step < event.step);
+          points.splice(0, points.length, ...keep);
+        }
+        points.push({ step: event.step, wallTime: event.wallTime, value: scalar });
+      }
+    }
+  }
+  return series;
+}

@@ -1,0 +1,190 @@
+// The training loop. Read top to bottom: set up (fresh or resumed), then epochs of steps with periodic logging,
+// validation and checkpoints. Everything that decides the weights — data order, dropout seeds, the learning
+// rate, the optimizer state — is a function of the seed and the step, so a resumed run is bit-identical.
+import { dirname } from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { loadDataContext, trainBatches } from '../data/batches.ts';
+import { inputFeatureCount } from '../data/features.ts';
+import type { FeatureStats } from '../data/types.ts';
+import { UserError } from '../errors.ts';
+import { createModel } from '../models/model.ts';
+import { Rng } from '../util/rng.ts';
+import { EventWriter } from './tensorboard/writer.ts';
+import { assignWeights, readCheckpoint, saveCheckpoint, type CheckpointContents, type TrainingPosition } from './checkpoint.ts';
+import { Adam } from './optimizer.ts';
+import { Progress, type ProgressOptions } from './progress.ts';
+import { createRunFolder, writeRunFiles } from './run-folder.ts';
+import { learningRate } from './schedule.ts';
+import { trainStep, type StepResult } from './step.ts';
+import { validate, type ValidationMetrics } from './validate.ts';
+
+export interface TrainOptions {
+  config: Config;
+  /** A run folder (or checkpoint) to continue from; the same run folder is used, with a new event file. */
+  resume?: string;
+  /** When aborted (Ctrl-C), the loop finishes the current step, saves a checkpoint and returns. */
+  stop?: AbortSignal;
+  log?: (message: string) => void;
+  progressStream?: ProgressOptions['stream'];
+}
+
+export interface TrainResult {
+  runFolder: string;
+  checkpoint: string;
+  step: number;
+  epoch: number;
+  interrupted: boolean;
+  /** The last validation (null when there were no held-out sessions). */
+  metrics: ValidationMetrics | null;
+}
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const { config } = opts;
+  const t = config.train;
+  const log = opts.log ?? ((s: string) => console.error(s));
+  const resumed = opts.resume ? await readCheckpoint(opts.resume) : undefined;
+  if (resumed) checkResumable(resumed, config, log);
+
+  const ctx = await loadDataContext(config, { stats: resumed?.manifest.stats, log });
+  const runFolder = resumed ? dirname(dirname(resumed.path)) : await createRunFolder(config, ctx.stats);
+  if (resumed) await writeRunFiles(runFolder, config, ctx.stats);
+  const model = createModel(config.model, inputFeatureCount(), t.seed);
+  const optimizer = new Adam(model.weights, { weightDecay: t.weightDecay });
+  // The plan is recomputed on resume (same config and stats give the same plan; more epochs stretch the schedule).
+  const pos: TrainingPosition = resumed
+    ? { ...pickPosition(resumed), plannedSteps: plannedSteps(config, ctx.stats), metrics: {} }
+    : { step: 0, epoch: 0, batchesInEpoch: 0, plannedSteps: plannedSteps(config, ctx.stats), rngState: Rng.derive(t.seed, 'dropout').state, metrics: {} };
+  if (resumed) {
+    assignWeights(model.weights, resumed.weights, resumed.path);
+    optimizer.importState(resumed.optimizer, resumed.path);
+    log(`resuming ${runFolder} at step ${pos.step} (epoch ${pos.epoch + 1}, batch ${pos.batchesInEpoch})`);
+  }
+  const rng = new Rng(pos.rngState);
+  const writer = await EventWriter.create(runFolder);
+  const progress = new Progress({ total: pos.plannedSteps, epochs: t.epochs, stream: opts.progressStream });
+
+  let metrics: ValidationMetrics | null = null;
+  let validatedAt = -1;
+  let checkpoint = resumed?.path ?? '';
+  const runValidation = async () => {
+    metrics = await validate(model, ctx, config.task);
+    validatedAt = pos.step;
+    if (!metrics) return progress.log('validation skipped: no held-out sessions');
+    for (const [tag, value] of Object.entries(metrics)) writer.scalar(tag, value, pos.step);
+    progress.log(`step ${pos.step}: ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}`);
+  };
+  const save = async () => {
+    pos.rngState = rng.state;
+    pos.metrics = validatedAt === pos.step && metrics ? { ...metrics } : {};
+    const contents = { position: pos, config, stats: ctx.stats, inputFeatures: inputFeatureCount() };
+    checkpoint = await saveCheckpoint(runFolder, { ...contents, weights: model.weights, optimizer: optimizer.exportState() }, t);
+    await writer.flush();
+  };
+
+  const window = new TrainingWindow();
+  let interrupted = false;
+  let reachedMax = t.maxSteps > 0 && pos.step >= t.maxSteps;
+  try {
+    training: while (!reachedMax && pos.epoch < t.epochs) {
+      for await (const batch of trainBatches(ctx, { epoch: pos.epoch, seed: t.seed, view: config.task, skipBatches: pos.batchesInEpoch })) {
+        const lr = learningRate(pos.step, t, pos.plannedSteps);
+        const dropoutSeed = rng.int(2 ** 31);
+        window.add(trainStep(model, optimizer, batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, dropoutSeed }), batch.size);
+        pos.step++;
+        pos.batchesInEpoch++;
+        progress.update({ step: pos.step, epoch: pos.epoch, loss: window.loss, seqPerSec: window.seqPerSec });
+        if (pos.step % t.logEvery === 0) {
+          writer.scalar('train/loss', window.loss, pos.step);
+          writer.scalar('train/accuracy', window.accuracy, pos.step);
+          writer.scalar('lr', lr, pos.step);
+          writer.scalar('throughput', window.seqPerSec, pos.step);
+          await writer.flush(); // so TensorBoard shows a live run
+          window.reset();
+        }
+        if (t.histogramEvery > 0 && pos.step % t.histogramEvery === 0) {
+          for (const [name, w] of model.weights) writer.histogram(`weights/${name}`, w.dataSync(), pos.step);
+        }
+        if (t.validateEvery > 0 && pos.step % t.validateEvery === 0) await runValidation();
+        if (t.checkpointEvery > 0 && pos.step % t.checkpointEvery === 0) await save();
+        await new Promise((resolve) => setImmediate(resolve)); // the step is synchronous: let Ctrl-C handlers run
+        interrupted = Boolean(opts.stop?.aborted);
+        reachedMax = t.maxSteps > 0 && pos.step >= t.maxSteps;
+        if (interrupted || reachedMax) break training;
+      }
+      pos.epoch++;
+      pos.batchesInEpoch = 0;
+      await runValidation();
+      await save();
+    }
+    if (reachedMax && !interrupted && validatedAt !== pos.step) await runValidation();
+    if (interrupted || reachedMax) await save();
+  } finally {
+    progress.done();
+    await writer.close();
+    optimizer.dispose();
+    model.dispose();
+  }
+  return { runFolder, checkpoint, step: pos.step, epoch: pos.epoch, interrupted, metrics };
+}
+
+/** Steps the schedule plans for: batches per epoch (from the stats pass's session count) × epochs, capped by maxSteps. */
+export function plannedSteps(config: Config, stats: FeatureStats): number {
+  const perEpoch = Math.max(1, Math.ceil(stats.sessions / config.train.batchSize));
+  const all = perEpoch * config.train.epochs;
+  return config.train.maxSteps > 0 ? Math.min(all, config.train.maxSteps) : all;
+}
+
+function pickPosition(c: CheckpointContents): TrainingPosition {
+  const { step, epoch, batchesInEpoch, plannedSteps, rngState, metrics } = c.manifest;
+  return { step, epoch, batchesInEpoch, plannedSteps, rngState, metrics };
+}
+
+/** A resume must build the very same model; data and schedule differences only make it inexact, so they warn. */
+function checkResumable(c: CheckpointContents, config: Config, log: (s: string) => void): void {
+  const saved = c.manifest.config;
+  const differences = (Object.keys(config.model) as (keyof Config['model'])[])
+    .filter((k) => JSON.stringify(config.model[k]) !== JSON.stringify(saved.model[k]))
+    .map((k) => `model.${k} is ${JSON.stringify(config.model[k])} but the checkpoint has ${JSON.stringify(saved.model[k])}`);
+  if (c.manifest.inputFeatures !== inputFeatureCount()) {
+    differences.push(`the checkpoint has ${c.manifest.inputFeatures} input features, this version builds ${inputFeatureCount()}`);
+  }
+  if (differences.length) throw new UserError(`cannot resume from ${c.path}: the model does not match (${differences.join('; ')})`);
+  for (const key of ['seed', 'batchSize'] as const) {
+    if (config.train[key] !== saved.train[key]) log(`warning: train.${key} changed since the checkpoint; the resumed run will not match an uninterrupted one`);
+  }
+  if (config.task !== saved.task) log(`warning: task changed from ${saved.task} to ${config.task}`);
+}
+
+/** Running means of the training metrics since the last log line. */
+class TrainingWindow {
+  private lossSum = 0;
+  private steps = 0;
+  private correct = 0;
+  private count = 0;
+  private sequences = 0;
+  private since = performance.now();
+
+  add(r: StepResult, sequences: number): void {
+    this.lossSum += r.loss;
+    this.steps++;
+    this.correct += r.correct;
+    this.count += r.count;
+    this.sequences += sequences;
+  }
+
+  get loss(): number {
+    return this.lossSum / Math.max(1, this.steps);
+  }
+
+  get accuracy(): number {
+    return this.correct / Math.max(1, this.count);
+  }
+
+  get seqPerSec(): number {
+    return (this.sequences * 1000) / Math.max(1, performance.now() - this.since);
+  }
+
+  reset(): void {
+    Object.assign(this, { lossSum: 0, steps: 0, correct: 0, count: 0, sequences: 0, since: performance.now() });
+  }
+}

@@ -1,0 +1,60 @@
+// Validation during training: loss and accuracy on the held-out sessions in the training view, and the challenge
+// metrics (mean average accuracy, first prediction accuracy) on the same sessions cut the challenge's way.
+import * as tf from '@tensorflow/tfjs';
+import { evalBatches, type DataContext, type View } from '../data/batches.ts';
+import type { Batch } from '../data/types.ts';
+import { ChallengeScore } from '../eval/metrics.ts';
+import { batchLoss, type TrainableModel } from './loss.ts';
+
+export type ValidationMetrics = Record<'val/loss' | 'val/accuracy' | 'val/mean_average_accuracy' | 'val/first_prediction_accuracy', number>;
+
+/** Empty when there are no held-out sessions (then nothing is logged and no checkpoint counts as best). */
+export async function validate(model: TrainableModel, ctx: DataContext, view: View): Promise<ValidationMetrics | null> {
+  let lossSum = 0;
+  let correct = 0;
+  let count = 0;
+  const score = new ChallengeScore();
+  for await (const batch of evalBatches(ctx, { view })) {
+    const r = scoreBatch(model, batch);
+    lossSum += r.loss * r.count;
+    correct += r.correct;
+    count += r.count;
+    if (view === 'challenge') addChallengeSessions(score, batch, r.probabilities);
+  }
+  if (view !== 'challenge') {
+    for await (const batch of evalBatches(ctx, { view: 'challenge' })) {
+      addChallengeSessions(score, batch, scoreBatch(model, batch).probabilities);
+    }
+  }
+  if (count === 0) return null;
+  return {
+    'val/loss': lossSum / count,
+    'val/accuracy': correct / count,
+    'val/mean_average_accuracy': score.maa,
+    'val/first_prediction_accuracy': score.fpa,
+  };
+}
+
+function scoreBatch(model: TrainableModel, batch: Batch) {
+  return tf.tidy(() => {
+    const out = batchLoss(model, batch, { training: false, auxWeight: 0 });
+    const [loss, correct, count] = [out.mainLoss, out.correct, out.count].map((t) => t.dataSync()[0]);
+    return { loss, correct, count, probabilities: tf.sigmoid(out.logits).dataSync() as Float32Array };
+  });
+}
+
+/** Each session's masked (hidden) positions, in order, thresholded at 0.5 — the WSDM Cup scoring. */
+export function addChallengeSessions(score: ChallengeScore, batch: Batch, probabilities: ArrayLike<number>): void {
+  const T = batch.seqLen;
+  for (let b = 0; b < batch.size; b++) {
+    const pred: number[] = [];
+    const truth: number[] = [];
+    for (let t = 0; t < T; t++) {
+      const i = b * T + t;
+      if (!batch.mask[i]) continue;
+      pred.push(probabilities[i] > 0.5 ? 1 : 0);
+      truth.push(batch.labels[i]);
+    }
+    if (pred.length) score.add(pred, truth);
+  }
+}

@@ -1,0 +1,85 @@
+// Small real-format inputs built inside the tests: log/track CSV text, temp folders, tar.gz archives.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { LOG_COLUMNS, TRACK_COLUMNS } from '../../src/data/columns.ts';
+
+export const EXCERPT = '/work/shared/data/mssd-excerpt/log_excerpt.csv';
+export const EXCERPT_PANDAS = '/work/shared/data/mssd-excerpt/log_excerpt_pandas.csv';
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'skiptrain-data-test-'));
+}
+
+export const LOG_HEADER = LOG_COLUMNS.join(',');
+export const TRACK_HEADER = TRACK_COLUMNS.join(',');
+
+export interface RowSpec {
+  session: string;
+  position: number;
+  length: number;
+  track?: string;
+  skip2?: boolean;
+  date?: string;
+  context?: string;
+  reasonStart?: string;
+}
+
+/** One log line in the dataset's own format; unspecified columns take plausible values. */
+export function logLine(r: RowSpec): string {
+  const s2 = r.skip2 ?? false;
+  return [
+    r.session, r.position, r.length, r.track ?? `t_${r.position}`,
+    s2, s2, s2, !s2, 0, 1, 0, 0, 0, 0, true, 16, r.date ?? '2018-07-15', true,
+    r.context ?? 'user_collection', r.reasonStart ?? 'trackdone', s2 ? 'fwdbtn' : 'trackdone',
+  ].join(',');
+}
+
+/** A whole log file: header + a full session of `length` rows for each [id, length]. */
+export function logFile(sessions: [string, number][], date = '2018-07-15'): string {
+  const lines = [LOG_HEADER];
+  for (const [id, length] of sessions) {
+    for (let p = 1; p <= length; p++) lines.push(logLine({ session: id, position: p, length, date, skip2: p % 3 === 0 }));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** A track file line: id, then the 29 features where `mode` is written major/minor as in the dataset. */
+export function trackLine(id: string, values: number[]): string {
+  const mode = TRACK_COLUMNS.indexOf('mode') - 1;
+  return [id, ...values.map((v, i) => (i === mode ? (v ? 'major' : 'minor') : String(v)))].join(',');
+}
+
+/** A tar.gz holding the given entries (names are member paths). */
+export async function tarGz(entries: { name: string; content: string | Buffer }[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<void>((resolve, reject) => {
+    pack.on('end', () => resolve());
+    pack.on('error', reject);
+  });
+  for (const e of entries) pack.entry({ name: e.name }, e.content);
+  pack.finalize();
+  await done;
+  return gzipSync(Buffer.concat(chunks));
+}
+
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+/** The DataError message of a failing promise (fails the test when it resolves or throws something else). */
+export async function dataErrorOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if ((e as Error).name === 'DataError') return (e as Error).message;
+    throw e;
+  }
+  throw new Error('expected a DataError, but the call succeeded');
+}

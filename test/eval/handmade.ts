@@ -1,0 +1,52 @@
+// Hand-made batches for the evaluation tests: only the fields the evaluator and baselines read are meaningful.
+import type { Batch } from '../../src/data/types.ts';
+import { MAX_SESSION_LENGTH } from '../../src/data/columns.ts';
+
+export interface HandSession {
+  id: string;
+  skips: number[]; // label per position, length = session length
+}
+
+/** per-position: every row known and scored; challenge: first ⌊L/2⌋ known, the rest scored. */
+export function handBatch(sessions: HandSession[], view: 'per-position' | 'challenge'): Batch {
+  const T = MAX_SESSION_LENGTH;
+  const B = sessions.length;
+  const batch: Batch = {
+    size: B,
+    seqLen: T,
+    features: 1,
+    inputs: new Float32Array(B * T),
+    trackIndex: new Int32Array(B * T).fill(-1),
+    mask: new Float32Array(B * T),
+    labels: new Float32Array(B * T),
+    auxLabels: new Float32Array(B * T * 4),
+    present: new Float32Array(B * T),
+    known: new Float32Array(B * T),
+    sessionIds: sessions.map((s) => s.id),
+    lengths: Int32Array.from(sessions.map((s) => s.skips.length)),
+  };
+  sessions.forEach((s, b) => {
+    const L = s.skips.length;
+    const firstHidden = Math.floor(L / 2);
+    s.skips.forEach((y, t) => {
+      const i = b * T + t;
+      batch.present[i] = 1;
+      batch.labels[i] = y;
+      const known = view === 'per-position' || t < firstHidden;
+      batch.known[i] = known ? 1 : 0;
+      batch.mask[i] = view === 'per-position' || !known ? 1 : 0;
+    });
+  });
+  return batch;
+}
+
+export async function* asBatches(...batches: Batch[]): AsyncIterable<Batch> {
+  yield* batches;
+}
+
+/** Values of one session's scored positions. */
+export function scored(batch: Batch, probs: Float32Array, b: number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < batch.seqLen; t++) if (batch.mask[b * batch.seqLen + t] === 1) out.push(probs[b * batch.seqLen + t]);
+  return out;
+}

@@ -1,0 +1,74 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configToYaml } from '../../src/config/yaml.ts';
+import { UserError } from '../../src/errors.ts';
+import { readCheckpoint } from '../../src/train/checkpoint.ts';
+import { train } from '../../src/train/trainer.ts';
+import { tinyConfig } from './fixture.ts';
+
+await tf.setBackend('cpu');
+const root = mkdtempSync(join(tmpdir(), 'skiptrain-resume-'));
+const quiet = { log: () => {}, progressStream: { write: () => true, isTTY: false } };
+
+function cli(args: string[], onSpawn?: (kill: () => void) => void) {
+  const child = spawn(process.execPath, ['bin/skiptrain.js', 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  onSpawn?.(() => child.kill('SIGKILL'));
+  return new Promise<{ code: number | null; signal: string | null; output: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, output })),
+  );
+}
+
+const runFoldersIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name)) : []);
+
+test('a run SIGKILLed after its first checkpoint and resumed ends with the same weights as an uninterrupted run', async () => {
+  const reference = await train({ config: tinyConfig(root, { checkpoints: join(root, 'reference') }), ...quiet });
+  assert.not.ok(reference.interrupted);
+  assert.ok(reference.step > 12, `enough steps to be killed midway (${reference.step})`);
+
+  const configFile = join(root, 'tiny.yaml');
+  writeFileSync(configFile, configToYaml(tinyConfig(root)));
+  const experimentDir = join(root, 'runs', 'tiny');
+  const killed = await cli(['--config', configFile], (kill) => {
+    const poll = setInterval(() => {
+      if (runFoldersIn(experimentDir).some((run) => existsSync(join(run, 'checkpoints', 'latest')))) {
+        clearInterval(poll);
+        kill();
+      }
+    }, 5);
+  });
+  assert.is(killed.signal, 'SIGKILL', `the child was killed, not finished:\n${killed.output}`);
+  const [runFolder] = runFoldersIn(experimentDir);
+  const partial = await readCheckpoint(runFolder);
+  assert.ok(partial.manifest.step < reference.step);
+
+  const resumed = await cli(['--resume', runFolder]);
+  assert.is(resumed.code, 0, resumed.output);
+  assert.match(resumed.output, `resuming ${runFolder}`);
+  assert.match(resumed.output, 'tensorboard --logdir');
+
+  const [a, b] = await Promise.all([readCheckpoint(reference.runFolder), readCheckpoint(runFolder)]);
+  assert.is(b.manifest.step, a.manifest.step);
+  assert.is(b.manifest.epoch, 3);
+  for (const [name, w] of a.weights) assert.ok(Buffer.from(w.values.buffer).equals(Buffer.from(b.weights.get(name)!.values.buffer)), `weight ${name} differs`);
+  for (const [name, m] of a.optimizer.v) assert.ok(Buffer.from(m.buffer).equals(Buffer.from(b.optimizer.v.get(name)!.buffer)), `adam v ${name} differs`);
+  assert.ok(readdirSync(runFolder).filter((f) => f.startsWith('events.out.tfevents')).length >= 2, 'a new event file per session');
+});
+
+test('resuming with a different model is a clear error', async () => {
+  const [runFolder] = runFoldersIn(join(root, 'runs', 'tiny'));
+  const err = await train({ config: tinyConfig(root, { 'model.hidden': '16' }), resume: runFolder, ...quiet }).catch((e) => e);
+  assert.instance(err, UserError);
+  assert.match(err.message, /model\.hidden is 16 but the checkpoint has 8/);
+  assert.match(err.message, runFolder);
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
+test.run();
