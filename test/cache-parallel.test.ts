@@ -36,7 +36,7 @@ test.before(async () => {
   for (let d = 0; d < 3; d++) {
     const day = `2018-07-1${5 + d}`;
     // 5000 sessions on the first day: more than one block, so block boundaries are crossed
-    const sessions = randomSessions(d === 0 ? 5000 : 40, tracks, rng, day).map((s) => ({ ...s, id: `${d}_${s.id}` }));
+    const sessions = randomSessions(d === 0 ? 4200 : 40, tracks, rng, day).map((s) => ({ ...s, id: `${d}_${s.id}` }));
     sessions[7].rows[2].date = '2032-05-25';
     const name = `log_0_${day.replaceAll('-', '')}_000000000000.csv`;
     await writeLogCsv(join(dir, 'csv', name), sessions);
@@ -51,8 +51,14 @@ test.after(async () => {
 });
 
 test('same sessions, order, counts and progress as readSessions (archive, folder, days, badDates)', async () => {
-  for (const opts of [{}, { days: new Set(['2018-07-17', '2018-07-16']) }, { badDates: 'keep' as const }]) {
-    for (const src of [archive, join(dir, 'csv')]) {
+  const cases: [ReadLogOptions, string][] = [
+    [{}, archive],
+    [{}, join(dir, 'csv')],
+    [{ days: new Set(['2018-07-17', '2018-07-16']) }, archive],
+    [{ badDates: 'keep' }, join(dir, 'csv')],
+  ];
+  for (const [opts, src] of cases) {
+    {
       const a = { ...opts, counts: newReadCounts() };
       const b = { ...opts, counts: newReadCounts() };
       let progressA = 0;
@@ -70,8 +76,8 @@ test('same sessions, order, counts and progress as readSessions (archive, folder
 test('a malformed row fails with the same file:line message', async () => {
   const name = 'log_0_20180715_000000000000.csv';
   const text = await readFile(join(dir, 'csv', name), 'utf8');
-  const lines = text.split('\n');
-  lines[4000] = lines[4000].replace(/,(true|false),/, ',maybe,');
+  const lines = text.split('\n').slice(0, 300);
+  lines[250] = lines[250].replace(/,(true|false),/, ',maybe,');
   const badDir = join(dir, 'bad');
   await mkdir(badDir, { recursive: true });
   await writeFile(join(badDir, name), lines.join('\n'));
@@ -79,7 +85,7 @@ test('a malformed row fails with the same file:line message', async () => {
   await writeTarGz(badArchive, { [`training_set/${name}`]: join(badDir, name) });
   for (const src of [badArchive, badDir]) {
     const expected = await failure(readSessions, src);
-    assert.match(expected, new RegExp(`${name}:4001: column '\\w+' must be true/false`));
+    assert.match(expected, new RegExp(`${name}:251: column '\\w+' must be true/false`));
     assert.is(await failure(readSessionsParallel, src), expected);
   }
   // a truncated archive and a missing file, too

@@ -4,7 +4,7 @@ import { SkipRateAggregator, weekdayOf } from '../src/explore/skipRates.ts';
 import { SpaceSaving } from '../src/explore/spaceSaving.ts';
 import { CountMinSketch } from '../src/explore/countMin.ts';
 import { TransitionCounter } from '../src/explore/transitions.ts';
-import { LagCorrelations, shuffleAcrossSessions } from '../src/explore/featureMemory.ts';
+import { featureMemory, LagCorrelations, shuffleAcrossSessions } from '../src/explore/featureMemory.ts';
 import { FeatureHistograms } from '../src/explore/histograms.ts';
 import { SessionReservoir } from '../src/explore/sessionSample.ts';
 import { featureColumns } from '../src/explore/studiedFeatures.ts';
@@ -157,6 +157,37 @@ test('lag correlations match a two-pass Pearson over within-session pairs', () =
   }
   // lag 1 pairs by hand: a-b, b-c, c-d, c-c, c-a, d-b, a-c (b-unknown and unknown-a are skipped) = 7
   assert.is(lagged.pairs(0, 1), 7);
+});
+
+test('feature memory finds a planted sequential dependence that the shuffled null does not', () => {
+  // 200 tracks with danceability i/200; each session walks through neighbouring tracks (a "remembered" feature),
+  // while energy is random per track (nothing to remember).
+  const rng = new Rng(8);
+  const spec: Record<string, { danceability: number; energy: number }> = {};
+  for (let i = 0; i < 200; i++) spec[`t${i}`] = { danceability: i / 200, energy: rng.next() };
+  const tracks = trackTable(spec);
+  const cols = featureColumns(['danceability', 'energy']);
+  const observed = new LagCorrelations(tracks, cols, 3);
+  const sample = [];
+  for (let s = 0; s < 300; s++) {
+    let at = rng.int(200);
+    // Steps of 1..5 either way, reflected at the ends: never the same track twice in a row, so energy pairs are
+    // pairs of different tracks (independent), while danceability pairs stay within 5/200 of each other.
+    const step = () => {
+      const d = (rng.int(5) + 1) * (rng.bernoulli(0.5) ? 1 : -1);
+      return at + d < 0 || at + d > 199 ? at - d : at + d;
+    };
+    const rows = Int32Array.from({ length: 15 }, () => (at = step()));
+    observed.addSession(rows);
+    sample.push({ trackRows: rows, skip2: new Uint8Array(rows.length) });
+  }
+  const memory = featureMemory(observed, sample, ['danceability', 'energy'], 1);
+  assert.ok(memory.danceability[0].r > 0.8, `lag-1 danceability r = ${memory.danceability[0].r}`);
+  assert.ok(memory.danceability[2].r < memory.danceability[0].r, 'memory fades with lag');
+  assert.ok(Math.abs(memory.danceability[0].rShuffled) < 0.1, `shuffled r = ${memory.danceability[0].rShuffled}`);
+  assert.ok(Math.abs(memory.energy[0].r) < 0.08, `energy r = ${memory.energy[0].r}`);
+  assert.is(memory.danceability[0].pairs, 300 * 14);
+  assert.is(memory.danceability[0].shuffledPairs, 300 * 14);
 });
 
 test('shuffling across sessions keeps lengths and the multiset of tracks', () => {

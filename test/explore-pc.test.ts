@@ -98,6 +98,28 @@ test('PC leaves a chain undirected (no v-structure to anchor it)', () => {
   ]);
 });
 
+test('background knowledge: edges at a sink point into it, and nothing leaves it', () => {
+  const rng = new Rng(6);
+  const acc = new CovarianceAccumulator(3);
+  for (let s = 0; s < 4000; s++) {
+    const x = rng.normal();
+    const y = 0.8 * x + rng.normal();
+    const z = 0.8 * y + rng.normal();
+    acc.add([x, y, z]);
+  }
+  const chain = pcAlgorithm(['X', 'Y', 'Z'], acc.correlation(), acc.count, { alpha: 0.01, maxCond: 2, sinks: ['Z'] });
+  // Y → Z by knowledge; X — Y stays undirected (Meek's rule 1 needs an arrow *into* X — Y).
+  assert.equal(chain.edges, [
+    { from: 'X', to: 'Y', directed: false },
+    { from: 'Y', to: 'Z', directed: true },
+  ]);
+  // In A → C ← B, C → D, making A a sink forbids A → C: that edge turns into C → A.
+  const dag = sampleKnownDag(5000, 1);
+  const withSink = pcAlgorithm(['A', 'B', 'C', 'D', 'E'], dag.correlation(), dag.count, { alpha: 0.01, maxCond: 3, sinks: ['A'] });
+  assert.ok(withSink.edges.every((e) => !(e.directed && e.from === 'A')));
+  assert.ok(withSink.edges.some((e) => e.directed && e.from === 'C' && e.to === 'A'));
+});
+
 test('covariance accumulator matches the two-pass formula', () => {
   const xs = [
     [1, 2],

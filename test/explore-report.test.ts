@@ -48,6 +48,11 @@ test('end to end on a synthetic archive: every section, the JSON keys, self-cont
   for (const e of numbers.pc.edges) assert.ok(['from', 'to', 'directed'].every((k) => k in e));
   assert.is(numbers.meta.unknownTrackRows, 0);
   assert.equal(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+
+  // --days keeps only the named log day (the archive's file names carry 2018-07-15 and 2018-07-16).
+  const oneDay = await runExplore({ logs: synth.logs, tracks: synth.tracks, out: join(dir, 'day.html'), days: ['2018-07-16'], options: { sample: 1, top: 3 }, ...quiet });
+  assert.ok(oneDay.meta.sessions > 0 && oneDay.meta.sessions < result.meta.sessions);
+  assert.is(oneDay.skipRateByWeekday.find((w) => w.weekday === 'Sun')?.rows ?? 0, 0, 'no Sunday (2018-07-15) plays left');
 });
 
 test('end to end on real MSSD rows: counts checked against the CSV itself', async () => {

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import Papa from 'papaparse';
@@ -31,6 +32,8 @@ const option = (name: string) => {
 interface StageResult {
   stage: string;
   seconds: number;
+  /** CPU seconds of the whole process (all threads, zlib's included): a fairer yardstick on a shared machine. */
+  cpuSeconds: number;
   compressedBytes: number;
   rows: number;
   sessions: number;
@@ -39,6 +42,7 @@ interface StageResult {
 
 async function runStage(stage: string, path: string, limitMB: number): Promise<StageResult> {
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   let rows = 0;
   let sessions = 0;
   let compressedBytes = statSync(path).size;
@@ -88,7 +92,9 @@ async function runStage(stage: string, path: string, limitMB: number): Promise<S
     if (!stopped) compressedBytes = statSync(path).size;
   } else throw new Error(`unknown stage ${stage}`);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { stage, seconds, compressedBytes, rows, sessions, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { stage, seconds, cpuSeconds, compressedBytes, rows, sessions, peakRssMB: process.resourceUsage().maxRSS / 1024 };
 }
 
 function child(stage: string, path: string, limitMB = 0): StageResult {
@@ -144,6 +150,7 @@ if (argv[0] === '--child') {
 
   const by = (stage: string) => results.find((r) => r.stage === stage)!;
   const mbps = (r: StageResult) => r.compressedBytes / MB / r.seconds;
+  const cpuMbps = (r: StageResult) => r.compressedBytes / MB / r.cpuSeconds;
   const full = by('sessions');
   const summary = {
     archive,
@@ -153,12 +160,17 @@ if (argv[0] === '--child') {
     compressedMBPerSec: +mbps(full).toFixed(2),
     gunzipMBPerSec: +mbps(by('gunzip')).toFixed(2),
     gunzipRatio: +(mbps(full) / mbps(by('gunzip'))).toFixed(3),
+    gunzipRatioCpu: +(cpuMbps(full) / cpuMbps(by('gunzip'))).toFixed(3),
+    loadAverage: +loadavg()[0].toFixed(2),
+    cpus: cpus().length,
     peakRssMB: +full.peakRssMB.toFixed(0),
     [`peakRssMB@${half}MB`]: +by(`sessions@${half}MB`).peakRssMB.toFixed(0),
     stages: results.map((r) => ({
       stage: r.stage,
       seconds: +r.seconds.toFixed(2),
+      cpuSeconds: +r.cpuSeconds.toFixed(2),
       compressedMBPerSec: +mbps(r).toFixed(2),
+      compressedMBPerCpuSec: +cpuMbps(r).toFixed(2),
       rowsPerSec: r.rows ? Math.round(r.rows / r.seconds) : undefined,
       peakRssMB: +r.peakRssMB.toFixed(0),
     })),
@@ -166,10 +178,14 @@ if (argv[0] === '--child') {
   if (flag('json')) console.log(JSON.stringify(summary));
   else {
     console.log(`pipeline bench on ${archive} (${summary.archiveMB} MB compressed)\n`);
-    console.log(`${'stage'.padEnd(18)}${'seconds'.padStart(9)}${'MB/s (gz)'.padStart(11)}${'rows/s'.padStart(12)}${'peak RSS'.padStart(11)}`);
+    console.log(
+      `${'stage'.padEnd(18)}${'seconds'.padStart(9)}${'cpu s'.padStart(8)}${'MB/s (gz)'.padStart(11)}${'MB/cpu-s'.padStart(10)}` +
+        `${'rows/s'.padStart(12)}${'peak RSS'.padStart(11)}`,
+    );
     for (const s of summary.stages) {
       console.log(
-        `${s.stage.padEnd(18)}${s.seconds.toFixed(2).padStart(9)}${s.compressedMBPerSec.toFixed(1).padStart(11)}` +
+        `${s.stage.padEnd(18)}${s.seconds.toFixed(2).padStart(9)}${s.cpuSeconds.toFixed(2).padStart(8)}` +
+          `${s.compressedMBPerSec.toFixed(1).padStart(11)}${s.compressedMBPerCpuSec.toFixed(1).padStart(10)}` +
           `${(s.rowsPerSec?.toLocaleString('en-US') ?? '-').padStart(12)}${`${s.peakRssMB} MB`.padStart(11)}`,
       );
     }
@@ -177,6 +193,10 @@ if (argv[0] === '--child') {
       `\nreader: ${summary.rowsPerSec.toLocaleString('en-US')} rows/s, ${summary.sessionsPerSec.toLocaleString('en-US')} sessions/s, ` +
         `${summary.compressedMBPerSec} MB/s compressed = ${summary.gunzipRatio} × plain gunzip (${summary.gunzipMBPerSec} MB/s); ` +
         `peak RSS ${summary.peakRssMB} MB (vs ${summary[`peakRssMB@${half}MB`]} MB after ${half} MB)`,
+    );
+    console.log(
+      `per CPU-second (less sensitive to other load; load average was ${summary.loadAverage} on ${summary.cpus} cores): ` +
+        `${summary.gunzipRatioCpu} × plain gunzip`,
     );
   }
 }

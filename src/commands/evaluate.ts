@@ -32,7 +32,7 @@ const BACKENDS: Backend[] = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', '
 async function trainingScalars(runDir: string | undefined, log: (s: string) => void): Promise<ScalarSeries> {
   if (!runDir) return new Map();
   try {
-    return (await readScalars(runDir)) as ScalarSeries;
+    return await readScalars(runDir, { onWarning: log });
   } catch (e) {
     log(`note: no training curves in the report (${(e as Error).message})`);
     return new Map();

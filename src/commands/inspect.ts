@@ -4,6 +4,7 @@ import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
 import { readSessions, newReadCounts, type ReadProgress } from '../data/logs.ts';
 import { loadTrackTable } from '../data/tracks.ts';
+import { detach } from '../data/csv.ts';
 import { makeProgress } from '../eval/progress.ts';
 
 export interface LogSummary {
@@ -33,7 +34,7 @@ export interface SummaryOptions {
 }
 
 /**
- * Summary of every log in `logs`. Distinct tracks are counted in a Set of ids: bounded by the catalogue
+ * Summary of every log in `logs`. Distinct tracks are counted in a Set of (detached) ids: bounded by the catalogue
  * (3.7 M ids ≈ 300 MB on the full data), not by the number of rows.
  */
 export async function summarizeLogs(logs: string, opts: SummaryOptions = {}): Promise<LogSummary> {
@@ -56,11 +57,11 @@ export async function summarizeLogs(logs: string, opts: SummaryOptions = {}): Pr
     for (const row of s.rows) {
       rows++;
       dates.set(row.date, (dates.get(row.date) ?? 0) + 1);
-      tracks.add(row.trackId);
+      if (!tracks.has(row.trackId)) tracks.add(detach(row.trackId));
       if (row.skip2) skips++;
       if (table && !table.index.has(row.trackId)) {
         unknownRows++;
-        unknown.add(row.trackId);
+        if (!unknown.has(row.trackId)) unknown.add(detach(row.trackId));
       }
     }
   }

@@ -19,7 +19,10 @@ function progressPrinter(total: number): (done: number) => void {
   const tty = process.stderr.isTTY;
   const started = Date.now();
   let lastPlain = 0;
+  let lastDone = -1;
   return (done) => {
+    if (done === lastDone) return;
+    lastDone = done;
     const now = Date.now();
     const rate = done / Math.max(0.001, (now - started) / 1000);
     const text = `synth: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} sessions (${Math.round(rate)}/s)`;

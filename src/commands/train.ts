@@ -3,10 +3,8 @@ import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { configOverridesFromArgv, loadConfig } from '../config/load.ts';
 import { UserError } from '../errors.ts';
-import { selectBackend } from '../models/backend.ts';
 import { resolveCheckpoint } from '../train/checkpoint.ts';
 import { runConfigPath } from '../train/run-folder.ts';
-import { train } from '../train/trainer.ts';
 
 interface TrainArgs {
   config?: string;
@@ -52,6 +50,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       configSource ??= runConfigPath(runFolderOf(argv.resume));
     }
     const config = loadConfig(configSource, overrides);
+    // Loaded here, not at the top: TensorFlow.js takes a moment to import and `--help` should not wait for it.
+    const [{ selectBackend }, { train }] = await Promise.all([import('../models/backend.ts'), import('../train/trainer.ts')]);
     const backend = await selectBackend(config.backend);
     console.error(`backend: ${backend.name} (${backend.reason})`);
 

@@ -5,7 +5,7 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { createGunzip, type Gunzip } from 'node:zlib';
+import { createGunzip, type Gunzip, type ZlibOptions } from 'node:zlib';
 import tar from 'tar-stream';
 import { DataError } from '../errors.ts';
 
@@ -37,6 +37,7 @@ export class StreamError extends DataError {
 
 /** Larger zlib output chunks mean fewer async hops per megabyte; 16 KiB (the default) costs measurably more. */
 const CHUNK = 256 * 1024;
+const RUN_AHEAD = 8 * 1024 * 1024;
 
 export function isTextFileName(name: string): boolean {
   return name.endsWith('.csv') || name.endsWith('.csv.gz');
@@ -115,7 +116,8 @@ async function* streamBytes(src: AsyncIterable<Buffer>, label: string): AsyncGen
 }
 
 function gunzipOf(input: NodeJS.ReadableStream): Gunzip {
-  const gz = createGunzip({ chunkSize: CHUNK });
+  // zlib works on the thread pool; a deep output buffer lets it run ahead while the main thread parses.
+  const gz = createGunzip({ chunkSize: CHUNK, readableHighWaterMark: RUN_AHEAD } as ZlibOptions);
   input.on('error', (e) => gz.destroy(e as Error));
   input.pipe(gz);
   return gz;
@@ -142,8 +144,7 @@ async function* tarEntries(source: string, accept?: (entryPath: string) => boole
   const { stream, read } = countingReadStream(source);
   const extract = tar.extract();
   const fail = (e: unknown) => extract.destroy(wrap(e, source));
-  let body: NodeJS.ReadableStream = stream;
-  if (!source.endsWith('.tar')) body = gunzipOf(stream);
+  const body: NodeJS.ReadableStream & { destroy(): void } = source.endsWith('.tar') ? stream : gunzipOf(stream);
   body.on('error', fail);
   body.pipe(extract as unknown as NodeJS.WritableStream);
   try {
@@ -178,8 +179,12 @@ async function* tarEntries(source: string, accept?: (entryPath: string) => boole
       }
     }
   } catch (e) {
-    throw wrap(e, source);
+    // Errors already placed (in a member, with its label) keep their place; anything else belongs to the archive.
+    throw e instanceof DataError ? e : wrap(e, source);
   } finally {
+    // A consumer that stops early leaves the pipeline mid-stream: take all of it down, not just the file.
+    extract.destroy();
+    body.destroy();
     stream.destroy();
   }
 }

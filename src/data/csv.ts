@@ -86,3 +86,12 @@ export function pickFields(fields: string[], positions: number[]): string[] {
   for (let i = 0; i < positions.length; i++) out[i] = fields[positions[i]];
   return out;
 }
+
+/**
+ * A copy of `s` that does not keep alive the decoded block it was cut from. V8 represents a substring as a view
+ * (SlicedString) of its parent, so one track id kept in a long-lived table would pin a whole 256 KiB block of text.
+ * Concatenating forces a fresh string (flattened on the slice). Use it for anything kept beyond the current session.
+ */
+export function detach(s: string): string {
+  return (' ' + s).slice(1);
+}

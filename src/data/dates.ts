@@ -1,5 +1,5 @@
 // Dates in the log files: the dataset writes YYYY-MM-DD; copies re-saved with pandas write e.g. DD-MM-YY.
-// Everything is normalised to YYYY-MM-DD. A small cache makes the per-row cost one string compare.
+// Everything is normalised to YYYY-MM-DD (logrow.ts caches the last parse, so the per-row cost is one compare).
 import type { DataConfig } from '../config/schema.ts';
 
 export type DateFormat = DataConfig['dateFormat'];
@@ -44,19 +44,6 @@ export function parseDate(value: string, format: DateFormat): string | null {
       if ((m = v.match(COMPACT))) return iso(+m[1], +m[2], +m[3]);
       return null;
   }
-}
-
-/** A parser that remembers its last input: a log file has a handful of distinct dates across millions of rows. */
-export function cachedDateParser(format: DateFormat): (value: string) => string | null {
-  let lastIn = '';
-  let lastOut: string | null = null;
-  return (value) => {
-    if (value !== lastIn) {
-      lastIn = value;
-      lastOut = parseDate(value, format);
-    }
-    return lastOut;
-  };
 }
 
 /** The YYYY-MM-DD day in a file name such as log_3_20180715_000000000000.csv, or null. */

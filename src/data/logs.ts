@@ -4,7 +4,7 @@ import { DEFAULTS, type DataConfig } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
 import { LOG_COLUMNS, MAX_SESSION_LENGTH } from './columns.ts';
 import { openEntries, type TextEntry } from './archive.ts';
-import { headerPositions, isExactHeader, pickFields, readLineChunks, splitFields } from './csv.ts';
+import { detach, headerPositions, isExactHeader, pickFields, readLineChunks, splitFields } from './csv.ts';
 import { DEFAULT_DATE_RANGE, dayFromFileName, inDateRange, type DateFormat } from './dates.ts';
 import { at, C, DateCache, FIELD_COUNT, findCommas, int, intAt, parseFields, parseLine } from './logrow.ts';
 import { resolveTrack, type UnknownTrackCount } from './tracks.ts';
@@ -111,6 +111,7 @@ export async function* readEntrySessions(
 ): AsyncGenerator<Session> {
   const dates = new DateCache(opts.dateFormat ?? 'auto');
   const ends = new Int32Array(FIELD_COUNT);
+  let lastCheckedDate = ''; // dates repeat row after row: check the range once per change
   const badDates = opts.badDates ?? DEFAULTS.data.badDates;
   const range = opts.dateRange ?? DEFAULT_DATE_RANGE;
   const fileDay = dayFromFileName(entry.path);
@@ -179,7 +180,7 @@ export async function* readEntrySessions(
             at(label, line),
           );
         }
-        open = { id, length, lastPosition: 0, rows: [], source: at(label, line) };
+        open = { id: detach(id), length, lastPosition: 0, rows: [], source: at(label, line) };
       } else if (length !== open.length) {
         throw new DataError(`session ${id} changes session_length from ${open.length} to ${length}`, at(label, line));
       }
@@ -189,7 +190,7 @@ export async function* readEntrySessions(
       }
       open.lastPosition = row.position;
       counts.rows++;
-      if (!inDateRange(row.date, range)) {
+      if (row.date !== lastCheckedDate && !inDateRange(row.date, range)) {
         if (badDates === 'error') {
           throw new DataError(
             `date ${row.date} is outside ${range[0]} … ${range[1]} (set data.badDates to skip-row or keep to accept it)`,
@@ -201,6 +202,7 @@ export async function* readEntrySessions(
           continue;
         }
       }
+      lastCheckedDate = row.date;
       if (opts.tracks && !opts.tracks.index.has(row.trackId)) {
         resolveTrack(opts.tracks, row.trackId, unknownPolicy, at(label, line), opts.unknownCount);
       }

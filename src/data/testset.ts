@@ -3,9 +3,10 @@
 import { DataError } from '../errors.ts';
 import { INPUT_COLUMNS, MAX_SESSION_LENGTH } from './columns.ts';
 import { openEntries, type TextEntry } from './archive.ts';
-import { headerPositions, readLineChunks, splitFields } from './csv.ts';
+import { detach, headerPositions, readLineChunks, splitFields } from './csv.ts';
 import { dayFromFileName } from './dates.ts';
 import { newReadCounts, readEntrySessions, type ReadLogOptions } from './logs.ts';
+import { resolveTrack } from './tracks.ts';
 import type { ChallengeSession, Session } from './types.ts';
 
 interface InputSession {
@@ -24,7 +25,7 @@ async function* entriesOf(paths: string[], skipName: string): AsyncGenerator<Tex
   }
 }
 
-async function* readInputSessions(entry: TextEntry): AsyncGenerator<InputSession> {
+async function* readInputSessions(entry: TextEntry, opts: ReadLogOptions): AsyncGenerator<InputSession> {
   let pos: number[] | null = null;
   let width = 0;
   let open: (InputSession & { last: number }) | null = null;
@@ -59,14 +60,16 @@ async function* readInputSessions(entry: TextEntry): AsyncGenerator<InputSession
       }
       if (open === null || open.id !== id) {
         finish(where);
-        open = { id, length, trackIds: [], source: where, last: known(length) };
+        open = { id: detach(id), length, trackIds: [], source: where, last: known(length) };
       }
       if (length !== open.length) throw new DataError(`session ${id} changes session_length from ${open.length} to ${length}`, where);
       if (position !== open.last + 1 || position > length) {
         throw new DataError(`session_position '${f[pos[1]]}' of session ${id}: expected ${open.last + 1} (the hidden half runs ${known(length) + 1}..${length})`, where);
       }
       open.last = position;
-      open.trackIds.push(f[pos[3]]);
+      const track = f[pos[3]];
+      if (opts.tracks && !opts.tracks.index.has(track)) resolveTrack(opts.tracks, track, opts.unknownTracks ?? 'error', where, opts.unknownCount);
+      open.trackIds.push(detach(track));
     }
     if (out.length > 0) yield* out.splice(0);
   }
@@ -91,6 +94,7 @@ function pairSession(pre: Session, input: InputSession): ChallengeSession {
 /**
  * Challenge sessions from the prehistory and input files (or folders/archives holding them), paired by the date in
  * their names. Rows with odd dates are kept (badDates 'skip-row' acts as 'keep'): every test session must be predicted.
+ * With `opts.tracks`, known and hidden track ids are both checked under `opts.unknownTracks`.
  */
 export async function* readChallengeTestSet(
   prehistory: string[],
@@ -113,7 +117,7 @@ export async function* readChallengeTestSet(
       throw new DataError(`is paired with ${q.value.label}, but their dates differ (${preDay ?? 'none'} vs ${inDay ?? 'none'})`, p.value.label);
     }
     const pres = readEntrySessions(p.value, readOpts, newReadCounts());
-    const inputs = readInputSessions(q.value);
+    const inputs = readInputSessions(q.value, readOpts);
     for (;;) {
       const [a, b] = await Promise.all([pres.next(), inputs.next()]);
       if (a.done && b.done) break;

@@ -3,7 +3,7 @@
 import { DataError } from '../errors.ts';
 import { openEntries } from './archive.ts';
 import { TRACK_COLUMNS, TRACK_FEATURES } from './columns.ts';
-import { headerPositions, readLineChunks, splitFields } from './csv.ts';
+import { detach, headerPositions, readLineChunks, splitFields } from './csv.ts';
 import type { TrackTable } from './types.ts';
 
 export interface TrackProgress {
@@ -85,7 +85,7 @@ export async function loadTrackTable(source: string, onProgress?: (p: TrackProgr
         if (fields.length !== width) {
           throw new DataError(`expected ${width} fields (as in the header), found ${fields.length}`, `${entry.label}:${line}`);
         }
-        const id = fields[positions[0]];
+        const id = detach(fields[positions[0]]);
         if (index.has(id)) throw new DataError(`track '${id}' appears twice`, `${entry.label}:${line}`);
         const row = ids.length;
         if ((row + 1) * WIDTH > features.length) {

@@ -212,7 +212,7 @@ function dependencyGraph(tracks: TrackTable, sample: readonly SampledSession[], 
     kept.map((i) => names[i]),
     { size: kept.length, values },
     acc.count,
-    { alpha: o.alpha, maxCond: o.maxCond },
+    { alpha: o.alpha, maxCond: o.maxCond, sinks: ['skip_2'] },
   );
   return { ...result, alpha: o.alpha, maxCond: o.maxCond, dropped };
 }

@@ -18,14 +18,16 @@ export interface FeatureHistogram {
 export function tableQuantiles(tracks: TrackTable, col: number, qs: readonly number[], maxRows = 50_000): number[] {
   const n = tracks.ids.length;
   const stride = Math.max(1, Math.floor(n / maxRows));
-  const values: number[] = [];
+  const values = new Float64Array(Math.ceil(n / stride));
+  let k = 0;
   for (let i = 0; i < n; i += stride) {
     const v = tracks.features[i * tracks.width + col];
-    if (Number.isFinite(v)) values.push(v);
+    if (Number.isFinite(v)) values[k++] = v;
   }
-  if (!values.length) return qs.map(() => NaN);
-  values.sort((a, b) => a - b);
-  return qs.map((q) => values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))]);
+  if (k === 0) return qs.map(() => NaN);
+  // A typed array sorts numerically and natively: much faster than Array.prototype.sort with a comparator.
+  const sorted = values.subarray(0, k).sort();
+  return qs.map((q) => sorted[Math.min(k - 1, Math.max(0, Math.round(q * (k - 1))))]);
 }
 
 export class FeatureHistograms {

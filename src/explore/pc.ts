@@ -8,6 +8,11 @@ export interface PcOptions {
   alpha: number;
   /** Largest conditioning set tried. */
   maxCond: number;
+  /**
+   * Background knowledge: variables that cause nothing else in the graph (skip_2 is an outcome of the play; it cannot
+   * change the track's audio features). No arrow leaves a sink, and every edge at a sink points into it.
+   */
+  sinks?: readonly string[];
 }
 
 export interface CpdagEdge {
@@ -115,7 +120,7 @@ function learnSkeleton(corr: SquareMatrix, n: number, opts: PcOptions, g: Graph)
 }
 
 /** Unshielded colliders: i — k — j with i, j non-adjacent and k outside their separating set ⇒ i → k ← j. */
-function orientVStructures(g: Graph, sepsets: Map<number, { given: number[] }>): void {
+function orientVStructures(g: Graph, sepsets: Map<number, { given: number[] }>, isSink: (i: number) => boolean): void {
   const d = g.size;
   const colliders: [number, number, number][] = [];
   for (let k = 0; k < d; k++) {
@@ -133,8 +138,16 @@ function orientVStructures(g: Graph, sepsets: Map<number, { given: number[] }>):
   // Orient after finding all of them, and never flip an arrow already set: conflicting colliders (possible with
   // finite-sample errors) keep the first orientation rather than depending on loop order in a worse way.
   for (const [i, k, j] of colliders) {
-    if (g.undirected(i, k)) g.orient(i, k);
-    if (g.undirected(j, k)) g.orient(j, k);
+    if (g.undirected(i, k) && !isSink(i)) g.orient(i, k);
+    if (g.undirected(j, k) && !isSink(j)) g.orient(j, k);
+  }
+}
+
+/** Background knowledge: whatever is still undirected at a sink points into it. */
+function orientIntoSinks(g: Graph, isSink: (i: number) => boolean): void {
+  for (let s = 0; s < g.size; s++) {
+    if (!isSink(s)) continue;
+    for (const other of g.neighbours(s)) if (g.undirected(other, s)) g.orient(other, s);
   }
 }
 
@@ -180,7 +193,10 @@ export function pcAlgorithm(nodes: string[], corr: SquareMatrix, n: number, opts
   if (nodes.length !== corr.size) throw new Error(`pcAlgorithm: ${nodes.length} names for a ${corr.size}×${corr.size} matrix`);
   const g = new Graph(corr.size);
   const { sepsets, tests } = learnSkeleton(corr, n, opts, g);
-  orientVStructures(g, sepsets);
+  const sinks = new Set(opts.sinks ?? []);
+  const isSink = (i: number) => sinks.has(nodes[i]);
+  orientVStructures(g, sepsets, isSink);
+  orientIntoSinks(g, isSink);
   applyMeekRules(g);
   const edges: CpdagEdge[] = [];
   for (let i = 0; i < g.size; i++) {

@@ -198,6 +198,38 @@ function featureMemorySection(r: ExploreResult): ReportSection {
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '–');
 
+const SKIP_COLOUR = { field: 'skip_2', type: 'nominal', scale: { domain: [true, false], range: ['#d62728', '#2ca02c'] } };
+
+/** Scatterplots off the diagonal, each feature's histogram (stacked by skip_2) on it. */
+function scatterMatrix(points: Record<string, number | boolean>[], features: string[]): VegaLiteSpec {
+  const cell = (row: string, col: string): VegaLiteSpec =>
+    row === col
+      ? {
+          width: 140,
+          height: 140,
+          mark: 'bar',
+          encoding: {
+            x: { field: col, type: 'quantitative', bin: { maxbins: 20 } },
+            y: { aggregate: 'count', type: 'quantitative', title: row === features[0] ? 'plays' : null },
+            color: SKIP_COLOUR,
+          },
+        }
+      : {
+          width: 140,
+          height: 140,
+          mark: { type: 'circle', size: 9, opacity: 0.5 },
+          encoding: {
+            x: { field: col, type: 'quantitative', scale: { zero: false } },
+            y: { field: row, type: 'quantitative', scale: { zero: false } },
+            color: SKIP_COLOUR,
+          },
+        };
+  return {
+    data: { values: points },
+    vconcat: features.map((row) => ({ hconcat: features.map((col) => cell(row, col)) })),
+  };
+}
+
 function distributionSection(r: ExploreResult): ReportSection {
   const values = r.histograms.flatMap((h) => {
     const totals = { skipped: h.skipped.reduce((s, v) => s + v, 0), notSkipped: h.notSkipped.reduce((s, v) => s + v, 0) };
@@ -237,20 +269,7 @@ function distributionSection(r: ExploreResult): ReportSection {
       },
       ...(s.points.length
         ? [
-            {
-              data: { values: s.points },
-              repeat: { row: s.features, column: s.features },
-              spec: {
-                width: 140,
-                height: 140,
-                mark: { type: 'circle', size: 9, opacity: 0.5 },
-                encoding: {
-                  x: { field: { repeat: 'column' }, type: 'quantitative', scale: { zero: false } },
-                  y: { field: { repeat: 'row' }, type: 'quantitative', scale: { zero: false } },
-                  color: { field: 'skip_2', type: 'nominal', scale: { domain: [true, false], range: ['#d62728', '#2ca02c'] } },
-                },
-              },
-            },
+            scatterMatrix(s.points, s.features),
           ]
         : []),
     ],
@@ -269,7 +288,8 @@ function pcSection(r: ExploreResult): ReportSection {
     intro:
       `CPDAG over the studied track features and skip_2, from Fisher-z tests on partial correlations of ${pc.samples.toLocaleString('en')} ` +
       `sampled plays (alpha = ${pc.alpha}, conditioning sets up to ${pc.maxCond}, ${pc.tests} tests): ${pc.edges.length} edges, ` +
-      `${directed} directed (arrows: v-structures and Meek rules), the rest undirected. Edges touching skip_2 are red. ` +
+      `${directed} directed (arrows: v-structures and Meek rules), the rest undirected. Edges touching skip_2 are red; ` +
+      'as background knowledge skip_2 causes no track feature (a skip cannot change the audio), so its edges point into it. ' +
       'skip_2 is binary, so its tests are a linear approximation; with very many samples nearly every pair tests dependent.' +
       (pc.dropped.length ? ` Left out (constant in the sample): ${pc.dropped.join(', ')}.` : '') +
       (pc.note ? ` ${pc.note}.` : ''),

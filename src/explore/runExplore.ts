@@ -1,9 +1,10 @@
 // `skiptrain explore` minus the command-line parsing: read the track table, stream the logs once through every
 // analysis, and write the HTML report (and optionally the JSON numbers), each atomically.
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { readSessions } from '../data/logs.ts';
 import { loadTrackTable } from '../data/tracks.ts';
+import { DataError, UserError } from '../errors.ts';
 import { buildHtmlReport } from '../report/html.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { ExploreAccumulator, type ExploreOptions, type ExploreResult } from './explorePass.ts';
@@ -25,6 +26,18 @@ export interface RunExploreArgs {
 
 export async function runExplore(args: RunExploreArgs): Promise<ExploreResult> {
   const log = args.log ?? ((s: string) => console.error(s));
+  // Fail before the (possibly hours-long) pass, not after it: the logs must exist and the output folders be creatable.
+  await access(args.logs).catch(() => {
+    throw new DataError('no such file or folder', args.logs);
+  });
+  for (const out of [args.out, args.json]) {
+    if (!out) continue;
+    try {
+      await mkdir(dirname(out), { recursive: true });
+    } catch (e) {
+      throw new UserError(`cannot create the folder for '${out}': ${(e as Error).message}`);
+    }
+  }
   log(`explore: loading track features from ${args.tracks}`);
   const tracks = await loadTrackTable(args.tracks);
   log(`explore: ${tracks.ids.length.toLocaleString('en')} tracks; streaming ${args.logs}`);
@@ -56,12 +69,8 @@ export async function runExplore(args: RunExploreArgs): Promise<ExploreResult> {
     `${args.logs} · ${result.meta.sessions.toLocaleString('en')} sessions · ${result.meta.rows.toLocaleString('en')} plays`,
   );
   const json = args.json ? JSON.stringify(result, null, 1) + '\n' : undefined;
-  await mkdir(dirname(args.out), { recursive: true });
   await writeFileAtomic(args.out, html);
-  if (args.json && json !== undefined) {
-    await mkdir(dirname(args.json), { recursive: true });
-    await writeFileAtomic(args.json, json);
-  }
+  if (args.json && json !== undefined) await writeFileAtomic(args.json, json);
   log(`explore: wrote ${args.out}${args.json ? ` and ${args.json}` : ''}`);
   return result;
 }

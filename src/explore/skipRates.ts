@@ -1,6 +1,7 @@
 // Skip rates (skip_2 and not_skipped) broken down by when and how a track was played, from streaming counts.
 import type { LogRow } from '../data/types.ts';
 import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_START } from '../data/columns.ts';
+import { ownCopy } from './ownCopy.ts';
 
 export interface RateRow {
   rows: number;
@@ -83,7 +84,7 @@ export class SkipRateAggregator {
     let d = this.dateIndex.get(date);
     if (d === undefined) {
       d = this.dateIndex.size;
-      this.dateIndex.set(date, d);
+      this.dateIndex.set(ownCopy(date), d);
       this.dateWeekday[d] = weekdayOf(date);
       if (d >= this.dates.categories) this.dates = grow(this.dates);
     }

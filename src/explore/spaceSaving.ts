@@ -2,6 +2,8 @@
 // in a fixed number of counters. Every key whose true count exceeds total/capacity is guaranteed to be monitored,
 // and each reported count overestimates the truth by at most that key's `error`.
 
+import { ownCopy } from './ownCopy.ts';
+
 export interface HeavyHitter {
   key: string;
   count: number;
@@ -45,8 +47,9 @@ export class SpaceSaving {
         this.slotOf.delete(this.keys[slot]);
         this.errors[slot] = this.counts[slot];
       }
-      this.keys[slot] = key;
-      this.slotOf.set(key, slot);
+      const owned = ownCopy(key);
+      this.keys[slot] = owned;
+      this.slotOf.set(owned, slot);
     }
     this.counts[slot]++;
     // A key appended at the heap's end (count 1) may be smaller than its parent; every other case only grew a count.

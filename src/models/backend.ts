@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
+import { setFastWasmSlicing } from './wasm-slicing.ts';
 
 export interface SelectedBackend {
   /** The tfjs backend name now active ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
@@ -110,6 +111,7 @@ async function tryBackend(which: ConcreteBackend): Promise<string> {
     case 'wasm':
       await importOptional('@tensorflow/tfjs-backend-wasm');
       await activate('wasm');
+      setFastWasmSlicing(true);
       return 'wasm';
     case 'cpu':
       await activate('cpu');

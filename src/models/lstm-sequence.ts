@@ -10,7 +10,8 @@
 //  - forward ops run off the autodiff tape (a customGrad forward is not recorded), and the backward pass does
 //    everything that does not depend on the recurrence (gate derivatives, the Wh gradient) once for all steps,
 //    leaving 7 ops per step in the backward loop;
-//  - per-step slices come from one unstack; on wasm that is cheap only with wasm-slicing.ts installed.
+//  - per-step slices come from one unstack; on wasm that is cheap only with wasm-slicing.ts installed;
+//  - time-major stacks, weights as the right-hand matmul operand (see lstmOp).
 // Gate order in Wx, Wh and b columns: [input, forget, output, cell candidate] (i, f, o, g).
 //
 //   i,f,o = σ(z_ifo)   g = tanh(z_g)   c_t = f⊙c_{t−1} + i⊙g   h_t = o⊙tanh(c_t)      z_t = xp_t + h_{t−1}·Wh
@@ -20,11 +21,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from './custom-op.ts';
 
-/** Shifts a [B, T, H] stack one step later along T, with zeros at t = 0 (the initial state). */
+/** Shifts a [T, B, H] stack one step later along T, with zeros at t = 0 (the initial state). */
 function previousSteps(stack: tf.Tensor3D): tf.Tensor3D {
-  const [B, T, H] = stack.shape;
-  if (T === 1) return tf.zeros([B, 1, H]);
-  return tf.concat([tf.zeros([B, 1, H]), tf.slice(stack, [0, 0, 0], [B, T - 1, H])], 1);
+  const [T, B, H] = stack.shape;
+  if (T === 1) return tf.zeros([1, B, H]);
+  return tf.concat([tf.zeros([1, B, H]), tf.slice(stack, [0, 0, 0], [T - 1, B, H])], 0);
 }
 
 /** [1,…,1, 2,…,2]: scales the cell-candidate columns so one sigmoid yields σ(2·z_g), i.e. tanh(z_g) = 2σ(2z_g) − 1. */
@@ -34,19 +35,22 @@ function gateScale(H: number): tf.Tensor1D {
   return tf.tensor1d(v);
 }
 
+// Layout inside: time-major stacks [T, B, ·], so unstacking into steps and stacking the results are contiguous
+// block copies, and per-step [B, 4H] gates with the weight as the SECOND matmul operand: tfjs-wasm (XNNPACK)
+// caches the packed right-hand matrix per tensor, so h·Wh with a fixed Wh is ~8× cheaper than Whᵀ·h.
 const lstmOp = customOp((xp: tf.Tensor, wh: tf.Tensor, save: tf.GradSaveFunc) => {
-  const [, T, G] = xp.shape as [number, number, number];
+  const [B, T, G] = xp.shape as [number, number, number];
   const H = G / 4;
   const scale = gateScale(H);
-  const xs = tf.unstack(tf.mul(xp, scale), 1) as tf.Tensor2D[]; // T × [B, 4H]
+  const xs = tf.unstack(tf.transpose(tf.mul(xp, scale), [1, 0, 2])) as tf.Tensor2D[]; // T × [B, 4H]
   const whScaled = tf.mul(wh, tf.mul(scale, 2)) as tf.Tensor2D; // ×2 because the carried state is h/2
 
   const ss: tf.Tensor2D[] = [];
   const c2s: tf.Tensor2D[] = [];
   const rs: tf.Tensor2D[] = [];
   const halves: tf.Tensor2D[] = [];
-  let hHalf: tf.Tensor2D | null = null; // h/2
-  let c2: tf.Tensor2D | null = null; // 2c
+  let hHalf: tf.Tensor2D | null = null; // h/2, [B, H]
+  let c2: tf.Tensor2D | null = null; // 2c, [B, H]
   for (let t = 0; t < T; t++) {
     const z: tf.Tensor2D = hHalf ? tf.add(tf.matMul(hHalf, whScaled), xs[t]) : xs[t];
     const s = tf.sigmoid(z);
@@ -62,25 +66,25 @@ const lstmOp = customOp((xp: tf.Tensor, wh: tf.Tensor, save: tf.GradSaveFunc) =>
     rs.push(r);
     halves.push(half);
   }
-  const value = tf.mul(tf.stack(halves, 1), 2) as tf.Tensor3D; // [B, T, H]
+  const hStack = tf.mul(tf.stack(halves), 2) as tf.Tensor3D; // [T, B, H]
   // save() is a no-op when no gradient is being recorded, so inference pays only for these stacks.
-  save([tf.stack(ss, 1), tf.stack(c2s, 1), tf.stack(rs, 1), value, wh]);
+  save([tf.stack(ss), tf.stack(c2s), tf.stack(rs), hStack, wh]);
+  const value = tf.transpose(hStack, [1, 0, 2]); // [B, T, H]
 
   const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
     const [S, C2, R, Hs, Wh] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D];
-    const [B] = S.shape;
     const [I, F, O, SG] = tf.split(S, 4, 2) as tf.Tensor3D[];
     // Everything that does not depend on the recurrence, for all steps at once.
     const g = tf.sub(tf.mul(SG, 2), 1);
     const tanhC = tf.sub(tf.mul(R, 2), 1);
     const cPrev = tf.mul(previousSteps(C2), 0.5);
-    // σ' = s(1−s) for all four columns; for g, dg/dz = 1 − g² = 4·sg(1−sg), hence the 4·i factor.
+    // σ' = s(1−s) for all four blocks; for g, dg/dz = 1 − g² = 4·sg(1−sg), hence the 4·i factor.
     const m = tf.mul(tf.concat([g, cPrev, tanhC, tf.mul(I, 4)], 2), tf.mul(S, tf.sub(1, S)));
     const a = tf.mul(O, tf.sub(1, tf.square(tanhC)));
-    const ms = tf.unstack(m, 1) as tf.Tensor2D[];
-    const as = tf.unstack(a, 1) as tf.Tensor2D[];
-    const fs = tf.unstack(F, 1) as tf.Tensor2D[];
-    const dys = tf.unstack(dy, 1) as tf.Tensor2D[];
+    const ms = tf.unstack(m) as tf.Tensor2D[];
+    const as = tf.unstack(a) as tf.Tensor2D[];
+    const fs = tf.unstack(F) as tf.Tensor2D[];
+    const dys = tf.unstack(tf.transpose(dy, [1, 0, 2])) as tf.Tensor2D[]; // T × [B, H]
     const whT = tf.transpose(Wh) as tf.Tensor2D; // [4H, H]
 
     const dzs: tf.Tensor2D[] = new Array(T);
@@ -95,10 +99,11 @@ const lstmOp = customOp((xp: tf.Tensor, wh: tf.Tensor, save: tf.GradSaveFunc) =>
       dz = dzt;
       if (t > 0) dcCarry = tf.mul(dc, fs[t]) as tf.Tensor2D;
     }
-    const dXp = tf.stack(dzs, 1) as tf.Tensor3D; // [B, T, 4H]
-    // dWh = Σ_t h_{t−1}ᵀ·dz_t as one matmul; the explicit transpose is far faster on wasm than transposeA.
-    const hPrev = tf.transpose(tf.reshape(previousSteps(Hs), [B * T, H]));
-    const dWh = tf.matMul(hPrev, tf.reshape(dXp, [B * T, G]));
+    const dzStack = tf.stack(dzs) as tf.Tensor3D; // [T, B, 4H]
+    const dXp = tf.transpose(dzStack, [1, 0, 2]); // [B, T, 4H]
+    // dWh = Σ_t h_{t−1}ᵀ·dz_t as one matmul; an explicit transpose is far faster on wasm than transposeA.
+    const hPrevT = tf.transpose(tf.reshape(previousSteps(Hs), [T * B, H]));
+    const dWh = tf.matMul(hPrevT, tf.reshape(dzStack, [T * B, G]));
     return [dXp, dWh];
   };
   return { value, gradFunc };

@@ -19,7 +19,7 @@ export function embedTracks(table: tf.Tensor2D, trackIndex: tf.Tensor2D): tf.Ten
   const [buckets, width] = table.shape;
   const flat = tf.reshape(trackIndex, [-1]) as tf.Tensor1D;
   const known = tf.cast(tf.greaterEqual(flat, 0), 'float32');
-  const rows = tf.mod(tf.maximum(flat, 0), buckets) as tf.Tensor1D;
+  const rows = tf.mod(tf.maximum(flat, tf.scalar(0, 'int32')), tf.scalar(buckets, 'int32')) as tf.Tensor1D;
   const vectors = tf.mul(lookup(table, rows), tf.expandDims(known, 1));
   return tf.reshape(vectors, [B, T, width]);
 }

@@ -103,22 +103,32 @@ function fastUnpack(original: KernelFunc): KernelFunc {
   };
 }
 
-let installed = false;
+const originals = new Map<string, tf.KernelConfig>();
+const REPLACEMENTS: [string, (orig: KernelFunc) => KernelFunc][] = [
+  ['Slice', fastSlice],
+  ['SplitV', fastSplitV],
+  ['Unpack', fastUnpack],
+];
 
-/** Replace the wasm Slice, SplitV and Unpack kernels (idempotent; a no-op when the wasm backend is not loaded). */
-export function installFastWasmSlicing(): boolean {
-  if (installed) return true;
-  const replacements: [string, (orig: KernelFunc) => KernelFunc][] = [
-    ['Slice', fastSlice],
-    ['SplitV', fastSplitV],
-    ['Unpack', fastUnpack],
-  ];
-  if (!replacements.every(([name]) => tf.getKernel(name, 'wasm'))) return false;
-  for (const [name, make] of replacements) {
-    const original = tf.getKernel(name, 'wasm');
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ ...original, kernelFunc: make(original.kernelFunc as unknown as KernelFunc) as unknown as tf.KernelFunc });
+/**
+ * Turn the faster wasm Slice/SplitV/Unpack kernels on or off (process-wide; idempotent). Returns false when the
+ * wasm backend is not loaded. Off restores tfjs's own kernels (the bench measures its baseline that way).
+ */
+export function setFastWasmSlicing(enabled: boolean): boolean {
+  if (!REPLACEMENTS.every(([name]) => originals.has(name) || tf.getKernel(name, 'wasm'))) return false;
+  for (const [name, make] of REPLACEMENTS) {
+    const isOn = originals.has(name);
+    if (enabled === isOn) continue;
+    if (enabled) {
+      const original = tf.getKernel(name, 'wasm');
+      originals.set(name, original);
+      tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel({ ...original, kernelFunc: make(original.kernelFunc as unknown as KernelFunc) as unknown as tf.KernelFunc });
+    } else {
+      tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel(originals.get(name)!);
+      originals.delete(name);
+    }
   }
-  installed = true;
   return true;
 }

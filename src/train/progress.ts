@@ -77,14 +77,16 @@ export class Progress {
     const fraction = total > 0 ? Math.min(1, u.step / total) : 0;
     const stepsDone = u.step - (this.firstStep ?? u.step);
     const elapsed = (t - this.startedAt) / 1000;
-    const eta = stepsDone > 0 && total > u.step ? ((total - u.step) * elapsed) / stepsDone : 0;
+    const eta = total > u.step ? ((total - u.step) * elapsed) / stepsDone : 0;
     const approx = this.opts.totalIsEstimate ? '~' : '';
+    // The first step includes warm-up (kernel compilation, first reads): no rate to extrapolate from yet.
+    const etaText = stepsDone > 0 || eta === 0 ? `${approx}${formatDuration(eta)}` : '?';
     const parts = [
       `step ${u.step}/${approx}${total}`,
       `epoch ${u.epoch + 1}/${epochs}`,
       `loss ${u.loss.toFixed(4)}`,
       `${u.seqPerSec.toFixed(0)} seq/s`,
-      `ETA ${approx}${formatDuration(eta)}`,
+      `ETA ${etaText}`,
     ];
     const bar = this.tty ? `${progressBar(fraction, 24)} ` : '';
     return `${bar}${(fraction * 100).toFixed(0).padStart(3)}% ${parts.join('  ')}`;

@@ -56,7 +56,7 @@ export function trackLine(id: string, values: number[]): string {
 export async function tarGz(entries: { name: string; content: string | Buffer }[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
   const done = new Promise<void>((resolve, reject) => {
     pack.on('end', () => resolve());
     pack.on('error', reject);

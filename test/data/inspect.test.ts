@@ -34,18 +34,13 @@ test('with a track table, tracks missing from it are counted (all of the excerpt
   assert.is(small.unknownTrackRows, 2);
 });
 
-test('CLI: inspect --json prints one object; bad input exits 1 with file:line and no stack', () => {
+test('CLI: inspect --json prints one JSON object with the summary', () => {
   const ok = spawnSync(process.execPath, ['bin/skiptrain.js', 'inspect', '--logs', EXCERPT_PANDAS, '--json'], { encoding: 'utf8' });
   assert.is(ok.status, 0, ok.stderr);
   const s = JSON.parse(ok.stdout);
   assert.equal([s.files, s.rows, s.sessions, s.dates], [1, 201, 11, { '2018-07-14': 28, '2018-07-15': 173 }]);
-  assert.is(s.unknownTracks, null);
-  const bad = join(tempDir(), 'log.csv');
-  writeFileSync(bad, [LOG_HEADER, logLine({ session: 'a', position: 1, length: 2 }).replace(',16,', ',26,')].join('\n'));
-  const fail = spawnSync(process.execPath, ['bin/skiptrain.js', 'inspect', '--logs', bad], { encoding: 'utf8' });
-  assert.is(fail.status, 1);
-  assert.match(fail.stderr, /error: .*log\.csv:2: column 'hour_of_day' must be 0\.\.23, found 26/);
-  assert.not.match(fail.stderr, /\n\s+at /);
+  assert.equal([s.distinctTracks, s.unknownTracks], [175, null]);
+  assert.ok(s.skip2Rate > 0 && s.skip2Rate < 1);
 });
 
 test.run();

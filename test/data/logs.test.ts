@@ -120,6 +120,20 @@ test('a consumer may stop early inside an archive member and read on from the ne
   assert.is(all.length, 3);
 });
 
+test('a re-ordered header, extra columns, quoted fields and CRLF give the same sessions as the original', async () => {
+  const lines = readFileSync(EXCERPT, 'utf8').trim().split('\n').map((l) => l.split(','));
+  // Move the date column to the end, add a column, quote every track id, end lines with CRLF.
+  const moved = lines.map((f, i) => {
+    const out = [...f.slice(0, 16), ...f.slice(17), f[16], i === 0 ? 'extra' : 'x'];
+    if (i > 0) out[3] = `"${out[3]}"`;
+    return out.join(',');
+  });
+  const path = join(tempDir(), 'moved.csv');
+  writeFileSync(path, moved.join('\r\n') + '\r\n');
+  const strip = (s: { source: string }) => ({ ...s, source: '' });
+  assert.equal((await collect(readSessions(path))).map(strip), (await collect(readSessions(EXCERPT))).map(strip));
+});
+
 test('parseLogRow reads one row of fields and names the place of an error', () => {
   const fields = readFileSync(EXCERPT_PANDAS, 'utf8').split('\n')[1].split(',');
   const row = parseLogRow(fields, 'x.csv:2', { dateFormat: 'DD-MM-YY' });

@@ -92,4 +92,16 @@ test('a prehistory with more than ⌊L/2⌋ rows is rejected', async () => {
   assert.match(await dataErrorOf(collect(readChallengeTestSet([f.pre], [f.input]))), /log_prehistory_20180715_000000000000\.csv:2: session a has 6 prehistory rows; expected ⌊10\/2⌋ = 5/);
 });
 
+test('with a track table, an unknown hidden track is an error naming the input line (or counted under zeros)', async () => {
+  const dir = tempDir();
+  const f = writeDay(dir, '2018-07-15', [['a', 4]]);
+  const ids = ['t_a_1', 't_a_2', 't_a_3'];
+  const tracks = { ids, index: new Map(ids.map((id, i) => [id, i])), features: new Float32Array(ids.length * 29), width: 29 };
+  assert.match(await dataErrorOf(collect(readChallengeTestSet([f.pre], [f.input], { tracks }))), /log_input_20180715_000000000000\.csv:3: track 't_a_4' is not in the track table/);
+  const unknownCount = { rows: 0 };
+  const sessions = await collect(readChallengeTestSet([f.pre], [f.input], { tracks, unknownTracks: 'zeros', unknownCount }));
+  assert.equal(sessions[0].hiddenTrackIds, ['t_a_3', 't_a_4']);
+  assert.is(unknownCount.rows, 1);
+});
+
 test.run();

@@ -15,15 +15,25 @@ await tf.setBackend('cpu');
 const root = mkdtempSync(join(tmpdir(), 'skiptrain-resume-'));
 const quiet = { log: () => {}, progressStream: { write: () => true, isTTY: false } };
 
-function cli(args: string[], onSpawn?: (kill: () => void) => void) {
+function cli(args: string[], onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void) {
   const child = spawn(process.execPath, ['bin/skiptrain.js', 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  onSpawn?.(() => child.kill('SIGKILL'));
+  onSpawn?.((signal) => child.kill(signal));
   return new Promise<{ code: number | null; signal: string | null; output: string }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, output })),
   );
+}
+
+/** Calls `then` as soon as a run under `experimentDir` has written its first checkpoint. */
+function whenCheckpointed(experimentDir: string, then: () => void) {
+  const poll = setInterval(() => {
+    if (runFoldersIn(experimentDir).some((run) => existsSync(join(run, 'checkpoints', 'latest')))) {
+      clearInterval(poll);
+      then();
+    }
+  }, 5);
 }
 
 const runFoldersIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name)) : []);
@@ -36,14 +46,7 @@ test('a run SIGKILLed after its first checkpoint and resumed ends with the same 
   const configFile = join(root, 'tiny.yaml');
   writeFileSync(configFile, configToYaml(tinyConfig(root)));
   const experimentDir = join(root, 'runs', 'tiny');
-  const killed = await cli(['--config', configFile], (kill) => {
-    const poll = setInterval(() => {
-      if (runFoldersIn(experimentDir).some((run) => existsSync(join(run, 'checkpoints', 'latest')))) {
-        clearInterval(poll);
-        kill();
-      }
-    }, 5);
-  });
+  const killed = await cli(['--config', configFile], (kill) => whenCheckpointed(experimentDir, () => kill('SIGKILL')));
   assert.is(killed.signal, 'SIGKILL', `the child was killed, not finished:\n${killed.output}`);
   const [runFolder] = runFoldersIn(experimentDir);
   const partial = await readCheckpoint(runFolder);
@@ -68,6 +71,18 @@ test('resuming with a different model is a clear error', async () => {
   assert.instance(err, UserError);
   assert.match(err.message, /model\.hidden is 16 but the checkpoint has 8/);
   assert.match(err.message, runFolder);
+});
+
+test('Ctrl-C saves a checkpoint, says where, and exits with 130', async () => {
+  const experimentDir = join(root, 'interrupted', 'tiny');
+  const args = ['--config', join(root, 'tiny.yaml'), '--checkpoints', join(root, 'interrupted')];
+  const stopped = await cli(args, (kill) => whenCheckpointed(experimentDir, () => kill('SIGINT')));
+  assert.is(stopped.code, 130, stopped.output);
+  const [runFolder] = runFoldersIn(experimentDir);
+  const saved = await readCheckpoint(runFolder);
+  assert.match(stopped.output, `checkpoint saved to ${saved.path}`);
+  assert.match(stopped.output, `--resume ${runFolder}`);
+  assert.ok(saved.manifest.step > 0 && saved.manifest.epoch < 3);
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

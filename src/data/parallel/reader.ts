@@ -52,16 +52,29 @@ const idle: Worker[] = [];
 const MAX_IDLE = 2;
 
 function acquireWorker(): Worker {
-  const w = idle.pop() ?? startTsWorker(new URL('./worker.ts', import.meta.url), null);
+  let w = idle.pop();
+  if (!w) {
+    const fresh = startTsWorker(new URL('./worker.ts', import.meta.url), null);
+    // Idle threads have no job to report to; one that dies is simply dropped.
+    fresh.on('error', () => {});
+    fresh.on('exit', () => {
+      const i = idle.indexOf(fresh);
+      if (i >= 0) idle.splice(i, 1);
+    });
+    w = fresh;
+  }
   w.ref();
   return w;
 }
 
-function releaseWorker(w: Worker, clean: boolean): void {
-  w.removeAllListeners();
+/** Listeners of the job in progress, removed one by one (removeAllListeners would also drop Node's own). */
+type JobListeners = { message: (m: WorkerMessage) => void; error: (e: Error) => void; exit: () => void };
+
+function releaseWorker(w: Worker, listeners: JobListeners, clean: boolean): void {
+  w.off('message', listeners.message);
+  w.off('error', listeners.error);
+  w.off('exit', listeners.exit);
   if (clean && idle.length < MAX_IDLE) {
-    w.on('error', () => {}); // an idle thread has nothing to report to
-    w.on('exit', () => idle.splice(idle.indexOf(w) >>> 0, idle.includes(w) ? 1 : 0));
     w.unref();
     idle.push(w);
   } else {
@@ -95,18 +108,23 @@ export async function* readEntryBlocksParallel(
     wake?.();
     wake = null;
   };
-  worker.on('message', (m: WorkerMessage) => {
-    queue.push(m);
-    notify();
-  });
-  worker.on('error', (e) => {
-    failure ??= e;
-    notify();
-  });
-  worker.on('exit', () => {
-    exited = true;
-    notify();
-  });
+  const listeners: JobListeners = {
+    message: (m) => {
+      queue.push(m);
+      notify();
+    },
+    error: (e) => {
+      failure ??= e;
+      notify();
+    },
+    exit: () => {
+      exited = true;
+      notify();
+    },
+  };
+  worker.on('message', listeners.message);
+  worker.on('error', listeners.error);
+  worker.on('exit', listeners.exit);
   worker.postMessage({ kind: 'job', job } satisfies ToWorker);
   try {
     for (;;) {
@@ -132,7 +150,7 @@ export async function* readEntryBlocksParallel(
       }
     }
   } finally {
-    releaseWorker(worker, clean && !exited);
+    releaseWorker(worker, listeners, clean && !exited);
   }
 }
 

@@ -26,31 +26,35 @@ export const PARAMS = {
   typeShares: [0.34, 0.17, 0.14, 0.35],
   /** Base skip logit of a type before and after its change point (listener/skipper have none). */
   typeLogit: {
-    listener: [-1.0, -1.0],
-    'listen-then-skip': [-0.95, 1.45],
-    'skip-then-listen': [1.45, -0.95],
-    skipper: [1.35, 1.35],
+    listener: [-1.5, -1.5],
+    'listen-then-skip': [-1.4, 1.6],
+    'skip-then-listen': [1.6, -1.4],
+    skipper: [1.7, 1.7],
   } as Record<SessionType, [number, number]>,
   /** Shifts every logit: sets the overall skip_2 rate (profile §2.1: ~51%). */
-  baseLogit: 0.2,
+  baseLogit: -0.03,
   /** Spread of a session's own intercept around its type. */
-  sessionSpread: 0.35,
-  /** Persistence: logit added when the previous track was skipped (skip_2), subtracted when not. */
-  persistence: 1.2,
+  sessionSpread: 0.9,
+  /**
+   * Persistence of the listening mode: added when the previous track was ended by a button (fwdbtn/backbtn: the
+   * user is actively steering), subtracted when it played out (trackdone). It follows the button rather than the
+   * skip_2 label, as in the data (profile §2.5: skip_2 ≈ 76% after fwdbtn starts, ≈ 16% after trackdone).
+   */
+  persistence: 1.5,
   /** Taste: logit = -tasteWeight * (u · style) / sqrt(STYLE_DIMS), u ~ N(0, I) per session. */
-  tasteWeight: 1.9,
+  tasteWeight: 2.2,
   /** Per-track appeal enters the logit with this sign and weight (appeal > 0 = skipped less). */
   appealWeight: 1,
   /** Logit offsets by position 1, 2, 3 (a fresh start is listened to; profile §2.2). */
-  positionLogit: [-1.1, -0.05, 0],
+  positionLogit: [-0.9, 0, 0],
   /** The last track of a session that ended before 20 tracks: played out more often (profile §2.2, 40% vs 54%). */
-  sessionEndLogit: -2.3,
+  sessionEndLogit: -2.8,
   /** Offsets by context_type in CONTEXT_TYPES order (profile §5.2). */
   contextLogit: [0, 0.12, -0.25, 0.12, -0.35, 0.05],
   /** Hour offsets: early-morning listening is calmer (profile §5.2: low at 6h and 9h). */
   hourLogit: (hour: number) => (hour >= 5 && hour <= 9 ? -0.15 : hour >= 1 && hour <= 3 ? 0.1 : 0),
-  contextSwitchLogit: -0.8,
-  longPauseLogit: -0.35,
+  contextSwitchLogit: -1.3,
+  longPauseLogit: -0.6,
   shuffleLogit: 0.2,
   premiumLogit: -0.08,
   /**
@@ -63,7 +67,6 @@ export const PARAMS = {
   shuffleToggleRate: 0.003,
 };
 
-const RS = (name: (typeof REASONS_START)[number]) => REASONS_START.indexOf(name);
 const RE = (name: (typeof REASONS_END)[number]) => REASONS_END.indexOf(name);
 
 /** Weights over REASONS_START for the first track of a session. */
@@ -92,6 +95,13 @@ const START_AFTER_END: number[][] = REASONS_END.map((end) => {
 
 function weightsFor<V extends string>(vocab: readonly V[], w: Partial<Record<V, number>>): number[] {
   return vocab.map((v) => w[v] ?? 0);
+}
+
+/** +1 after a button press, −1 after a track played out, 0 after the user stopped or left. */
+function modeAfter(previousEnd: number): number {
+  if (previousEnd === RE('fwdbtn') || previousEnd === RE('backbtn')) return 1;
+  if (previousEnd === RE('trackdone')) return -1;
+  return 0;
 }
 
 function sampleLength(rng: Rng): number {
@@ -175,7 +185,6 @@ export function generateSession(catalog: SynthCatalog, seed: number, id: string,
 
   const rows: LogRow[] = [];
   let previousEnd = -1;
-  let previousSkip = false;
   if (truth) {
     truth.type = type;
     truth.logits = [];
@@ -192,7 +201,7 @@ export function generateSession(catalog: SynthCatalog, seed: number, id: string,
     const reasonStart =
       t === 1 ? rng.choice(FIRST_START) : contextSwitch ? rng.choice(SWITCH_START) : rng.choice(START_AFTER_END[previousEnd]);
     const [noPause, shortPause, longPause] = t === 1 ? [false, false, false] : samplePauses(rng, previousEnd);
-    if (longPause) clock += 60 + rng.next() * 1800;
+    if (longPause) clock += 30 + rng.next() * 570;
     else if (shortPause) clock += 5 + rng.next() * 55;
     const dayOffset = Math.floor(clock / 86400);
     const hour = Math.floor((clock % 86400) / 3600);
@@ -204,7 +213,7 @@ export function generateSession(catalog: SynthCatalog, seed: number, id: string,
 
     const [before, after] = PARAMS.typeLogit[type];
     let logit = (t < changeAt ? before : after) + PARAMS.baseLogit + intercept + tasteTerm - PARAMS.appealWeight * catalog.appeal[track];
-    if (t > 1) logit += previousSkip ? PARAMS.persistence : -PARAMS.persistence;
+    if (t > 1) logit += PARAMS.persistence * modeAfter(previousEnd);
     if (t <= PARAMS.positionLogit.length) logit += PARAMS.positionLogit[t - 1];
     if (t === length && length < MAX_SESSION_LENGTH) logit += PARAMS.sessionEndLogit;
     logit += PARAMS.contextLogit[context] + PARAMS.hourLogit(hour);
@@ -250,7 +259,6 @@ export function generateSession(catalog: SynthCatalog, seed: number, id: string,
     const duration = catalog.features[track * catalog.width]; // duration is the first feature
     clock += skip1 ? 3 + rng.next() * 10 : skip2 ? 13 + rng.next() * 15 : skip3 ? duration * (0.2 + 0.5 * rng.next()) : duration;
     previousEnd = reasonEnd;
-    previousSkip = skip2;
   }
   return { id, day: date, length, rows, source: `synth:${id}` };
 }

@@ -1,0 +1,235 @@
+// npm run bench -- cache [--json] [--archive PATH] [--sessions N] [--stages a,b,…]
+//
+// The binary session cache and the two-thread reader, on a synthetic archive of ≥ 500 MB compressed (generated
+// once into .cache/bench/pipeline-<N>/, shared with the pipeline bench), each figure beside its baseline from the
+// same run. Every stage runs in its own child process, one after another, so its peak RSS is its own:
+//   gunzip           file → zlib → null sink: the ceiling of any first pass
+//   sessions         readSessions, one thread (the baseline reader)
+//   parallel         readSessionsParallel: parsing on a worker thread, Session objects made on the main thread
+//   parallel-blocks  the worker's session blocks only (no Session objects): what the cache build consumes
+//   build            buildCache: worker parses, main thread remaps tracks and writes shards
+//   plain-read       sequential read of the shard files' bytes (the ceiling of a cached epoch)
+//   cached-blocks    readCachedBlocks, every row's columns touched (the fast path for the encoder)
+//   cached-sessions  readCachedSessions: Session objects, as readSessions yields them
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
+import { buildCache, openCache, readCachedBlocks, readCachedSessions } from '../../src/data/cache/cache.ts';
+import { newReadCounts, readSessions } from '../../src/data/logs.ts';
+import { readEntryBlocksParallel, readSessionsParallel } from '../../src/data/parallel/reader.ts';
+import { loadTrackTable } from '../../src/data/tracks.ts';
+
+const MB = 1e6;
+const argv = process.argv.slice(2).filter((a) => a !== 'cache');
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+
+interface StageResult {
+  stage: string;
+  seconds: number;
+  /** CPU seconds of the whole process, all threads (zlib's pool and the parsing worker included). */
+  cpuSeconds: number;
+  /** Compressed archive bytes for the first-pass stages, shard bytes for the cached ones. */
+  bytes: number;
+  rows: number;
+  sessions: number;
+  peakRssMB: number;
+}
+
+async function runStage(stage: string, archive: string, tracksPath: string, cacheDir: string): Promise<StageResult> {
+  const tracks = ['build', 'cached-blocks', 'cached-sessions'].includes(stage) ? await loadTrackTable(tracksPath) : null;
+  const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  let rows = 0;
+  let sessions = 0;
+  let bytes = statSync(archive).size;
+  if (stage === 'gunzip') {
+    const gz = createReadStream(archive, { highWaterMark: 256 * 1024 }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
+    for await (const chunk of gz) void chunk;
+  } else if (stage === 'sessions' || stage === 'parallel') {
+    const counts = newReadCounts();
+    const read = stage === 'sessions' ? readSessions : readSessionsParallel;
+    for await (const s of read(archive, { counts })) {
+      sessions++;
+      rows += s.rows.length;
+    }
+  } else if (stage === 'parallel-blocks') {
+    for await (const item of readEntryBlocksParallel(archive)) {
+      if (item.kind !== 'block') continue;
+      sessions += item.block.ids.length;
+      rows += item.block.trackRow.length;
+    }
+  } else if (stage === 'build') {
+    await rm(cacheDir, { recursive: true, force: true });
+    const m = await buildCache(cacheDir, archive, tracks!, { tracksPath, log: () => {} });
+    sessions = m.sessions;
+    rows = m.rows;
+  } else {
+    const manifest = await openCache(cacheDir, archive, tracksPath, { log: (s) => console.error(s) });
+    if (!manifest) throw new Error('no usable cache: run the build stage first');
+    bytes = manifest.bytes;
+    if (stage === 'plain-read') {
+      const buf = Buffer.allocUnsafeSlow(4 * 1024 * 1024);
+      for (const shard of manifest.shards) {
+        const h = await open(join(cacheDir, shard.file), 'r');
+        let at = 0;
+        for (;;) {
+          const { bytesRead } = await h.read(buf, 0, buf.length, at);
+          if (bytesRead === 0) break;
+          at += bytesRead;
+        }
+        await h.close();
+      }
+      sessions = manifest.sessions;
+      rows = manifest.rows;
+    } else if (stage === 'cached-blocks') {
+      let check = 0;
+      for await (const b of readCachedBlocks(cacheDir, manifest, tracks!)) {
+        sessions += b.ids.length;
+        const R = b.trackRow.length;
+        // touch every column of every row, as an encoder would
+        for (let i = 0; i < R; i++) check += b.trackRow[i] + b.flags[i] + b.categories[i] + b.date[i] + b.seekFwd[i] + b.seekBack[i] + b.position[i] + b.hour[i];
+        rows += R;
+      }
+      if (check === -1) console.error(check);
+    } else if (stage === 'cached-sessions') {
+      for await (const s of readCachedSessions(cacheDir, manifest, tracks!)) {
+        sessions++;
+        rows += s.rows.length;
+      }
+    } else {
+      throw new Error(`unknown stage ${stage}`);
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  return { stage, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes, rows, sessions, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+}
+
+function child(stage: string, archive: string, tracksPath: string, cacheDir: string): StageResult {
+  const script = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--child', stage, archive, tracksPath, cacheDir], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`stage ${stage} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as StageResult;
+}
+
+/** The largest archive already under .cache/bench/ (made by either bench), or a fresh one of `sessions`. */
+async function ensureArchive(): Promise<{ logs: string; tracks: string }> {
+  const given = option('archive');
+  if (given) return { logs: given, tracks: option('tracks') ?? join(given, '..', 'track_features.tar.gz') };
+  const wanted = Number(option('sessions') ?? 1_000_000);
+  const root = join('.cache', 'bench');
+  const existing = existsSync(root)
+    ? readdirSync(root)
+        .map((d) => join(root, d, 'training_set.tar.gz'))
+        .filter((p) => existsSync(p) && existsSync(join(p, '..', 'track_features.tar.gz')))
+        .sort((a, b) => statSync(b).size - statSync(a).size)
+    : [];
+  if (existing.length && (statSync(existing[0]).size >= 500 * MB || option('sessions') === undefined && statSync(existing[0]).size >= 500 * MB)) {
+    return { logs: existing[0], tracks: join(existing[0], '..', 'track_features.tar.gz') };
+  }
+  const dir = join(root, `pipeline-${wanted}`);
+  const logs = join(dir, 'training_set.tar.gz');
+  if (!existsSync(logs)) {
+    const { writeSynth } = await import('../../src/data/synth.ts');
+    console.error(`generating ${wanted.toLocaleString('en-US')} synthetic sessions into ${dir} (once; takes minutes)…`);
+    await writeSynth({
+      out: dir,
+      sessions: wanted,
+      days: 4,
+      seed: 2019,
+      tracks: 200_000,
+      onProgress: (n) => process.stderr.write(`\r  ${n.toLocaleString('en-US')} sessions`),
+    });
+    process.stderr.write('\n');
+  }
+  return { logs, tracks: join(dir, 'track_features.tar.gz') };
+}
+
+const ALL = ['gunzip', 'sessions', 'parallel', 'parallel-blocks', 'build', 'plain-read', 'cached-blocks', 'cached-sessions'];
+
+if (argv[0] === '--child') {
+  const result = await runStage(argv[1], argv[2], argv[3], argv[4]);
+  console.log(JSON.stringify(result));
+  process.exit(0); // idle parsing threads are unref'd, but say so plainly
+} else {
+  const { logs, tracks } = await ensureArchive();
+  const cacheDir = join(logs, '..', 'session-cache');
+  const sizeMB = statSync(logs).size / MB;
+  if (sizeMB < 500) console.error(`warning: the archive is only ${sizeMB.toFixed(0)} MB (goal ≥ 500 MB)`);
+  const stages = option('stages')?.split(',') ?? ALL;
+  const results: StageResult[] = [];
+  for (const stage of stages) {
+    console.error(`  running ${stage}…`);
+    results.push(child(stage, logs, tracks, cacheDir));
+  }
+  const by = (stage: string) => results.find((r) => r.stage === stage);
+  const mbps = (r: StageResult | undefined) => (r ? r.bytes / MB / r.seconds : NaN);
+  const perSec = (r: StageResult | undefined) => (r ? r.sessions / r.seconds : NaN);
+  const ratio = (a: number, b: number) => +(a / b).toFixed(3);
+  const gunzip = mbps(by('gunzip'));
+  const summary = {
+    archive: logs,
+    archiveMB: +sizeMB.toFixed(1),
+    cacheMB: by('build') ? +(by('build')!.bytes / MB).toFixed(1) : undefined,
+    loadAverage: +loadavg()[0].toFixed(2),
+    cpus: cpus().length,
+    gunzipMBPerSec: +gunzip.toFixed(1),
+    serialSessionsPerSec: Math.round(perSec(by('sessions'))),
+    parallelSessionsPerSec: Math.round(perSec(by('parallel'))),
+    parallelVsSerial: ratio(perSec(by('parallel')), perSec(by('sessions'))),
+    /** First pass through the compressed archive, as a fraction of plain gunzip's MB/s (goal ≥ 0.9). */
+    gunzipRatio: {
+      sessions: ratio(mbps(by('sessions')), gunzip),
+      parallel: ratio(mbps(by('parallel')), gunzip),
+      parallelBlocks: ratio(mbps(by('parallel-blocks')), gunzip),
+      build: ratio(mbps(by('build')), gunzip),
+    },
+    cachedBlocksSessionsPerSec: Math.round(perSec(by('cached-blocks'))),
+    cachedSessionsPerSec: Math.round(perSec(by('cached-sessions'))),
+    plainReadMBPerSec: +mbps(by('plain-read')).toFixed(1),
+    /** Cached read time over plain sequential read time of the same shard bytes (1 = as fast as reading). */
+    cachedBlocksVsPlainRead: ratio(mbps(by('cached-blocks')), mbps(by('plain-read'))),
+    cachedSessionsVsPlainRead: ratio(mbps(by('cached-sessions')), mbps(by('plain-read'))),
+    cachedSessionsVsSerialReader: ratio(perSec(by('cached-sessions')), perSec(by('sessions'))),
+    peakRssMB: Object.fromEntries(results.map((r) => [r.stage, Math.round(r.peakRssMB)])),
+    stages: results.map((r) => ({
+      stage: r.stage,
+      seconds: +r.seconds.toFixed(2),
+      cpuSeconds: +r.cpuSeconds.toFixed(2),
+      MBPerSec: +mbps(r).toFixed(1),
+      sessionsPerSec: r.sessions ? Math.round(r.sessions / r.seconds) : undefined,
+      rowsPerSec: r.rows ? Math.round(r.rows / r.seconds) : undefined,
+      peakRssMB: Math.round(r.peakRssMB),
+    })),
+  };
+  if (flag('json')) console.log(JSON.stringify(summary));
+  else {
+    console.log(`cache bench on ${logs} (${summary.archiveMB} MB compressed; load average ${summary.loadAverage} on ${summary.cpus} cores)\n`);
+    console.log(`${'stage'.padEnd(17)}${'seconds'.padStart(9)}${'cpu s'.padStart(8)}${'MB/s'.padStart(9)}${'sessions/s'.padStart(13)}${'rows/s'.padStart(13)}${'peak RSS'.padStart(10)}`);
+    for (const s of summary.stages) {
+      console.log(
+        `${s.stage.padEnd(17)}${s.seconds.toFixed(2).padStart(9)}${s.cpuSeconds.toFixed(2).padStart(8)}${s.MBPerSec.toFixed(1).padStart(9)}` +
+          `${(s.sessionsPerSec?.toLocaleString('en-US') ?? '-').padStart(13)}${(s.rowsPerSec?.toLocaleString('en-US') ?? '-').padStart(13)}${`${s.peakRssMB} MB`.padStart(10)}`,
+      );
+    }
+    console.log('\n(MB/s: compressed archive bytes for first-pass stages, shard bytes for plain-read and cached-*)');
+    console.log(`first pass vs plain gunzip (${summary.gunzipMBPerSec} MB/s):`, summary.gunzipRatio);
+    console.log(`parallel reader vs readSessions: ${summary.parallelVsSerial} ×`);
+    console.log(
+      `cached epoch: ${summary.cachedBlocksSessionsPerSec.toLocaleString('en-US')} sessions/s as blocks (${summary.cachedBlocksVsPlainRead} × plain read of the shards), ` +
+        `${summary.cachedSessionsPerSec.toLocaleString('en-US')} sessions/s as Session objects (${summary.cachedSessionsVsSerialReader} × readSessions)`,
+    );
+  }
+}
