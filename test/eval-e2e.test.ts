@@ -154,6 +154,13 @@ test('prehistory and input that do not match: a DataError and no submission', as
   assert.not.ok(existsSync(out));
 });
 
+test('scoring a training day warns that the scores are optimistic', async () => {
+  const lines: string[] = [];
+  const { summary } = await evaluateCheckpoint({ checkpoint: runFolder, days: ['2018-07-16'], maxSessions: 20, log: (l) => lines.push(l) });
+  assert.is(summary.sessions, 20);
+  assert.ok(lines.some((l) => /2018-07-16 is a training day/.test(l)), lines.join('\n'));
+});
+
 test('a missing or truncated checkpoint, or days absent from the data: a clear UserError', async () => {
   const missing = join(root, 'runs', 'e2e', 'no-such-run');
   await evaluateCheckpoint({ checkpoint: missing, log: quiet }).then(

@@ -153,6 +153,19 @@ test('bad options: a UserError naming the option, nothing written', async () => 
   assert.equal(await readdir(root).then((d) => d.includes('bad')), false);
 });
 
+test('a run that fails half-way leaves nothing behind', async () => {
+  const out = join(root, 'interrupted');
+  const stop = new Error('stopped');
+  const opts = { ...base, out, sessions: 1000, days: 1, filesPerDay: 1 };
+  try {
+    await writeSynth({ ...opts, onProgress: () => { throw stop; } });
+    assert.unreachable('should have thrown');
+  } catch (e) {
+    assert.is(e, stop);
+  }
+  assert.equal(await readdir(out), [], 'no archive, no temporaries');
+});
+
 test.after(() => rm(root, { recursive: true, force: true }));
 
 test.run();

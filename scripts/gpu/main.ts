@@ -21,6 +21,8 @@ if (!run) {
 }
 try {
   await run();
+  // dawn.node can keep the event loop alive after the last GPU call; the work is done, so leave explicitly.
+  process.exit(process.exitCode ?? 0);
 } catch (e) {
   // User-facing errors carry a complete message; anything else is a bug, so keep its stack.
   console.error(isUserFacing(e) ? e.message : ((e as Error)?.stack ?? String(e)));

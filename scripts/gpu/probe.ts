@@ -17,6 +17,15 @@ function firstLine(e: unknown): string {
   return String((e as Error)?.message ?? e).split('\n')[0];
 }
 
+/** GPUSupportedFeatures is a set-like; tolerate bindings where it is not iterable rather than fail the probe. */
+function featureNames(features: unknown): string[] {
+  try {
+    return [...(features as Iterable<string>)].sort();
+  } catch {
+    return [];
+  }
+}
+
 async function probeAdapter(): Promise<Record<string, unknown>> {
   let mod: { create: (flags: string[]) => { requestAdapter(): Promise<unknown> } };
   try {
@@ -35,7 +44,7 @@ async function probeAdapter(): Promise<Record<string, unknown>> {
       architecture: info.architecture ?? '',
       device: info.device ?? '',
       description: info.description ?? '',
-      features: adapter.features ? [...adapter.features].sort() : [],
+      features: featureNames(adapter.features),
     };
   } catch (e) {
     return { check: 'adapter', ok: false, reason: `requestAdapter failed (${firstLine(e)})` };

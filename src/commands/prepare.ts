@@ -44,12 +44,14 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     const days = args.days?.flatMap((d) => String(d).split(',')).map((d) => d.trim()).filter(Boolean);
     const badDay = days?.find((d) => !DAY.test(d));
     if (badDay !== undefined) throw new UserError(`--days: '${badDay}' is not a YYYY-MM-DD date`);
+    const maxSessions = args['max-sessions'];
+    if (!Number.isInteger(maxSessions) || maxSessions < 0) throw new UserError(`--max-sessions must be a whole number ≥ 0, got ${maxSessions}`);
     const progress = makeProgress();
     const tracks = await loadTrackTable(args.tracks, (p) => progress.update(`loading tracks: ${fmt(p.tracks)}`));
     progress.done(`${fmt(tracks.ids.length)} tracks loaded`);
     const stats = await computeFeatureStats(args.logs, tracks, {
       days: days && days.length > 0 ? new Set(days) : undefined,
-      maxSessions: args['max-sessions'],
+      maxSessions,
       dateFormat: args['date-format'],
       badDates: args['bad-dates'],
       onProgress: (p) => progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`),

@@ -55,7 +55,18 @@ async function ensureSynthData(config: Config, log: (s: string) => void): Promis
   const out = dirname(config.data.logs);
   log(`generating the built-in synthetic data (${s.sessions} sessions, ${s.days} days) into ${out}`);
   const { writeSynth } = await import('./synth.ts');
-  await writeSynth({ out, sessions: s.sessions, days: s.days, seed: s.seed, tracks: s.tracks, startDate: s.startDate });
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  await writeSynth({
+    ...{ out, sessions: s.sessions, days: s.days, seed: s.seed, tracks: s.tracks, startDate: s.startDate },
+    onProgress: (done) => {
+      const now = Date.now();
+      if (tty) process.stderr.write(`\r  synthesized ${done}/${s.sessions} sessions`);
+      else if (now - last > 5000 || done >= s.sessions) log(`  synthesized ${done}/${s.sessions} sessions`);
+      last = now;
+    },
+  });
+  if (tty) process.stderr.write('\n');
 }
 
 export function readOptions(config: Config): ReadLogOptions {

@@ -50,6 +50,13 @@ function describeSelection(config: Config, opts: EvaluateOptions): Record<string
   return { logs, days: config.data.heldOutDays };
 }
 
+/** The given days that the run trained on (date split only: with a session-hash split every day is partly held out). */
+function trainingDaysAmong(config: Config, days: string[]): string[] {
+  const d = config.data;
+  if (d.split !== 'date') return [];
+  return days.filter((day) => (d.trainDays.length ? d.trainDays.includes(day) : !d.heldOutDays.includes(day)));
+}
+
 export async function evaluateCheckpoint(opts: EvaluateOptions): Promise<CheckpointEvaluation> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const checkpoint = await loadCheckpoint(opts.checkpoint);
@@ -61,6 +68,8 @@ export async function evaluateCheckpoint(opts: EvaluateOptions): Promise<Checkpo
     throw new UserError(`${checkpoint.path}: the run's config has no held-out days (data.heldOutDays); pass --days or --logs`);
   }
   const selection = describeSelection(config, opts);
+  const trained = opts.days && !opts.logs ? trainingDaysAmong(config, opts.days) : [];
+  if (trained.length) log(`warning: ${trained.join(', ')} ${trained.length > 1 ? 'are training days' : 'is a training day'} of this run: the scores will be optimistic`);
 
   const ctx: DataContext = await loadDataContext(config, { stats: checkpoint.stats, log });
   const batchOpts = { days: opts.days, logs: opts.logs, batchSize: opts.batchSize, maxSessions: opts.maxSessions ?? 0 };

@@ -20,9 +20,11 @@ for (const cfg of [tinyLstm, tinyTransformer]) {
     const vars = [...model.weights.values()];
     const step = () => tf.tidy(() => opt.minimize(() => skipLoss(model.apply(x, { training: true }), y, 0), true, vars)!.dataSync()[0]);
     const first = step();
+    const tensorsAfterFirstStep = tf.memory().numTensors; // Adam's slots exist from here on
     let last = first;
     for (let s = 0; s < 40; s++) last = step();
     assert.ok(last < 0.3 * first, `${cfg.type}: loss went from ${first} to ${last}`);
+    assert.is(tf.memory().numTensors, tensorsAfterFirstStep, 'a training step leaks no tensors');
     opt.dispose();
     tf.dispose([...Object.values(x), ...Object.values(y)]);
     model.dispose();

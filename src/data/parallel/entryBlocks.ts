@@ -5,6 +5,7 @@ import { openEntries } from '../archive.ts';
 import { dayFromFileName } from '../dates.ts';
 import { newReadCounts, readEntrySessions, type ReadCounts, type ReadLogOptions } from '../logs.ts';
 import { SessionBlockBuilder, type SessionBlock } from '../cache/block.ts';
+import { fastEntryBlocks, SlowPath } from './fastBlocks.ts';
 
 /** Sessions per block: about a megabyte of rows, small enough to keep memory flat, large enough to amortise a hop. */
 export const BLOCK_SESSIONS = 4096;
@@ -58,14 +59,45 @@ export async function* readEntryBlocks(
     lastReader = entry.sourceBytesRead;
     counts.files++;
     yield { kind: 'entry', path: entry.path, label: entry.label };
-    const builder = new SessionBlockBuilder(entry.label, null);
     const before = bytesBefore;
-    for await (const s of readEntrySessions(entry, opts, counts, () => before + entry.sourceBytesRead())) {
-      builder.add(s);
-      if (builder.sessions >= blockSessions) yield { kind: 'block', block: builder.take() };
+    const bytesRead = () => before + entry.sourceBytesRead();
+    const countsBefore = { ...counts };
+    let handedOut = 0;
+    try {
+      for await (const block of fastEntryBlocks(entry, opts, counts, bytesRead, blockSessions)) {
+        handedOut += block.ids.length;
+        yield { kind: 'block', block };
+      }
+    } catch (e) {
+      if (!(e instanceof SlowPath)) throw e;
+      // This file needs the reference reader: read it again from its start, handing out only what is new.
+      Object.assign(counts, countsBefore);
+      yield* referenceEntryBlocks(source, entry.path, entry.label, opts, counts, handedOut, blockSessions);
     }
-    if (builder.sessions > 0) yield { kind: 'block', block: builder.take() };
   }
   if (lastReader) counts.compressedBytes = bytesBefore + lastReader();
   yield { kind: 'end', counts };
+}
+
+/** Blocks of one file (found again by its entry path) read by readEntrySessions, the first `skip` sessions left out. */
+async function* referenceEntryBlocks(
+  source: string,
+  path: string,
+  label: string,
+  opts: ReadLogOptions,
+  counts: ReadCounts,
+  skip: number,
+  blockSessions: number,
+): AsyncGenerator<EntryItem> {
+  const builder = new SessionBlockBuilder(label, null);
+  for await (const entry of openEntries(source, (p) => p === path)) {
+    let seen = 0;
+    for await (const s of readEntrySessions(entry, opts, counts, entry.sourceBytesRead)) {
+      if (seen++ < skip) continue;
+      builder.add(s);
+      if (builder.sessions >= blockSessions) yield { kind: 'block', block: builder.take() };
+    }
+    break;
+  }
+  if (builder.sessions > 0) yield { kind: 'block', block: builder.take() };
 }

@@ -7,7 +7,7 @@
 import { DEFAULTS } from '../../config/schema.ts';
 import { CONTEXT_TYPES, LOG_COLUMNS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../columns.ts';
 import { headerPositions, isExactHeader, splitFields } from '../csv.ts';
-import { cachedDateParser, DEFAULT_DATE_RANGE, dayFromFileName, inDateRange } from '../dates.ts';
+import { DEFAULT_DATE_RANGE, dayFromFileName, inDateRange, parseDate } from '../dates.ts';
 import type { TextEntry } from '../archive.ts';
 import type { ReadCounts, ReadLogOptions } from '../logs.ts';
 import type { SessionBlock } from '../cache/block.ts';
@@ -155,7 +155,7 @@ export async function* fastEntryBlocks(
   bytesRead: () => number,
   blockSessions: number,
 ): AsyncGenerator<SessionBlock> {
-  const parseDate = cachedDateParser(opts.dateFormat ?? 'auto');
+  const dateFormat = opts.dateFormat ?? 'auto';
   const badDates = opts.badDates ?? DEFAULTS.data.badDates;
   const range = opts.dateRange ?? DEFAULT_DATE_RANGE;
   const fileDay = dayFromFileName(entry.path);
@@ -272,7 +272,7 @@ export async function* fastEntryBlocks(
     const db = end(C.date);
     if (!equalBytes(buf, da, db, lastDateBuf)) {
       lastDateBuf = Buffer.from(buf.subarray(da, db));
-      lastDate = parseDate(lastDateBuf.toString('latin1'));
+      lastDate = parseDate(lastDateBuf.toString('latin1'), dateFormat);
       lastDateInRange = lastDate !== null && inDateRange(lastDate, range);
     }
     if (lastDate === null) throw new SlowPath('date');
@@ -285,7 +285,7 @@ export async function* fastEntryBlocks(
       const col = BOOL_COLS[k];
       const fa = fields[col];
       const fb = end(col);
-      if (equalBytes(buf, fa, fb, TRUE_WORDS[0]) || TRUE_WORDS.some((w) => equalBytes(buf, fa, fb, w))) flags |= 1 << k;
+      if (TRUE_WORDS.some((w) => equalBytes(buf, fa, fb, w))) flags |= 1 << k;
       else if (!FALSE_WORDS.some((w) => equalBytes(buf, fa, fb, w))) throw new SlowPath('boolean');
     }
     const seekFwd = digits(buf, fields[C.hist_user_behavior_n_seekfwd], end(C.hist_user_behavior_n_seekfwd));
@@ -322,7 +322,7 @@ export async function* fastEntryBlocks(
     }
     const i = openRows++;
     if (i === 0) openFirstDate = lastDate;
-    oTrack[i] = buf.latin1Slice(fields[C.track_id_clean], end(C.track_id_clean));
+    oTrack[i] = buf.toString('latin1', fields[C.track_id_clean], end(C.track_id_clean));
     oFlags[i] = flags;
     oCat[i] = cat;
     oDate[i] = lastDate;
@@ -338,9 +338,13 @@ export async function* fastEntryBlocks(
       first = false;
       if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3; // BOM
     }
-    while (start <= upto) {
-      let nl = buf.indexOf(NL, start);
-      if (nl < 0 || nl > upto) nl = upto + 1;
+    // as text.split('\n') over buf[0 .. upto]: n newlines make n + 1 lines, blank ones included
+    for (;;) {
+      const nl = buf.indexOf(NL, start);
+      if (nl < 0 || nl > upto) {
+        line(buf, start, upto + 1, lineNo++);
+        return;
+      }
       line(buf, start, nl, lineNo++);
       start = nl + 1;
     }

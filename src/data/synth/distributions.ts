@@ -78,3 +78,10 @@ export function uuidLike(rng: Rng): string {
   for (let i = 0; i < 4; i++) hex += (rng.int(0x100000000) >>> 0).toString(16).padStart(8, '0');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
+
+/** The calendar day `days` after a YYYY-MM-DD date. */
+export function dayAfter(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}

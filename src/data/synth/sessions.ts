@@ -4,7 +4,7 @@
 import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../columns.ts';
 import type { LogRow, Session } from '../types.ts';
 import { Rng } from '../../util/rng.ts';
-import { sampleCumulative, sigmoid, uuidLike } from './distributions.ts';
+import { dayAfter, sampleCumulative, sigmoid, uuidLike } from './distributions.ts';
 import { STYLE_DIMS, type SynthCatalog } from './tracks.ts';
 
 /** Session lengths 10..20, full-data shares (profile §1.1). */
@@ -150,12 +150,6 @@ function sampleSeeks(rng: Rng, chance: number): number {
   return Math.min(200, 1 + Math.floor((u ** (-1 / 1.2) - 1) * 0.25));
 }
 
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
 /** What the generator knew about a session but did not write: for calibration checks and oracle experiments. */
 export interface SessionTruth {
   type: SessionType;
@@ -246,7 +240,7 @@ export function generateSession(catalog: SynthCatalog, seed: number, id: string,
       seekBack,
       shuffle,
       hour,
-      date: addDays(date, dayOffset),
+      date: dayAfter(date, dayOffset),
       premium,
       contextType: context,
       reasonStart,

@@ -18,6 +18,7 @@ import tar from 'tar-stream';
 import { UserError } from '../../errors.ts';
 import { firstHiddenPosition } from '../../eval/metrics.ts';
 import { generateTracks, type SynthCatalog } from './tracks.ts';
+import { dayAfter } from './distributions.ts';
 import { generateSession, sessionIds } from './sessions.ts';
 import { INPUT_HEADER, LOG_HEADER, TRACK_HEADER, inputLine, logLine, trackLine } from './csv.ts';
 
@@ -56,12 +57,6 @@ export function validateSynthOptions(opts: SynthOptions): void {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || Number.isNaN(Date.parse(`${start}T00:00:00Z`)) || dayAfter(start, 0) !== start)
     throw new UserError(`synth: --start-date must be a real date written YYYY-MM-DD, got '${start}'`);
   if (!opts.out) throw new UserError('synth: --out must name a folder');
-}
-
-export function dayAfter(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
 }
 
 const compact = (date: string) => date.replaceAll('-', '');
@@ -109,6 +104,10 @@ class TarGzWriter {
   async finish(): Promise<void> {
     this.pack.finalize();
     await this.done;
+  }
+  /** Stops writing after a failure (the partial file is removed with the work folder). */
+  abort(): void {
+    this.pack.destroy();
   }
 }
 
@@ -202,9 +201,11 @@ export async function writeSynth(opts: SynthOptions): Promise<SynthResult> {
     if (opts.onProgress && sessionsDone % 1000 === 0) opts.onProgress(sessionsDone);
   };
 
+  const open: TarGzWriter[] = [];
   try {
     const catalog = generateTracks(opts.tracks, opts.seed);
     const tracksTar = new TarGzWriter(temp.tracks, mtime);
+    open.push(tracksTar);
     const trackCsv = join(work, 'tf.csv');
     await writeTrackFile(trackCsv, catalog);
     await tracksTar.addFile('track_features/tf_000000000000.csv', trackCsv);
@@ -212,6 +213,7 @@ export async function writeSynth(opts: SynthOptions): Promise<SynthResult> {
     await tracksTar.finish();
 
     const logsTar = new TarGzWriter(temp.logs, mtime);
+    open.push(logsTar);
     const files = opts.days * filesPerDay;
     for (let d = 0; d < opts.days; d++) {
       const date = dayAfter(start, d);
@@ -245,6 +247,9 @@ export async function writeSynth(opts: SynthOptions): Promise<SynthResult> {
     await rename(temp.logs, final.logs);
     opts.onProgress?.(sessionsDone);
     return { logs: final.logs, tracks: final.tracks, testSet };
+  } catch (e) {
+    for (const w of open) w.abort();
+    throw e;
   } finally {
     await rm(work, { recursive: true, force: true });
   }

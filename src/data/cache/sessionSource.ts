@@ -1,0 +1,27 @@
+// One place that decides where a run's sessions come from: the binary cache when `data.cache` names a folder
+// (built on first use, rebuilt when stale), else the CSV logs read on a worker thread.
+import type { Config } from '../../config/schema.ts';
+import type { ReadLogOptions } from '../logs.ts';
+import { readSessionsParallel } from '../parallel/reader.ts';
+import type { Session, TrackTable } from '../types.ts';
+import { ensureCache, readCachedSessions, type CacheManifest } from './cache.ts';
+
+export type SessionSource = (days?: ReadonlySet<string>) => AsyncIterable<Session>;
+
+/**
+ * Sessions of `config.data.logs` with the config's reader options, optionally restricted to some days. With a
+ * cache folder configured, the cache is checked (and built or rebuilt, with a message) once, here.
+ */
+export async function openSessionSource(
+  config: Config,
+  tracks: TrackTable,
+  log: (s: string) => void = (s) => console.error(s),
+): Promise<SessionSource & { manifest?: CacheManifest }> {
+  const d = config.data;
+  const readOpts: ReadLogOptions = { dateFormat: d.dateFormat, badDates: d.badDates };
+  if (!d.cache) return (days) => readSessionsParallel(d.logs, { ...readOpts, days });
+  const manifest = await ensureCache(d.cache, d.logs, tracks, { ...readOpts, tracksPath: d.tracks, log });
+  const source: SessionSource & { manifest?: CacheManifest } = (days) => readCachedSessions(d.cache, manifest, tracks, { days });
+  source.manifest = manifest;
+  return source;
+}
