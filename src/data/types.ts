@@ -84,4 +84,6 @@ export interface FeatureStats {
   sessions: number;
   /** skip_2 rate per session_position (index 0 = position 1), from the training days: the positionRate baseline. */
   skipRateByPosition: number[];
+  /** Rows per session_position over the training days (index 0 = position 1), to weight skipRateByPosition. */
+  rowsByPosition?: number[];
 }
