@@ -2,7 +2,8 @@
 // Training throughput (forward + backward + Adam update, sequences per second) of the LSTM and the Transformer on
 // every installed backend, at the reference shape B=64, T=20, F=40, H=64 (1-layer LSTM; 2-layer 4-head
 // Transformer, ff = 4·H) and at B=512. The baselines run in the same process: the same LSTM built from
-// tf.layers.lstm, with tfjs's stock wasm kernels and with ours, and a plain gate-by-gate autodiff LSTM.
+// tf.layers.lstm, with tfjs's stock slicing kernels and with ours (fast-slicing.ts), the same small network on our
+// fused recurrence, and a plain gate-by-gate autodiff LSTM.
 // One JSON line per model/backend/batch (--json), else a table. Also reports tfjs kernels per time step
 // (all kernels of one training step / T; NaN on cpu, where it is not counted to save time).
 import * as tf from '@tensorflow/tfjs';
@@ -13,7 +14,7 @@ import { createModel } from '../../src/models/model.ts';
 import { referenceLstm } from '../../src/models/reference-lstm.ts';
 import { dense } from '../../src/models/dense.ts';
 import { lstmSequence } from '../../src/models/lstm-sequence.ts';
-import { setFastWasmSlicing } from '../../src/models/wasm-slicing.ts';
+import { setFastSlicing } from '../../src/models/fast-slicing.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const json = process.argv.includes('--json');
@@ -199,12 +200,12 @@ for (const name of BACKEND_PREFERENCE as readonly Backend[]) {
       [layersLstmCase, true],
       [referenceLstmCase, true],
     ];
-    if (active === 'wasm') cases.push([{ ...layersLstmCase, model: 'lstm-tf.layers (stock wasm kernels)' }, false]);
+    cases.push([{ ...layersLstmCase, model: 'lstm-tf.layers (stock tfjs kernels)' }, false]);
     for (const [c, fastSlicing] of cases) {
-      if (active === 'wasm') setFastWasmSlicing(fastSlicing);
+      if (active === 'wasm' || active === 'cpu') setFastSlicing(fastSlicing, active);
       // cpu steps take seconds: time exactly two, and skip the kernel count (the same graph as on wasm).
       print(await measure(c, name, B, active === 'cpu' ? 0 : BUDGET_MS, active !== 'cpu'));
     }
-    if (active === 'wasm') setFastWasmSlicing(true);
+    if (active === 'wasm' || active === 'cpu') setFastSlicing(true, active);
   }
 }

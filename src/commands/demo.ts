@@ -9,7 +9,7 @@ import { evaluateCheckpoint } from '../eval/evaluateCheckpoint.ts';
 import { formatSummaryTable } from '../eval/summary.ts';
 import { writeEvaluationReport } from '../eval/report.ts';
 import { readScalars } from '../train/tensorboard/reader.ts';
-import { makeProgress } from '../eval/progress.ts';
+import { makeProgress } from '../util/progress.ts';
 
 interface DemoArgs {
   sessions: number;

@@ -5,7 +5,7 @@ import type { Backend } from '../config/schema.ts';
 import { parseDays } from '../config/days.ts';
 import { selectBackend } from '../models/backend.ts';
 import { evaluateCheckpoint } from '../eval/evaluateCheckpoint.ts';
-import { makeProgress } from '../eval/progress.ts';
+import { makeProgress } from '../util/progress.ts';
 import { writeEvaluationReport, type ScalarSeries } from '../eval/report.ts';
 import { formatSummaryTable } from '../eval/summary.ts';
 import { readScalars } from '../train/tensorboard/reader.ts';

@@ -5,7 +5,7 @@ import type { DataConfig } from '../config/schema.ts';
 import { readSessions, newReadCounts, type ReadProgress } from '../data/logs.ts';
 import { loadTrackTable } from '../data/tracks.ts';
 import { detach } from '../data/csv.ts';
-import { makeProgress } from '../eval/progress.ts';
+import { makeProgress } from '../util/progress.ts';
 
 export interface LogSummary {
   files: number;

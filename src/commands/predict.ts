@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import type { Backend } from '../config/schema.ts';
 import { selectBackend } from '../models/backend.ts';
 import { predictSubmission } from '../eval/predictSubmission.ts';
-import { makeProgress } from '../eval/progress.ts';
+import { makeProgress } from '../util/progress.ts';
 
 interface PredictArgs {
   checkpoint: string;

@@ -5,7 +5,7 @@ import type { DataConfig } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { computeFeatureStats, saveFeatureStats } from '../data/stats.ts';
 import { loadTrackTable } from '../data/tracks.ts';
-import { makeProgress } from '../eval/progress.ts';
+import { makeProgress } from '../util/progress.ts';
 
 interface PrepareArgs {
   logs: string;

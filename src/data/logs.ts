@@ -30,6 +30,11 @@ export interface ReadCounts {
 
 export interface ReadLogOptions {
   dateFormat?: DataConfig['dateFormat'];
+  /**
+   * Rows dated outside `dateRange` (default: DEFAULTS.data.badDates = 'skip-row'). 'skip-row' drops the row and keeps
+   * the rest of its session, so row positions can then have a gap (row.position stays the file's); a session left
+   * with no rows is not emitted.
+   */
   badDates?: DataConfig['badDates'];
   /** Dates outside this inclusive range count as bad (default 2018-01-01 … 2018-12-31). */
   dateRange?: readonly [string, string];

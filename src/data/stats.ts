@@ -68,7 +68,7 @@ export async function computeFeatureStats(
     std.push(plays > 0 ? Math.sqrt(Math.max(0, sumSq[c] / plays - m * m)) : 0);
   }
   const skipRateByPosition = Array.from(seen, (n, i) => (n > 0 ? skips[i] / n : 0));
-  return { mean, std, vocab, rows, sessions, skipRateByPosition };
+  return { mean, std, vocab, rows, sessions, skipRateByPosition, rowsByPosition: Array.from(seen) };
 }
 
 export async function saveFeatureStats(path: string, s: FeatureStats): Promise<void> {
@@ -107,5 +107,6 @@ export async function loadFeatureStats(path: string): Promise<FeatureStats> {
     rows: o.rows,
     sessions: o.sessions,
     skipRateByPosition: o.skipRateByPosition as number[],
+    ...(isNumberArray(o.rowsByPosition, MAX_SESSION_LENGTH) ? { rowsByPosition: o.rowsByPosition as number[] } : {}),
   };
 }

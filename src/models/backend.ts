@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
-import { setFastWasmSlicing } from './wasm-slicing.ts';
+import { enableFastSlicing } from './fast-slicing.ts';
 
 export interface SelectedBackend {
   /** The tfjs backend name now active ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
@@ -111,10 +111,11 @@ async function tryBackend(which: ConcreteBackend): Promise<string> {
     case 'wasm':
       await importOptional('@tensorflow/tfjs-backend-wasm');
       await activate('wasm');
-      setFastWasmSlicing(true);
+      enableFastSlicing();
       return 'wasm';
     case 'cpu':
       await activate('cpu');
+      enableFastSlicing();
       return 'cpu';
   }
 }

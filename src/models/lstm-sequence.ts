@@ -10,7 +10,8 @@
 //  - forward ops run off the autodiff tape (a customGrad forward is not recorded), and the backward pass does
 //    everything that does not depend on the recurrence (gate derivatives, the Wh gradient) once for all steps,
 //    leaving 7 ops per step in the backward loop;
-//  - per-step slices come from one unstack; on wasm that is cheap only with wasm-slicing.ts installed;
+//  - per-step slices come from one unstack; on wasm and cpu that is cheap only with fast-slicing.ts
+//    installed (selectBackend does it);
 //  - time-major stacks, weights as the right-hand matmul operand (see lstmOp).
 // Gate order in Wx, Wh and b columns: [input, forget, output, cell candidate] (i, f, o, g).
 //

@@ -2,8 +2,9 @@
 // offline with no CDN and no JavaScript.
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
-import { writeFile, rename, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.ts';
 
 export type VegaLiteSpec = Record<string, unknown>;
 
@@ -76,7 +77,5 @@ export async function buildHtmlReport(title: string, sections: ReportSection[], 
 export async function writeHtmlReport(path: string, title: string, sections: ReportSection[], subtitle?: string): Promise<void> {
   const html = await buildHtmlReport(title, sections, subtitle);
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, html);
-  await rename(tmp, path);
+  await writeFileAtomic(path, html);
 }

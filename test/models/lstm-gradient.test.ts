@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { lstmSequence } from '../../src/models/lstm-sequence.ts';
 import { referenceLstm } from '../../src/models/reference-lstm.ts';
-import { setFastWasmSlicing } from '../../src/models/wasm-slicing.ts';
+import { setFastSlicing } from '../../src/models/fast-slicing.ts';
 import { maxAbs, maxAbsDiff } from './helpers.ts';
 
 const B = 3;
@@ -42,14 +42,17 @@ function compare(backend: string) {
   tf.dispose([x, target, wx, wh, b, fast.value, ref.value, ...Object.values(fast.grads), ...Object.values(ref.grads)]);
 }
 
-test('fast LSTM = plain autodiff LSTM (loss and gradients) on cpu', async () => {
+test('fast LSTM = plain autodiff LSTM (loss and gradients) on cpu, stock and replacement slicing kernels', async () => {
   await tf.setBackend('cpu');
+  setFastSlicing(false, 'cpu');
+  compare('cpu (stock kernels)');
+  setFastSlicing(true, 'cpu');
   compare('cpu');
 });
 
 test('fast LSTM = plain autodiff LSTM (loss and gradients) on wasm with the replacement slicing kernels', async () => {
   await tf.setBackend('wasm');
-  setFastWasmSlicing(true);
+  setFastSlicing(true, 'wasm');
   try {
     compare('wasm');
   } finally {

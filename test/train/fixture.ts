@@ -22,7 +22,7 @@ export function tinyConfig(root: string, overrides: Record<string, string> = {})
     'model.type': 'lstm',
     'model.hidden': '8',
     'model.dropout': '0.1',
-    'model.trackBuckets': '0',
+    'model.trackBuckets': '64',
     'model.trackEmbedding': '4',
     'train.epochs': '3',
     'train.batchSize': '8',

@@ -6,6 +6,9 @@ import { Adam, clipByGlobalNorm } from '../../src/train/optimizer.ts';
 import { trainStep } from '../../src/train/step.ts';
 import { batchLoss } from '../../src/train/loss.ts';
 import { linearModel, separableBatch } from './fake-model.ts';
+import { DEFAULTS } from '../../src/config/schema.ts';
+import { inputFeatureCount } from '../../src/data/features.ts';
+import { createModel } from '../../src/models/model.ts';
 
 await tf.setBackend('cpu');
 
@@ -83,6 +86,24 @@ test('training steps do not leak tensors, and the loss goes down', () => {
   assert.ok(losses[39] < losses[0] * 0.7, `loss ${losses[0]} → ${losses[39]}`);
   adam.dispose();
   model.dispose();
+});
+
+test('steps of the real LSTM and Transformer leave no tensors behind', () => {
+  for (const type of ['lstm', 'transformer'] as const) {
+    const cfg = { ...DEFAULTS.model, type, hidden: 8, heads: 2, ff: 16, trackBuckets: 16, trackEmbedding: 4 };
+    const model = createModel(cfg, inputFeatureCount(), 1);
+    const adam = new Adam(model.weights, { weightDecay: 0.01 });
+    const batch = separableBatch(4, 6, inputFeatureCount(), 3);
+    batch.trackIndex.forEach((_, i) => (batch.trackIndex[i] = i % 5 === 0 ? -1 : i));
+    const counts: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      trainStep(model, adam, batch, { lr: 0.01, clipNorm: 1, auxWeight: 0.3, dropoutSeed: i });
+      counts.push(tf.memory().numTensors);
+    }
+    assert.is(counts[3], counts[1], `${type}: tensor count grew ${counts}`);
+    adam.dispose();
+    model.dispose();
+  }
 });
 
 test('masked loss ignores padding and counts only masked positions', () => {

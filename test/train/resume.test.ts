@@ -39,6 +39,7 @@ function whenCheckpointed(experimentDir: string, then: () => void) {
 const runFoldersIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name)) : []);
 
 test('a run SIGKILLed after its first checkpoint and resumed ends with the same weights as an uninterrupted run', async () => {
+  await tf.setBackend('cpu'); // the children run on cpu (the config says so); other test files may have switched
   const reference = await train({ config: tinyConfig(root, { checkpoints: join(root, 'reference') }), ...quiet });
   assert.not.ok(reference.interrupted);
   assert.ok(reference.step > 12, `enough steps to be killed midway (${reference.step})`);

@@ -1,9 +1,9 @@
 // A byte-level parser for the common case of a log file, straight into SessionBlock columns: the exact MSSD header,
-// unquoted ASCII lines, booleans/integers as the dataset writes them. No per-row strings except the track id, no
+// unquoted lines, booleans/integers as the dataset writes them. No per-row strings except the track id, no
 // LogRow objects. It applies readEntrySessions' rules (session grouping, days filter, date range and badDates) and
 // counts the same way; anything else it meets (a quoted or non-ASCII line, a value it does not recognise, any
 // broken rule) throws SlowPath, and the caller re-reads that file with readEntrySessions, which is the reference for
-// every accepted spelling and every error message.
+// every accepted spelling and every error message. Text is decoded as UTF-8, as the reference reader does.
 import { DEFAULTS } from '../../config/schema.ts';
 import { CONTEXT_TYPES, LOG_COLUMNS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../columns.ts';
 import { headerPositions, isExactHeader, splitFields } from '../csv.ts';
@@ -37,8 +37,26 @@ const BOOL_COLS = [
   C.hist_user_behavior_is_shuffle,
   C.premium,
 ]; // in SessionBlock flag bit order
-const TRUE_WORDS = ['true', 'True', 'TRUE', '1'].map((w) => Buffer.from(w));
-const FALSE_WORDS = ['false', 'False', 'FALSE', '0'].map((w) => Buffer.from(w));
+
+/** 1 for true, 0 for false, -1 for anything else; the spellings the dataset and pandas re-saves use. */
+function boolAt(buf: Buffer, a: number, b: number): number {
+  const n = b - a;
+  const c = buf[a];
+  if (n === 1) return c === 0x31 ? 1 : c === 0x30 ? 0 : -1;
+  if (n === 4 && (c === 0x74 || c === 0x54)) {
+    const r = buf[a + 1];
+    const u = buf[a + 2];
+    const e = buf[a + 3];
+    if (r === 0x72 && u === 0x75 && e === 0x65) return 1; // true, True
+    if (c === 0x54 && r === 0x52 && u === 0x55 && e === 0x45) return 1; // TRUE
+    return -1;
+  }
+  if (n === 5 && (c === 0x66 || c === 0x46)) {
+    if (buf[a + 1] === 0x61 && buf[a + 2] === 0x6c && buf[a + 3] === 0x73 && buf[a + 4] === 0x65) return 0; // false, False
+    if (c === 0x46 && buf[a + 1] === 0x41 && buf[a + 2] === 0x4c && buf[a + 3] === 0x53 && buf[a + 4] === 0x45) return 0; // FALSE
+  }
+  return -1;
+}
 const vocabBytes = (v: readonly string[]) => v.map((w) => Buffer.from(w));
 const CONTEXT = vocabBytes(CONTEXT_TYPES);
 const START = vocabBytes(REASONS_START);
@@ -253,57 +271,52 @@ export async function* fastEntryBlocks(
     let f = 0;
     fields[0] = a;
     for (let i = a; i < b; i++) {
-      const c = buf[i];
-      if (c === COMMA) {
+      if (buf[i] === COMMA) {
         if (++f >= N_COLS) throw new SlowPath('too many fields');
         fields[f] = i + 1;
-      } else if (c === QUOTE || c >= 0x80) {
-        throw new SlowPath('quoted or non-ASCII line');
       }
     }
     if (f !== N_COLS - 1) throw new SlowPath('too few fields');
     fields[N_COLS] = b + 1;
-    const end = (k: number) => fields[k + 1] - 1;
 
-    const length = digits(buf, fields[C.session_length], end(C.session_length));
+    const length = digits(buf, fields[C.session_length], fields[C.session_length + 1] - 1);
     if (length < 1 || length > MAX_SESSION_LENGTH) throw new SlowPath('session_length');
     // date: parsed once per distinct spelling
     const da = fields[C.date];
-    const db = end(C.date);
+    const db = fields[C.date + 1] - 1;
     if (!equalBytes(buf, da, db, lastDateBuf)) {
       lastDateBuf = Buffer.from(buf.subarray(da, db));
-      lastDate = parseDate(lastDateBuf.toString('latin1'), dateFormat);
+      lastDate = parseDate(lastDateBuf.toString('utf8'), dateFormat);
       lastDateInRange = lastDate !== null && inDateRange(lastDate, range);
     }
     if (lastDate === null) throw new SlowPath('date');
-    const hour = digits(buf, fields[C.hour_of_day], end(C.hour_of_day));
+    const hour = digits(buf, fields[C.hour_of_day], fields[C.hour_of_day + 1] - 1);
     if (hour < 0 || hour > 23) throw new SlowPath('hour');
-    const position = digits(buf, fields[C.session_position], end(C.session_position));
+    const position = digits(buf, fields[C.session_position], fields[C.session_position + 1] - 1);
     if (position < 0) throw new SlowPath('position');
     let flags = 0;
     for (let k = 0; k < BOOL_COLS.length; k++) {
       const col = BOOL_COLS[k];
-      const fa = fields[col];
-      const fb = end(col);
-      if (TRUE_WORDS.some((w) => equalBytes(buf, fa, fb, w))) flags |= 1 << k;
-      else if (!FALSE_WORDS.some((w) => equalBytes(buf, fa, fb, w))) throw new SlowPath('boolean');
+      const v = boolAt(buf, fields[col], fields[col + 1] - 1);
+      if (v < 0) throw new SlowPath('boolean');
+      flags |= v << k;
     }
-    const seekFwd = digits(buf, fields[C.hist_user_behavior_n_seekfwd], end(C.hist_user_behavior_n_seekfwd));
-    const seekBack = digits(buf, fields[C.hist_user_behavior_n_seekback], end(C.hist_user_behavior_n_seekback));
+    const seekFwd = digits(buf, fields[C.hist_user_behavior_n_seekfwd], fields[C.hist_user_behavior_n_seekfwd + 1] - 1);
+    const seekBack = digits(buf, fields[C.hist_user_behavior_n_seekback], fields[C.hist_user_behavior_n_seekback + 1] - 1);
     if (seekFwd < 0 || seekBack < 0 || seekFwd > 0xffff || seekBack > 0xffff) throw new SlowPath('seek counts');
     const cat =
-      vocabAt(buf, fields[C.context_type], end(C.context_type), CONTEXT) |
-      (vocabAt(buf, fields[C.hist_user_behavior_reason_start], end(C.hist_user_behavior_reason_start), START) << 4) |
-      (vocabAt(buf, fields[C.hist_user_behavior_reason_end], end(C.hist_user_behavior_reason_end), END) << 8);
+      vocabAt(buf, fields[C.context_type], fields[C.context_type + 1] - 1, CONTEXT) |
+      (vocabAt(buf, fields[C.hist_user_behavior_reason_start], fields[C.hist_user_behavior_reason_start + 1] - 1, START) << 4) |
+      (vocabAt(buf, fields[C.hist_user_behavior_reason_end], fields[C.hist_user_behavior_reason_end + 1] - 1, END) << 8);
 
     // session grouping, as readEntrySessions does it
     const ia = fields[C.session_id];
-    const ib = end(C.session_id);
+    const ib = fields[C.session_id + 1] - 1;
     if (openIdBuf === null || !equalBytes(buf, ia, ib, openIdBuf)) {
       close();
       if (position !== 1) throw new SlowPath('session start');
       openIdBuf = Buffer.from(buf.subarray(ia, ib));
-      openId = openIdBuf.toString('latin1');
+      openId = openIdBuf.toString('utf8');
       openLength = length;
       openLine = no;
       lastPosition = 0;
@@ -322,7 +335,7 @@ export async function* fastEntryBlocks(
     }
     const i = openRows++;
     if (i === 0) openFirstDate = lastDate;
-    oTrack[i] = buf.toString('latin1', fields[C.track_id_clean], end(C.track_id_clean));
+    oTrack[i] = buf.toString('utf8', fields[C.track_id_clean], fields[C.track_id_clean + 1] - 1);
     oFlags[i] = flags;
     oCat[i] = cat;
     oDate[i] = lastDate;
@@ -359,6 +372,8 @@ export async function* fastEntryBlocks(
         continue;
       }
       carry = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : null;
+      // quoted fields are rare (re-saved copies): one native scan per block keeps them out of the per-byte loop
+      if (buf.lastIndexOf(QUOTE, last) >= 0) throw new SlowPath('quoted fields');
       lines(buf, last - 1);
       if (opts.onProgress) opts.onProgress({ file: label, compressedBytes: bytesRead(), rows: counts.rows, sessions: counts.sessions });
       if (ready.length > 0) {
@@ -372,6 +387,7 @@ export async function* fastEntryBlocks(
     throw new SlowPath(`stream: ${(e as Error).message}`); // the reference reader reports it with its own words
   }
   if (carry && carry.length > 0) {
+    if (carry.indexOf(QUOTE) >= 0) throw new SlowPath('quoted fields');
     lines(carry, carry.length - 1);
     if (opts.onProgress) opts.onProgress({ file: label, compressedBytes: bytesRead(), rows: counts.rows, sessions: counts.sessions });
   }
