@@ -9,8 +9,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULTS, type Backend, type ModelConfig } from '../../src/config/schema.ts';
 import { BACKEND_PREFERENCE, selectBackend } from '../../src/models/backend.ts';
-import { skipLoss } from '../../src/models/loss.ts';
-import { createModel } from '../../src/models/model.ts';
+import { createModel, type ModelInputs } from '../../src/models/model.ts';
+import type { Batch } from '../../src/data/types.ts';
+import { batchLoss, type TrainableModel } from '../../src/train/loss.ts';
 import { referenceLstm } from '../../src/models/reference-lstm.ts';
 import { dense } from '../../src/models/dense.ts';
 import { lstmSequence } from '../../src/models/lstm-sequence.ts';
@@ -36,115 +37,121 @@ interface Row {
   kernelsPerTimeStep: number;
 }
 
-interface Case {
-  model: string;
-  /** Build variables and return a loss closure; `dispose` frees everything it made. */
-  build(B: number): { loss: () => tf.Scalar; vars: tf.Variable[]; dispose(): void };
+/** What a case builds: a model (anything with named weights and apply) plus a cleanup for extra tensors. */
+interface Built {
+  model: TrainableModel;
+  dispose(): void;
 }
 
-function randomBatch(B: number, seed: number) {
-  const rng = Rng.derive(seed, 'bench-batch');
-  const x = new Float32Array(B * T * F).map(() => rng.normal());
-  const y = new Float32Array(B * T).map(() => (rng.next() < 0.5 ? 1 : 0));
-  const idx = new Int32Array(B * T).map(() => rng.int(1000));
+interface Case {
+  model: string;
+  build(): Built;
+}
+
+/** One fixed random batch of the reference shape (labels random: we time steps, not learning). */
+function randomBatch(B: number): Batch {
+  const rng = Rng.derive(2, 'bench-batch');
+  const ones = new Float32Array(B * T).fill(1);
   return {
-    inputs: tf.tensor3d(x, [B, T, F]),
-    labels: tf.tensor2d(y, [B, T]),
-    mask: tf.ones([B, T]) as tf.Tensor2D,
-    trackIndex: tf.tensor2d(idx, [B, T], 'int32'),
-    present: tf.ones([B, T]) as tf.Tensor2D,
+    size: B,
+    seqLen: T,
+    features: F,
+    inputs: new Float32Array(B * T * F).map(() => rng.normal()),
+    trackIndex: new Int32Array(B * T).map(() => rng.int(1000)),
+    mask: ones,
+    labels: new Float32Array(B * T).map(() => (rng.next() < 0.5 ? 1 : 0)),
+    auxLabels: new Float32Array(B * T * 4).map(() => (rng.next() < 0.5 ? 1 : 0)),
+    present: ones,
+    known: ones,
+    sessionIds: Array.from({ length: B }, (_, b) => String(b)),
+    lengths: new Int32Array(B).fill(T),
   };
+}
+
+/** Variables with seeded normal values, named for the weights map. */
+function variables(seed: number, shapes: Record<string, number[]>): Map<string, tf.Variable> {
+  const rng = Rng.derive(seed, 'bench-weights');
+  const out = new Map<string, tf.Variable>();
+  for (const [name, shape] of Object.entries(shapes)) {
+    const values = new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => rng.normal() * 0.1);
+    out.set(name, tf.variable(tf.tensor(values, shape)));
+  }
+  return out;
 }
 
 function skipModelCase(name: string, cfg: Partial<ModelConfig>): Case {
   return {
     model: name,
-    build(B) {
+    build() {
       const model = createModel({ ...DEFAULTS.model, dropout: 0, auxWeight: 0, hidden: H, ...cfg }, F, 1);
-      const d = randomBatch(B, 2);
-      let step = 0;
-      return {
-        loss: () => skipLoss(model.apply(d, { training: true, dropoutSeed: step++ }), d, 0),
-        vars: [...model.weights.values()],
-        dispose: () => {
-          model.dispose();
-          tf.dispose(Object.values(d));
-        },
-      };
+      return { model, dispose: () => model.dispose() };
     },
   };
 }
 
-/** The same LSTM + per-position logit head, from tf.layers (Keras-style). */
+/** input → LSTM → dense logit, from tf.layers (Keras-style): the usual way to write it in tfjs. */
 const layersLstmCase: Case = {
   model: 'lstm-tf.layers',
-  build(B) {
+  build() {
     const lstm = tf.layers.lstm({ units: H, returnSequences: true, inputShape: [T, F] });
     const head = tf.layers.dense({ units: 1 });
-    const d = randomBatch(B, 2);
-    const loss = () =>
-      skipLoss({ logits: tf.reshape(head.apply(lstm.apply(d.inputs) as tf.Tensor) as tf.Tensor, [B, T]) as tf.Tensor2D, auxLogits: null }, d, 0);
-    tf.tidy(() => {
-      loss();
-    }); // builds the layers' weights
+    const apply = (x: ModelInputs) => {
+      const [B] = x.inputs.shape;
+      return { logits: tf.reshape(head.apply(lstm.apply(x.inputs) as tf.Tensor) as tf.Tensor, [B, T]) as tf.Tensor2D, auxLogits: null };
+    };
+    tf.tidy(() => void apply({ inputs: tf.zeros([1, T, F]), trackIndex: tf.zeros([1, T], 'int32') })); // builds the weights
+    const weights = new Map([...lstm.trainableWeights, ...head.trainableWeights].map((w) => [w.name, w.read() as tf.Variable]));
     return {
-      loss,
-      vars: [...lstm.trainableWeights, ...head.trainableWeights].map((w) => w.read() as tf.Variable),
+      model: { weights, apply },
       dispose: () => {
         lstm.dispose();
         head.dispose();
-        tf.dispose(Object.values(d));
       },
     };
   },
 };
 
-/** The same network as lstmLayersCase (input → LSTM → dense logit) on our fused recurrence: the like-for-like
- * speedup. (The full `lstm` model adds an input projection F→H and the heads.) */
+/** The same network as layersLstmCase on our fused recurrence and dense op: the like-for-like speedup. (The full
+ * `lstm` model adds an input projection F→H before the LSTM, and its heads.) */
 const fusedLstmCase: Case = {
   model: 'lstm-fused (same net as tf.layers)',
-  build(B) {
-    const rng = Rng.derive(4, 'bench-fused');
-    const v = (shape: number[], scale: number) => tf.variable(tf.tensor(new Float32Array(shape.reduce((a, b) => a * b)).map(() => rng.normal() * scale), shape));
-    const wx = v([F, 4 * H], 0.1);
-    const wh = v([H, 4 * H], 0.1);
-    const b = v([4 * H], 0);
-    const wo = v([H, 1], 0.1);
-    const bo = v([1], 0);
-    const d = randomBatch(B, 2);
-    const loss = () => {
-      const h = lstmSequence(dense(d.inputs, wx as tf.Tensor2D, b as tf.Tensor1D, true), wh as tf.Tensor2D);
-      return skipLoss({ logits: tf.reshape(dense(h, wo as tf.Tensor2D, bo as tf.Tensor1D), [B, T]) as tf.Tensor2D, auxLogits: null }, d, 0);
+  build() {
+    const w = variables(4, { wx: [F, 4 * H], wh: [H, 4 * H], b: [4 * H], wo: [H, 1], bo: [1] });
+    const v = (k: string) => w.get(k)! as tf.Tensor as tf.Tensor2D;
+    const apply = (x: ModelInputs) => {
+      const [B] = x.inputs.shape;
+      const h = lstmSequence(dense(x.inputs, v('wx'), v('b') as tf.Tensor as tf.Tensor1D, true), v('wh'));
+      return { logits: tf.reshape(dense(h, v('wo'), v('bo') as tf.Tensor as tf.Tensor1D), [B, T]) as tf.Tensor2D, auxLogits: null };
     };
-    return { loss, vars: [wx, wh, b, wo, bo], dispose: () => tf.dispose([wx, wh, b, wo, bo, ...Object.values(d)]) };
+    return { model: { weights: w, apply }, dispose: () => tf.dispose([...w.values()]) };
   },
 };
 
 /** A plain gate-by-gate LSTM with ordinary autodiff (what one writes first). */
 const referenceLstmCase: Case = {
   model: 'lstm-plain-autodiff',
-  build(B) {
-    const rng = Rng.derive(3, 'bench-ref');
-    const v = (shape: number[], scale: number) => tf.variable(tf.tensor(new Float32Array(shape.reduce((a, b) => a * b)).map(() => rng.normal() * scale), shape));
-    const wx = v([F, 4 * H], 0.1);
-    const wh = v([H, 4 * H], 0.1);
-    const b = v([4 * H], 0);
-    const wo = v([H, 1], 0.1);
-    const d = randomBatch(B, 2);
-    const loss = () => {
-      const h = referenceLstm(d.inputs, wx as tf.Tensor2D, wh as tf.Tensor2D, b as tf.Tensor1D);
-      return skipLoss({ logits: tf.reshape(tf.matMul(tf.reshape(h, [B * T, H]), wo), [B, T]) as tf.Tensor2D, auxLogits: null }, d, 0);
+  build() {
+    const w = variables(3, { wx: [F, 4 * H], wh: [H, 4 * H], b: [4 * H], wo: [H, 1] });
+    const v = (k: string) => w.get(k)! as tf.Tensor as tf.Tensor2D;
+    const apply = (x: ModelInputs) => {
+      const [B] = x.inputs.shape;
+      const h = referenceLstm(x.inputs, v('wx'), v('wh'), v('b') as tf.Tensor as tf.Tensor1D);
+      return { logits: tf.reshape(tf.matMul(tf.reshape(h, [B * T, H]), v('wo')), [B, T]) as tf.Tensor2D, auxLogits: null };
     };
-    return { loss, vars: [wx, wh, b, wo], dispose: () => tf.dispose([wx, wh, b, wo, ...Object.values(d)]) };
+    return { model: { weights: w, apply }, dispose: () => tf.dispose([...w.values()]) };
   },
 };
 
 async function measure(c: Case, backend: string, B: number, budgetMs: number, countKernels: boolean): Promise<Row> {
-  const built = c.build(B);
+  const built = c.build();
+  const batch = randomBatch(B);
+  const vars = [...built.model.weights.values()];
   const optimizer = tf.train.adam(1e-3);
+  let n = 0;
+  // The trainer's objective, including making the batch's tensors each step as training does.
   const step = () =>
     tf.tidy(() => {
-      const cost = optimizer.minimize(built.loss, true, built.vars);
+      const cost = optimizer.minimize(() => batchLoss(built.model, batch, { training: true, dropoutSeed: n++, auxWeight: 0 }).loss, true, vars);
       cost?.dataSync(); // wait for the step to finish (matters on GPU backends)
     });
   step(); // warm-up: kernel setup, Adam slots, heap growth

@@ -42,7 +42,7 @@ export async function loadDataContext(
       days: trainSplit.days,
       accept: trainSplit.accept,
       maxSessions: config.data.maxSessions || undefined,
-    } as ReadLogOptions & { maxSessions?: number });
+    });
     if (opts.statsPath) await saveFeatureStats(opts.statsPath, stats);
   }
   return { config, tracks, stats, norm: makeNormaliser(stats!) };

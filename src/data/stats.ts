@@ -5,7 +5,7 @@ import { DataError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, TRACK_FEATURES } from './columns.ts';
 import { readSessions, type ReadLogOptions } from './logs.ts';
-import type { FeatureStats, TrackTable } from './types.ts';
+import type { FeatureStats, Session, TrackTable } from './types.ts';
 
 /** Vocabulary name of index i; the extra slot past the end holds values outside the vocabulary. */
 const vocabName = (vocab: readonly string[], i: number) => (i < vocab.length ? vocab[i] : 'other');
@@ -21,7 +21,7 @@ function counter(vocab: readonly string[]): Record<string, number> {
 export async function computeFeatureStats(
   logs: string,
   tracks: TrackTable,
-  opts: ReadLogOptions & { maxSessions?: number } = {},
+  opts: ReadLogOptions & { maxSessions?: number; accept?: (s: Session) => boolean } = {},
 ): Promise<FeatureStats> {
   const width = tracks.width;
   // Moments around a shift (the first value seen per feature) keep the variance exact for large offsets such as
@@ -35,9 +35,10 @@ export async function computeFeatureStats(
   const seen = new Float64Array(MAX_SESSION_LENGTH);
   let rows = 0;
   let sessions = 0;
-  const { tracks: _ignored, ...readOpts } = opts;
+  const { tracks: _ignored, accept, ...readOpts } = opts;
   void _ignored;
   for await (const session of readSessions(logs, readOpts)) {
+    if (accept && !accept(session)) continue; // e.g. the held-out share of a session-hash split
     sessions++;
     for (const row of session.rows) {
       rows++;

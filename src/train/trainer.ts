@@ -92,6 +92,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         window.add(trainStep(model, optimizer, batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, dropoutSeed }), batch.size);
         pos.step++;
         pos.batchesInEpoch++;
+        const stepEnd = performance.now();
         progress.update({ step: pos.step, epoch: pos.epoch, loss: window.loss, seqPerSec: window.seqPerSec });
         if (pos.step % t.logEvery === 0) {
           writer.scalar('train/loss', window.loss, pos.step);
@@ -106,6 +107,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         }
         if (t.validateEvery > 0 && pos.step % t.validateEvery === 0) await runValidation();
         if (t.checkpointEvery > 0 && pos.step % t.checkpointEvery === 0) await save();
+        window.excludeTimeSince(stepEnd); // validation and checkpoints do not count against throughput
         await new Promise((resolve) => setImmediate(resolve)); // the step is synchronous: let Ctrl-C handlers run
         interrupted = Boolean(opts.stop?.aborted);
         reachedMax = t.maxSteps > 0 && pos.step >= t.maxSteps;
@@ -182,6 +184,11 @@ class TrainingWindow {
 
   get seqPerSec(): number {
     return (this.sequences * 1000) / Math.max(1, performance.now() - this.since);
+  }
+
+  /** Leave the time since `t` out of the throughput (pauses for validation and checkpoints). */
+  excludeTimeSince(t: number): void {
+    this.since += performance.now() - t;
   }
 
   reset(): void {

@@ -4,10 +4,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { selectBackend } from '../../src/models/backend.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { skipLoss } from '../../src/models/loss.ts';
 import { batchToTensors, createModel, predictProbabilities } from '../../src/models/model.ts';
-import { randomBatch, targets, tinyLstm, tinyTransformer } from './helpers.ts';
+import { batchLoss } from '../../src/train/loss.ts';
+import { randomBatch, tinyLstm, tinyTransformer } from './helpers.ts';
 
 const F = 6;
 
@@ -16,7 +17,7 @@ function snapshot(weights: ReadonlyMap<string, tf.Variable>): Map<string, number
 }
 
 test('same seed gives identical weights, another seed different ones; names are stable', async () => {
-  await tf.setBackend('cpu');
+  await selectBackend('cpu', () => {});
   for (const cfg of [tinyLstm, tinyTransformer]) {
     const a = createModel(cfg, F, 3);
     const b = createModel(cfg, F, 3);
@@ -33,23 +34,20 @@ function train(cfgType: 'lstm' | 'transformer', steps: number): Map<string, numb
   const cfg = cfgType === 'lstm' ? tinyLstm : tinyTransformer;
   const model = createModel(cfg, F, 9);
   const batch = randomBatch(4, 8, F, 2);
-  const x = batchToTensors(batch);
-  const y = targets(batch);
   const opt = tf.train.adam(0.01);
   for (let s = 0; s < steps; s++) {
     tf.tidy(() => {
-      opt.minimize(() => skipLoss(model.apply(x, { training: true, dropoutSeed: s }), y, cfg.auxWeight), false, [...model.weights.values()]);
+      opt.minimize(() => batchLoss(model, batch, { training: true, dropoutSeed: s, auxWeight: cfg.auxWeight }).loss, false, [...model.weights.values()]);
     });
   }
   const out = snapshot(model.weights);
   opt.dispose();
-  tf.dispose([...Object.values(x), ...Object.values(y)]);
   model.dispose();
   return out;
 }
 
 test('training steps with dropout are bit-for-bit repeatable on cpu', async () => {
-  await tf.setBackend('cpu');
+  await selectBackend('cpu', () => {});
   for (const type of ['lstm', 'transformer'] as const) {
     const first = train(type, 3);
     const second = train(type, 3);
@@ -58,7 +56,7 @@ test('training steps with dropout are bit-for-bit repeatable on cpu', async () =
 });
 
 test('dropout masks follow dropoutSeed', async () => {
-  await tf.setBackend('cpu');
+  await selectBackend('cpu', () => {});
   const model = createModel(tinyLstm, F, 1);
   const x = batchToTensors(randomBatch(2, 6, F, 3));
   const run = (seed: number) => tf.tidy(() => Array.from(model.apply(x, { training: true, dropoutSeed: seed }).logits.dataSync()));
@@ -72,7 +70,7 @@ test('dropout masks follow dropoutSeed', async () => {
 });
 
 test('predictProbabilities returns B·T probabilities and leaks no tensors', async () => {
-  await tf.setBackend('cpu');
+  await selectBackend('cpu', () => {});
   const model = createModel(tinyTransformer, F, 1);
   const batch = randomBatch(3, 5, F, 4);
   predictProbabilities(model, batch); // first call may create lazily-cached tensors (none expected, but be fair)

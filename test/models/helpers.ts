@@ -1,6 +1,5 @@
 // Shared fixtures for the model tests: small configs and seeded random batches (the model math does not depend on
 // what the features mean, so random inputs of the right shape are the honest fixture here).
-import * as tf from '@tensorflow/tfjs';
 import { DEFAULTS, type ModelConfig } from '../../src/config/schema.ts';
 import type { Batch } from '../../src/data/types.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -43,15 +42,6 @@ export function randomBatch(B: number, T: number, F: number, seed: number): Batc
     known: present.slice(),
     sessionIds: Array.from({ length: B }, (_, b) => `s${b}`),
     lengths,
-  };
-}
-
-export function targets(batch: Batch) {
-  const { size: B, seqLen: T } = batch;
-  return {
-    labels: tf.tensor2d(batch.labels, [B, T]),
-    mask: tf.tensor2d(batch.mask, [B, T]),
-    auxLabels: tf.tensor3d(batch.auxLabels, [B, T, 4]),
   };
 }
 

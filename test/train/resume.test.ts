@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configToYaml } from '../../src/config/yaml.ts';
 import { UserError } from '../../src/errors.ts';
-import { readCheckpoint } from '../../src/train/checkpoint.ts';
+import { loadCheckpoint, readCheckpoint } from '../../src/train/checkpoint.ts';
 import { train } from '../../src/train/trainer.ts';
 import { tinyConfig } from './fixture.ts';
 
@@ -63,6 +63,12 @@ test('a run SIGKILLed after its first checkpoint and resumed ends with the same 
   assert.is(b.manifest.epoch, 3);
   for (const [name, w] of a.weights) assert.ok(Buffer.from(w.values.buffer).equals(Buffer.from(b.weights.get(name)!.values.buffer)), `weight ${name} differs`);
   for (const [name, m] of a.optimizer.v) assert.ok(Buffer.from(m.buffer).equals(Buffer.from(b.optimizer.v.get(name)!.buffer)), `adam v ${name} differs`);
+  const loaded = await loadCheckpoint(runFolder);
+  assert.is(loaded.step, b.manifest.step);
+  assert.is(loaded.config.model.hidden, 8);
+  assert.equal([...loaded.model.weights.keys()].sort(), [...b.weights.keys()].sort());
+  for (const [name, v] of loaded.model.weights) assert.equal(Array.from(v.dataSync()), Array.from(b.weights.get(name)!.values), name);
+  loaded.model.dispose();
   assert.ok(readdirSync(runFolder).filter((f) => f.startsWith('events.out.tfevents')).length >= 2, 'a new event file per session');
 });
 
