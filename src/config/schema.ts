@@ -76,6 +76,11 @@ export interface TrainConfig {
   decay: 'cosine' | 'linear' | 'none';
   clipNorm: number;
   weightDecay: number;
+  /**
+   * Challenge task: weight of the loss on the known first half (each known position predicted from the rows before
+   * it — extra signal the protocol allows). 0 = train on the hidden half only.
+   */
+  knownWeight: number;
   /** Scalars every N steps. */
   logEvery: number;
   /** Validation every N steps (0 = only at epoch end). */
@@ -144,6 +149,7 @@ export const DEFAULTS: Config = {
     decay: 'cosine',
     clipNorm: 1,
     weightDecay: 0,
+    knownWeight: 0.5,
     logEvery: 20,
     validateEvery: 0,
     checkpointEvery: 500,

@@ -48,18 +48,3 @@ export function dense<T extends tf.Tensor>(x: T, w: tf.Tensor2D, b: tf.Tensor1D 
   else y = b ? withBias(x2, w, b) : withoutBias(x2, w);
   return tf.reshape(y, [...lead, outDim]) as T;
 }
-
-/**
- * Batched matmul a·b over the last two axes (same leading axes), with the same explicit-transpose gradient.
- * Used by attention (scores and the weighted sum of values).
- */
-export const batchMatMul = customOp((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  const swap = (t: tf.Tensor) => {
-    const perm = t.shape.map((_, i) => i);
-    [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
-    return tf.transpose(t, perm);
-  };
-  const gradFunc = (dy: tf.Tensor, [as, bs]: Saved) => [tf.matMul(dy, swap(bs)), tf.matMul(swap(as), dy)];
-  return { value: tf.matMul(a, b), gradFunc };
-});

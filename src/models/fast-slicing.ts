@@ -6,7 +6,7 @@
 // 1.3 MB to return 64 KB, and unstacking it costs ~16 ms — more than the rest of an LSTM step. tfjs-cpu slices
 // along an inner axis element by element through index arithmetic (~15 ms to split a [64, 256] gate matrix).
 // These replacements read the input in place (a heap view on wasm, the values array on cpu) and copy only the
-// selected elements, in contiguous runs. Same semantics, same outputs; string tensors go to the original kernels.
+// selected elements, in contiguous runs. Same semantics, same outputs; string and complex tensors go to the original kernels.
 import * as tf from '@tensorflow/tfjs';
 
 type Values = Float32Array | Int32Array | Uint8Array;
@@ -83,7 +83,7 @@ function copyBlock(src: ArrayLike<number> & { subarray(a: number, b: number): Ar
 function fastSlice(original: KernelFunc, slicer: MakeSlicer): KernelFunc {
   return (args) => {
     const x = args.inputs.x as tf.TensorInfo;
-    if (x.dtype === 'string') return original(args);
+    if (x.dtype === 'string' || x.dtype === 'complex64') return original(args);
     const { begin, size } = args.attrs as { begin: number | number[]; size: number | number[] };
     const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
     return slicer(args.backend)(x, b, s, s);
@@ -93,7 +93,7 @@ function fastSlice(original: KernelFunc, slicer: MakeSlicer): KernelFunc {
 function fastSplitV(original: KernelFunc, slicer: MakeSlicer): KernelFunc {
   return (args) => {
     const x = args.inputs.x as tf.TensorInfo;
-    if (x.dtype === 'string') return original(args);
+    if (x.dtype === 'string' || x.dtype === 'complex64') return original(args);
     const { numOrSizeSplits, axis } = args.attrs as { numOrSizeSplits: number | number[]; axis: number };
     const ax = tf.util.parseAxisParam(axis, x.shape)[0];
     const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
@@ -112,7 +112,7 @@ function fastSplitV(original: KernelFunc, slicer: MakeSlicer): KernelFunc {
 function fastUnpack(original: KernelFunc, slicer: MakeSlicer): KernelFunc {
   return (args) => {
     const x = args.inputs.value as tf.TensorInfo;
-    if (x.dtype === 'string') return original(args);
+    if (x.dtype === 'string' || x.dtype === 'complex64') return original(args);
     let { axis } = args.attrs as { axis: number };
     if (axis < 0) axis += x.shape.length;
     const outShape = x.shape.filter((_, a) => a !== axis);

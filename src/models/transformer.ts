@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config/schema.ts';
 import { MAX_SESSION_LENGTH } from '../data/columns.ts';
 import { ConfigError } from '../errors.ts';
-import { batchMatMul, dense } from './dense.ts';
+import { dense } from './dense.ts';
 import type { DropoutFn } from './dropout.ts';
 import { layerNorm } from './layer-norm.ts';
 import type { Body } from './lstm.ts';
@@ -67,9 +67,9 @@ export function buildTransformer(params: ParamStore, cfg: ModelConfig): Body {
       const qkv = dense(layerNorm(h, blk.ln1g, blk.ln1b), blk.wqkv, blk.bqkv);
       const split = tf.transpose(tf.reshape(qkv, [B, T, 3 * heads, dh]), [0, 2, 1, 3]);
       const [q, k, val] = tf.split(split, 3, 1);
-      const kT = tf.transpose(k, [0, 1, 3, 2]);
-      const scores = tf.add(batchMatMul(tf.mul(q, 1 / Math.sqrt(dh)), kT), bias);
-      const attended = batchMatMul(tf.softmax(scores), val); // [B, heads, T, dh]
+      // Batched matmuls run tfjs-wasm's generic loop either way; transposeB costs nothing extra there.
+      const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true), bias);
+      const attended = tf.matMul(tf.softmax(scores), val); // [B, heads, T, dh]
       const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [B, T, d]) as tf.Tensor3D;
       h = tf.add(h, dropout(dense(merged, blk.wo, blk.bo), `transformer.${l}.attn`));
       const hidden = tf.relu(dense(layerNorm(h, blk.ln2g, blk.ln2b), blk.w1, blk.b1));

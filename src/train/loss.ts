@@ -28,15 +28,17 @@ export interface LossTensors {
 export function batchLoss(
   model: TrainableModel,
   batch: Batch,
-  opts: { training: boolean; dropoutSeed?: number; auxWeight: number },
+  opts: { training: boolean; dropoutSeed?: number; auxWeight: number; knownWeight?: number },
 ): LossTensors {
   const { size: B, seqLen: T } = batch;
-  const mask = tf.tensor2d(batch.mask, [B, T]);
+  const scored = tf.tensor2d(batch.mask, [B, T]);
+  // Challenge view: known rows outside the scored mask may add their own (legitimate, history-only) prediction loss.
+  const mask = opts.knownWeight ? scored.add(tf.tensor2d(batch.known, [B, T]).mul(tf.scalar(1).sub(scored)).mul(opts.knownWeight)) : scored;
   const labels = tf.tensor2d(batch.labels, [B, T]);
   const { logits, auxLogits } = model.apply(batchToTensors(batch), { training: opts.training, dropoutSeed: opts.dropoutSeed });
   // max(count, 1): a batch with nothing to score contributes zero loss rather than NaN.
-  const count = mask.sum();
-  const denominator = tf.maximum(count, 1);
+  const count = scored.sum();
+  const denominator = tf.maximum(mask.sum(), 1);
   const mainLoss = bceWithLogits(logits, labels).mul(mask).sum().div(denominator) as tf.Scalar;
   let loss = mainLoss;
   if (auxLogits && opts.auxWeight > 0) {
@@ -46,6 +48,6 @@ export function batchLoss(
     loss = mainLoss.add(auxLoss.mul(opts.auxWeight)) as tf.Scalar;
   }
   const predicted = logits.greater(0).cast('float32');
-  const correct = predicted.equal(labels).cast('float32').mul(mask).sum() as tf.Scalar;
+  const correct = predicted.equal(labels).cast('float32').mul(scored).sum() as tf.Scalar;
   return { loss, mainLoss, correct, count: count as tf.Scalar, logits };
 }

@@ -9,6 +9,8 @@ export interface StepOptions {
   lr: number;
   clipNorm: number;
   auxWeight: number;
+  /** Weight of the known rows' own loss in the challenge view (0 = off). */
+  knownWeight?: number;
   dropoutSeed: number;
 }
 
@@ -25,7 +27,7 @@ export function trainStep(model: TrainableModel, optimizer: Adam, batch: Batch, 
   const keyOf = new Map([...model.weights].map(([key, variable]) => [variable.name, key]));
   let kept: tf.Tensor[] = [];
   const { value, grads } = tf.variableGrads(() => {
-    const out = batchLoss(model, batch, { training: true, dropoutSeed: opts.dropoutSeed, auxWeight: opts.auxWeight });
+    const out = batchLoss(model, batch, { training: true, dropoutSeed: opts.dropoutSeed, auxWeight: opts.auxWeight, knownWeight: opts.knownWeight });
     // The accuracy counts come out of the taped function, so keep them past its scope.
     kept = [tf.keep(out.correct), tf.keep(out.count)];
     return out.loss;

@@ -89,7 +89,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       for await (const batch of trainBatches(ctx, { epoch: pos.epoch, seed: t.seed, view: config.task, skipBatches: pos.batchesInEpoch })) {
         const lr = learningRate(pos.step, t, pos.plannedSteps);
         const dropoutSeed = rng.int(2 ** 31);
-        window.add(trainStep(model, optimizer, batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, dropoutSeed }), batch.size);
+        window.add(trainStep(model, optimizer, batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed }), batch.size);
         pos.step++;
         pos.batchesInEpoch++;
         const stepEnd = performance.now();

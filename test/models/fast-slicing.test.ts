@@ -37,11 +37,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
     try {
       const run = (fast: boolean) => {
         setFastSlicing(fast, backend);
-        return cases().map((c) => {
-          const out = c();
-          const list = Array.isArray(out) ? out : [out];
-          return list.map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) }));
-        });
+        return tf.tidy(() =>
+          cases().map((c) => {
+            const out = c();
+            const list = Array.isArray(out) ? out : [out];
+            return list.map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) }));
+          }),
+        );
       };
       const stock = run(false);
       const fast = run(true);
