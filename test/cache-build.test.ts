@@ -4,11 +4,11 @@ import * as assert from 'uvu/assert';
 import { mkdir, mkdtemp, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCache, ensureCache, openCache, readCachedBlocks, readCachedSessions } from '../src/data/cache/cache.ts';
+import { attachStats, buildCache, ensureCache, openCache, readCachedBlocks, readCachedSessions } from '../src/data/cache/cache.ts';
 import { readSessions } from '../src/data/logs.ts';
 import type { Session } from '../src/data/types.ts';
 import { Rng } from '../src/util/rng.ts';
-import { randomSessions, randomTracks } from './helpers/sessions.ts';
+import { randomSessions, randomTracks, statsOf } from './helpers/sessions.ts';
 import { writeLogCsv, writeTarGz } from './cache/logFiles.ts';
 
 const rng = new Rng(5);
@@ -75,6 +75,9 @@ test('stale caches are detected with a reason and rebuilt by ensureCache', async
   assert.match(log.pop()!, /no cache there yet/);
   const built = await ensureCache(cacheDir, logs, tracks, { tracksPath, log: say, parallel: false });
   assert.ok(await openCache(cacheDir, logs, tracksPath, { log: say }), 'fresh cache is used');
+  const stats = statsOf(tracks);
+  await attachStats(cacheDir, built, stats);
+  assert.equal((await openCache(cacheDir, logs, tracksPath, { log: say }))?.stats, stats, 'statistics kept in the manifest');
 
   // a source file modified (same size, new mtime)
   const file = join(logs, 'log_0_20180716_000000000000.csv');

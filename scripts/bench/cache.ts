@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
-import { buildCache, openCache, readCachedBlocks, readCachedSessions } from '../../src/data/cache/cache.ts';
+import { buildCache, openCache, readCachedBlocks, readCachedSessions, type SessionBlock } from '../../src/data/cache/cache.ts';
 import { newReadCounts, readSessions } from '../../src/data/logs.ts';
 import { readEntryBlocksParallel, readSessionsParallel } from '../../src/data/parallel/reader.ts';
 import { loadTrackTable } from '../../src/data/tracks.ts';
@@ -93,12 +93,10 @@ async function runStage(stage: string, archive: string, tracksPath: string, cach
       let check = 0;
       for await (const b of readCachedBlocks(cacheDir, manifest, tracks!)) {
         sessions += b.ids.length;
-        const R = b.trackRow.length;
-        // touch every column of every row, as an encoder would
-        for (let i = 0; i < R; i++) check += b.trackRow[i] + b.flags[i] + b.categories[i] + b.date[i] + b.seekFwd[i] + b.seekBack[i] + b.position[i] + b.hour[i];
-        rows += R;
+        rows += b.trackRow.length;
+        check ^= touchEveryRow(b);
       }
-      if (check === -1) console.error(check);
+      if (check === 0.5) console.error(check); // keeps the work observable
     } else if (stage === 'cached-sessions') {
       for await (const s of readCachedSessions(cacheDir, manifest, tracks!)) {
         sessions++;
@@ -111,6 +109,16 @@ async function runStage(stage: string, archive: string, tracksPath: string, cach
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
   return { stage, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes, rows, sessions, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** Reads every column of every row, as an encoder would (integer math in locals: no number boxing). */
+function touchEveryRow(b: SessionBlock): number {
+  let h = 0;
+  const R = b.trackRow.length;
+  for (let i = 0; i < R; i++) {
+    h = (h + b.trackRow[i] + b.flags[i] + b.categories[i] + b.date[i] + b.seekFwd[i] + b.seekBack[i] + b.position[i] + b.hour[i]) | 0;
+  }
+  return h;
 }
 
 function child(stage: string, archive: string, tracksPath: string, cacheDir: string): StageResult {
@@ -136,7 +144,7 @@ async function ensureArchive(): Promise<{ logs: string; tracks: string }> {
         .filter((p) => existsSync(p) && existsSync(join(p, '..', 'track_features.tar.gz')))
         .sort((a, b) => statSync(b).size - statSync(a).size)
     : [];
-  if (existing.length && (statSync(existing[0]).size >= 500 * MB || option('sessions') === undefined && statSync(existing[0]).size >= 500 * MB)) {
+  if (option('sessions') === undefined && existing.length && statSync(existing[0]).size >= 500 * MB) {
     return { logs: existing[0], tracks: join(existing[0], '..', 'track_features.tar.gz') };
   }
   const dir = join(root, `pipeline-${wanted}`);

@@ -24,8 +24,6 @@ export interface SessionBlock {
   seekBack: Uint16Array; // [R]
   position: Uint8Array; // [R] session_position
   hour: Uint8Array; // [R]
-  /** [R] line of each row: only while crossing threads (the unknown-track check names the row's line). */
-  rowLine?: Uint32Array;
 }
 
 /** Bit order of SessionBlock.flags. */
@@ -71,12 +69,7 @@ export function packFlags(r: LogRow): number {
 /** The typed arrays of a block, for postMessage's transfer list. */
 export function blockBuffers(b: SessionBlock): ArrayBuffer[] {
   const arrays = [b.sessionDay, b.sessionLength, b.sessionLine, b.rowEnd, b.trackRow, b.flags, b.categories, b.date, b.seekFwd, b.seekBack, b.position, b.hour];
-  if (b.rowLine) arrays.push(b.rowLine);
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
-}
-
-export function blockRows(b: SessionBlock): number {
-  return b.ids.length === 0 ? 0 : b.rowEnd[b.ids.length - 1];
 }
 
 const U16_MAX = 0xffff;
@@ -92,12 +85,10 @@ export class SessionBlockBuilder {
   private sessionLine: number[] = [];
   private rowEnd: number[] = [];
   private rows: LogRow[] = [];
-  private rowLines: number[] = [];
 
   constructor(
     readonly label: string,
     private readonly tracks: TrackTable | null,
-    private readonly keepRowLines = false,
   ) {}
 
   get sessions(): number {
@@ -108,17 +99,14 @@ export class SessionBlockBuilder {
     return this.rows.length;
   }
 
-  /** Adds a session of this builder's entry; `rowLines` (the line of each row) only when the builder keeps them. */
-  add(s: Session, rowLines?: readonly number[]): void {
+  /** Adds a session of this builder's entry (its source names the entry and the line of its first row). */
+  add(s: Session): void {
     const line = splitSource(s.source).line;
     this.ids.push(s.id);
     this.sessionDay.push(s.day);
     this.sessionLength.push(s.length);
     this.sessionLine.push(line);
-    for (let i = 0; i < s.rows.length; i++) {
-      this.rows.push(s.rows[i]);
-      if (this.keepRowLines) this.rowLines.push(rowLines ? rowLines[i] : line + i);
-    }
+    for (let i = 0; i < s.rows.length; i++) this.rows.push(s.rows[i]);
     this.rowEnd.push(this.rows.length);
   }
 
@@ -182,14 +170,12 @@ export class SessionBlockBuilder {
       position,
       hour,
     };
-    if (this.keepRowLines) block.rowLine = Uint32Array.from(this.rowLines);
     this.ids = [];
     this.sessionDay = [];
     this.sessionLength = [];
     this.sessionLine = [];
     this.rowEnd = [];
     this.rows = [];
-    this.rowLines = [];
     return block;
   }
 }

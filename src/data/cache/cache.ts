@@ -226,3 +226,10 @@ export async function* readCachedSessions(
     yield* out;
   }
 }
+
+/** Keep feature statistics computed after the build (e.g. from the cache itself) in the manifest (atomic rewrite). */
+export async function attachStats(dir: string, manifest: CacheManifest, stats: FeatureStats): Promise<CacheManifest> {
+  const updated: CacheManifest = { ...manifest, stats };
+  await writeFileAtomic(join(dir, MANIFEST_NAME), JSON.stringify(updated, null, 1));
+  return updated;
+}

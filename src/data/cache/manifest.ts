@@ -70,6 +70,7 @@ export function cacheOptions(opts: ReadLogOptions): CacheOptions {
 }
 
 export async function fingerprint(path: string): Promise<PathFingerprint> {
+  if (!path) return { path: '', files: [] }; // e.g. no track features configured
   const abs = resolve(path);
   const info = await stat(abs);
   if (!info.isDirectory()) return { path: abs, files: [{ path: '', size: info.size, mtimeMs: info.mtimeMs }] };

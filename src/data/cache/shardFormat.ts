@@ -93,5 +93,25 @@ export function deserializeBlock(h: BlockHeader, body: Buffer): SessionBlock {
   const sessionLength = u8(S);
   const position = u8(R);
   const hour = u8(R);
-  return { ...strings, rowEnd, sessionLine, trackRow, sessionDay, flags, categories, date, seekFwd, seekBack, sessionLength, position, hour };
+  // One literal with every field, in the interface's order: blocks share one hidden class, so the encoder's
+  // b.trackRow[i] stays a fast property load (with a spread, a loop over every row measured ~4× slower).
+  return {
+    label: strings.label,
+    ids: strings.ids,
+    days: strings.days,
+    dates: strings.dates,
+    extraTrackIds: strings.extraTrackIds,
+    sessionDay,
+    sessionLength,
+    sessionLine,
+    rowEnd,
+    trackRow,
+    flags,
+    categories,
+    date,
+    seekFwd,
+    seekBack,
+    position,
+    hour,
+  };
 }

@@ -64,7 +64,6 @@ export async function* readEntryBlocks(
     const countsBefore = { ...counts };
     let handedOut = 0;
     try {
-      if (process.env.SKIPTRAIN_REFERENCE_ONLY === '1') throw new SlowPath('reference only');
       for await (const block of fastEntryBlocks(entry, opts, counts, bytesRead, blockSessions)) {
         handedOut += block.ids.length;
         yield { kind: 'block', block };
