@@ -64,11 +64,15 @@ test('same sessions, order, counts and progress as readSessions (archive, folder
       let progressA = 0;
       let progressB = 0;
       const serial = await collect(readSessions(src, { ...a, onProgress: () => progressA++ }));
-      const parallel = await collect(readSessionsParallel(src, { ...b, onProgress: () => progressB++ }));
+      const parallel = await collect(readSessionsParallel(src, { ...b, onProgress: () => progressB++ }, 1));
       assert.ok(serial.length > 0);
       assert.equal(parallel, serial);
       assert.equal(b.counts, a.counts);
       assert.is(progressB, progressA);
+      // two threads, each parsing every other file
+      const c = { ...opts, counts: newReadCounts() };
+      assert.equal(await collect(readSessionsParallel(src, c, 2)), serial);
+      assert.equal(c.counts, a.counts);
     }
   }
 });
@@ -87,6 +91,7 @@ test('a malformed row fails with the same file:line message', async () => {
     const expected = await failure(readSessions, src);
     assert.match(expected, new RegExp(`${name}:251: column '\\w+' must be true/false`));
     assert.is(await failure(readSessionsParallel, src), expected);
+    assert.is(await failure((p, o) => readSessionsParallel(p, o, 2), src), expected);
   }
   // a truncated archive and a missing file, too
   const whole = await readFile(archive);

@@ -7,6 +7,8 @@
 //   sessions         readSessions, one thread (the baseline reader)
 //   parallel         readSessionsParallel: parsing on a worker thread, Session objects made on the main thread
 //   parallel-blocks  the worker's session blocks only (no Session objects): what the cache build consumes
+//   parallel-blocks@N  the same with N parsing threads, each taking every N-th file (default stages: N = cores)
+// Parsing threads for parallel, parallel-blocks and build: defaultParseThreads() (one per spare core, at most 6).
 //   build            buildCache: worker parses, main thread remaps tracks and writes shards
 //   plain-read       sequential read of the shard files' bytes (the ceiling of a cached epoch)
 //   cached-blocks    readCachedBlocks, every row's columns touched (the fast path for the encoder)
@@ -20,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { buildCache, openCache, readCachedBlocks, readCachedSessions, type SessionBlock } from '../../src/data/cache/cache.ts';
 import { newReadCounts, readSessions } from '../../src/data/logs.ts';
-import { readEntryBlocksParallel, readSessionsParallel } from '../../src/data/parallel/reader.ts';
+import { defaultParseThreads, readEntryBlocksParallel, readSessionsParallel } from '../../src/data/parallel/reader.ts';
 import { loadTrackTable } from '../../src/data/tracks.ts';
 
 const MB = 1e6;
@@ -43,7 +45,10 @@ interface StageResult {
   peakRssMB: number;
 }
 
-async function runStage(stage: string, archive: string, tracksPath: string, cacheDir: string): Promise<StageResult> {
+async function runStage(stageName: string, archive: string, tracksPath: string, cacheDir: string): Promise<StageResult> {
+  // "name@N": the same stage with N parsing threads (default: defaultParseThreads())
+  const [stage, threadsText] = stageName.split('@');
+  const threads = threadsText ? Number(threadsText) : defaultParseThreads();
   const tracks = ['build', 'cached-blocks', 'cached-sessions'].includes(stage) ? await loadTrackTable(tracksPath) : null;
   const start = process.hrtime.bigint();
   const cpuStart = process.cpuUsage();
@@ -55,20 +60,20 @@ async function runStage(stage: string, archive: string, tracksPath: string, cach
     for await (const chunk of gz) void chunk;
   } else if (stage === 'sessions' || stage === 'parallel') {
     const counts = newReadCounts();
-    const read = stage === 'sessions' ? readSessions : readSessionsParallel;
-    for await (const s of read(archive, { counts })) {
+    const read = stage === 'sessions' ? readSessions(archive, { counts }) : readSessionsParallel(archive, { counts }, threads);
+    for await (const s of read) {
       sessions++;
       rows += s.rows.length;
     }
   } else if (stage === 'parallel-blocks') {
-    for await (const item of readEntryBlocksParallel(archive)) {
+    for await (const item of readEntryBlocksParallel(archive, {}, threads)) {
       if (item.kind !== 'block') continue;
       sessions += item.block.ids.length;
       rows += item.block.trackRow.length;
     }
   } else if (stage === 'build') {
     await rm(cacheDir, { recursive: true, force: true });
-    const m = await buildCache(cacheDir, archive, tracks!, { tracksPath, log: () => {} });
+    const m = await buildCache(cacheDir, archive, tracks!, { tracksPath, log: () => {}, threads });
     sessions = m.sessions;
     rows = m.rows;
   } else {
@@ -108,7 +113,7 @@ async function runStage(stage: string, archive: string, tracksPath: string, cach
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
-  return { stage, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes, rows, sessions, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  return { stage: stageName, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes, rows, sessions, peakRssMB: process.resourceUsage().maxRSS / 1024 };
 }
 
 /** Reads every column of every row, as an encoder would (integer math in locals: no number boxing). */
@@ -166,6 +171,8 @@ async function ensureArchive(): Promise<{ logs: string; tracks: string }> {
 }
 
 const ALL = ['gunzip', 'sessions', 'parallel', 'parallel-blocks', 'build', 'plain-read', 'cached-blocks', 'cached-sessions'];
+// Also the worker blocks with one thread per core (each thread decompresses the archive and parses every n-th file).
+if (cpus().length > 1 && defaultParseThreads() !== cpus().length) ALL.splice(4, 0, `parallel-blocks@${cpus().length}`);
 
 if (argv[0] === '--child') {
   const result = await runStage(argv[1], argv[2], argv[3], argv[4]);
@@ -190,7 +197,8 @@ if (argv[0] === '--child') {
   const summary = {
     archive: logs,
     archiveMB: +sizeMB.toFixed(1),
-    cacheMB: by('build') ? +(by('build')!.bytes / MB).toFixed(1) : undefined,
+    cacheMB: by('plain-read') ? +(by('plain-read')!.bytes / MB).toFixed(1) : undefined,
+    parseThreads: defaultParseThreads(),
     loadAverage: +loadavg()[0].toFixed(2),
     cpus: cpus().length,
     gunzipMBPerSec: +gunzip.toFixed(1),
@@ -202,6 +210,7 @@ if (argv[0] === '--child') {
       sessions: ratio(mbps(by('sessions')), gunzip),
       parallel: ratio(mbps(by('parallel')), gunzip),
       parallelBlocks: ratio(mbps(by('parallel-blocks')), gunzip),
+      [`parallelBlocks@${cpus().length}`]: ratio(mbps(by(`parallel-blocks@${cpus().length}`)), gunzip),
       build: ratio(mbps(by('build')), gunzip),
     },
     cachedBlocksSessionsPerSec: Math.round(perSec(by('cached-blocks'))),

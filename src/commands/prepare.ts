@@ -3,8 +3,10 @@
 import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
+import { parseDays } from '../config/days.ts';
 import { computeFeatureStats, saveFeatureStats } from '../data/stats.ts';
 import { loadTrackTable } from '../data/tracks.ts';
+import { attachStats, ensureCache, readCachedSessions, type CacheManifest } from '../data/cache/cache.ts';
 import { makeProgress } from '../util/progress.ts';
 
 interface PrepareArgs {
@@ -17,7 +19,6 @@ interface PrepareArgs {
   'bad-dates': DataConfig['badDates'];
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 export const prepareCommand: CommandModule<object, PrepareArgs> = {
@@ -28,7 +29,11 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
       .option('logs', { type: 'string', demandOption: true, describe: 'Training session logs: .tar.gz/.tgz archive, folder of CSVs, or a .csv/.csv.gz file' })
       .option('tracks', { type: 'string', demandOption: true, describe: 'Track features: archive, folder or file (tf_*.csv)' })
       .option('out', { type: 'string', demandOption: true, describe: 'Where to write the statistics JSON (written atomically)' })
-      .option('days', { type: 'string', array: true, describe: 'Only these log days (YYYY-MM-DD, space- or comma-separated); default: all' })
+      .option('days', { type: 'string', array: true, describe: 'Only these log days: YYYY-MM-DD, comma-separated, ranges first..last allowed; default: all' })
+      .option('cache', {
+        type: 'string',
+        describe: 'Also write the binary session cache here (one shard per log file; later epochs read it instead of the CSV; set data.cache to the same folder)',
+      })
       .option('max-sessions', { type: 'number', default: 0, describe: 'Stop after this many sessions (0 = all)' })
       .option('date-format', {
         choices: ['auto', 'YYYY-MM-DD', 'DD-MM-YY', 'MM/DD/YYYY', 'DD/MM/YYYY'] as const,
@@ -41,16 +46,26 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
         describe: 'Rows dated outside 2018: drop them, keep them, or stop with an error',
       }),
   handler: async (args) => {
-    const days = args.days?.flatMap((d) => String(d).split(',')).map((d) => d.trim()).filter(Boolean);
-    const badDay = days?.find((d) => !DAY.test(d));
-    if (badDay !== undefined) throw new UserError(`--days: '${badDay}' is not a YYYY-MM-DD date`);
+    const days = args.days ? parseDays(args.days.map(String), '--days') : undefined;
     const maxSessions = args['max-sessions'];
     if (!Number.isInteger(maxSessions) || maxSessions < 0) throw new UserError(`--max-sessions must be a whole number ≥ 0, got ${maxSessions}`);
     const progress = makeProgress();
     const tracks = await loadTrackTable(args.tracks, (p) => progress.update(`loading tracks: ${fmt(p.tracks)}`));
     progress.done(`${fmt(tracks.ids.length)} tracks loaded`);
+    const readOpts = { dateFormat: args['date-format'], badDates: args['bad-dates'] };
+    const onProgress = (p: { file: string; rows: number; sessions: number; compressedBytes: number }) =>
+      progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`);
+    const daySet = days && days.length > 0 ? new Set(days) : undefined;
+    let cache: { dir: string; manifest: CacheManifest } | undefined;
+    const cacheDir = args.cache as string | undefined;
+    if (cacheDir) {
+      const manifest = await ensureCache(cacheDir, args.logs, tracks, { ...readOpts, tracksPath: args.tracks, onProgress, log: (s) => console.error(s) });
+      progress.done(`cache ${cacheDir}: ${manifest.shards.length} shards`);
+      cache = { dir: cacheDir, manifest };
+    }
     const stats = await computeFeatureStats(args.logs, tracks, {
-      days: days && days.length > 0 ? new Set(days) : undefined,
+      sessions: cache ? readCachedSessions(cache.dir, cache.manifest, tracks, { days: daySet }) : undefined,
+      days: daySet,
       maxSessions,
       dateFormat: args['date-format'],
       badDates: args['bad-dates'],
@@ -59,6 +74,7 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     progress.done();
     if (stats.sessions === 0) throw new UserError(`no sessions read from ${args.logs}${days ? ` for days ${days.join(', ')}` : ''}`);
     await saveFeatureStats(args.out, stats);
+    if (cache) await attachStats(cache.dir, cache.manifest, stats);
     console.error(`wrote ${args.out}: ${fmt(stats.sessions)} sessions, ${fmt(stats.rows)} rows`);
   },
 };

@@ -1,12 +1,16 @@
 // From sessions to padded batches: the train/validation split, a bounded shuffle buffer, and the two views of a
 // session (per-position: everything before t is known; challenge: the first ⌊L/2⌋ rows are known, the rest hidden).
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.ts';
 import type { Config } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
 import { Rng, hashString } from '../util/rng.ts';
 import { LABELS, MAX_SESSION_LENGTH } from './columns.ts';
 import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
 import { readSessions, type ReadLogOptions } from './logs.ts';
+import { openSessionSource, type SessionSource } from './cache/sessionSource.ts';
 import { loadTrackTable } from './tracks.ts';
 import { computeFeatureStats, loadFeatureStats, saveFeatureStats } from './stats.ts';
 import type { Batch, ChallengeSession, FeatureStats, LogRow, Session, TrackTable } from './types.ts';
@@ -18,6 +22,8 @@ export interface DataContext {
   tracks: TrackTable;
   stats: FeatureStats;
   norm: Normaliser;
+  /** Sessions of config.data.logs for some days: the binary cache when data.cache is set, else the CSV reader. */
+  sessions?: SessionSource;
 }
 
 /**
@@ -32,6 +38,8 @@ export async function loadDataContext(
   await ensureSynthData(config, log);
   log(`loading track features from ${config.data.tracks}`);
   const tracks = await loadTrackTable(config.data.tracks);
+  // With data.cache set, the first pass writes the binary cache and every later pass (stats, epochs) reads it.
+  const sessions = config.data.cache ? await openSessionSource(config, tracks, log) : undefined;
   let stats = opts.stats;
   if (!stats && opts.statsPath && existsSync(opts.statsPath)) stats = await loadFeatureStats(opts.statsPath);
   if (stats === undefined) {
@@ -42,17 +50,31 @@ export async function loadDataContext(
       days: trainSplit.days,
       accept: trainSplit.accept,
       maxSessions: config.data.maxSessions || undefined,
+      sessions: sessions?.(trainSplit.days),
     });
     if (opts.statsPath) await saveFeatureStats(opts.statsPath, stats);
   }
-  return { config, tracks, stats, norm: makeNormaliser(stats!) };
+  return { config, tracks, stats, norm: makeNormaliser(stats!), sessions };
 }
 
+/**
+ * Generates the built-in synthetic data when the config asks for it. A `synth.json` beside the archives records the
+ * parameters they were made with: data made with other parameters is regenerated (with a message), and files
+ * without that record are the user's own and are never overwritten.
+ */
 async function ensureSynthData(config: Config, log: (s: string) => void): Promise<void> {
   const s = config.data.synth;
-  if (s.sessions <= 0 || (existsSync(config.data.logs) && existsSync(config.data.tracks))) return;
-  const { dirname } = await import('node:path');
+  if (s.sessions <= 0) return;
   const out = dirname(config.data.logs);
+  const recordPath = join(out, 'synth.json');
+  const wanted = JSON.stringify({ sessions: s.sessions, days: s.days, seed: s.seed, tracks: s.tracks, startDate: s.startDate });
+  const present = existsSync(config.data.logs) && existsSync(config.data.tracks);
+  if (present) {
+    if (!existsSync(recordPath)) return;
+    const recorded = await readFile(recordPath, 'utf8').catch(() => '');
+    if (recorded.trim() === wanted) return;
+    log(`the synthetic data in ${out} was made with other settings (${recorded.trim() || 'unknown'}): regenerating`);
+  }
   log(`generating the built-in synthetic data (${s.sessions} sessions, ${s.days} days) into ${out}`);
   const { writeSynth } = await import('./synth.ts');
   const tty = process.stderr.isTTY;
@@ -67,6 +89,7 @@ async function ensureSynthData(config: Config, log: (s: string) => void): Promis
     },
   });
   if (tty) process.stderr.write('\n');
+  await writeFileAtomic(recordPath, `${wanted}\n`);
 }
 
 export function readOptions(config: Config): ReadLogOptions {
@@ -91,7 +114,8 @@ export function splitFilter(config: Config, split: 'train' | 'val'): { days?: Se
 async function* splitSessions(ctx: DataContext, split: 'train' | 'val', limit: number): AsyncIterable<Session> {
   const { days, accept } = splitFilter(ctx.config, split);
   let n = 0;
-  for await (const s of readSessions(ctx.config.data.logs, { ...readOptions(ctx.config), days })) {
+  const source = ctx.sessions ? ctx.sessions(days) : readSessions(ctx.config.data.logs, { ...readOptions(ctx.config), days });
+  for await (const s of source) {
     if (!accept(s)) continue;
     yield s;
     if (limit && ++n >= limit) return;

@@ -21,7 +21,7 @@ function counter(vocab: readonly string[]): Record<string, number> {
 export async function computeFeatureStats(
   logs: string,
   tracks: TrackTable,
-  opts: ReadLogOptions & { maxSessions?: number; accept?: (s: Session) => boolean } = {},
+  opts: ReadLogOptions & { maxSessions?: number; accept?: (s: Session) => boolean; sessions?: AsyncIterable<Session> } = {},
 ): Promise<FeatureStats> {
   const width = tracks.width;
   // Moments around a shift (the first value seen per feature) keep the variance exact for large offsets such as
@@ -35,9 +35,10 @@ export async function computeFeatureStats(
   const seen = new Float64Array(MAX_SESSION_LENGTH);
   let rows = 0;
   let sessions = 0;
-  const { tracks: _ignored, accept, ...readOpts } = opts;
+  const { tracks: _ignored, accept, sessions: given, ...readOpts } = opts;
   void _ignored;
-  for await (const session of readSessions(logs, readOpts)) {
+  // `sessions` lets a caller feed the same pass from elsewhere (the binary cache) instead of parsing `logs`
+  for await (const session of given ?? readSessions(logs, readOpts)) {
     if (accept && !accept(session)) continue; // e.g. the held-out share of a session-hash split
     sessions++;
     for (const row of session.rows) {

@@ -10,7 +10,7 @@ import type { FeatureStats, Session, TrackTable } from '../types.ts';
 import { sessionAt, type SessionBlock } from './block.ts';
 import { remapTracks } from './remapTracks.ts';
 import { readEntryBlocks, portableOptions } from '../parallel/entryBlocks.ts';
-import { readEntryBlocksParallel } from '../parallel/reader.ts';
+import { defaultParseThreads, readEntryBlocksParallel } from '../parallel/reader.ts';
 import {
   CACHE_FORMAT_VERSION,
   MANIFEST_NAME,
@@ -33,8 +33,10 @@ export interface BuildCacheOptions extends ReadLogOptions {
   log?: (s: string) => void;
   /** Feature statistics to keep in the manifest (e.g. computed in the same prepare run). */
   stats?: FeatureStats;
-  /** Parse in a worker thread (default true): decompression, parsing and writing overlap. */
+  /** Parse on worker threads (default true): decompression, parsing and writing overlap. */
   parallel?: boolean;
+  /** Parsing threads when parallel (default: one per spare core, at most 6). */
+  threads?: number;
 }
 
 const shardName = (i: number) => `shard-${String(i).padStart(5, '0')}.skb`;
@@ -50,7 +52,7 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
   await unlink(join(dir, MANIFEST_NAME)).catch(() => {});
   const [logsId, tracksId] = await Promise.all([fingerprint(logs), fingerprint(opts.tracksPath)]);
   const readOpts: ReadLogOptions = { dateFormat: opts.dateFormat, badDates: opts.badDates, dateRange: opts.dateRange, onProgress: opts.onProgress, counts: opts.counts };
-  const items = (opts.parallel ?? true) ? readEntryBlocksParallel(logs, readOpts) : readEntryBlocks(logs, portableOptions(readOpts), opts.onProgress);
+  const items = (opts.parallel ?? true) ? readEntryBlocksParallel(logs, readOpts, opts.threads ?? defaultParseThreads()) : readEntryBlocks(logs, portableOptions(readOpts), opts.onProgress);
   const shards: ShardInfo[] = [];
   let writer: ShardWriter | null = null;
   let info: ShardInfo | null = null;
@@ -62,6 +64,7 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
         if (opts.counts) Object.assign(opts.counts, item.counts);
         continue;
       }
+      if (item.kind === 'entryEnd') continue;
       if (item.kind === 'entry') {
         if (writer && info) await closeShard(writer, info, shards);
         info = { file: shardName(shards.length), entry: item.path, label: item.label, sessions: 0, rows: 0, bytes: 0, days: {} };

@@ -13,7 +13,14 @@ export const BLOCK_SESSIONS = 4096;
 export type EntryItem =
   | { kind: 'entry'; path: string; label: string }
   | { kind: 'block'; block: SessionBlock }
+  | { kind: 'entryEnd' }
   | { kind: 'end'; counts: ReadCounts };
+
+/** Which files a thread parses when several share a source: those with index ≡ `index` (mod `of`). */
+export interface SourcePart {
+  index: number;
+  of: number;
+}
 
 /** Reader options that can cross a thread boundary (no functions, no track table, `days` as a list). */
 export interface PortableReadOptions {
@@ -41,6 +48,7 @@ export async function* readEntryBlocks(
   portable: PortableReadOptions,
   onProgress?: ReadLogOptions['onProgress'],
   blockSessions = BLOCK_SESSIONS,
+  part: SourcePart = { index: 0, of: 1 },
 ): AsyncGenerator<EntryItem> {
   const days = portable.days ? new Set(portable.days) : undefined;
   const opts: ReadLogOptions = { dateFormat: portable.dateFormat, badDates: portable.badDates, dateRange: portable.dateRange, days, onProgress };
@@ -54,9 +62,11 @@ export async function* readEntryBlocks(
   const counts = newReadCounts();
   let bytesBefore = 0;
   let lastReader: (() => number) | null = null;
+  let index = -1;
   for await (const entry of openEntries(source, accept)) {
     if (lastReader && lastReader !== entry.sourceBytesRead) bytesBefore += lastReader();
     lastReader = entry.sourceBytesRead;
+    if (++index % part.of !== part.index) continue; // another thread's file (skipped unread)
     counts.files++;
     yield { kind: 'entry', path: entry.path, label: entry.label };
     const before = bytesBefore;
@@ -74,6 +84,7 @@ export async function* readEntryBlocks(
       Object.assign(counts, countsBefore);
       yield* referenceEntryBlocks(source, entry.path, entry.label, opts, counts, handedOut, blockSessions);
     }
+    yield { kind: 'entryEnd' };
   }
   if (lastReader) counts.compressedBytes = bytesBefore + lastReader();
   yield { kind: 'end', counts };

@@ -1,5 +1,7 @@
 // Both cores busy: the log files are decompressed and parsed on a worker thread while the main thread consumes the
 // sessions (encodes batches, trains, writes the cache). Same sessions, same order, same errors as readSessions.
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DataError, UserError } from '../../errors.ts';
 import { sessionAt } from '../cache/block.ts';
@@ -82,87 +84,148 @@ function releaseWorker(w: Worker, listeners: JobListeners, clean: boolean): void
   }
 }
 
-/**
- * Entry items from a parsing thread, in order. Stopping early (break/return) or an error ends that thread.
- * `counts` receives the reader's final totals; `onProgress` is relayed as the thread reports it.
- */
-export async function* readEntryBlocksParallel(
-  source: string,
-  opts: ReadLogOptions = {},
-  blockSessions = BLOCK_SESSIONS,
-): AsyncGenerator<EntryItem> {
-  const job: WorkerJob = {
-    source,
-    opts: portableOptions(opts),
-    blockSessions,
-    maxInFlight: MAX_IN_FLIGHT,
-    progress: opts.onProgress !== undefined,
-  };
-  const worker = acquireWorker();
-  const queue: WorkerMessage[] = [];
-  let failure: Error | null = null;
-  let exited = false;
-  let clean = false;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
-  const listeners: JobListeners = {
-    message: (m) => {
-      queue.push(m);
-      notify();
-    },
-    error: (e) => {
-      failure ??= e;
-      notify();
-    },
-    exit: () => {
-      exited = true;
-      notify();
-    },
-  };
-  worker.on('message', listeners.message);
-  worker.on('error', listeners.error);
-  worker.on('exit', listeners.exit);
-  worker.postMessage({ kind: 'job', job } satisfies ToWorker);
-  try {
-    for (;;) {
-      while (queue.length === 0) {
-        if (failure) throw failure;
-        if (exited) throw new Error('the parsing thread stopped without finishing');
-        await new Promise<void>((r) => (wake = r));
-      }
-      const m = queue.shift()!;
-      if (m.kind === 'progress') {
-        opts.onProgress?.(m.p);
-      } else if (m.kind === 'error') {
-        clean = true; // the thread caught it and is ready for another job
-        throw reviveError(m);
-      } else if (m.kind === 'end') {
-        if (opts.counts) Object.assign(opts.counts, m.counts);
-        clean = true;
-        yield m;
-        return;
-      } else {
-        yield m;
-        if (m.kind === 'block') worker.postMessage({ kind: 'ack' } satisfies ToWorker);
-      }
+/** One job on one parsing thread: its messages in arrival order, and the thread handed back at the end. */
+class Job {
+  private readonly worker = acquireWorker();
+  private readonly queue: WorkerMessage[] = [];
+  private failure: Error | null = null;
+  private exited = false;
+  private wake: (() => void) | null = null;
+  private readonly listeners: JobListeners;
+  /** True once the thread has reported its end or a caught error (it can take another job). */
+  finished = false;
+
+  constructor(job: WorkerJob) {
+    const notify = () => {
+      this.wake?.();
+      this.wake = null;
+    };
+    this.listeners = {
+      message: (m) => {
+        this.queue.push(m);
+        notify();
+      },
+      error: (e) => {
+        this.failure ??= e;
+        notify();
+      },
+      exit: () => {
+        this.exited = true;
+        notify();
+      },
+    };
+    this.worker.on('message', this.listeners.message);
+    this.worker.on('error', this.listeners.error);
+    this.worker.on('exit', this.listeners.exit);
+    this.worker.postMessage({ kind: 'job', job } satisfies ToWorker);
+  }
+
+  async next(): Promise<WorkerMessage> {
+    while (this.queue.length === 0) {
+      if (this.failure) throw this.failure;
+      if (this.exited) throw new Error('the parsing thread stopped without finishing');
+      await new Promise<void>((r) => (this.wake = r));
     }
-  } finally {
-    releaseWorker(worker, listeners, clean && !exited);
+    const m = this.queue.shift()!;
+    if (m.kind === 'end' || m.kind === 'error') this.finished = true;
+    return m;
+  }
+
+  ack(): void {
+    this.worker.postMessage({ kind: 'ack' } satisfies ToWorker);
+  }
+
+  release(): void {
+    releaseWorker(this.worker, this.listeners, this.finished && !this.exited);
   }
 }
 
 /**
- * readSessions on two threads: same contract (sessions, order, days filter, badDates, counts, onProgress, file:line
+ * Parsing threads worth starting: one per spare core, at most 6. With several, each takes every n-th file of the
+ * source (an archive is then decompressed by each of them: gunzip costs a tenth of parsing, so this still pays).
+ */
+export function defaultParseThreads(): number {
+  return Math.max(1, Math.min(6, availableParallelism() - 1));
+}
+
+/**
+ * Entry items from parsing threads, in file order. Stopping early (break/return) or an error ends the threads.
+ * `counts` receives the reader's final totals; `onProgress` is relayed as the threads report it (with several
+ * threads, each reports its own files' rows).
+ */
+export async function* readEntryBlocksParallel(
+  source: string,
+  opts: ReadLogOptions = {},
+  threads = 1,
+  blockSessions = BLOCK_SESSIONS,
+): AsyncGenerator<EntryItem> {
+  const n = Math.max(1, Math.floor(threads));
+  const jobs: Job[] = [];
+  try {
+    for (let index = 0; index < n; index++) {
+      jobs.push(
+        new Job({
+          source,
+          opts: portableOptions(opts),
+          blockSessions,
+          maxInFlight: MAX_IN_FLIGHT,
+          progress: opts.onProgress !== undefined,
+          part: { index, of: n },
+        }),
+      );
+    }
+    // File i comes from thread i mod n: take that thread's items until it closes the file, then move on.
+    for (let turn = 0; ; ) {
+      const job = jobs[turn % n];
+      const m = await job.next();
+      if (m.kind === 'progress') opts.onProgress?.(m.p);
+      else if (m.kind === 'error') throw reviveError(m);
+      else if (m.kind === 'entryEnd') turn++;
+      else if (m.kind === 'end') {
+        // No file i anywhere: every thread is at its end. Their totals add up; compressed bytes too for a folder
+        // (each thread opened only its own files), while each thread read all of an archive.
+        const totals = { ...m.counts };
+        const folder = n > 1 && (await stat(source)).isDirectory();
+        for (const other of jobs) {
+          if (other === job) continue;
+          for (;;) {
+            const o = await other.next();
+            if (o.kind === 'error') throw reviveError(o);
+            if (o.kind !== 'end') continue;
+            totals.files += o.counts.files;
+            totals.rows += o.counts.rows;
+            totals.sessions += o.counts.sessions;
+            totals.droppedRows += o.counts.droppedRows;
+            totals.compressedBytes = folder ? totals.compressedBytes + o.counts.compressedBytes : Math.max(totals.compressedBytes, o.counts.compressedBytes);
+            break;
+          }
+        }
+        if (opts.counts) Object.assign(opts.counts, totals);
+        yield { kind: 'end', counts: totals };
+        return;
+      } else {
+        yield m;
+        if (m.kind === 'block') job.ack();
+      }
+    }
+  } finally {
+    for (const job of jobs) job.release();
+  }
+}
+
+/**
+ * readSessions on parsing threads (`threads` of them; the main thread only builds Session objects): same contract (sessions, order, days filter, badDates, counts, onProgress, file:line
  * errors). With `opts.tracks`, unknown track ids are checked here, per session, against the same policy; the
  * message names the row's line as readSessions does.
  */
-export async function* readSessionsParallel(source: string, opts: ReadLogOptions = {}): AsyncGenerator<Session> {
+export async function* readSessionsParallel(
+  source: string,
+  opts: ReadLogOptions = {},
+  threads = defaultParseThreads(),
+): AsyncGenerator<Session> {
   const counts: ReadCounts = opts.counts ?? newReadCounts();
   const tracks = opts.tracks;
-  for await (const item of readEntryBlocksParallel(source, { ...opts, counts })) {
+  for await (const item of readEntryBlocksParallel(source, { ...opts, counts }, threads)) {
     if (item.kind !== 'block') continue;
     const b = item.block;
     const out = new Array<Session>(b.ids.length);

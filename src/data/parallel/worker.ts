@@ -4,7 +4,7 @@
 // The thread stays up between jobs (starting one costs ~0.4 s of module loading); the main thread unrefs it when idle.
 import { parentPort } from 'node:worker_threads';
 import { blockBuffers } from '../cache/block.ts';
-import { readEntryBlocks, type PortableReadOptions } from './entryBlocks.ts';
+import { readEntryBlocks, type PortableReadOptions, type SourcePart } from './entryBlocks.ts';
 
 export interface WorkerJob {
   source: string;
@@ -12,6 +12,7 @@ export interface WorkerJob {
   blockSessions: number;
   maxInFlight: number;
   progress: boolean;
+  part: SourcePart;
 }
 
 export type ToWorker = { kind: 'job'; job: WorkerJob } | { kind: 'ack' };
@@ -34,7 +35,7 @@ async function run(job: WorkerJob): Promise<void> {
   inFlight = 0;
   try {
     const onProgress = job.progress ? (p: unknown) => port.postMessage({ kind: 'progress', p }) : undefined;
-    for await (const item of readEntryBlocks(job.source, job.opts, onProgress, job.blockSessions)) {
+    for await (const item of readEntryBlocks(job.source, job.opts, onProgress, job.blockSessions, job.part)) {
       if (item.kind === 'block') {
         port.postMessage(item, blockBuffers(item.block));
         inFlight++;
