@@ -10,6 +10,8 @@
 // provides it, and the backend must be imported only after navigator.gpu exists (it checks at import time).
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Backend } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { enableFastSlicing } from './fast-slicing.ts';
@@ -71,10 +73,26 @@ async function activate(name: string): Promise<void> {
   await tf.ready();
 }
 
+function hasVulkanLoader(): boolean {
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/lib/x86_64-linux-gnu',
+    '/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
+}
+
 /** Node has no navigator.gpu; dawn.node provides one. Throws Unavailable when no adapter can be opened. */
 async function installWebGpuGlobals(): Promise<void> {
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (g.navigator?.gpu) return;
+  // Without a Vulkan loader Dawn can only fail, and says so on stderr from native code: skip it quietly instead.
+  if (process.platform === 'linux' && !hasVulkanLoader()) throw new Unavailable('no Vulkan loader (libvulkan.so.1), so no GPU adapter');
   const mod = (await importOptional('webgpu')) as { create: (flags: string[]) => { requestAdapter(): Promise<unknown> }; globals: object };
   Object.assign(globalThis, mod.globals);
   const gpu = mod.create([]);
