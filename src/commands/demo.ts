@@ -26,7 +26,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     'HTML report are.',
   builder: (y) =>
     y
-      .option('sessions', { type: 'number', default: 8000, describe: 'Synthetic sessions to generate (over 4 days; the last is held out)' })
+      .option('sessions', { type: 'number', default: 30000, describe: 'Synthetic sessions to generate (over 4 days; the last is held out)' })
       .option('epochs', { type: 'number', default: 3, describe: 'Training epochs' })
       .option('model', { choices: ['lstm', 'transformer'] as const, default: 'lstm' as const, describe: 'Which model to train' })
       .option('backend', { type: 'string', default: 'auto', describe: 'TensorFlow.js backend (auto picks the fastest installed)' }),
