@@ -7,16 +7,10 @@ import { join } from 'node:path';
 import { DEFAULTS, type Config } from '../src/config/schema.ts';
 import { writeSynth } from '../src/data/synth.ts';
 import { evalBatches, loadDataContext, trainBatches } from '../src/data/batches.ts';
-import type { Batch } from '../src/data/types.ts';
+import { collect } from './data/fixtures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'cache-batches-'));
 const quiet = () => {};
-
-async function collect(batches: AsyncIterable<Batch>): Promise<Batch[]> {
-  const out: Batch[] = [];
-  for await (const b of batches) out.push(b);
-  return out;
-}
 
 test('cached and CSV sessions give identical training and evaluation batches and stats', async () => {
   const data = await writeSynth({ out: join(root, 'data'), sessions: 600, days: 2, seed: 5, tracks: 200 });

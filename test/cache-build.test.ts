@@ -10,18 +10,13 @@ import type { Session } from '../src/data/types.ts';
 import { Rng } from '../src/util/rng.ts';
 import { randomSessions, randomTracks, statsOf } from './helpers/sessions.ts';
 import { writeLogCsv, writeTarGz } from './cache/logFiles.ts';
+import { collect } from './data/fixtures.ts';
 
 const rng = new Rng(5);
 const tracks = randomTracks(40, rng);
 let dir = '';
 let archive = '';
 let tracksPath = '';
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of items) out.push(x);
-  return out;
-}
 
 test.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'skiptrain-cache-'));

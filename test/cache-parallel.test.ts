@@ -11,18 +11,13 @@ import { readSessionsParallel } from '../src/data/parallel/reader.ts';
 import { Rng } from '../src/util/rng.ts';
 import { randomSessions, randomTracks } from './helpers/sessions.ts';
 import { writeLogCsv, writeTarGz } from './cache/logFiles.ts';
+import { collect } from './data/fixtures.ts';
 import { rejectsWith } from './cache/rejects.ts';
 
 const rng = new Rng(9);
 const tracks = randomTracks(30, rng);
 let dir = '';
 let archive = '';
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of items) out.push(x);
-  return out;
-}
 
 async function failure(read: (src: string, o: ReadLogOptions) => AsyncIterable<unknown>, src: string, o: ReadLogOptions = {}): Promise<string> {
   const e = await rejectsWith(() => collect(read(src, o)), /./);

@@ -1,21 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Batch, FeatureStats } from '../src/data/types.ts';
+import type { Batch } from '../src/data/types.ts';
 import { makeBaselines, BASELINE_NAMES } from '../src/eval/baselines.ts';
 import { evaluatePredictors, METRIC_KEYS } from '../src/eval/evaluation.ts';
 import { auc, logLoss } from '../src/eval/metrics.ts';
 import type { Predictor } from '../src/eval/predictor.ts';
 import { formatSummaryTable, summarize } from '../src/eval/summary.ts';
-import { asBatches, handBatch, scored } from './eval/handmade.ts';
+import { asBatches, handBatch, handStats, scored } from './eval/handmade.ts';
 
-const stats: FeatureStats = {
-  mean: [],
-  std: [],
-  vocab: { contextType: {}, reasonStart: {}, reasonEnd: {} },
-  rows: 0,
-  sessions: 0,
-  skipRateByPosition: [0.4, 0.6],
-};
+const stats = handStats([0.4, 0.6]);
 const sessions = [
   { id: 'a', skips: [1, 0, 0, 1, 1] },
   { id: 'b', skips: [0, 1, 1, 0] },

@@ -3,21 +3,13 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FeatureStats } from '../src/data/types.ts';
 import { makeBaselines } from '../src/eval/baselines.ts';
 import { evaluatePredictors } from '../src/eval/evaluation.ts';
 import { CHART_TITLES, writeEvaluationReport, type ScalarSeries } from '../src/eval/report.ts';
 import { summarize } from '../src/eval/summary.ts';
-import { asBatches, handBatch } from './eval/handmade.ts';
+import { asBatches, handBatch, handStats } from './eval/handmade.ts';
 
-const stats: FeatureStats = {
-  mean: [],
-  std: [],
-  vocab: { contextType: {}, reasonStart: {}, reasonEnd: {} },
-  rows: 0,
-  sessions: 0,
-  skipRateByPosition: [0.3, 0.5, 0.6],
-};
+const stats = handStats([0.3, 0.5, 0.6]);
 const sessions = Array.from({ length: 12 }, (_, i) => ({ id: `s${i}`, skips: Array.from({ length: 10 + (i % 5) }, (_, t) => ((i + t) % 3 === 0 ? 1 : 0)) }));
 
 async function summary() {

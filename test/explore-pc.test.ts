@@ -82,8 +82,9 @@ test('PC recovers the skeleton and v-structure of a known linear-Gaussian DAG', 
   }
 });
 
-test('PC leaves a chain undirected (no v-structure to anchor it)', () => {
-  const rng = new Rng(5);
+/** 4000 draws of the linear chain X → Y → Z. */
+function chainSample(seed: number): CovarianceAccumulator {
+  const rng = new Rng(seed);
   const acc = new CovarianceAccumulator(3);
   for (let s = 0; s < 4000; s++) {
     const x = rng.normal();
@@ -91,6 +92,11 @@ test('PC leaves a chain undirected (no v-structure to anchor it)', () => {
     const z = 0.8 * y + rng.normal();
     acc.add([x, y, z]);
   }
+  return acc;
+}
+
+test('PC leaves a chain undirected (no v-structure to anchor it)', () => {
+  const acc = chainSample(5);
   const result = pcAlgorithm(['X', 'Y', 'Z'], acc.correlation(), acc.count, { alpha: 0.01, maxCond: 2 });
   assert.equal(result.edges, [
     { from: 'X', to: 'Y', directed: false },
@@ -99,14 +105,7 @@ test('PC leaves a chain undirected (no v-structure to anchor it)', () => {
 });
 
 test('background knowledge: edges at a sink point into it, and nothing leaves it', () => {
-  const rng = new Rng(6);
-  const acc = new CovarianceAccumulator(3);
-  for (let s = 0; s < 4000; s++) {
-    const x = rng.normal();
-    const y = 0.8 * x + rng.normal();
-    const z = 0.8 * y + rng.normal();
-    acc.add([x, y, z]);
-  }
+  const acc = chainSample(6);
   const chain = pcAlgorithm(['X', 'Y', 'Z'], acc.correlation(), acc.count, { alpha: 0.01, maxCond: 2, sinks: ['Z'] });
   // Y → Z by knowledge; X — Y stays undirected (Meek's rule 1 needs an arrow *into* X — Y).
   assert.equal(chain.edges, [

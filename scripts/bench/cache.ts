@@ -13,36 +13,25 @@
 //   plain-read       sequential read of the shard files' bytes (the ceiling of a cached epoch)
 //   cached-blocks    readCachedBlocks, every row's columns touched (the fast path for the encoder)
 //   cached-sessions  readCachedSessions: Session objects, as readSessions yields them
-import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createGunzip } from 'node:zlib';
 import { buildCache, openCache, readCachedBlocks, readCachedSessions, type SessionBlock } from '../../src/data/cache/cache.ts';
 import { newReadCounts, readSessions } from '../../src/data/logs.ts';
 import { defaultParseThreads, readEntryBlocksParallel, readSessionsParallel } from '../../src/data/parallel/reader.ts';
 import { loadTrackTable } from '../../src/data/tracks.ts';
+import { benchArgs, gunzipToNull, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
 
-const MB = 1e6;
-const argv = process.argv.slice(2).filter((a) => a !== 'cache');
-const flag = (name: string) => argv.includes(`--${name}`);
-const option = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
+const { argv, flag, option } = benchArgs('cache');
 
-interface StageResult {
+interface StageResult extends StageCost {
   stage: string;
-  seconds: number;
-  /** CPU seconds of the whole process, all threads (zlib's pool and the parsing worker included). */
-  cpuSeconds: number;
   /** Compressed archive bytes for the first-pass stages, shard bytes for the cached ones. */
   bytes: number;
   rows: number;
   sessions: number;
-  peakRssMB: number;
 }
 
 async function runStage(stageName: string, archive: string, tracksPath: string, cacheDir: string): Promise<StageResult> {
@@ -50,14 +39,12 @@ async function runStage(stageName: string, archive: string, tracksPath: string, 
   const [stage, threadsText] = stageName.split('@');
   const threads = threadsText ? Number(threadsText) : defaultParseThreads();
   const tracks = ['build', 'cached-blocks', 'cached-sessions'].includes(stage) ? await loadTrackTable(tracksPath) : null;
-  const start = process.hrtime.bigint();
-  const cpuStart = process.cpuUsage();
+  const cost = startStage();
   let rows = 0;
   let sessions = 0;
   let bytes = statSync(archive).size;
   if (stage === 'gunzip') {
-    const gz = createReadStream(archive, { highWaterMark: 256 * 1024 }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
-    for await (const chunk of gz) void chunk;
+    await gunzipToNull(archive);
   } else if (stage === 'sessions' || stage === 'parallel') {
     const counts = newReadCounts();
     const read = stage === 'sessions' ? readSessions(archive, { counts }) : readSessionsParallel(archive, { counts }, threads);
@@ -111,9 +98,7 @@ async function runStage(stageName: string, archive: string, tracksPath: string, 
       throw new Error(`unknown stage ${stage}`);
     }
   }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const cpu = process.cpuUsage(cpuStart);
-  return { stage: stageName, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes, rows, sessions, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  return { stage: stageName, ...cost(), bytes, rows, sessions };
 }
 
 /** Reads every column of every row, as an encoder would (integer math in locals: no number boxing). */
@@ -127,14 +112,7 @@ function touchEveryRow(b: SessionBlock): number {
 }
 
 function child(stage: string, archive: string, tracksPath: string, cacheDir: string): StageResult {
-  const script = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--child', stage, archive, tracksPath, cacheDir], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 20,
-  });
-  if (r.status !== 0) throw new Error(`stage ${stage} failed (exit ${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as StageResult;
+  return runChild<StageResult>(fileURLToPath(import.meta.url), stage, [archive, tracksPath, cacheDir]);
 }
 
 /** The largest archive already under .cache/bench/ (made by either bench), or a fresh one of `sessions`. */
@@ -152,22 +130,8 @@ async function ensureArchive(): Promise<{ logs: string; tracks: string }> {
   if (option('sessions') === undefined && existing.length && statSync(existing[0]).size >= 500 * MB) {
     return { logs: existing[0], tracks: join(existing[0], '..', 'track_features.tar.gz') };
   }
-  const dir = join(root, `pipeline-${wanted}`);
-  const logs = join(dir, 'training_set.tar.gz');
-  if (!existsSync(logs)) {
-    const { writeSynth } = await import('../../src/data/synth.ts');
-    console.error(`generating ${wanted.toLocaleString('en-US')} synthetic sessions into ${dir} (once; takes minutes)…`);
-    await writeSynth({
-      out: dir,
-      sessions: wanted,
-      days: 4,
-      seed: 2019,
-      tracks: 200_000,
-      onProgress: (n) => process.stderr.write(`\r  ${n.toLocaleString('en-US')} sessions`),
-    });
-    process.stderr.write('\n');
-  }
-  return { logs, tracks: join(dir, 'track_features.tar.gz') };
+  const logs = await synthArchive(wanted);
+  return { logs, tracks: join(logs, '..', 'track_features.tar.gz') };
 }
 
 const ALL = ['gunzip', 'sessions', 'parallel', 'parallel-blocks', 'build', 'plain-read', 'cached-blocks', 'cached-sessions'];

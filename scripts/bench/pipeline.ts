@@ -9,46 +9,32 @@
 //   papaparse  the alternative: tar members parsed block by block with papaparse (rows as arrays; first 50 MB)
 //   sessions   the whole reader: rows parsed, checked and grouped into Session objects (readSessions)
 //   sessions@100MB  the same, stopped after 100 MB of compressed input (flat memory: compare its peak RSS)
-import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createGunzip } from 'node:zlib';
 import Papa from 'papaparse';
 import { openEntries } from '../../src/data/archive.ts';
 import { readLineChunks, splitFields } from '../../src/data/csv.ts';
 import { newReadCounts, readSessions } from '../../src/data/logs.ts';
+import { benchArgs, gunzipToNull, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
 
-const MB = 1e6;
-const argv = process.argv.slice(2).filter((a) => a !== 'pipeline');
-const flag = (name: string) => argv.includes(`--${name}`);
-const option = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
+const { argv, flag, option } = benchArgs('pipeline');
 
-interface StageResult {
+/** cpuSeconds is the fairer yardstick on a shared machine. */
+interface StageResult extends StageCost {
   stage: string;
-  seconds: number;
-  /** CPU seconds of the whole process (all threads, zlib's included): a fairer yardstick on a shared machine. */
-  cpuSeconds: number;
   compressedBytes: number;
   rows: number;
   sessions: number;
-  peakRssMB: number;
 }
 
 async function runStage(stage: string, path: string, limitMB: number): Promise<StageResult> {
-  const start = process.hrtime.bigint();
-  const cpuStart = process.cpuUsage();
+  const cost = startStage();
   let rows = 0;
   let sessions = 0;
   let compressedBytes = statSync(path).size;
   if (stage === 'gunzip') {
-    const gz = createReadStream(path, { highWaterMark: 256 * 1024 }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
-    for await (const chunk of gz) void chunk;
+    await gunzipToNull(path);
   } else if (stage === 'tar') {
     for await (const entry of openEntries(path)) for await (const chunk of entry.bytes) void chunk;
   } else if (stage === 'split') {
@@ -91,20 +77,11 @@ async function runStage(stage: string, path: string, limitMB: number): Promise<S
     }
     if (!stopped) compressedBytes = statSync(path).size;
   } else throw new Error(`unknown stage ${stage}`);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const cpu = process.cpuUsage(cpuStart);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { stage, seconds, cpuSeconds, compressedBytes, rows, sessions, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  return { stage, ...cost(), compressedBytes, rows, sessions };
 }
 
 function child(stage: string, path: string, limitMB = 0): StageResult {
-  const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', stage, path, String(limitMB)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (r.status !== 0) throw new Error(`stage ${stage} failed (exit ${r.status})`);
-  const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as StageResult;
+  const result = runChild<StageResult>(fileURLToPath(import.meta.url), stage, [path, String(limitMB)]);
   if (limitMB > 0 && stage === 'sessions') result.stage = `${stage}@${limitMB}MB`;
   return result;
 }
@@ -112,23 +89,7 @@ function child(stage: string, path: string, limitMB = 0): StageResult {
 async function ensureArchive(): Promise<string> {
   const given = option('archive');
   if (given) return given;
-  const sessions = Number(option('sessions') ?? 450_000);
-  const dir = join('.cache', 'bench', `pipeline-${sessions}`);
-  const logs = join(dir, 'training_set.tar.gz');
-  if (!existsSync(logs)) {
-    const { writeSynth } = await import('../../src/data/synth.ts');
-    console.error(`generating ${sessions.toLocaleString('en-US')} synthetic sessions into ${dir} (once; takes minutes)…`);
-    await writeSynth({
-      out: dir,
-      sessions,
-      days: 4,
-      seed: 2019,
-      tracks: 200_000,
-      onProgress: (n) => process.stderr.write(`\r  ${n.toLocaleString('en-US')} sessions`),
-    });
-    process.stderr.write('\n');
-  }
-  return logs;
+  return synthArchive(Number(option('sessions') ?? 450_000));
 }
 
 if (argv[0] === '--child') {
@@ -144,7 +105,7 @@ if (argv[0] === '--child') {
     console.error(`  running ${stage}…`);
     results.push(child(stage, archive, stage === 'papaparse' ? Math.min(50, sizeMB) : 0));
   }
-  const half = Math.min(100, Math.floor(sizeMB / 2));
+  const half = Math.max(0.5, Math.min(100, Math.floor(sizeMB / 2))); // tiny archives still get a partial stage
   console.error(`  running sessions@${half}MB…`);
   results.push(child('sessions', archive, half));
 

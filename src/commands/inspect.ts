@@ -6,6 +6,7 @@ import { readSessions, newReadCounts, type ReadProgress } from '../data/logs.ts'
 import { loadTrackTable } from '../data/tracks.ts';
 import { detach } from '../data/csv.ts';
 import { makeProgress } from '../util/progress.ts';
+import { badDatesOption, dateFormatOption } from './options.ts';
 
 export interface LogSummary {
   files: number;
@@ -123,16 +124,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       .option('logs', { type: 'string', demandOption: true, describe: 'Session logs: .tar.gz/.tgz archive, folder of CSVs, or a .csv/.csv.gz file' })
       .option('tracks', { type: 'string', describe: 'Track features (archive, folder or file): also count log tracks missing from it' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object instead of a table' })
-      .option('date-format', {
-        choices: ['auto', 'YYYY-MM-DD', 'DD-MM-YY', 'MM/DD/YYYY', 'DD/MM/YYYY'] as const,
-        default: 'auto' as const,
-        describe: 'Format of the date column (auto detects the dataset format and pandas re-saves)',
-      })
-      .option('bad-dates', {
-        choices: ['error', 'skip-row', 'keep'] as const,
-        default: 'keep' as const,
-        describe: 'Rows dated outside 2018: keep and count them, skip them, or stop with an error',
-      }),
+      .option('date-format', dateFormatOption)
+      .option('bad-dates', badDatesOption('keep', 'Rows dated outside 2018: keep and count them, skip them, or stop with an error')),
   handler: async (args) => {
     const progress = makeProgress();
     const summary = await summarizeLogs(args.logs, {

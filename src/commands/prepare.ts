@@ -8,6 +8,7 @@ import { computeFeatureStats, saveFeatureStats } from '../data/stats.ts';
 import { loadTrackTable } from '../data/tracks.ts';
 import { attachStats, ensureCache, readCachedSessions, type CacheManifest } from '../data/cache/cache.ts';
 import { makeProgress } from '../util/progress.ts';
+import { badDatesOption, dateFormatOption } from './options.ts';
 
 interface PrepareArgs {
   logs: string;
@@ -35,16 +36,8 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
         describe: 'Also write the binary session cache here (one shard per log file; later epochs read it instead of the CSV; set data.cache to the same folder)',
       })
       .option('max-sessions', { type: 'number', default: 0, describe: 'Stop after this many sessions (0 = all)' })
-      .option('date-format', {
-        choices: ['auto', 'YYYY-MM-DD', 'DD-MM-YY', 'MM/DD/YYYY', 'DD/MM/YYYY'] as const,
-        default: 'auto' as const,
-        describe: 'Format of the date column (auto detects the dataset format and pandas re-saves)',
-      })
-      .option('bad-dates', {
-        choices: ['error', 'skip-row', 'keep'] as const,
-        default: 'skip-row' as const,
-        describe: 'Rows dated outside 2018: drop them, keep them, or stop with an error',
-      }),
+      .option('date-format', dateFormatOption)
+      .option('bad-dates', badDatesOption('skip-row', 'Rows dated outside 2018: drop them, keep them, or stop with an error')),
   handler: async (args) => {
     const days = args.days ? parseDays(args.days.map(String), '--days') : undefined;
     const maxSessions = args['max-sessions'];

@@ -2,12 +2,13 @@
 // of CSVs, or a single .csv/.csv.gz file. Each becomes a sequence of text entries whose bytes are decompressed lazily,
 // so the parsers after this point do not care where the bytes came from.
 import { createReadStream, type ReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip, type Gunzip, type ZlibOptions } from 'node:zlib';
 import tar from 'tar-stream';
 import { DataError } from '../errors.ts';
+import { listFilesSorted } from '../util/files.ts';
 
 export interface TextEntry {
   /** Entry path inside the source (tar member name, path relative to the folder, or the file's own name). */
@@ -59,7 +60,7 @@ export async function* openEntries(
     throw new DataError('no such file or folder', source);
   }
   if (info.isDirectory()) {
-    for (const file of await listCsvFiles(source)) {
+    for (const file of await listFilesSorted(source, isTextFileName)) {
       const path = relative(source, file).split(sep).join('/');
       if (accept && !accept(path)) continue;
       yield await fileEntry(file, path, `${source} › ${path}`);
@@ -72,17 +73,6 @@ export async function* openEntries(
   } else {
     throw new DataError('expected a .tar.gz/.tgz archive, a folder of CSV files, or a .csv/.csv.gz file', source);
   }
-}
-
-async function listCsvFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const names = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const d of names) {
-    const full = join(dir, d.name);
-    if (d.isDirectory()) out.push(...(await listCsvFiles(full)));
-    else if (d.isFile() && isTextFileName(d.name)) out.push(full);
-  }
-  return out;
 }
 
 function explain(e: unknown): string {

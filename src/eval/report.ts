@@ -23,21 +23,28 @@ export const CHART_TITLES = {
 
 const PREDICTORS = [MODEL_NAME, ...BASELINE_NAMES];
 
-export function accuracyByPositionChart(summary: EvaluationSummary): VegaLiteSpec {
-  const values = summary.byPosition.flatMap((p) => PREDICTORS.map((n) => ({ position: p.position, predictor: n, accuracy: p.accuracy[n as keyof typeof p.accuracy] })));
+/** A line per series over session positions: the shape of the accuracy and skip-rate charts. */
+function byPositionChart(title: string, values: object[], y: { field: string; title: string }, series: Record<string, unknown>): VegaLiteSpec {
   return {
-    title: CHART_TITLES.accuracy,
+    title,
     width: WIDTH,
     height: HEIGHT,
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'position', type: 'ordinal', title: 'session_position' },
-      y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { zero: false } },
-      color: { field: 'predictor', type: 'nominal', sort: PREDICTORS },
-      strokeWidth: { condition: { test: `datum.predictor === '${MODEL_NAME}'`, value: 3 }, value: 1.5 },
+      y: { field: y.field, type: 'quantitative', title: y.title, scale: { zero: false } },
+      ...series,
     },
   };
+}
+
+export function accuracyByPositionChart(summary: EvaluationSummary): VegaLiteSpec {
+  const values = summary.byPosition.flatMap((p) => PREDICTORS.map((n) => ({ position: p.position, predictor: n, accuracy: p.accuracy[n as keyof typeof p.accuracy] })));
+  return byPositionChart(CHART_TITLES.accuracy, values, { field: 'accuracy', title: 'accuracy' }, {
+    color: { field: 'predictor', type: 'nominal', sort: PREDICTORS },
+    strokeWidth: { condition: { test: `datum.predictor === '${MODEL_NAME}'`, value: 3 }, value: 1.5 },
+  });
 }
 
 export function calibrationChart(summary: EvaluationSummary): VegaLiteSpec {
@@ -72,18 +79,7 @@ export function skipRateChart(summary: EvaluationSummary): VegaLiteSpec {
     { position: p.position, series: 'truth', rate: p.skipRate },
     { position: p.position, series: 'model (mean probability)', rate: p.meanPredicted },
   ]);
-  return {
-    title: CHART_TITLES.skipRate,
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'position', type: 'ordinal', title: 'session_position' },
-      y: { field: 'rate', type: 'quantitative', title: 'skip rate', scale: { zero: false } },
-      color: { field: 'series', type: 'nominal' },
-    },
-  };
+  return byPositionChart(CHART_TITLES.skipRate, values, { field: 'rate', title: 'skip rate' }, { color: { field: 'series', type: 'nominal' } });
 }
 
 /** Keep at most `max` points of a curve, evenly spread, always keeping the last. */

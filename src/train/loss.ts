@@ -47,7 +47,7 @@ export function batchLoss(
     const auxLoss = bceWithLogits(auxLogits, auxLabels).mul(auxMask).sum().div(denominator.mul(4));
     loss = mainLoss.add(auxLoss.mul(opts.auxWeight)) as tf.Scalar;
   }
-  const predicted = logits.greater(0).cast('float32');
+  const predicted = logits.greaterEqual(0).cast('float32'); // p ≥ 0.5 ⇒ skip, as in evaluate
   const correct = predicted.equal(labels).cast('float32').mul(scored).sum() as tf.Scalar;
   return { loss, mainLoss, correct, count: count as tf.Scalar, logits };
 }

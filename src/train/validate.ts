@@ -52,7 +52,7 @@ export function addChallengeSessions(score: ChallengeScore, batch: Batch, probab
     for (let t = 0; t < T; t++) {
       const i = b * T + t;
       if (!batch.mask[i]) continue;
-      pred.push(probabilities[i] > 0.5 ? 1 : 0);
+      pred.push(probabilities[i] >= 0.5 ? 1 : 0); // the same rule as evaluate (src/eval)
       truth.push(batch.labels[i]);
     }
     if (pred.length) score.add(pred, truth);

@@ -1,5 +1,5 @@
 // Hand-made batches for the evaluation tests: only the fields the evaluator and baselines read are meaningful.
-import type { Batch } from '../../src/data/types.ts';
+import type { Batch, FeatureStats } from '../../src/data/types.ts';
 import { MAX_SESSION_LENGTH } from '../../src/data/columns.ts';
 
 export interface HandSession {
@@ -49,4 +49,19 @@ export function scored(batch: Batch, probs: Float32Array, b: number): number[] {
   const out: number[] = [];
   for (let t = 0; t < batch.seqLen; t++) if (batch.mask[b * batch.seqLen + t] === 1) out.push(probs[b * batch.seqLen + t]);
   return out;
+}
+
+/** Feature statistics with only the skip rates per position (and optionally row counts) filled in: all the
+ * baselines read. */
+export function handStats(skipRateByPosition: number[], rowsByPosition?: number[]): FeatureStats {
+  const s: FeatureStats & { rowsByPosition?: number[] } = {
+    mean: [],
+    std: [],
+    vocab: { contextType: {}, reasonStart: {}, reasonEnd: {} },
+    rows: 0,
+    sessions: 0,
+    skipRateByPosition,
+  };
+  if (rowsByPosition) s.rowsByPosition = rowsByPosition;
+  return s;
 }

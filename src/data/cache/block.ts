@@ -26,6 +26,36 @@ export interface SessionBlock {
   hour: Uint8Array; // [R]
 }
 
+/** A block's strings (what the cache stores as JSON) and its typed arrays. */
+export type BlockStrings = Pick<SessionBlock, 'label' | 'ids' | 'days' | 'dates' | 'extraTrackIds'>;
+export type BlockArrays = Omit<SessionBlock, keyof BlockStrings>;
+
+/**
+ * One literal with every field, in the interface's order: blocks share one hidden class, so the encoder's
+ * b.trackRow[i] stays a fast property load (with a spread, a loop over every row measured ~4× slower).
+ */
+export function makeBlock(strings: BlockStrings, a: BlockArrays): SessionBlock {
+  return {
+    label: strings.label,
+    ids: strings.ids,
+    days: strings.days,
+    dates: strings.dates,
+    extraTrackIds: strings.extraTrackIds,
+    sessionDay: a.sessionDay,
+    sessionLength: a.sessionLength,
+    sessionLine: a.sessionLine,
+    rowEnd: a.rowEnd,
+    trackRow: a.trackRow,
+    flags: a.flags,
+    categories: a.categories,
+    date: a.date,
+    seekFwd: a.seekFwd,
+    seekBack: a.seekBack,
+    position: a.position,
+    hour: a.hour,
+  };
+}
+
 /** Bit order of SessionBlock.flags. */
 export const FLAG_NAMES = [
   'skip1',
@@ -151,25 +181,10 @@ export class SessionBlockBuilder {
       position[i] = r.position;
       hour[i] = r.hour;
     }
-    const block: SessionBlock = {
-      label: this.label,
-      ids: this.ids,
-      days: days.values,
-      dates: dates.values,
-      extraTrackIds: extra.values,
-      sessionDay,
-      sessionLength,
-      sessionLine,
-      rowEnd,
-      trackRow,
-      flags,
-      categories,
-      date,
-      seekFwd,
-      seekBack,
-      position,
-      hour,
-    };
+    const block = makeBlock(
+      { label: this.label, ids: this.ids, days: days.values, dates: dates.values, extraTrackIds: extra.values },
+      { sessionDay, sessionLength, sessionLine, rowEnd, trackRow, flags, categories, date, seekFwd, seekBack, position, hour },
+    );
     this.ids = [];
     this.sessionDay = [];
     this.sessionLength = [];

@@ -1,12 +1,13 @@
 // The cache manifest: what a cache was built from (source files with size and mtime, the track table, the reader
 // options that change parsing, the format version) and what it holds (one shard per input log file). A cache is
 // used only when all of it still matches; `whyStale` says in words what does not.
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { relative, resolve, sep } from 'node:path';
 import type { FeatureStats } from '../types.ts';
 import type { ReadLogOptions } from '../logs.ts';
 import { DEFAULT_DATE_RANGE } from '../dates.ts';
 import { DEFAULTS } from '../../config/schema.ts';
+import { listFilesSorted } from '../../util/files.ts';
 
 /** Bump whenever the shard layout or the meaning of a stored field changes: older caches are then rebuilt. */
 export const CACHE_FORMAT_VERSION = 1;
@@ -75,22 +76,11 @@ export async function fingerprint(path: string): Promise<PathFingerprint> {
   const info = await stat(abs);
   if (!info.isDirectory()) return { path: abs, files: [{ path: '', size: info.size, mtimeMs: info.mtimeMs }] };
   const files: FileIdentity[] = [];
-  for (const file of await listFiles(abs)) {
+  for (const file of await listFilesSorted(abs, (name) => /\.(csv|csv\.gz|tar|tar\.gz|tgz)$/.test(name))) {
     const s = await stat(file);
     files.push({ path: relative(abs, file).split(sep).join('/'), size: s.size, mtimeMs: s.mtimeMs });
   }
   return { path: abs, files };
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const d of entries) {
-    const full = join(dir, d.name);
-    if (d.isDirectory()) out.push(...(await listFiles(full)));
-    else if (d.isFile() && /\.(csv|csv\.gz|tar|tar\.gz|tgz)$/.test(d.name)) out.push(full);
-  }
-  return out;
 }
 
 /** What differs between two fingerprints, in words, or null when they match. */
