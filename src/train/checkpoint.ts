@@ -222,7 +222,15 @@ export function resolveCheckpoint(path: string): string {
   const latest = readLatestPointer(dir);
   if (latest && existsSync(join(dir, latest))) return join(dir, latest);
   const all = listCheckpoints(dir);
-  if (!all.length) throw new UserError(`${path}: no checkpoint found (expected ${join(dir, 'latest')} or a step-… folder)`);
+  if (!all.length) {
+    // An experiment folder (checkpoints/<experiment>) holds runs: say which, rather than guess.
+    const runs = readdirSync(path, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(path, e.name, 'config.yaml')))
+      .map((e) => e.name)
+      .sort();
+    if (runs.length) throw new UserError(`${path} is an experiment folder: name one of its runs, e.g. ${join(path, runs[runs.length - 1])} (runs: ${runs.join(', ')})`);
+    throw new UserError(`${path}: no checkpoint found (expected ${join(dir, 'latest')} or a step-… folder)`);
+  }
   return all[all.length - 1].path;
 }
 
