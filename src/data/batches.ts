@@ -111,15 +111,18 @@ export function splitFilter(config: Config, split: 'train' | 'val'): { days?: Se
   return { accept: (s) => !heldOut.has(s.day) };
 }
 
+/** Sessions of config.data.logs for some days: the binary cache when the context has one, else the CSV reader. */
+function readDays(ctx: DataContext, days: ReadonlySet<string> | undefined): AsyncIterable<Session> {
+  return ctx.sessions ? ctx.sessions(days) : readSessions(ctx.config.data.logs, { ...readOptions(ctx.config), days });
+}
+
 async function* splitSessions(ctx: DataContext, split: 'train' | 'val', limit: number): AsyncIterable<Session> {
   const { days, accept } = splitFilter(ctx.config, split);
-  let n = 0;
-  const source = ctx.sessions ? ctx.sessions(days) : readSessions(ctx.config.data.logs, { ...readOptions(ctx.config), days });
-  for await (const s of source) {
-    if (!accept(s)) continue;
-    yield s;
-    if (limit && ++n >= limit) return;
-  }
+  yield* limited(filtered(readDays(ctx, days), accept), limit);
+}
+
+async function* filtered<T>(items: AsyncIterable<T>, accept: (item: T) => boolean): AsyncIterable<T> {
+  for await (const item of items) if (accept(item)) yield item;
 }
 
 /**
@@ -180,9 +183,11 @@ export async function* evalBatches(
   const size = opts.batchSize ?? Math.max(ctx.config.train.batchSize, 256);
   const limit = opts.maxSessions ?? ctx.config.data.maxValSessions;
   let sessions: AsyncIterable<Session>;
-  if (opts.logs || opts.days) {
+  if (opts.logs) {
     const days = opts.days ? new Set(opts.days) : undefined;
-    sessions = limited(readSessions(opts.logs ?? ctx.config.data.logs, { ...readOptions(ctx.config), days }), limit);
+    sessions = limited(readSessions(opts.logs, { ...readOptions(ctx.config), days }), limit);
+  } else if (opts.days) {
+    sessions = limited(readDays(ctx, new Set(opts.days)), limit); // the run's own logs: the cache serves them too
   } else {
     sessions = splitSessions(ctx, 'val', limit);
   }
@@ -234,13 +239,14 @@ export function sessionsToBatch(ctx: DataContext, sessions: Session[], view: Vie
   return batch;
 }
 
-function emptyBatch(size: number): Batch {
+/** A zeroed batch of `size` sessions (track rows -1 = none); `features` is the input width per position. */
+export function emptyBatch(size: number, features = INPUT_FEATURES): Batch {
   const T = MAX_SESSION_LENGTH;
   return {
     size,
     seqLen: T,
-    features: INPUT_FEATURES,
-    inputs: new Float32Array(size * T * INPUT_FEATURES),
+    features,
+    inputs: new Float32Array(size * T * features),
     trackIndex: new Int32Array(size * T).fill(-1),
     mask: new Float32Array(size * T),
     labels: new Float32Array(size * T),

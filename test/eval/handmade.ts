@@ -1,6 +1,7 @@
 // Hand-made batches for the evaluation tests: only the fields the evaluator and baselines read are meaningful.
 import type { Batch, FeatureStats } from '../../src/data/types.ts';
 import { MAX_SESSION_LENGTH } from '../../src/data/columns.ts';
+import { emptyBatch } from '../../src/data/batches.ts';
 
 export interface HandSession {
   id: string;
@@ -11,22 +12,11 @@ export interface HandSession {
 export function handBatch(sessions: HandSession[], view: 'per-position' | 'challenge'): Batch {
   const T = MAX_SESSION_LENGTH;
   const B = sessions.length;
-  const batch: Batch = {
-    size: B,
-    seqLen: T,
-    features: 1,
-    inputs: new Float32Array(B * T),
-    trackIndex: new Int32Array(B * T).fill(-1),
-    mask: new Float32Array(B * T),
-    labels: new Float32Array(B * T),
-    auxLabels: new Float32Array(B * T * 4),
-    present: new Float32Array(B * T),
-    known: new Float32Array(B * T),
-    sessionIds: sessions.map((s) => s.id),
-    lengths: Int32Array.from(sessions.map((s) => s.skips.length)),
-  };
+  const batch = emptyBatch(B, 1);
   sessions.forEach((s, b) => {
     const L = s.skips.length;
+    batch.sessionIds[b] = s.id;
+    batch.lengths[b] = L;
     const firstHidden = Math.floor(L / 2);
     s.skips.forEach((y, t) => {
       const i = b * T + t;
