@@ -9,8 +9,9 @@ import { newReadCounts, readEntrySessions, type ReadLogOptions } from '../src/da
 import { fastEntryBlocks, SlowPath } from '../src/data/parallel/fastBlocks.ts';
 import { sessionAt } from '../src/data/cache/block.ts';
 import type { Session } from '../src/data/types.ts';
+import { EXCERPT_DIR, excerptTest } from './data/fixtures.ts';
 
-const EXCERPT = '/work/shared/data/mssd-excerpt';
+const withExcerpt = excerptTest(test, 'test/cache-fastparse.test.ts');
 let dir = '';
 
 async function viaReference(path: string, opts: ReadLogOptions) {
@@ -38,11 +39,11 @@ test.after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('both real excerpt files (true/false and pandas True/False with DD-MM-YY dates) parse exactly as the reader does', async () => {
+withExcerpt('both real excerpt files (true/false and pandas True/False with DD-MM-YY dates) parse exactly as the reader does', async () => {
   for (const name of ['log_excerpt.csv', 'log_excerpt_pandas.csv']) {
     for (const opts of [{}, { days: new Set(['2018-07-14']) }, { badDates: 'keep' as const, dateRange: ['2018-07-15', '2018-07-15'] as [string, string] }]) {
-      const ref = await viaReference(join(EXCERPT, name), opts);
-      const fast = await viaFast(join(EXCERPT, name), opts);
+      const ref = await viaReference(join(EXCERPT_DIR, name), opts);
+      const fast = await viaFast(join(EXCERPT_DIR, name), opts);
       assert.ok(ref.sessions.length > 0);
       assert.equal(fast.sessions, ref.sessions, name);
       assert.equal(fast.counts, ref.counts);
@@ -50,8 +51,8 @@ test('both real excerpt files (true/false and pandas True/False with DD-MM-YY da
   }
 });
 
-test('CRLF line ends, a BOM, blank lines and a final line without newline keep the same sessions and line numbers', async () => {
-  const text = await readFile(join(EXCERPT, 'log_excerpt.csv'), 'utf8');
+withExcerpt('CRLF line ends, a BOM, blank lines and a final line without newline keep the same sessions and line numbers', async () => {
+  const text = await readFile(join(EXCERPT_DIR, 'log_excerpt.csv'), 'utf8');
   const lines = text.trimEnd().split('\n');
   lines.splice(30, 0, '', '');
   const path = join(dir, 'odd.csv');
@@ -63,8 +64,8 @@ test('CRLF line ends, a BOM, blank lines and a final line without newline keep t
   assert.equal(fast.counts, ref.counts);
 });
 
-test('unusual input is handed to the reference reader', async () => {
-  const text = await readFile(join(EXCERPT, 'log_excerpt.csv'), 'utf8');
+withExcerpt('unusual input is handed to the reference reader', async () => {
+  const text = await readFile(join(EXCERPT_DIR, 'log_excerpt.csv'), 'utf8');
   const lines = text.split('\n');
   const cases: [string, (l: string[]) => void][] = [
     ['quoted', (l) => (l[5] = l[5].replace('true', '"true"'))],

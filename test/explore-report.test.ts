@@ -9,8 +9,9 @@ import { writeSynth, plannedSessions } from '../src/data/synth.ts';
 import { TRACK_COLUMNS, TRACK_FEATURES } from '../src/data/columns.ts';
 import { DataError, UserError } from '../src/errors.ts';
 import { Rng } from '../src/util/rng.ts';
+import { EXCERPT, excerptTest } from './data/fixtures.ts';
 
-const EXCERPT = '/work/shared/data/mssd-excerpt/log_excerpt.csv';
+const withExcerpt = excerptTest(test, 'test/explore-report.test.ts');
 const dir = mkdtempSync(join(tmpdir(), 'explore-test-'));
 const quiet = { log: () => {}, progress: false };
 
@@ -55,7 +56,7 @@ test('end to end on a synthetic archive: every section, the JSON keys, self-cont
   assert.is(oneDay.skipRateByWeekday.find((w) => w.weekday === 'Sun')?.rows ?? 0, 0, 'no Sunday (2018-07-15) plays left');
 });
 
-test('end to end on real MSSD rows: counts checked against the CSV itself', async () => {
+withExcerpt('end to end on real MSSD rows: counts checked against the CSV itself', async () => {
   // The 201 real rows have no real track features here: give each of their tracks seeded random ones.
   const lines = readFileSync(EXCERPT, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
   const ids = [...new Set(lines.map((f) => f[3]))];

@@ -1,4 +1,4 @@
-// The synthetic generator against the published MSSD statistics (/work/shared/data/mssd-profile.md).
+// The synthetic generator against the published MSSD statistics (the README's calibration table).
 // 3,000 sessions (~50k rows) are generated in memory. Tolerances are about 3 standard errors at that size (sessions
 // are the independent unit, so rates get roughly ±0.006 per standard error), widened where the target itself is
 // read from a figure.

@@ -9,7 +9,7 @@ import { EventWriter } from '../src/train/tensorboard/writer.ts';
 import { readEventFile, readEvents, readScalars } from '../src/train/tensorboard/reader.ts';
 import { DataError } from '../src/errors.ts';
 
-// A copy of /work/shared/fixtures/tensorboard (written with Google's protobuf library), kept in the repo for CI.
+// A copy of the golden TensorBoard fixture (written with Google's protobuf library), kept in the repo for CI.
 const GOLDEN_PATH = fileURLToPath(new URL('./fixtures/tensorboard/events.out.tfevents.1700000000.golden', import.meta.url));
 const golden = new Uint8Array(readFileSync(GOLDEN_PATH));
 const GOLDEN_TIMES = [1700000000.0, 1700000001.25, 1700000002.5, 1700000003.0];

@@ -1,6 +1,6 @@
 /*
  * Synthetic MSSD: sessions and tracks in the real file layout, calibrated to the published statistics in
- * /work/shared/data/mssd-profile.md, with skip dynamics a sequence model can learn and simple baselines cannot.
+ * the README (published figures of the real data), with skip dynamics a sequence model can learn and simple baselines cannot.
  *
  * THE GENERATIVE MODEL
  *

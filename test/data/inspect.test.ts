@@ -4,10 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarizeLogs, formatSummary } from '../../src/commands/inspect.ts';
-import { EXCERPT, EXCERPT_PANDAS, LOG_HEADER, logLine, tempDir, TRACK_HEADER, trackLine } from './fixtures.ts';
+import { EXCERPT, EXCERPT_PANDAS, excerptTest, LOG_HEADER, logLine, tempDir, TRACK_HEADER, trackLine } from './fixtures.ts';
+
+const withExcerpt = excerptTest(test, 'test/data/inspect.test.ts');
 import { TRACK_FEATURES } from '../../src/data/columns.ts';
 
-test('both excerpt files: 11 sessions, 201 rows, 28 rows on 2018-07-14 and 173 on 2018-07-15', async () => {
+withExcerpt('both excerpt files: 11 sessions, 201 rows, 28 rows on 2018-07-14 and 173 on 2018-07-15', async () => {
   for (const file of [EXCERPT, EXCERPT_PANDAS]) {
     const s = await summarizeLogs(file);
     assert.is(s.files, 1);
@@ -21,7 +23,7 @@ test('both excerpt files: 11 sessions, 201 rows, 28 rows on 2018-07-14 and 173 o
   }
 });
 
-test('with a track table, tracks missing from it are counted (all of the excerpt)', async () => {
+withExcerpt('with a track table, tracks missing from it are counted (all of the excerpt)', async () => {
   const dir = tempDir();
   const tf = join(dir, 'tf.csv');
   writeFileSync(tf, [TRACK_HEADER, trackLine('t_0479f24c-27d2-46d6-a00c-7ec928f2b539', TRACK_FEATURES.map(() => 0))].join('\n'));
@@ -34,7 +36,7 @@ test('with a track table, tracks missing from it are counted (all of the excerpt
   assert.is(small.unknownTrackRows, 2);
 });
 
-test('CLI: inspect --json prints one JSON object with the summary', () => {
+withExcerpt('CLI: inspect --json prints one JSON object with the summary', () => {
   const ok = spawnSync(process.execPath, ['bin/skiptrain.js', 'inspect', '--logs', EXCERPT_PANDAS, '--json'], { encoding: 'utf8' });
   assert.is(ok.status, 0, ok.stderr);
   const s = JSON.parse(ok.stdout);

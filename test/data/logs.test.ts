@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readSessions, parseLogRow, newReadCounts } from '../../src/data/logs.ts';
 import { CONTEXT_TYPES, REASONS_END, REASONS_START } from '../../src/data/columns.ts';
-import { collect, EXCERPT, EXCERPT_PANDAS, logFile, tarGz, tempDir } from './fixtures.ts';
+import { collect, EXCERPT, EXCERPT_PANDAS, excerptTest, logFile, tarGz, tempDir } from './fixtures.ts';
 
-test('the real excerpt: 201 rows in 11 sessions, rows in position order', async () => {
+const withExcerpt = excerptTest(test, 'test/data/logs.test.ts');
+
+withExcerpt('the real excerpt: 201 rows in 11 sessions, rows in position order', async () => {
   const sessions = await collect(readSessions(EXCERPT));
   assert.is(sessions.length, 11);
   assert.is(sessions.reduce((n, s) => n + s.rows.length, 0), 201);
@@ -20,7 +22,7 @@ test('the real excerpt: 201 rows in 11 sessions, rows in position order', async 
   assert.equal([...new Set(sessions[7].rows.map((r) => r.date))], ['2018-07-14', '2018-07-15']);
 });
 
-test('spot-checked rows of the excerpt parse to the values in the file', async () => {
+withExcerpt('spot-checked rows of the excerpt parse to the values in the file', async () => {
   const sessions = await collect(readSessions(EXCERPT));
   const first = sessions[0];
   assert.is(first.id, '0_00006f66-33e5-4de7-a324-2d18e439fc1e');
@@ -45,7 +47,7 @@ test('spot-checked rows of the excerpt parse to the values in the file', async (
   assert.is(s9.contextType, CONTEXT_TYPES.indexOf('catalog'));
 });
 
-test('pandas re-save (True/False, DD-MM-YY dates) gives identical sessions', async () => {
+withExcerpt('pandas re-save (True/False, DD-MM-YY dates) gives identical sessions', async () => {
   const a = await collect(readSessions(EXCERPT));
   const b = await collect(readSessions(EXCERPT_PANDAS));
   const strip = (s: { source: string }) => ({ ...s, source: '' });
@@ -95,7 +97,9 @@ test('days keeps only the sessions of those days, and counts what was read', asy
   assert.equal(only16.map((s) => s.id), ['b', 'c']);
   assert.is(counts.files, 1); // the 07-15 file is skipped by its name
   assert.is(counts.rows, 4);
-  // A file without a day in its name is filtered session by session (by the first row's date).
+});
+
+withExcerpt('a file without a day in its name is filtered session by session (by the first row\'s date)', async () => {
   const fromExcerpt = await collect(readSessions(EXCERPT, { days: new Set(['2018-07-14']) }));
   assert.equal(fromExcerpt.map((s) => s.id), ['0_0002fbb5-29c2-4d54-9636-e6d15e77b58c', '0_00030fe3-298d-4930-8534-fc5a9b82971b']);
 });
@@ -120,7 +124,7 @@ test('a consumer may stop early inside an archive member and read on from the ne
   assert.is(all.length, 3);
 });
 
-test('a re-ordered header, extra columns, quoted fields and CRLF give the same sessions as the original', async () => {
+withExcerpt('a re-ordered header, extra columns, quoted fields and CRLF give the same sessions as the original', async () => {
   const lines = readFileSync(EXCERPT, 'utf8').trim().split('\n').map((l) => l.split(','));
   // Move the date column to the end, add a column, quote every track id, end lines with CRLF.
   const moved = lines.map((f, i) => {
@@ -134,7 +138,7 @@ test('a re-ordered header, extra columns, quoted fields and CRLF give the same s
   assert.equal((await collect(readSessions(path))).map(strip), (await collect(readSessions(EXCERPT))).map(strip));
 });
 
-test('parseLogRow reads one row of fields and names the place of an error', () => {
+withExcerpt('parseLogRow reads one row of fields and names the place of an error', () => {
   const fields = readFileSync(EXCERPT_PANDAS, 'utf8').split('\n')[1].split(',');
   const row = parseLogRow(fields, 'x.csv:2', { dateFormat: 'DD-MM-YY' });
   assert.is(row.date, '2018-07-15');

@@ -1,4 +1,4 @@
-// Statistics of a set of sessions, in the same terms as /work/shared/data/mssd-profile.md, so the generator can be
+// Statistics of a set of sessions, in the same terms as the published MSSD figures, so the generator can be
 // checked against the published numbers (and real data described the same way).
 import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../columns.ts';
 import type { Session } from '../types.ts';
