@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runExplore } from '../src/explore/runExplore.ts';
 import { checkExploreArgs } from '../src/commands/explore.ts';
+import { parseDays } from '../src/config/days.ts';
+import { exploreReportSections } from '../src/explore/report.ts';
+import { renderChart } from '../src/report/html.ts';
 import { writeSynth, plannedSessions } from '../src/data/synth.ts';
 import { TRACK_COLUMNS, TRACK_FEATURES } from '../src/data/columns.ts';
 import { DataError, UserError } from '../src/errors.ts';
@@ -54,6 +57,20 @@ test('end to end on a synthetic archive: every section, the JSON keys, self-cont
   const oneDay = await runExplore({ logs: synth.logs, tracks: synth.tracks, out: join(dir, 'day.html'), days: ['2018-07-16'], options: { sample: 1, top: 3 }, ...quiet });
   assert.ok(oneDay.meta.sessions > 0 && oneDay.meta.sessions < result.meta.sessions);
   assert.is(oneDay.skipRateByWeekday.find((w) => w.weekday === 'Sun')?.rows ?? 0, 0, 'no Sunday (2018-07-15) plays left');
+
+  // With the full data's 66 dates, the date axis labels a few evenly spaced dates only (they overlapped at 8).
+  const dates = parseDays('2018-07-15..2018-09-18');
+  const skipRateByDate = dates.map((date) => ({ date, rows: 10, skip2Rate: 0.5, notSkippedRate: 0.3 }));
+  const sections = exploreReportSections({ ...result, skipRateByDate });
+  const byDate = sections.flatMap((s) => s.charts ?? []).find((c) => String(c.title).startsWith('by date'));
+  const [rates, counts] = (byDate?.vconcat ?? []) as { encoding: { x: { axis: { labels?: boolean; values?: string[] } } } }[];
+  assert.is(rates.encoding.x.axis.labels, false, 'the upper chart shares the lower one\'s labels');
+  const labelled = counts.encoding.x.axis.values ?? [];
+  assert.ok(labelled.length >= 4 && labelled.length <= 7, `${labelled.length} labels`);
+  assert.is(labelled.at(0), '2018-07-15');
+  assert.ok(labelled.every((d) => dates.includes(d)));
+  const svg = await renderChart(byDate!);
+  assert.is((svg.match(/>\d{4}-\d{2}-\d{2}</g) ?? []).length, labelled.length, 'the rendered axis shows just those dates');
 });
 
 withExcerpt('end to end on real MSSD rows: counts checked against the CSV itself', async () => {
@@ -100,6 +117,9 @@ test('option checks name the option', () => {
   assert.throws(() => checkExploreArgs({ ...ok, sample: 0 }), (e: Error) => /--sample/.test(e.message));
   assert.throws(() => checkExploreArgs({ ...ok, 'max-cond': -1 }), (e: Error) => /--max-cond/.test(e.message));
   assert.throws(() => checkExploreArgs({ ...ok, days: ['15-07-18'] }), (e: Error) => /--days/.test(e.message));
+  // --days takes the same lists and first..last ranges as evaluate and prepare.
+  assert.equal(checkExploreArgs({ ...ok, days: ['2018-07-15..2018-07-17,2018-07-20'] }).days, ['2018-07-15', '2018-07-16', '2018-07-17', '2018-07-20']);
+  assert.is(checkExploreArgs(ok).days, undefined);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 // `skiptrain explore`: the dataset study (skip rates, transitions, feature memory, distributions, a PC dependency
 // graph) in one streaming pass over the logs, written as a self-contained HTML report.
 import type { CommandModule } from 'yargs';
+import { parseDays } from '../config/days.ts';
 import { UserError } from '../errors.ts';
 import { DEFAULT_EXPLORE_OPTIONS } from '../explore/explorePass.ts';
 import { runExplore } from '../explore/runExplore.ts';
@@ -19,8 +20,8 @@ interface ExploreArgs {
   seed: number;
 }
 
-/** Option checks yargs cannot express; the message names the option. */
-export function checkExploreArgs(a: ExploreArgs): void {
+/** Option checks yargs cannot express; the message names the option. Returns the --days list expanded. */
+export function checkExploreArgs(a: ExploreArgs): { days?: string[] } {
   const fail = (option: string, what: string, value: unknown) => {
     throw new UserError(`--${option} must be ${what}, got ${String(value)}`);
   };
@@ -30,7 +31,7 @@ export function checkExploreArgs(a: ExploreArgs): void {
   if (!(a.alpha > 0 && a.alpha < 1)) fail('alpha', 'a significance level in (0, 1)', a.alpha);
   if (!(Number.isInteger(a['max-cond']) && a['max-cond'] >= 0)) fail('max-cond', 'a non-negative integer', a['max-cond']);
   if (!Number.isInteger(a.seed)) fail('seed', 'an integer', a.seed);
-  for (const d of a.days ?? []) if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) fail('days', 'dates written YYYY-MM-DD', d);
+  return { days: a.days ? parseDays(a.days.map(String), '--days') : undefined };
 }
 
 export const exploreCommand: CommandModule<object, ExploreArgs> = {
@@ -45,7 +46,7 @@ export const exploreCommand: CommandModule<object, ExploreArgs> = {
       .option('tracks', { type: 'string', demandOption: true, describe: 'Track features: archive, folder or file' })
       .option('out', { type: 'string', demandOption: true, describe: 'Where to write the HTML report' })
       .option('json', { type: 'string', describe: 'Also write every number behind the report to this JSON file' })
-      .option('days', { type: 'string', array: true, describe: 'Only these log days (YYYY-MM-DD, by file name); default all' })
+      .option('days', { type: 'string', array: true, describe: 'Only these log days: YYYY-MM-DD, comma-separated, ranges first..last allowed; default: all' })
       .option('sample', {
         type: 'number',
         default: DEFAULT_EXPLORE_OPTIONS.sample,
@@ -63,13 +64,13 @@ export const exploreCommand: CommandModule<object, ExploreArgs> = {
       .example('$0 explore --logs data/training_set.tar.gz --tracks data/track_features.tar.gz --out explore.html --json explore.json', '')
       .strict() as never,
   handler: async (a) => {
-    checkExploreArgs(a);
+    const { days } = checkExploreArgs(a);
     await runExplore({
       logs: a.logs,
       tracks: a.tracks,
       out: a.out,
       json: a.json,
-      days: a.days,
+      days,
       options: {
         sample: a.sample,
         maxSampleSessions: a['max-sample'],

@@ -13,10 +13,14 @@ function rateChart<T extends RateRow>(
   rows: T[],
   field: keyof T & string,
   type: 'ordinal' | 'nominal',
-  opts: { sort?: string[]; axisTitle?: string } = {},
+  opts: { sort?: string[]; axisTitle?: string; maxLabels?: number } = {},
 ): VegaLiteSpec {
   const data = rows.filter((r) => r.rows > 0);
-  const x = { field, type, title: opts.axisTitle ?? field, sort: opts.sort ?? null, axis: { labelAngle: type === 'nominal' || data.length > 24 ? -45 : 0 } };
+  // Long axes (66 dates on the full data) label every k-th value only, so labels never overlap.
+  const every = opts.maxLabels ? Math.ceil(data.length / opts.maxLabels) : 1;
+  const values = every > 1 ? data.filter((_, i) => i % every === 0).map((r) => r[field]) : undefined;
+  const labelAngle = type === 'nominal' || data.length > 24 || every > 1 ? -45 : 0;
+  const x = { field, type, title: opts.axisTitle ?? field, sort: opts.sort ?? null, axis: { labelAngle, ...(values ? { values } : {}) } };
   const width = Math.max(220, Math.min(900, data.length * 28));
   return {
     title,
@@ -67,7 +71,7 @@ function skipRateSections(r: ExploreResult): ReportSection[] {
         rateChart('by session position', pos, 'position', 'ordinal'),
         rateChart('by hour of day', r.skipRateByHour, 'hour', 'ordinal'),
         rateChart('by weekday', r.skipRateByWeekday, 'weekday', 'ordinal', { sort: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] }),
-        rateChart('by date (the date column)', r.skipRateByDate, 'date', 'ordinal'),
+        rateChart('by date (the date column)', r.skipRateByDate, 'date', 'ordinal', { maxLabels: 7 }),
       ],
       html:
         details('Numbers: by position', rateTable('position', pos, 'position')) +
