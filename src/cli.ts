@@ -26,7 +26,7 @@ try {
     .demandCommand(1, 'Name a command (see --help).')
     .strict()
     .fail((msg, err) => {
-      if (err) throw err;
+      if (err instanceof Error) throw err; // a .check that returns its message passes it here as a string
       console.error(`error: ${msg}\nRun 'skiptrain --help' (or 'skiptrain <command> --help') for usage.`);
       process.exit(2);
     })

@@ -3,6 +3,7 @@
 import type { CommandModule } from 'yargs';
 import type { Backend } from '../config/schema.ts';
 import { parseDays } from '../config/days.ts';
+import { positiveIntegers } from './options.ts';
 import { selectBackend } from '../models/backend.ts';
 import { evaluateCheckpoint } from '../eval/evaluateCheckpoint.ts';
 import { makeProgress } from '../util/progress.ts';
@@ -60,15 +61,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       .option('batch-size', { type: 'number', describe: 'Sessions per inference batch (default: max(256, train.batchSize))' })
       .option('seed', { type: 'number', default: 1, describe: 'Seed of the random baseline' })
       .option('backend', { choices: BACKENDS, describe: 'TensorFlow.js backend (default: auto, the fastest available)' })
-      .check((a) => {
-        if (a['max-sessions'] !== undefined && !(Number.isInteger(a['max-sessions']) && a['max-sessions'] > 0)) {
-          throw new Error('--max-sessions must be a positive integer');
-        }
-        if (a['batch-size'] !== undefined && !(Number.isInteger(a['batch-size']) && a['batch-size'] > 0)) {
-          throw new Error('--batch-size must be a positive integer');
-        }
-        return true;
-      }),
+      .check(positiveIntegers('max-sessions', 'batch-size')),
   handler: async (args) => {
     const log = (line: string) => console.error(line);
     const days = args.days !== undefined ? parseDays(args.days, '--days') : undefined;

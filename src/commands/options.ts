@@ -1,5 +1,5 @@
-// yargs option definitions shared by the commands that read logs themselves (inspect, prepare), so their choices
-// cannot drift apart. Each command keeps its own bad-dates default and help text.
+// yargs option definitions and checks shared by several commands, so their choices and messages cannot drift apart.
+// Each command keeps its own bad-dates default and help text.
 import type { DataConfig } from '../config/schema.ts';
 
 export const dateFormatOption = {
@@ -10,4 +10,18 @@ export const dateFormatOption = {
 
 export function badDatesOption(defaultValue: DataConfig['badDates'], describe: string) {
   return { choices: ['error', 'skip-row', 'keep'] as const, default: defaultValue, describe };
+}
+
+/**
+ * A yargs `.check` that each named option, when given, is a positive integer. It returns the message rather than
+ * throwing, so yargs reports it as a usage error (no stack trace).
+ */
+export function positiveIntegers(...names: string[]) {
+  return (args: Record<string, unknown>): true | string => {
+    for (const name of names) {
+      const value = args[name];
+      if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) return `--${name} must be a positive integer, got ${String(value)}`;
+    }
+    return true;
+  };
 }

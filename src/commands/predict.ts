@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import type { Backend } from '../config/schema.ts';
 import { selectBackend } from '../models/backend.ts';
+import { positiveIntegers } from './options.ts';
 import { predictSubmission } from '../eval/predictSubmission.ts';
 import { makeProgress } from '../util/progress.ts';
 
@@ -41,12 +42,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('tracks', { type: 'string', describe: "Track features covering the test tracks (default: the run's)" })
       .option('batch-size', { type: 'number', describe: 'Sessions per inference batch (default: max(256, train.batchSize))' })
       .option('backend', { choices: BACKENDS, describe: 'TensorFlow.js backend (default: auto, the fastest available)' })
-      .check((a) => {
-        if (a['batch-size'] !== undefined && !(Number.isInteger(a['batch-size']) && a['batch-size'] > 0)) {
-          throw new Error('--batch-size must be a positive integer');
-        }
-        return true;
-      }),
+      .check(positiveIntegers('batch-size')),
   handler: async (args) => {
     const log = (line: string) => console.error(line);
     await selectBackend(args.backend ?? 'auto', log);

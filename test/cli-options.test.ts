@@ -1,0 +1,29 @@
+// Bad numeric options are usage errors: one line naming the option, exit code 2, no stack trace.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { positiveIntegers } from '../src/commands/options.ts';
+
+test('positiveIntegers accepts absent and positive integer options and names the first bad one', () => {
+  const check = positiveIntegers('max-sessions', 'batch-size');
+  assert.is(check({}), true);
+  assert.is(check({ 'max-sessions': 3, 'batch-size': 1 }), true);
+  assert.is(check({ 'max-sessions': 0 }), '--max-sessions must be a positive integer, got 0');
+  assert.is(check({ 'max-sessions': 2, 'batch-size': 1.5 }), '--batch-size must be a positive integer, got 1.5');
+  assert.is(check({ 'batch-size': Number.NaN }), '--batch-size must be a positive integer, got NaN');
+});
+
+for (const [command, args, option] of [
+  ['evaluate', ['--checkpoint', 'nowhere', '--max-sessions', '-1'], '--max-sessions'],
+  ['evaluate', ['--checkpoint', 'nowhere', '--batch-size', '0'], '--batch-size'],
+  ['predict', ['--checkpoint', 'nowhere', '--prehistory', 'p', '--input', 'i', '--out', 'o', '--batch-size', '2.5'], '--batch-size'],
+] as const) {
+  test(`CLI: ${command} ${args.slice(-2).join(' ')} is a usage error naming ${option}`, () => {
+    const r = spawnSync(process.execPath, ['bin/skiptrain.js', command, ...args], { encoding: 'utf8' });
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: ${option} must be a positive integer`));
+    assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+}
+
+test.run();
