@@ -2,7 +2,7 @@
 // character per hidden (second-half) position.
 import type { Batch } from '../data/types.ts';
 import { DataError } from '../errors.ts';
-import { writeLinesAtomic } from './atomicFile.ts';
+import { writeLinesAtomic } from '../util/atomic.ts';
 import { firstHiddenPosition } from './metrics.ts';
 import { toClass, type Predictor } from './predictor.ts';
 

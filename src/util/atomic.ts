@@ -1,24 +1,68 @@
 // Atomic file writes: readers never see a half-written file, and a crash leaves the old file (or none) in place.
-import { open, rename, unlink } from 'node:fs/promises';
+// The data goes to a temp file in the same folder (same filesystem, so the rename is atomic), is fsynced, then renamed.
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 
-/** Write `data` to a temp file in the same folder (same filesystem, so rename is atomic), fsync it, then rename. */
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+}
+
+/** fsync the finished temp file, then rename it into place; on any failure the temp file is removed. */
+async function commit(tmp: string, path: string): Promise<void> {
+  try {
+    const handle = await open(tmp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** Write `data` to `path` atomically. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const tmp = tempPathFor(path);
   const handle = await open(tmp, 'w');
   try {
     await handle.writeFile(data);
-    await handle.sync();
   } catch (e) {
     await handle.close().catch(() => {});
     await unlink(tmp).catch(() => {});
     throw e;
   }
   await handle.close();
+  await commit(tmp, path);
+}
+
+/**
+ * Stream lines into `path` atomically (a submission for the whole test set): `produce` gets a write function that
+ * waits when the stream is full, keeping memory flat; the file is put in place only if `produce` finishes.
+ */
+export async function writeLinesAtomic(path: string, produce: (writeLine: (line: string) => Promise<void>) => Promise<void>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempPathFor(path);
+  const out = createWriteStream(tmp);
+  let streamError: unknown;
+  out.on('error', (e) => (streamError = e));
   try {
-    await rename(tmp, path);
+    await produce(async (line) => {
+      if (streamError) throw streamError;
+      if (!out.write(`${line}\n`)) await once(out, 'drain');
+    });
+    out.end();
+    await once(out, 'finish');
+    if (streamError) throw streamError;
   } catch (e) {
+    // The stream may still be opening the file: wait until it is closed, or the unlink could come first.
+    if (!out.closed) await once(out.destroy(), 'close');
     await unlink(tmp).catch(() => {});
     throw e;
   }
+  await commit(tmp, path);
 }
