@@ -1,8 +1,10 @@
-// Bad numeric options are usage errors: one line naming the option, exit code 2, no stack trace.
+// What the command line tells a user: bad numeric options are usage errors (one line naming the option, exit code
+// 2, no stack trace), and `train --help` lists the config keys.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { positiveIntegers } from '../src/commands/options.ts';
+import { LEAF_PATHS } from '../src/config/rules.ts';
 
 test('positiveIntegers accepts absent and positive integer options and names the first bad one', () => {
   const check = positiveIntegers('max-sessions', 'batch-size');
@@ -25,5 +27,12 @@ for (const [command, args, option] of [
     assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
   });
 }
+
+test('CLI: train --help lists every config key with its default', () => {
+  const r = spawnSync(process.execPath, ['bin/skiptrain.js', 'train', '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '200' } });
+  assert.is(r.status, 0, r.stderr);
+  for (const path of LEAF_PATHS) assert.ok(r.stdout.includes(`--${path} `), `--${path} listed`);
+  assert.match(r.stdout, /--train\.batchSize\s+\d+\s+an integer/);
+});
 
 test.run();

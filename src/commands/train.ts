@@ -1,6 +1,7 @@
 // `skiptrain train`: train a model from a config (every key overridable as --section.key value), or continue a run.
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { configKeysHelp } from '../config/help.ts';
 import { configOverridesFromArgv, loadConfig } from '../config/load.ts';
 import { UserError } from '../errors.ts';
 import { resolveCheckpoint } from '../train/checkpoint.ts';
@@ -40,7 +41,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .strict(false)
       .example('$0 train lstm-synth', 'train the small LSTM on built-in synthetic data')
       .example('$0 train --config lstm --model.hidden 128 --train.lr 0.001', 'override config keys')
-      .example('$0 train --resume checkpoints/lstm/20260115-093012', 'continue a stopped run'),
+      .example('$0 train --resume checkpoints/lstm/20260115-093012', 'continue a stopped run')
+      .epilogue(`Config keys (YAML or --key value; the defaults are shown):\n${configKeysHelp()}`),
   handler: async (argv) => {
     const overrides = configOverridesFromArgv(argv, OWN_OPTIONS);
     let configSource = argv.config;

@@ -57,16 +57,3 @@ export {
 export { describeSessions, type SessionStats } from './synth/calibration.ts';
 export { writeSynth, validateSynthOptions, plannedSessions, type SynthOptions, type SynthResult } from './synth/writer.ts';
 export { logLine, inputLine, trackLine, LOG_HEADER, INPUT_HEADER, TRACK_HEADER } from './synth/csv.ts';
-
-import type { TrackTable } from './types.ts';
-import type { SynthCatalog } from './synth/tracks.ts';
-
-/** The catalogue as the project's TrackTable (what the reader would build from track_features.tar.gz). */
-export function catalogToTrackTable(catalog: SynthCatalog): TrackTable {
-  return {
-    ids: catalog.ids,
-    index: new Map(catalog.ids.map((id, i) => [id, i])),
-    features: catalog.features,
-    width: catalog.width,
-  };
-}

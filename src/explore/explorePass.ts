@@ -141,21 +141,6 @@ export class ExploreAccumulator {
   }
 }
 
-/** Stream sessions through every analysis. `onSession` is called after each one (progress reporting). */
-export async function exploreSessions(
-  sessions: AsyncIterable<Session> | Iterable<Session>,
-  tracks: TrackTable,
-  options: Partial<ExploreOptions> = {},
-  onSession?: (done: number) => void,
-): Promise<ExploreResult> {
-  const acc = new ExploreAccumulator(tracks, options);
-  for await (const s of sessions) {
-    acc.addSession(s);
-    onSession?.(acc.sessions);
-  }
-  return acc.finish();
-}
-
 /** Rows of the sample whose track is known: each play's studied features followed by skip_2 (0/1). */
 function* sampleVectors(tracks: TrackTable, sample: readonly SampledSession[], columns: readonly number[]) {
   const v = new Float64Array(columns.length + 1);

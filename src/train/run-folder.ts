@@ -1,6 +1,6 @@
 // A run folder holds one training run: <checkpoints>/<experiment>/<run-id>/ with config.yaml (fully resolved),
 // stats.json (feature statistics), TensorBoard event files and checkpoints/.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { configToYaml } from '../config/yaml.ts';
@@ -40,4 +40,3 @@ export async function writeRunFiles(folder: string, config: Config, stats: Featu
 }
 
 export const runConfigPath = (folder: string) => join(folder, 'config.yaml');
-export const isRunFolder = (folder: string) => existsSync(runConfigPath(folder)) && existsSync(join(folder, 'checkpoints'));

@@ -18,8 +18,6 @@ const AUTO_FLUSH_BYTES = 1 << 20;
 export interface EventWriterOptions {
   /** Seconds since the epoch for each event (tests pass fixed times). */
   wallTime?: () => number;
-  /** Appended to the file name, e.g. ".resume-1". */
-  fileSuffix?: string;
 }
 
 function safeHostname(): string {
@@ -27,10 +25,10 @@ function safeHostname(): string {
 }
 
 /** Create the file exclusively, so a second writer in the same second never overwrites the first one's file. */
-async function createEventFile(logdir: string, seconds: number, suffix: string): Promise<{ path: string; handle: FileHandle }> {
+async function createEventFile(logdir: string, seconds: number): Promise<{ path: string; handle: FileHandle }> {
   const base = `events.out.tfevents.${seconds}.${safeHostname()}`;
   for (let attempt = 0; ; attempt++) {
-    const path = join(logdir, `${base}${attempt === 0 ? '' : `.${attempt}`}${suffix}`);
+    const path = join(logdir, `${base}${attempt === 0 ? '' : `.${attempt}`}`);
     try {
       return { path, handle: await open(path, 'wx') };
     } catch (e) {
@@ -60,7 +58,7 @@ export class EventWriter {
     const wallTime = opts.wallTime ?? (() => Date.now() / 1000);
     await mkdir(logdir, { recursive: true });
     const now = wallTime();
-    const { path, handle } = await createEventFile(logdir, Math.floor(now), opts.fileSuffix ?? '');
+    const { path, handle } = await createEventFile(logdir, Math.floor(now));
     const writer = new EventWriter(path, handle, wallTime);
     writer.append({ wallTime: now, step: 0, fileVersion: FILE_VERSION });
     await writer.flush();
