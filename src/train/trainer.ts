@@ -84,7 +84,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
 
   const window = new TrainingWindow();
-  let shownLoss = NaN; // the progress line shows the last logged loss
+  let shownLoss: number | undefined; // the progress line shows the last logged loss
   let interrupted = false;
   let reachedMax = t.maxSteps > 0 && pos.step >= t.maxSteps;
   try {
@@ -95,7 +95,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         window.add(trainStep(model, optimizer, batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed }), batch.size);
         pos.step++;
         pos.batchesInEpoch++;
-        const stepEnd = performance.now();
+        progress.update({ step: pos.step, epoch: pos.epoch, loss: shownLoss, seqPerSec: window.seqPerSec });
         if (pos.step % t.logEvery === 0) {
           // The only read of the training metrics: it waits for the device once per interval, not once per step.
           const { loss, accuracy, seqPerSec } = await window.read();
@@ -107,7 +107,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           await writer.flush(); // so TensorBoard shows a live run
           window.reset();
         }
-        progress.update({ step: pos.step, epoch: pos.epoch, loss: shownLoss, seqPerSec: window.seqPerSec });
+        const stepEnd = performance.now(); // the log-time read waits for the device's steps: it counts as training time
         if (t.histogramEvery > 0 && pos.step % t.histogramEvery === 0) {
           for (const [name, w] of model.weights) writer.histogram(`weights/${name}`, await readTensor(w), pos.step);
         }
