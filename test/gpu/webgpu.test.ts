@@ -14,6 +14,7 @@ import { readCheckpoint } from '../../src/train/checkpoint.ts';
 import { readScalars } from '../../src/train/tensorboard/reader.ts';
 import { hasVulkanLoader, probeAdapter } from '../../src/models/webgpu.ts';
 import { tinyConfig } from '../train/fixture.ts';
+import type { Job } from './backend-jobs.ts';
 
 function whyUnavailable(): string | null {
   const require = createRequire(import.meta.url);
@@ -38,7 +39,7 @@ interface Run {
   output: string;
 }
 
-function run(args: string[], script = 'bin/skiptrain.js'): Promise<Run> {
+function run(script: string, args: string[]): Promise<Run> {
   const child = spawn(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmpdir() },
@@ -49,14 +50,35 @@ function run(args: string[], script = 'bin/skiptrain.js'): Promise<Run> {
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
 }
 
+interface JobResult {
+  kind: 'train' | 'evaluate';
+  backend: string;
+  config?: string;
+  resume?: string;
+  runFolder?: string;
+  checkpoint: string;
+  step?: number;
+  maa?: number;
+}
+
+/** Runs the jobs in one child process on `backend`; returns their results in order. */
+async function jobsOn(backend: string, jobs: Job[]): Promise<JobResult[]> {
+  const r = await run('test/gpu/backend-jobs.ts', [backend, JSON.stringify(jobs)]);
+  assert.is(r.code, 0, r.output);
+  const results = r.output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as JobResult);
+  assert.is(results.length, jobs.length, r.output);
+  results.forEach((x) => assert.is(x.backend, backend));
+  return results;
+}
+
 const root = mkdtempSync(join(tmpdir(), 'skiptrain-webgpu-'));
 const STEPS = 50;
 
-/** Trains a tiny model to STEPS steps on `backend`; returns its run folder. */
-async function trainOn(backend: string, type: 'lstm' | 'transformer'): Promise<string> {
+/** A tiny config file (LSTM or 2-layer Transformer), STEPS steps, train/loss logged every 5. */
+function configFile(type: 'lstm' | 'transformer', backend: string): string {
   const experiment = `${type}-${backend}`;
   const file = join(root, `${experiment}.yaml`);
-  const shape = type === 'transformer' ? { 'model.heads': '2', 'model.ff': '16', 'model.layers': '2' } : {};
+  const shape: Record<string, string> = type === 'transformer' ? { 'model.heads': '2', 'model.ff': '16', 'model.layers': '2' } : {};
   const config = tinyConfig(root, {
     experiment,
     backend,
@@ -70,11 +92,7 @@ async function trainOn(backend: string, type: 'lstm' | 'transformer'): Promise<s
     ...shape,
   });
   writeFileSync(file, configToYaml(config));
-  const r = await run(['train', '--config', file]);
-  assert.is(r.code, 0, r.output);
-  assert.match(r.output, `backend: ${backend}`);
-  const dir = join(root, 'runs', experiment);
-  return join(dir, readdirSync(dir)[0]);
+  return file;
 }
 
 async function lossCurve(runFolder: string): Promise<{ step: number; value: number }[]> {
@@ -82,7 +100,8 @@ async function lossCurve(runFolder: string): Promise<{ step: number; value: numb
 }
 
 async function assertSameCurve(gpuRun: string, cpuRun: string, what: string): Promise<void> {
-  const [gpu, cpu] = await Promise.all([lossCurve(gpuRun), lossCurve(cpuRun)]);
+  // Up to STEPS: a later job resumes one of the runs further.
+  const [gpu, cpu] = (await Promise.all([lossCurve(gpuRun), lossCurve(cpuRun)])).map((c) => c.filter((p) => p.step <= STEPS));
   assert.is(gpu.length, STEPS / 5, `${what}: a train/loss point every 5 steps`);
   assert.equal(gpu.map((p) => p.step), cpu.map((p) => p.step));
   gpu.forEach((p, i) => {
@@ -91,54 +110,69 @@ async function assertSameCurve(gpuRun: string, cpuRun: string, what: string): Pr
   });
 }
 
-async function maaOf(checkpoint: string, backend: string): Promise<number> {
-  const json = join(root, `eval-${backend}-${Date.now()}.json`);
-  const r = await run(['evaluate', '--checkpoint', checkpoint, '--backend', backend, '--json', json]);
-  assert.is(r.code, 0, r.output);
-  return (JSON.parse(readFileSync(json, 'utf8')) as { model: { maa: number } }).model.maa;
-}
-
 const unavailable = whyUnavailable();
 if (unavailable) {
   console.log(`\n  skipped: WebGPU tests (${unavailable})`);
   test.skip('webgpu vs wasm', () => {});
 } else {
-  console.log('\n  WebGPU tests run on this machine\'s adapter (on CI: lavapipe, a software Vulkan device)');
-  const runs: Record<string, string> = {};
+  console.log("\n  WebGPU tests run on this machine's adapter (on CI: lavapipe, a software Vulkan device)");
+  let wasm: JobResult[] = [];
+  let gpu: JobResult[] = [];
+  let wasmAgain: JobResult[] = [];
 
   test('LSTM: webgpu and wasm from the same seed log the same train/loss (within 2%) at every step', async () => {
-    runs.lstmGpu = await trainOn('webgpu', 'lstm');
-    runs.lstmWasm = await trainOn('wasm', 'lstm');
-    await assertSameCurve(runs.lstmGpu, runs.lstmWasm, 'LSTM');
+    wasm = await jobsOn('wasm', [{ kind: 'train', config: configFile('lstm', 'wasm') }, { kind: 'train', config: configFile('transformer', 'wasm') }]);
+    gpu = await jobsOn('webgpu', [
+      { kind: 'train', config: configFile('lstm', 'webgpu') },
+      { kind: 'train', config: configFile('transformer', 'webgpu') },
+      { kind: 'evaluate', checkpoint: '$0' },
+      { kind: 'evaluate', checkpoint: wasm[0].checkpoint },
+      // Last: it moves the wasm run on to STEPS + 10.
+      { kind: 'train', config: wasm[0].config!, resume: wasm[0].runFolder, maxSteps: STEPS + 10 },
+    ]);
+    await assertSameCurve(gpu[0].runFolder!, wasm[0].runFolder!, 'LSTM');
   });
 
   test('Transformer: webgpu and wasm from the same seed log the same train/loss (within 2%)', async () => {
-    await assertSameCurve(await trainOn('webgpu', 'transformer'), await trainOn('wasm', 'transformer'), 'Transformer');
+    await assertSameCurve(gpu[1].runFolder!, wasm[1].runFolder!, 'Transformer');
   });
 
-  test('evaluate: one checkpoint scores the same MAA on webgpu and wasm (within 0.002), either way it was written', async () => {
-    const gpuWritten = (await readCheckpoint(runs.lstmGpu)).path;
-    const wasmWritten = (await readCheckpoint(runs.lstmWasm)).path;
-    const [a, b] = [await maaOf(gpuWritten, 'webgpu'), await maaOf(gpuWritten, 'wasm')];
-    assert.ok(Math.abs(a - b) <= 0.002, `webgpu-written checkpoint: MAA ${a} on webgpu vs ${b} on wasm`);
-    const [c, d] = [await maaOf(wasmWritten, 'webgpu'), await maaOf(wasmWritten, 'wasm')];
-    assert.ok(Math.abs(c - d) <= 0.002, `wasm-written checkpoint: MAA ${c} on webgpu vs ${d} on wasm`);
-  });
-
-  test('--resume: a webgpu checkpoint continues on wasm, a wasm one on webgpu (so --resume works on webgpu)', async () => {
-    for (const [runFolder, backend] of [[runs.lstmGpu, 'wasm'], [runs.lstmWasm, 'webgpu']]) {
-      const r = await run(['train', '--resume', runFolder, '--backend', backend, '--train.maxSteps', String(STEPS + 10)]);
-      assert.is(r.code, 0, r.output);
-      assert.match(r.output, `resuming ${runFolder} at step ${STEPS}`);
-      assert.is((await readCheckpoint(runFolder)).manifest.step, STEPS + 10);
-      const curve = await lossCurve(runFolder);
-      assert.is(curve.at(-1)?.step, STEPS + 10);
-      assert.ok(curve.every((p) => Number.isFinite(p.value)));
+  test('evaluate: a checkpoint scores the same MAA on webgpu and wasm (within 0.002), whichever backend wrote it', async () => {
+    wasmAgain = await jobsOn('wasm', [
+      { kind: 'evaluate', checkpoint: gpu[0].checkpoint },
+      { kind: 'evaluate', checkpoint: wasm[0].checkpoint },
+      { kind: 'train', config: gpu[0].config!, resume: gpu[0].runFolder, maxSteps: STEPS + 10 },
+    ]);
+    const pairs = [
+      ['webgpu-written', gpu[2].maa!, wasmAgain[0].maa!],
+      ['wasm-written', gpu[3].maa!, wasmAgain[1].maa!],
+    ] as const;
+    for (const [what, onGpu, onWasm] of pairs) {
+      assert.ok(onGpu > 0.3 && onGpu < 1, `${what}: a real MAA (${onGpu})`);
+      assert.ok(Math.abs(onGpu - onWasm) <= 0.002, `${what} checkpoint: MAA ${onGpu} on webgpu vs ${onWasm} on wasm`);
     }
   });
 
+  test('--resume: a webgpu checkpoint continues on wasm, a wasm one on webgpu', async () => {
+    for (const resumed of [gpu[4], wasmAgain[2]]) {
+      assert.is(resumed.step, STEPS + 10);
+      assert.is((await readCheckpoint(resumed.runFolder!)).manifest.step, STEPS + 10);
+      const curve = await lossCurve(resumed.runFolder!);
+      assert.equal(curve.map((p) => p.step).slice(-3), [STEPS, STEPS + 5, STEPS + 10]);
+      assert.ok(curve.every((p) => Number.isFinite(p.value) && p.value > 0 && p.value < 2), JSON.stringify(curve));
+    }
+  });
+
+  test('the CLI trains on webgpu when asked and says so', async () => {
+    const r = await run('bin/skiptrain.js', ['train', '--resume', gpu[0].runFolder!, '--backend', 'webgpu', '--train.maxSteps', String(STEPS + 15)]);
+    assert.is(r.code, 0, r.output);
+    assert.match(r.output, 'backend: webgpu');
+    assert.match(r.output, `resuming ${gpu[0].runFolder}`);
+    assert.is((await readCheckpoint(gpu[0].runFolder!)).manifest.step, STEPS + 15);
+  });
+
   test('a GPU validation error stops with a clear message instead of returning numbers', async () => {
-    const r = await run([], 'test/gpu/provoke-validation-error.ts');
+    const r = await run('test/gpu/provoke-validation-error.ts', []);
     assert.is.not(r.code, 0, r.output);
     assert.match(r.output, 'WebGPU device error, stopping');
     assert.not.match(r.output, 'read back:');
