@@ -23,6 +23,7 @@ export interface AdapterSummary {
 }
 
 let failure: string | null = null;
+let opened: AdapterSummary | null = null;
 
 /** Throws the first GPU error seen since the backend was opened (a no-op on other backends). */
 export function assertGpuHealthy(): void {
@@ -110,8 +111,15 @@ interface DawnModule {
   globals: object;
 }
 
+/** The adapter the webgpu backend runs on in this process (null before it is opened). */
+export function openedAdapter(): AdapterSummary | null {
+  return opened;
+}
+
 /** Opens the adapter, requests a device with the limits above and makes it tfjs's 'webgpu' backend (not active yet). */
 export async function registerWebGpuBackend(): Promise<AdapterSummary> {
+  // Once per process: a second device would lose the first one's compiled shaders.
+  if (opened) return opened;
   const dawn = (await import('webgpu' as string)) as DawnModule;
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create([]);
@@ -138,5 +146,6 @@ export async function registerWebGpuBackend(): Promise<AdapterSummary> {
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info));
   const info = adapter.info;
-  return { description: info.description || info.device || info.vendor, isFallbackAdapter: Boolean(info.isFallbackAdapter), architecture: info.architecture };
+  opened = { description: info.description || info.device || info.vendor, isFallbackAdapter: Boolean(info.isFallbackAdapter), architecture: info.architecture };
+  return opened;
 }

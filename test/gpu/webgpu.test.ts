@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { configToYaml } from '../../src/config/yaml.ts';
 import { readCheckpoint } from '../../src/train/checkpoint.ts';
 import { readScalars } from '../../src/train/tensorboard/reader.ts';
-import { hasVulkanLoader, probeAdapter } from '../../src/models/webgpu.ts';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../src/models/backend.ts';
+import { hasVulkanLoader, isCpuAdapter, probeAdapter } from '../../src/models/webgpu.ts';
 import { tinyConfig } from '../train/fixture.ts';
 import type { Job } from './backend-jobs.ts';
 
@@ -169,6 +171,21 @@ if (unavailable) {
     assert.match(r.output, 'backend: webgpu');
     assert.match(r.output, `resuming ${gpu[0].runFolder}`);
     assert.is((await readCheckpoint(gpu[0].runFolder!)).manifest.step, STEPS + 15);
+  });
+
+  test('auto never picks a CPU-only adapter, and says why in its one line', async () => {
+    const adapter = probeAdapter()!;
+    const lines: string[] = [];
+    try {
+      const chosen = await selectBackend('auto', (l) => lines.push(l));
+      assert.is(lines.length, 1);
+      if (isCpuAdapter(adapter)) {
+        assert.is.not(chosen.name, 'webgpu');
+        assert.match(lines[0], `webgpu: only a CPU adapter (${adapter.description})`);
+      }
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   test('a GPU validation error stops with a clear message instead of returning numbers', async () => {
