@@ -7,7 +7,9 @@
 // GpuError at the next read (readTensor), because after such an error reads silently return wrong numbers.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 
@@ -52,7 +54,7 @@ export function hasVulkanLoader(): boolean {
 }
 
 const PROBE = `
-import('webgpu').then(async ({ create }) => {
+import(process.argv[1]).then(async ({ create }) => {
   const adapter = await create([]).requestAdapter().catch(() => null);
   const info = adapter?.info ?? {};
   process.stdout.write(JSON.stringify(adapter ? { description: info.description || info.device || info.vendor || 'unnamed adapter',
@@ -66,7 +68,9 @@ import('webgpu').then(async ({ create }) => {
  * which Node cannot silence; `auto` thus learns about a CPU-only adapter without printing them. Null: no adapter.
  */
 export function probeAdapter(): AdapterSummary | null {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The package is resolved here: the child's `-e` code would resolve it from the working directory.
+  const dawn = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE, dawn], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) throw new Error(`the WebGPU adapter probe failed (${(r.stderr || r.error?.message || 'no output').trim().split('\n').pop()})`);
   return JSON.parse(r.stdout) as AdapterSummary | null;
 }
