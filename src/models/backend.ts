@@ -121,14 +121,15 @@ function reasonOf(e: unknown): string {
 }
 
 /**
- * Make `name` the active tfjs backend. `auto` takes the first usable of BACKEND_PREFERENCE and logs one line
- * saying which and why each faster one was skipped; a named backend that is unusable is a UserError with the
- * install command.
+ * Make `name` the active tfjs backend and log one line naming it. `auto` takes the first usable of
+ * BACKEND_PREFERENCE and says why each faster one was skipped; a named backend that is unusable is a UserError with
+ * the install command.
  */
 export async function selectBackend(name: Backend, log: (line: string) => void = (l) => console.error(l)): Promise<SelectedBackend> {
   if (name !== 'auto') {
     try {
       const active = await tryBackend(name, false);
+      log(`backend: ${name} (requested)`);
       return { name: active, reason: 'requested in the config (backend)' };
     } catch (e) {
       throw new UserError(`backend '${name}' is not usable: ${reasonOf(e)}. To use it: ${INSTALL_HINT[name]}; or set backend: auto.`);
