@@ -1,7 +1,8 @@
 // WebGPU against wasm, on whatever WebGPU adapter this machine has (in CI: lavapipe, Mesa's software Vulkan, which
-// .ci/run installs). Every run is a child process of the real CLI (`skiptrain train|evaluate --backend ...`):
-// the tfjs engine is global, and a GPU device must not leak into the other test files. Without an adapter the
-// file prints why it skipped.
+// .ci/run installs). Training and evaluation run in child processes, one per backend (backend-jobs.ts: the library
+// calls behind `skiptrain train|evaluate`), plus one CLI run: the tfjs engine is global, and a GPU device must not
+// leak into the other test files. Without an adapter the file prints why it skipped.
+import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -12,7 +13,6 @@ import { join } from 'node:path';
 import { configToYaml } from '../../src/config/yaml.ts';
 import { readCheckpoint } from '../../src/train/checkpoint.ts';
 import { readScalars } from '../../src/train/tensorboard/reader.ts';
-import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/models/backend.ts';
 import { hasVulkanLoader, isCpuAdapter, probeAdapter } from '../../src/models/webgpu.ts';
 import { tinyConfig } from '../train/fixture.ts';
