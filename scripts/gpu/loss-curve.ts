@@ -10,7 +10,7 @@ import { UserError } from '../../src/errors.ts';
 import { selectBackend } from '../../src/models/backend.ts';
 import { createModel } from '../../src/models/model.ts';
 import { Adam } from '../../src/train/optimizer.ts';
-import { trainStep } from '../../src/train/step.ts';
+import { readStep, trainStep } from '../../src/train/step.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { compareCurves, DEFAULT_CURVE_TOLERANCE } from './compare.ts';
 
@@ -73,14 +73,14 @@ function modelConfig(type: 'lstm' | 'transformer', hidden: number): ModelConfig 
 }
 
 /** Trains a fresh model for `steps` steps on the active backend; returns the loss of every step. */
-export function trainCurve(type: 'lstm' | 'transformer', opts: LossCurveOptions, batches: Batch[]): number[] {
+export async function trainCurve(type: 'lstm' | 'transformer', opts: LossCurveOptions, batches: Batch[]): Promise<number[]> {
   const model = createModel(modelConfig(type, opts.hidden), opts.features, opts.seed);
   const optimizer = new Adam(model.weights);
   const losses: number[] = [];
   try {
     for (let step = 0; step < opts.steps; step++) {
       const result = trainStep(model, optimizer, batches[step % batches.length], { lr: 3e-3, clipNorm: 1, auxWeight: 0.2, dropoutSeed: step });
-      losses.push(result.loss);
+      losses.push((await readStep(result)).loss);
     }
   } finally {
     optimizer.dispose();
@@ -103,7 +103,7 @@ export async function runLossCurve(opts: LossCurveOptions, print: (line: string)
     }
     for (const model of opts.models) {
       const before = tf.memory().numTensors;
-      const losses = trainCurve(model, opts, batches);
+      const losses = await trainCurve(model, opts, batches);
       const leaked = tf.memory().numTensors - before;
       (curves.get(model) ?? curves.set(model, new Map()).get(model)!).set(backend, losses);
       print(JSON.stringify({ kind: 'loss-curve', model, backend, active, batch: opts.batch, steps: opts.steps, leakedTensors: leaked, losses }));

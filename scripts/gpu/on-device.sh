@@ -5,7 +5,7 @@
 # Steps (each bounded by `timeout`, the whole run stays under the 10-minute command limit):
 #   1. unpack the Vulkan/EGL loader .debs and the Node binary; point Vulkan at the NVIDIA driver if it is not found
 #   2. probe: dawn.node's adapter request, then the project's webgpu backend + a matmul checked against cpu
-#   3. scripts/bench/train.ts on every usable backend (webgpu, wasm, cpu) -> bench.jsonl
+#   3. scripts/bench/train.ts on every usable backend (webgpu, wasm, cpu), B=64, 512, 4096 -> bench.jsonl
 #   4. scripts/gpu/torch_bench.py, the same models in PyTorch on CUDA   -> torch.jsonl
 #   5. the same short training run on cpu, wasm and webgpu, loss curves compared -> loss-curve.jsonl
 #   6. summary.json: webgpu ÷ wasm and webgpu ÷ torch-cuda per model and batch, probe results, curve comparisons
@@ -76,12 +76,12 @@ grep -q '"check":"webgpu-backend","ok":true' "$OUT/probe.jsonl" || say "WARNING:
 
 # --- 3. our training bench (webgpu first, then wasm, then cpu: a timeout only costs the slow cpu rows) -------------
 say "bench: scripts/bench/train.ts (timeout ${BENCH_TIMEOUT}s)"
-timeout "$BENCH_TIMEOUT" "$node" .gpu/main.mjs bench --json >"$OUT/bench.jsonl" 2>>"$log"
+timeout "$BENCH_TIMEOUT" "$node" .gpu/main.mjs bench --json --batches 64,512,4096 >"$OUT/bench.jsonl" 2>>"$log"
 say "bench exit $? with $(grep -c '^{' "$OUT/bench.jsonl") rows"
 
 # --- 4. PyTorch on the same GPU -----------------------------------------------------------------------------------
 say "torch_bench.py --device cuda (timeout ${TORCH_TIMEOUT}s)"
-timeout "$TORCH_TIMEOUT" python3 scripts/gpu/torch_bench.py --device cuda >"$OUT/torch.jsonl" 2>>"$log"
+timeout "$TORCH_TIMEOUT" python3 scripts/gpu/torch_bench.py --device cuda --batches 64,512,4096 >"$OUT/torch.jsonl" 2>>"$log"
 say "torch exit $? with $(grep -c '^{' "$OUT/torch.jsonl") rows"
 
 # --- 5. loss curves: cpu (reference) vs wasm vs webgpu ------------------------------------------------------------

@@ -54,8 +54,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const config = loadConfig(configSource, overrides);
     // Loaded here, not at the top: TensorFlow.js takes a moment to import and `--help` should not wait for it.
     const [{ selectBackend }, { train }] = await Promise.all([import('../models/backend.ts'), import('../train/trainer.ts')]);
-    const backend = await selectBackend(config.backend);
-    console.error(`backend: ${backend.name} (${backend.reason})`);
+    await selectBackend(config.backend);
 
     const stop = new AbortController();
     const onInterrupt = () => {

@@ -4,7 +4,7 @@
 // row is known) and challenge (only the first ⌊L/2⌋ rows are known).
 import type { FeatureStats } from '../data/types.ts';
 import { Rng } from '../util/rng.ts';
-import type { Predictor } from './predictor.ts';
+import type { CpuPredictor } from './predictor.ts';
 
 export const BASELINE_NAMES = ['random', 'majority', 'lastSkip', 'positionRate'] as const;
 export type BaselineName = (typeof BASELINE_NAMES)[number];
@@ -36,7 +36,7 @@ export function overallSkipRate(stats: FeatureStats): number {
  * Uniform random probabilities. The stream is derived from (seed, session id), so a session gets the same guesses
  * whatever batch it lands in and in both views.
  */
-export function randomBaseline(seed: number): Predictor {
+export function randomBaseline(seed: number): CpuPredictor {
   return (batch) => {
     const T = batch.seqLen;
     const out = new Float32Array(batch.size * T);
@@ -49,7 +49,7 @@ export function randomBaseline(seed: number): Predictor {
 }
 
 /** Always the training days' skip rate: its class is the majority class. */
-export function majorityBaseline(stats: FeatureStats): Predictor {
+export function majorityBaseline(stats: FeatureStats): CpuPredictor {
   const rate = overallSkipRate(stats);
   return (batch) => new Float32Array(batch.size * batch.seqLen).fill(rate);
 }
@@ -59,7 +59,7 @@ export function majorityBaseline(stats: FeatureStats): Predictor {
  * A hard 0/1 guess, so its log loss is that of a guess. Without any earlier known row (position 1) it falls back
  * to the majority baseline's rate.
  */
-export function lastSkipBaseline(stats: FeatureStats): Predictor {
+export function lastSkipBaseline(stats: FeatureStats): CpuPredictor {
   const fallback = overallSkipRate(stats);
   return (batch) => {
     const T = batch.seqLen;
@@ -77,7 +77,7 @@ export function lastSkipBaseline(stats: FeatureStats): Predictor {
 }
 
 /** The training days' skip rate at this session_position (the last rate for positions past the table). */
-export function positionRateBaseline(stats: FeatureStats): Predictor {
+export function positionRateBaseline(stats: FeatureStats): CpuPredictor {
   const rates = stats.skipRateByPosition;
   const fallback = overallSkipRate(stats);
   return (batch) => {
@@ -91,7 +91,7 @@ export function positionRateBaseline(stats: FeatureStats): Predictor {
   };
 }
 
-export function makeBaselines(stats: FeatureStats, seed: number): Record<BaselineName, Predictor> {
+export function makeBaselines(stats: FeatureStats, seed: number): Record<BaselineName, CpuPredictor> {
   return {
     random: randomBaseline(seed),
     majority: majorityBaseline(stats),

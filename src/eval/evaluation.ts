@@ -74,7 +74,7 @@ export async function evaluatePredictors(opts: {
   let challengeSessions = 0;
   let hiddenRows = 0;
   for await (const batch of opts.challenge) {
-    const probs = names.map((n) => opts.predictors[n](batch));
+    const probs = await Promise.all(names.map((n) => opts.predictors[n](batch)));
     const T = batch.seqLen;
     for (let b = 0; b < batch.size; b++) {
       const truth: number[] = [];
@@ -100,7 +100,7 @@ export async function evaluatePredictors(opts: {
   let sessions = 0;
   let rows = 0;
   for await (const batch of opts.perPosition) {
-    const probs = names.map((n) => opts.predictors[n](batch));
+    const probs = await Promise.all(names.map((n) => opts.predictors[n](batch)));
     const reference = probs[names.indexOf(opts.calibrationOf)];
     const T = batch.seqLen;
     for (let b = 0; b < batch.size; b++) {

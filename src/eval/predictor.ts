@@ -2,7 +2,10 @@
 // (session, position) out, laid out like the batch ([B*T], index b*T + t, t = session_position - 1).
 import type { Batch } from '../data/types.ts';
 
-export type Predictor = (batch: Batch) => Float32Array;
+export type Predictor = (batch: Batch) => Float32Array | Promise<Float32Array>;
+
+/** A predictor computed on the CPU (the baselines): no device to wait for. */
+export type CpuPredictor = (batch: Batch) => Float32Array;
 
 /** Probabilities become 0/1 predictions at this threshold (the challenge asks for hard guesses). */
 export const DECISION_THRESHOLD = 0.5;

@@ -36,7 +36,7 @@ export async function writeSubmission(
   let sessions = 0;
   await writeLinesAtomic(path, async (writeLine) => {
     for await (const batch of batches) {
-      for (const line of submissionLines(batch, predictor(batch))) await writeLine(line);
+      for (const line of submissionLines(batch, await predictor(batch))) await writeLine(line);
       sessions += batch.size;
       onProgress?.(sessions);
     }

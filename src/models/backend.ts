@@ -6,15 +6,14 @@
 // named 'tensorflow' (libtensorflow, CPU or CUDA build) and re-export their own copy of tfjs; importing them is
 // enough, we never use their namespace. Only one of the two can be loaded in a process (same backend name, same
 // native symbols), which is why 'tensorflow-gpu' is tried before 'tensorflow' and the first that loads wins.
-// The WebGPU backend needs `navigator.gpu`, which Node lacks: the optional 'webgpu' package (Dawn's dawn.node)
-// provides it, and the backend must be imported only after navigator.gpu exists (it checks at import time).
+// The WebGPU backend needs a GPU device from the optional 'webgpu' package (Dawn's dawn.node); webgpu.ts opens it.
+// `auto` skips a CPU-only WebGPU adapter (lavapipe, SwiftShader): wasm is faster there.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Backend } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { enableFastSlicing } from './fast-slicing.ts';
+import { hasVulkanLoader, isCpuAdapter, probeAdapter, registerWebGpuBackend } from './webgpu.ts';
 
 export interface SelectedBackend {
   /** The tfjs backend name now active ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
@@ -73,41 +72,17 @@ async function activate(name: string): Promise<void> {
   await tf.ready();
 }
 
-function hasVulkanLoader(): boolean {
-  const dirs = [
-    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
-    '/usr/lib/x86_64-linux-gnu',
-    '/usr/lib/aarch64-linux-gnu',
-    '/lib/x86_64-linux-gnu',
-    '/lib/aarch64-linux-gnu',
-    '/usr/lib64',
-    '/usr/lib',
-    '/usr/local/lib',
-  ];
-  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
-}
-
-/** Node has no navigator.gpu; dawn.node provides one. Throws Unavailable when no adapter can be opened. */
-async function installWebGpuGlobals(): Promise<void> {
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (g.navigator?.gpu) return;
+/** Throws Unavailable unless Dawn can open an adapter, and (for auto) unless that adapter is a real GPU. */
+function checkWebGpuAdapter(forAuto: boolean): void {
   // Without a Vulkan loader Dawn can only fail, and says so on stderr from native code: skip it quietly instead.
   if (process.platform === 'linux' && !hasVulkanLoader()) throw new Unavailable('no Vulkan loader (libvulkan.so.1), so no GPU adapter');
-  const mod = (await importOptional('webgpu')) as { create: (flags: string[]) => { requestAdapter(): Promise<unknown> }; globals: object };
-  Object.assign(globalThis, mod.globals);
-  const gpu = mod.create([]);
-  let adapter: unknown = null;
-  try {
-    adapter = await gpu.requestAdapter();
-  } catch {
-    adapter = null;
-  }
+  if (!forAuto) return;
+  const adapter = probeAdapter();
   if (!adapter) throw new Unavailable('no GPU adapter');
-  // Node ≥ 21 defines a read-only navigator; redefine rather than assign.
-  Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu }, configurable: true, writable: true });
+  if (isCpuAdapter(adapter)) throw new Unavailable(`only a CPU adapter (${adapter.description}), slower than wasm; name it with --backend webgpu to use it anyway`);
 }
 
-async function tryBackend(which: ConcreteBackend): Promise<string> {
+async function tryBackend(which: ConcreteBackend, forAuto: boolean): Promise<string> {
   switch (which) {
     case 'tensorflow-gpu':
       await importOptional('@tensorflow/tfjs-node-gpu');
@@ -118,12 +93,14 @@ async function tryBackend(which: ConcreteBackend): Promise<string> {
       await activate('tensorflow');
       return 'tensorflow';
     case 'webgpu':
-      // The backend registers itself only if navigator.gpu exists when it is imported: check both packages are
-      // installed, open an adapter through dawn.node, and only then import the backend.
       assertInstalled('@tensorflow/tfjs-backend-webgpu');
       assertInstalled('webgpu');
-      await installWebGpuGlobals();
-      await importOptional('@tensorflow/tfjs-backend-webgpu');
+      checkWebGpuAdapter(forAuto);
+      try {
+        await registerWebGpuBackend();
+      } catch (e) {
+        throw new Unavailable(`no usable GPU device (${reasonOf(e)})`);
+      }
       await activate('webgpu');
       return 'webgpu';
     case 'wasm':
@@ -144,14 +121,15 @@ function reasonOf(e: unknown): string {
 }
 
 /**
- * Make `name` the active tfjs backend. `auto` takes the first usable of BACKEND_PREFERENCE and logs one line
- * saying which and why each faster one was skipped; a named backend that is unusable is a UserError with the
- * install command.
+ * Make `name` the active tfjs backend and log one line naming it. `auto` takes the first usable of
+ * BACKEND_PREFERENCE and says why each faster one was skipped; a named backend that is unusable is a UserError with
+ * the install command.
  */
 export async function selectBackend(name: Backend, log: (line: string) => void = (l) => console.error(l)): Promise<SelectedBackend> {
   if (name !== 'auto') {
     try {
-      const active = await tryBackend(name);
+      const active = await tryBackend(name, false);
+      log(`backend: ${name} (requested)`);
       return { name: active, reason: 'requested in the config (backend)' };
     } catch (e) {
       throw new UserError(`backend '${name}' is not usable: ${reasonOf(e)}. To use it: ${INSTALL_HINT[name]}; or set backend: auto.`);
@@ -160,7 +138,7 @@ export async function selectBackend(name: Backend, log: (line: string) => void =
   const skipped: string[] = [];
   for (const candidate of BACKEND_PREFERENCE) {
     try {
-      const active = await tryBackend(candidate);
+      const active = await tryBackend(candidate, true);
       const reason = skipped.length ? skipped.join('; ') : 'fastest available';
       log(`backend: ${candidate}${skipped.length ? ` (${reason})` : ''}`);
       return { name: active, reason };

@@ -10,6 +10,7 @@ import { buildEncoder } from './encoder.ts';
 import { buildHeads } from './heads.ts';
 import { buildLstm, type Body } from './lstm.ts';
 import { ParamStore } from './params.ts';
+import { readTensor } from './webgpu.ts';
 import { buildTransformer } from './transformer.ts';
 
 export { AUX_LABELS } from './heads.ts';
@@ -95,14 +96,13 @@ export function batchToTensors(batch: Batch): ModelInputs {
 }
 
 /** σ(logits) for every position, [B·T] row-major; evaluation mode (no dropout); leaves no tensors behind. */
-export function predictProbabilities(model: SkipModel, batch: Batch): Float32Array {
+export async function predictProbabilities(model: SkipModel, batch: Batch): Promise<Float32Array> {
   const x = batchToTensors(batch);
+  const probs = tf.tidy(() => tf.sigmoid(model.apply(x, { training: false }).logits));
+  tf.dispose([x.inputs, x.trackIndex, x.present ?? []].flat());
   try {
-    const probs = tf.tidy(() => tf.sigmoid(model.apply(x, { training: false }).logits));
-    const out = probs.dataSync() as Float32Array;
-    probs.dispose();
-    return Float32Array.from(out);
+    return Float32Array.from((await readTensor(probs)) as Float32Array);
   } finally {
-    tf.dispose([x.inputs, x.trackIndex, x.present ?? []].flat());
+    probs.dispose();
   }
 }

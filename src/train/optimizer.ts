@@ -2,6 +2,7 @@
 // its whole state — step count and the two moment estimates — can be exported to typed arrays and restored exactly.
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
+import { readTensor } from '../models/webgpu.ts';
 
 export interface AdamOptions {
   beta1?: number;
@@ -65,10 +66,13 @@ export class Adam {
     });
   }
 
-  exportState(): AdamState {
-    const read = (vars: Map<string, tf.Variable>) =>
-      new Map([...vars].map(([name, t]) => [name, Float32Array.from(t.dataSync() as Float32Array)]));
-    return { step: this.step, m: read(this.m), v: read(this.v) };
+  async exportState(): Promise<AdamState> {
+    const read = async (vars: Map<string, tf.Variable>) => {
+      const out = new Map<string, Float32Array>();
+      for (const [name, t] of vars) out.set(name, Float32Array.from((await readTensor(t)) as Float32Array));
+      return out;
+    };
+    return { step: this.step, m: await read(this.m), v: await read(this.v) };
   }
 
   /** Restores a state from exportState(); every variable must be present with the same size. */
@@ -97,19 +101,18 @@ export class Adam {
 }
 
 /**
- * Scales gradients so their global L2 norm is at most maxNorm (0 = no clipping). Returns new tensors (the caller
- * disposes them and the inputs) and the norm before clipping, for logging.
+ * Scales gradients so their global L2 norm is at most maxNorm (0 = no clipping), on the device: nothing is read
+ * back. Returns new tensors (the caller disposes them, the inputs and `norm`) and the norm before clipping.
  */
-export function clipByGlobalNorm(
-  grads: ReadonlyMap<string, tf.Tensor>,
-  maxNorm: number,
-): { grads: Map<string, tf.Tensor>; norm: number } {
-  const norm = tf.tidy(() => {
-    const squares = [...grads.values()].map((g) => g.square().sum());
-    return squares.length ? tf.addN(squares).sqrt().dataSync()[0] : 0;
+export function clipByGlobalNorm(grads: ReadonlyMap<string, tf.Tensor>, maxNorm: number): { grads: Map<string, tf.Tensor>; norm: tf.Scalar } {
+  const names = [...grads.keys()];
+  const [norm, ...clipped] = tf.tidy(() => {
+    // A concat of the per-tensor sums, not an AddN: one AddN binds every input at once, more storage buffers than
+    // a GPU allows for the Transformer's ~33 gradients; concat splits itself within the device's limit.
+    const squares = [...grads.values()].map((g) => g.square().sum().reshape([1]));
+    const norm = squares.length ? tf.concat(squares).sum().sqrt() : tf.scalar(0);
+    const scale = maxNorm > 0 ? tf.where(norm.greater(maxNorm), tf.div(maxNorm, norm.add(1e-6)), tf.scalar(1)) : tf.scalar(1);
+    return [norm, ...[...grads.values()].map((g) => g.mul(scale))];
   });
-  const scale = maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
-  const out = new Map<string, tf.Tensor>();
-  for (const [name, g] of grads) out.set(name, scale === 1 ? g.clone() : tf.tidy(() => g.mul(scale)));
-  return { grads: out, norm };
+  return { grads: new Map(names.map((name, i) => [name, clipped[i]])), norm: norm as tf.Scalar };
 }

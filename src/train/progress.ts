@@ -4,7 +4,8 @@
 export interface ProgressUpdate {
   step: number;
   epoch: number;
-  loss: number;
+  /** The last logged training loss (undefined before the first log interval). */
+  loss?: number;
   seqPerSec: number;
 }
 
@@ -84,7 +85,7 @@ export class Progress {
     const parts = [
       `step ${u.step}/${approx}${total}`,
       `epoch ${u.epoch + 1}/${epochs}`,
-      `loss ${u.loss.toFixed(4)}`,
+      `loss ${u.loss === undefined ? '-' : u.loss.toFixed(4)}`,
       `${u.seqPerSec.toFixed(0)} seq/s`,
       `ETA ${etaText}`,
     ];

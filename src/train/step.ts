@@ -2,6 +2,7 @@
 // tensor disposed, so memory stays flat however many steps run.
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types.ts';
+import { readTensor } from '../models/webgpu.ts';
 import { batchLoss, type TrainableModel } from './loss.ts';
 import { clipByGlobalNorm, type Adam } from './optimizer.ts';
 
@@ -14,12 +15,13 @@ export interface StepOptions {
   dropoutSeed: number;
 }
 
+/** Scalars left on the device (reading them would wait for the GPU): the caller reads them when needed and disposes them. */
 export interface StepResult {
   /** The optimised loss (main + auxiliary). */
-  loss: number;
-  correct: number;
-  count: number;
-  gradNorm: number;
+  loss: tf.Scalar;
+  correct: tf.Scalar;
+  count: tf.Scalar;
+  gradNorm: tf.Scalar;
 }
 
 export function trainStep(model: TrainableModel, optimizer: Adam, batch: Batch, opts: StepOptions): StepResult {
@@ -37,7 +39,21 @@ export function trainStep(model: TrainableModel, optimizer: Adam, batch: Batch, 
   const clipped = clipByGlobalNorm(byKey, opts.clipNorm);
   optimizer.apply(clipped.grads, opts.lr);
 
-  const [loss, correct, count] = [value, ...kept].map((t) => t.dataSync()[0]);
-  tf.dispose([value, ...kept, ...Object.values(grads), ...clipped.grads.values()]);
-  return { loss, correct, count, gradNorm: clipped.norm };
+  tf.dispose([...Object.values(grads), ...clipped.grads.values()]);
+  const [correct, count] = kept as tf.Scalar[];
+  return { loss: value, correct, count, gradNorm: clipped.norm };
+}
+
+export type StepValues = Record<keyof StepResult, number>;
+
+/** Reads a step's scalars (waiting for the device) and disposes them. */
+export async function readStep(r: StepResult): Promise<StepValues> {
+  const packed = tf.stack([r.loss, r.correct, r.count, r.gradNorm]);
+  tf.dispose([r.loss, r.correct, r.count, r.gradNorm]);
+  try {
+    const [loss, correct, count, gradNorm] = await readTensor(packed);
+    return { loss, correct, count, gradNorm };
+  } finally {
+    packed.dispose();
+  }
 }

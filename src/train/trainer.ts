@@ -2,12 +2,14 @@
 // validation and checkpoints. Everything that decides the weights — data order, dropout seeds, the learning
 // rate, the optimizer state — is a function of the seed and the step, so a resumed run is bit-identical.
 import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.ts';
 import { loadDataContext, trainBatches } from '../data/batches.ts';
 import { inputFeatureCount } from '../data/features.ts';
 import type { FeatureStats } from '../data/types.ts';
 import { UserError } from '../errors.ts';
 import { createModel } from '../models/model.ts';
+import { readTensor } from '../models/webgpu.ts';
 import { Rng } from '../util/rng.ts';
 import { EventWriter } from './tensorboard/writer.ts';
 import { assignWeights, readCheckpoint, saveCheckpoint, type CheckpointContents, type TrainingPosition } from './checkpoint.ts';
@@ -77,11 +79,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     pos.rngState = rng.state;
     pos.metrics = validatedAt === pos.step && metrics ? { ...metrics } : {};
     const contents = { position: pos, config, stats: ctx.stats, inputFeatures: inputFeatureCount() };
-    checkpoint = await saveCheckpoint(runFolder, { ...contents, weights: model.weights, optimizer: optimizer.exportState() }, t);
+    checkpoint = await saveCheckpoint(runFolder, { ...contents, weights: model.weights, optimizer: await optimizer.exportState() }, t);
     await writer.flush();
   };
 
   const window = new TrainingWindow();
+  let shownLoss: number | undefined; // the progress line shows the last logged loss
   let interrupted = false;
   let reachedMax = t.maxSteps > 0 && pos.step >= t.maxSteps;
   try {
@@ -92,18 +95,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         window.add(trainStep(model, optimizer, batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed }), batch.size);
         pos.step++;
         pos.batchesInEpoch++;
-        const stepEnd = performance.now();
-        progress.update({ step: pos.step, epoch: pos.epoch, loss: window.loss, seqPerSec: window.seqPerSec });
+        progress.update({ step: pos.step, epoch: pos.epoch, loss: shownLoss, seqPerSec: window.seqPerSec });
         if (pos.step % t.logEvery === 0) {
-          writer.scalar('train/loss', window.loss, pos.step);
-          writer.scalar('train/accuracy', window.accuracy, pos.step);
+          // The only read of the training metrics: it waits for the device once per interval, not once per step.
+          const { loss, accuracy, seqPerSec } = await window.read();
+          shownLoss = loss;
+          writer.scalar('train/loss', loss, pos.step);
+          writer.scalar('train/accuracy', accuracy, pos.step);
           writer.scalar('lr', lr, pos.step);
-          writer.scalar('throughput', window.seqPerSec, pos.step);
+          writer.scalar('throughput', seqPerSec, pos.step);
           await writer.flush(); // so TensorBoard shows a live run
           window.reset();
         }
+        const stepEnd = performance.now(); // the log-time read waits for the device's steps: it counts as training time
         if (t.histogramEvery > 0 && pos.step % t.histogramEvery === 0) {
-          for (const [name, w] of model.weights) writer.histogram(`weights/${name}`, w.dataSync(), pos.step);
+          for (const [name, w] of model.weights) writer.histogram(`weights/${name}`, await readTensor(w), pos.step);
         }
         if (t.validateEvery > 0 && pos.step % t.validateEvery === 0) await runValidation();
         if (t.checkpointEvery > 0 && pos.step % t.checkpointEvery === 0) await save();
@@ -122,6 +128,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (interrupted || reachedMax) await save();
   } finally {
     progress.done();
+    window.reset();
     await writer.close();
     optimizer.dispose();
     model.dispose();
@@ -157,29 +164,28 @@ function checkResumable(c: CheckpointContents, config: Config, log: (s: string) 
   if (config.task !== saved.task) log(`warning: task changed from ${saved.task} to ${config.task}`);
 }
 
-/** Running means of the training metrics since the last log line. */
+/** Running means of the training metrics since the last log line, summed on the device until read. */
 class TrainingWindow {
-  private lossSum = 0;
+  private sums: tf.Tensor1D | null = null; // [loss, correct, count]
   private steps = 0;
-  private correct = 0;
-  private count = 0;
   private sequences = 0;
   private since = performance.now();
 
+  /** Takes ownership of the step's scalars. */
   add(r: StepResult, sequences: number): void {
-    this.lossSum += r.loss;
+    const previous = this.sums;
+    this.sums = tf.tidy((): tf.Tensor1D => {
+      const step = tf.stack([r.loss, r.correct, r.count]) as tf.Tensor1D;
+      return previous ? tf.add(previous, step) : step;
+    });
+    tf.dispose([previous ?? [], r.loss, r.correct, r.count, r.gradNorm].flat());
     this.steps++;
-    this.correct += r.correct;
-    this.count += r.count;
     this.sequences += sequences;
   }
 
-  get loss(): number {
-    return this.lossSum / Math.max(1, this.steps);
-  }
-
-  get accuracy(): number {
-    return this.correct / Math.max(1, this.count);
+  async read(): Promise<{ loss: number; accuracy: number; seqPerSec: number }> {
+    const [lossSum, correct, count] = this.sums ? await readTensor(this.sums) : [0, 0, 0];
+    return { loss: lossSum / Math.max(1, this.steps), accuracy: correct / Math.max(1, count), seqPerSec: this.seqPerSec };
   }
 
   get seqPerSec(): number {
@@ -192,6 +198,7 @@ class TrainingWindow {
   }
 
   reset(): void {
-    Object.assign(this, { lossSum: 0, steps: 0, correct: 0, count: 0, sequences: 0, since: performance.now() });
+    this.sums?.dispose();
+    Object.assign(this, { sums: null, steps: 0, sequences: 0, since: performance.now() });
   }
 }

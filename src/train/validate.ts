@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { evalBatches, type DataContext, type View } from '../data/batches.ts';
 import type { Batch } from '../data/types.ts';
 import { ChallengeScore } from '../eval/metrics.ts';
+import { readTensor } from '../models/webgpu.ts';
 import { batchLoss, type TrainableModel } from './loss.ts';
 
 export type ValidationMetrics = Record<'val/loss' | 'val/accuracy' | 'val/mean_average_accuracy' | 'val/first_prediction_accuracy', number>;
@@ -15,7 +16,7 @@ export async function validate(model: TrainableModel, ctx: DataContext, view: Vi
   let count = 0;
   const score = new ChallengeScore();
   for await (const batch of evalBatches(ctx, { view })) {
-    const r = scoreBatch(model, batch);
+    const r = await scoreBatch(model, batch);
     lossSum += r.loss * r.count;
     correct += r.correct;
     count += r.count;
@@ -23,7 +24,7 @@ export async function validate(model: TrainableModel, ctx: DataContext, view: Vi
   }
   if (view !== 'challenge') {
     for await (const batch of evalBatches(ctx, { view: 'challenge' })) {
-      addChallengeSessions(score, batch, scoreBatch(model, batch).probabilities);
+      addChallengeSessions(score, batch, (await scoreBatch(model, batch)).probabilities);
     }
   }
   if (count === 0) return null;
@@ -35,12 +36,17 @@ export async function validate(model: TrainableModel, ctx: DataContext, view: Vi
   };
 }
 
-function scoreBatch(model: TrainableModel, batch: Batch) {
-  return tf.tidy(() => {
+async function scoreBatch(model: TrainableModel, batch: Batch) {
+  const [scalars, probs] = tf.tidy(() => {
     const out = batchLoss(model, batch, { training: false, auxWeight: 0 });
-    const [loss, correct, count] = [out.mainLoss, out.correct, out.count].map((t) => t.dataSync()[0]);
-    return { loss, correct, count, probabilities: tf.sigmoid(out.logits).dataSync() as Float32Array };
+    return [tf.stack([out.mainLoss, out.correct, out.count]), tf.sigmoid(out.logits)];
   });
+  try {
+    const [loss, correct, count] = await readTensor(scalars);
+    return { loss, correct, count, probabilities: (await readTensor(probs)) as Float32Array };
+  } finally {
+    tf.dispose([scalars, probs]);
+  }
 }
 
 /** Each session's masked (hidden) positions, in order, thresholded at 0.5 — the WSDM Cup scoring. */

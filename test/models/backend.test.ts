@@ -6,8 +6,10 @@ import * as assert from 'uvu/assert';
 import { UserError } from '../../src/errors.ts';
 import { selectBackend } from '../../src/models/backend.ts';
 
-test('cpu can always be selected', async () => {
-  const r = await selectBackend('cpu', () => {});
+test('cpu can always be selected, and the one line says so', async () => {
+  const lines: string[] = [];
+  const r = await selectBackend('cpu', (l) => lines.push(l));
+  assert.equal(lines, ['backend: cpu (requested)']);
   assert.is(r.name, 'cpu');
   assert.is(tf.getBackend(), 'cpu');
 });

@@ -73,9 +73,9 @@ test('predictProbabilities returns B·T probabilities and leaks no tensors', asy
   await selectBackend('cpu', () => {});
   const model = createModel(tinyTransformer, F, 1);
   const batch = randomBatch(3, 5, F, 4);
-  predictProbabilities(model, batch); // first call may create lazily-cached tensors (none expected, but be fair)
+  await predictProbabilities(model, batch); // first call may create lazily-cached tensors (none expected, but be fair)
   const before = tf.memory().numTensors;
-  const p = predictProbabilities(model, batch);
+  const p = await predictProbabilities(model, batch);
   assert.is(tf.memory().numTensors, before);
   assert.is(p.length, 15);
   assert.ok(p.every((v) => v > 0 && v < 1));

@@ -8,7 +8,7 @@ import { DEFAULTS, type Config } from '../../src/config/schema.ts';
 import type { FeatureStats } from '../../src/data/types.ts';
 import { UserError } from '../../src/errors.ts';
 import { Adam } from '../../src/train/optimizer.ts';
-import { trainStep } from '../../src/train/step.ts';
+import { readStep, trainStep } from '../../src/train/step.ts';
 import {
   assignWeights,
   listCheckpoints,
@@ -32,23 +32,24 @@ const stats: FeatureStats = {
 const config: Config = { ...DEFAULTS, experiment: 'checkpoint-test' };
 const keepAll: RetentionPolicy = { keepLast: 100, keepBest: 0, bestMetric: 'val/loss' };
 
-function trainedModel() {
+async function trainedModel() {
   const model = linearModel(4, 11);
   const adam = new Adam(model.weights);
-  for (let i = 0; i < 3; i++) trainStep(model, adam, separableBatch(3, 5, 4, i), { lr: 0.01, clipNorm: 1, auxWeight: 0.3, dropoutSeed: i });
+  for (let i = 0; i < 3; i++) await readStep(trainStep(model, adam, separableBatch(3, 5, 4, i), { lr: 0.01, clipNorm: 1, auxWeight: 0.3, dropoutSeed: i }));
   return { model, adam };
 }
 
-async function save(run: string, step: number, metrics: Record<string, number>, policy: RetentionPolicy, m = trainedModel()) {
+async function save(run: string, step: number, metrics: Record<string, number>, policy: RetentionPolicy, m?: Awaited<ReturnType<typeof trainedModel>>) {
+  m ??= await trainedModel();
   const position = { step, epoch: 1, batchesInEpoch: step % 7, plannedSteps: 100, rngState: 1234 + step, metrics };
-  return saveCheckpoint(run, { position, config, stats, inputFeatures: 4, weights: m.model.weights, optimizer: m.adam.exportState() }, policy);
+  return saveCheckpoint(run, { position, config, stats, inputFeatures: 4, weights: m.model.weights, optimizer: await m.adam.exportState() }, policy);
 }
 
 const freshRun = () => mkdtempSync(join(tmpdir(), 'skiptrain-ckpt-'));
 
 test('a checkpoint round-trips weights, optimizer state, position, config and stats exactly', async () => {
   const run = freshRun();
-  const m = trainedModel();
+  const m = await trainedModel();
   const path = await save(run, 3, { 'val/loss': 0.5 }, keepAll, m);
   assert.is(readFileSync(join(run, 'checkpoints', 'latest'), 'utf8').trim(), 'step-00000003');
   const c = await readCheckpoint(run);
@@ -59,7 +60,7 @@ test('a checkpoint round-trips weights, optimizer state, position, config and st
   assert.equal(c.manifest.metrics, { 'val/loss': 0.5 });
   assert.equal(c.manifest.config, config);
   assert.equal(c.manifest.stats, stats);
-  const saved = m.adam.exportState();
+  const saved = await m.adam.exportState();
   assert.is(c.optimizer.step, 3);
   for (const [name, v] of m.model.weights) {
     assert.equal(Array.from(c.weights.get(name)!.values), Array.from(v.dataSync()));
@@ -78,7 +79,7 @@ test('a checkpoint round-trips weights, optimizer state, position, config and st
 
 test('rotation keeps the last keepLast and the best keepBest by the metric', async () => {
   const run = freshRun();
-  const m = trainedModel();
+  const m = await trainedModel();
   const losses = [0.9, 0.3, 0.8, 0.7, 0.6, 0.95];
   const policy: RetentionPolicy = { keepLast: 2, keepBest: 1, bestMetric: 'val/loss' };
   for (let i = 0; i < losses.length; i++) await save(run, (i + 1) * 10, { 'val/loss': losses[i] }, policy, m);
