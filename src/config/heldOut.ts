@@ -3,7 +3,7 @@
 // data.testFraction). The old data.heldOutDays named one list for both: it still works, with a warning.
 import { ConfigError } from '../errors.ts';
 import type { Config, DataConfig } from './schema.ts';
-import type { Origins } from './resolve.ts';
+import { COMMAND_LINE, type Origins } from './resolve.ts';
 
 export interface HeldOutDays {
   /** Days that choose: validation during training, bestMetric, hyperparameters. */
@@ -32,29 +32,28 @@ export function testFractionOf(data: DataConfig): number {
 export const HELD_OUT_DEPRECATION =
   'warning: data.heldOutDays is deprecated: it makes the days that choose the model also the days reported; set data.valDays and data.testDays';
 
+/** Later layers win: a command-line value over a file's. */
+const layerRank = (origin: string | undefined) => (origin === undefined ? 0 : origin === COMMAND_LINE ? 2 : 1);
+
 /**
  * Moves a deprecated data.heldOutDays into valDays and testDays (so the resolved config.yaml of a run uses the new
- * keys), warning once. Setting it together with either new key is an error: which should win is not clear.
+ * keys), warning once. A new key set in a later layer (the command line over the file) keeps its value; set in the
+ * same layer as heldOutDays it is an error, since which should win is not clear.
  */
 export function applyDeprecatedHeldOut(config: Config, origins: Origins, warn: (line: string) => void): void {
   const d = config.data;
   if (d.heldOutDays.length === 0) return;
   const origin = origins.get('data.heldOutDays');
   for (const key of ['valDays', 'testDays'] as const) {
-    if (d[key].length > 0) {
-      throw new ConfigError(
-        `data.heldOutDays (set ${origin ?? 'by default'}) and data.${key} (set ${origins.get(`data.${key}`) ?? 'by default'}) are both given; drop data.heldOutDays`,
-        'data.heldOutDays',
-      );
+    const keyOrigin = origins.get(`data.${key}`);
+    if (layerRank(keyOrigin) > layerRank(origin)) continue;
+    if (layerRank(keyOrigin) === layerRank(origin)) {
+      throw new ConfigError(`data.heldOutDays and data.${key} are both set ${origin}; drop data.heldOutDays (deprecated)`, 'data.heldOutDays');
     }
+    d[key] = [...d.heldOutDays];
+    if (origin) origins.set(`data.${key}`, origin);
   }
   warn(HELD_OUT_DEPRECATION);
-  d.valDays = [...d.heldOutDays];
-  d.testDays = [...d.heldOutDays];
   d.heldOutDays = [];
-  if (origin) {
-    origins.set('data.valDays', origin);
-    origins.set('data.testDays', origin);
-    origins.delete('data.heldOutDays');
-  }
+  origins.delete('data.heldOutDays');
 }
