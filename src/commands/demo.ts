@@ -22,7 +22,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   command: 'demo',
   describe:
     'Run the main job end to end on built-in synthetic data: synthesize a small archive (.cache/synth/demo), train a ' +
-    'small model, evaluate it against the baselines on a held-out day, and print where the TensorBoard logs and the ' +
+    'small model, evaluate it against the baselines on a test day, and print where the TensorBoard logs and the ' +
     'HTML report are.',
   builder: (y) =>
     y

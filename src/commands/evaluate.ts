@@ -1,4 +1,4 @@
-// `skiptrain evaluate`: score a trained model and the baselines on the same held-out sessions; one table, and on
+// `skiptrain evaluate`: score a trained model (or an ensemble) and the baselines on the same test sessions; one table, and on
 // request the numbers as JSON and an HTML report.
 import type { CommandModule } from 'yargs';
 import type { Backend } from '../config/schema.ts';

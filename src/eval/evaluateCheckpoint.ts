@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { evalBatches, loadDataContext, type DataContext } from '../data/batches.ts';
-import { heldOutDaysOf, testFractionOf } from '../config/heldOut.ts';
+import { heldOutDaysOf, testFractionOf, type HeldOutDays } from '../config/heldOut.ts';
 import { UserError } from '../errors.ts';
 import type { LoadedCheckpoint } from '../train/checkpoint.ts';
 import { makeBaselines } from './baselines.ts';
@@ -77,14 +77,14 @@ function selectSessions(config: Config, checkpointPath: string, opts: EvaluateOp
   const { val, test } = heldOutDaysOf(d);
   const days = opts.days ?? test;
   if (days.length === 0) throw new UserError(`${checkpointPath}: the run's config has no test days (data.testDays); pass --days or --logs`);
-  warnAboutChosenDays(config, days, val, log);
+  warnAboutChosenDays(config, days, { val, test }, log);
   return { split: 'test', source: { logs, days } };
 }
 
 /** One line when scored days were trained on or chose the checkpoint (date split; hashed days are filtered). */
-function warnAboutChosenDays(config: Config, days: string[], val: string[], log: (line: string) => void): void {
+function warnAboutChosenDays(config: Config, days: string[], { val, test }: HeldOutDays, log: (line: string) => void): void {
   const d = config.data;
-  const trained = days.filter((day) => (d.trainDays.length ? d.trainDays.includes(day) : !val.includes(day) && !heldOutDaysOf(d).test.includes(day)));
+  const trained = days.filter((day) => (d.trainDays.length ? d.trainDays.includes(day) : !val.includes(day) && !test.includes(day)));
   const selected = days.filter((day) => val.includes(day));
   const parts = [
     trained.length ? `${trained.join(', ')} ${trained.length > 1 ? 'are training days' : 'is a training day'}` : '',
