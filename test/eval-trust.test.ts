@@ -15,6 +15,8 @@ import { trackKey } from '../src/data/trackKey.ts';
 import { UserError } from '../src/errors.ts';
 import { loadEnsemble } from '../src/eval/ensemble.ts';
 import { evaluateCheckpoint } from '../src/eval/evaluateCheckpoint.ts';
+import { predictSubmission } from '../src/eval/predictSubmission.ts';
+import { writeSynth } from '../src/data/synth.ts';
 import { formatSummaryTable } from '../src/eval/summary.ts';
 import { predictProbabilities } from '../src/models/model.ts';
 import { readCheckpoint, resolveCheckpoint } from '../src/train/checkpoint.ts';
@@ -193,6 +195,22 @@ test('several checkpoints evaluate as an ensemble: mean probability, shown with 
   const err = await evaluateCheckpoint({ checkpoint: [runA, other], log: () => {} }).catch((e) => e);
   assert.instance(err, UserError);
   assert.match(err.message, /cannot ensemble .* feature statistics differ/);
+});
+
+test('predict takes several checkpoints: the mean probability (a model twice predicts as the model once)', async () => {
+  // The tiny config's synthetic data again (same seed and catalogue), now with a challenge test set.
+  const { testSet } = await writeSynth({ out: join(root, 'with-test'), sessions: 300, days: 3, seed: 3, tracks: 400, testSet: true });
+  const predict = async (checkpoint: string[], out: string) => {
+    await predictSubmission({ checkpoint, prehistory: testSet!.prehistory, input: testSet!.input, out: join(root, out), log: () => {} });
+    return readFileSync(join(root, out), 'utf8').trim().split('\n');
+  };
+  const once = await predict([runA], 'once.txt');
+  const twice = await predict([runA, runA], 'twice.txt');
+  const pair = await predict([runA, runB], 'pair.txt');
+  assert.ok(once.length > 5);
+  assert.equal(twice, once);
+  assert.is(pair.length, once.length);
+  assert.equal(pair.map((l) => l.length), once.map((l) => l.length));
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));
