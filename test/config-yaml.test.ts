@@ -15,7 +15,7 @@ test('a saved config loads back to an equal object (every shipped config, plus a
     experiment: '2019',
     checkpoints: 'runs: #1',
     'data.cache': '',
-    'data.trainDays': '2018-07-15,2018-07-17,2018-07-18',
+    'data.trainDays': '2018-07-15,2018-07-17',
     'train.lr': '1e-7',
     'model.dropout': '0.30000000000000004',
   });
@@ -28,7 +28,9 @@ test('a saved config loads back to an equal object (every shipped config, plus a
 test('the saved YAML lists every key and writes day runs as ranges', () => {
   const text = configToYaml(loadConfig('lstm', {}));
   assert.match(text, /trainDays: \[ 2018-07-15\.\.2018-09-16 \]/);
-  assert.match(text, /heldOutDays: \[ 2018-09-17, 2018-09-18 \]/);
+  assert.match(text, /valDays: \[ 2018-09-17 \]/);
+  assert.match(text, /testDays: \[ 2018-09-18 \]/);
+  assert.match(text, /heldOutDays: \[\]/);
   for (const path of LEAF_PATHS) assert.ok(text.includes(`${path.split('.').pop()}:`), path);
 });
 

@@ -105,4 +105,28 @@ test('unknown track with policy error names the session source', () => {
   assert.throws(() => sessionsToBatch(ctx, ss, 'per-position'), /logs\.csv:2: unknown track id 't_missing'/);
 });
 
+test('a dropped row (badDates: skip-row) leaves its slot empty: later rows, the known half and the scored rows stay at their session_position', () => {
+  const [full] = randomSessions(1, tracks, new Rng(8)).map((s) => ({ ...s, length: 10, rows: s.rows.slice(0, 10) }));
+  const gap: Session = { ...full, rows: full.rows.filter((r) => r.position !== 3) };
+  for (const view of ['per-position', 'challenge'] as const) {
+    const a = sessionsToBatch(ctx, [full], view);
+    const b = sessionsToBatch(ctx, [gap], view);
+    assert.is(b.mask[2], 0, `${view}: the dropped position is not scored`);
+    assert.is(b.present[2], 0);
+    for (let t = 0; t < 10; t++) {
+      if (t === 2) continue;
+      assert.is(b.labels[t], a.labels[t], `${view}: label at position ${t + 1}`);
+      assert.is(b.mask[t], a.mask[t], `${view}: mask at position ${t + 1}`);
+      assert.is(b.trackIndex[t], a.trackIndex[t], `${view}: track at position ${t + 1}`);
+      // The position and the track of every other row are where they were.
+      const [x, y] = [inputsAt(a, 0, t), inputsAt(b, 0, t)];
+      const position = inputFeatureNames().indexOf('position');
+      assert.is(y[position], x[position]);
+    }
+    // Challenge: positions 1..5 known, 6..10 scored, with or without the gap.
+    if (view === 'challenge') assert.equal(Array.from(b.mask.slice(0, 10)), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    assert.equal(Array.from(b.known.slice(0, 5)), [1, 1, 0, 1, 1], `${view}: the dropped row is not known history`);
+  }
+});
+
 test.run();

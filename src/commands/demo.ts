@@ -22,11 +22,11 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   command: 'demo',
   describe:
     'Run the main job end to end on built-in synthetic data: synthesize a small archive (.cache/synth/demo), train a ' +
-    'small model, evaluate it against the baselines on a held-out day, and print where the TensorBoard logs and the ' +
+    'small model, evaluate it against the baselines on a test day, and print where the TensorBoard logs and the ' +
     'HTML report are.',
   builder: (y) =>
     y
-      .option('sessions', { type: 'number', default: 30000, describe: 'Synthetic sessions to generate (over 4 days; the last is held out)' })
+      .option('sessions', { type: 'number', default: 30000, describe: 'Synthetic sessions to generate (over 5 days: three train, one validates, the last is the test day)' })
       .option('epochs', { type: 'number', default: 3, describe: 'Training epochs' })
       .option('model', { choices: ['lstm', 'transformer'] as const, default: 'lstm' as const, describe: 'Which model to train' })
       .option('backend', { type: 'string', default: 'auto', describe: 'TensorFlow.js backend (auto picks the fastest installed)' }),
@@ -38,16 +38,17 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       'data.logs': '.cache/synth/demo/training_set.tar.gz',
       'data.tracks': '.cache/synth/demo/track_features.tar.gz',
       'data.synth.sessions': args.sessions,
-      'data.synth.days': 4,
+      'data.synth.days': 5,
       'data.trainDays': '2018-07-15..2018-07-17',
-      'data.heldOutDays': '2018-07-18',
+      'data.valDays': '2018-07-18',
+      'data.testDays': '2018-07-19',
       'train.epochs': args.epochs,
     });
     await selectBackend(config.backend, log);
     log(`demo: step 1/3 — train a ${config.model.type} (${config.task} task) on synthetic data`);
     const result = await train({ config, log });
 
-    log(`demo: step 2/3 — evaluate the last checkpoint on the held-out day (${config.data.heldOutDays.join(', ')})`);
+    log(`demo: step 2/3 — evaluate the last checkpoint on the test day (${config.data.testDays.join(', ')})`);
     const progress = makeProgress();
     const { summary, checkpoint } = await evaluateCheckpoint({
       checkpoint: result.runFolder,

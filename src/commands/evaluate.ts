@@ -1,4 +1,4 @@
-// `skiptrain evaluate`: score a trained model and the baselines on the same held-out sessions; one table, and on
+// `skiptrain evaluate`: score a trained model (or an ensemble) and the baselines on the same test sessions; one table, and on
 // request the numbers as JSON and an HTML report.
 import type { CommandModule } from 'yargs';
 import type { Backend } from '../config/schema.ts';
@@ -15,7 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 interface EvaluateArgs {
-  checkpoint: string;
+  checkpoint: string[];
   days?: string;
   logs?: string;
   tracks?: string;
@@ -44,15 +44,20 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
   command: 'evaluate',
   describe:
     'Score a trained model and four baselines (random, majority, lastSkip, positionRate) on the same sessions: MAA and FPA ' +
-    '(challenge protocol), accuracy, AUC and log loss (per-position protocol). Defaults to the run\'s held-out days.',
+    '(challenge protocol), accuracy, AUC and log loss (per-position protocol). Defaults to the run\'s test days (data.testDays; ' +
+    'under a session-hash split its test share of sessions). Several --checkpoint values are scored as an ensemble (mean probability) and one by one.',
   builder: (y) =>
     y
       .option('checkpoint', {
         type: 'string',
+        array: true,
         demandOption: true,
-        describe: 'A run folder (checkpoints/<experiment>/<run-id>, its latest checkpoint is used) or one checkpoint folder',
+        describe: 'A run folder (checkpoints/<experiment>/<run-id>, its latest checkpoint is used) or one checkpoint folder; repeat it to evaluate an ensemble',
       })
-      .option('days', { type: 'string', describe: 'Days to score instead of the held-out days: 2018-09-17,2018-09-18 or first..last' })
+      .option('days', {
+        type: 'string',
+        describe: "Days to score instead of the test days: 2018-09-17,2018-09-18 or first..last (a session-hash run scores only its test sessions of those days)",
+      })
       .option('logs', { type: 'string', describe: 'Score the sessions of another logs source (archive, folder or CSV)' })
       .option('tracks', { type: 'string', describe: 'Track features for --logs (default: the run\'s track features)' })
       .option('json', { type: 'string', describe: 'Also write every number as JSON to this file' })
@@ -67,7 +72,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     const days = args.days !== undefined ? parseDays(args.days, '--days') : undefined;
     await selectBackend(args.backend ?? 'auto', log);
     const progress = makeProgress();
-    const { summary, checkpoint, runDir } = await evaluateCheckpoint({
+    const { summary, checkpoint, ensemble, runDir } = await evaluateCheckpoint({
       checkpoint: args.checkpoint,
       days,
       logs: args.logs,
@@ -79,7 +84,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       onProgress: (p) => progress.update(`evaluating: ${p.sessions} sessions (${p.view} view)`),
     });
     progress.done();
-    checkpoint.model.dispose?.();
+    ensemble.dispose();
     console.log(formatSummaryTable(summary));
     if (args.json) {
       await mkdir(dirname(args.json), { recursive: true });
@@ -88,7 +93,9 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     }
     if (args.report) {
       const scalars = await trainingScalars(runDir, log);
-      const metricsPath = await writeEvaluationReport(args.report, summary, scalars, `Evaluation of ${checkpoint.config.experiment}`);
+      const n = ensemble.members.length;
+      const title = n > 1 ? `Evaluation of an ensemble of ${n} ${checkpoint.config.experiment} models` : `Evaluation of ${checkpoint.config.experiment}`;
+      const metricsPath = await writeEvaluationReport(args.report, summary, scalars, title);
       log(`wrote ${args.report} and ${metricsPath}`);
     }
   },

@@ -7,7 +7,7 @@ import { predictSubmission } from '../eval/predictSubmission.ts';
 import { makeProgress } from '../util/progress.ts';
 
 interface PredictArgs {
-  checkpoint: string;
+  checkpoint: string[];
   prehistory: string[];
   input: string[];
   out: string;
@@ -25,7 +25,12 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     '(1 = skipped), one character per track of its second half. Streams the whole test set.',
   builder: (y) =>
     y
-      .option('checkpoint', { type: 'string', demandOption: true, describe: 'A run folder (its latest checkpoint) or one checkpoint folder' })
+      .option('checkpoint', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'A run folder (its latest checkpoint) or one checkpoint folder; repeat it to predict with an ensemble (mean probability)',
+      })
       .option('prehistory', {
         type: 'string',
         array: true,

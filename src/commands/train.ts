@@ -1,10 +1,9 @@
 // `skiptrain train`: train a model from a config (every key overridable as --section.key value), or continue a run.
-import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { configKeysHelp } from '../config/help.ts';
 import { configOverridesFromArgv, loadConfig } from '../config/load.ts';
 import { UserError } from '../errors.ts';
-import { resolveCheckpoint } from '../train/checkpoint.ts';
+import { resumeTarget } from '../train/resumeTarget.ts';
 import { runConfigPath } from '../train/run-folder.ts';
 
 interface TrainArgs {
@@ -35,7 +34,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       })
       .option('resume', {
         type: 'string',
-        describe: "Continue a run from its latest checkpoint: the run folder (or one checkpoint folder). Uses the run's config.yaml unless --config is given; the model must match",
+        describe: "Continue a run from its latest checkpoint: the run folder (or one checkpoint folder). Uses the run's config.yaml unless --config is given; the model must match. A run stopped before its first checkpoint starts over in its folder",
       })
       // Config overrides are open-ended (--model.hidden 128); loadConfig validates them and rejects unknown keys.
       .strict(false)
@@ -48,8 +47,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     let configSource = argv.config;
     if (argv.resume !== undefined) {
       if (!argv.resume) throw new UserError('--resume needs a run folder');
-      resolveCheckpoint(argv.resume); // fails early, naming the path, when there is nothing to resume
-      configSource ??= runConfigPath(runFolderOf(argv.resume));
+      // Fails early, naming the path, when there is nothing to resume.
+      configSource ??= runConfigPath(resumeTarget(argv.resume).runFolder);
     }
     const config = loadConfig(configSource, overrides);
     // Loaded here, not at the top: TensorFlow.js takes a moment to import and `--help` should not wait for it.
@@ -79,9 +78,3 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     }
   },
 };
-
-/** The run folder of a --resume argument that may also name a checkpoint folder inside it. */
-function runFolderOf(path: string): string {
-  const checkpoint = resolveCheckpoint(path);
-  return join(checkpoint, '..', '..');
-}

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
+import { applyDeprecatedHeldOut } from './heldOut.ts';
 import type { Config } from './schema.ts';
 import { mergeSettings, settingsFromArgv, settingsFromObject, type Origins, type Setting } from './resolve.ts';
 import { closestKey } from './suggest.ts';
@@ -71,6 +72,7 @@ export function loadConfigDetailed(
   }
   layers.push(Array.isArray(overrides) ? settingsFromArgv(overrides) : settingsFromObject(overrides as Record<string, unknown>));
   const { config, origins } = mergeSettings(layers);
+  applyDeprecatedHeldOut(config, origins, options?.warn ?? ((line) => console.error(line)));
   validateConfig(config, origins, options);
   return { config, origins, file };
 }

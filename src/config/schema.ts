@@ -10,14 +10,20 @@ export interface DataConfig {
   logs: string;
   /** Track features: archive, folder or file. */
   tracks: string;
-  /** Training days (YYYY-MM-DD). Empty = every day not held out. */
+  /** Training days (YYYY-MM-DD). Empty = every day that is neither a validation nor a test day. */
   trainDays: string[];
-  /** Held-out days for validation/evaluation. Empty with split=session-hash. */
+  /** Validation days: validation during training, bestMetric, every choice of hyperparameters (split=date). */
+  valDays: string[];
+  /** Test days: what `evaluate` scores by default; no choice may look at them (split=date). */
+  testDays: string[];
+  /** Deprecated: sets both valDays and testDays (the days that chose the model were also the days reported). */
   heldOutDays: string[];
-  /** How validation sessions are chosen: by date (heldOutDays) or by a hash of the session id. */
+  /** How validation/test sessions are chosen: by date (valDays/testDays) or by a hash of the session id. */
   split: 'date' | 'session-hash';
-  /** Fraction of sessions held out when split=session-hash. */
+  /** Fraction of sessions used for validation when split=session-hash. */
   heldOutFraction: number;
+  /** Fraction of sessions kept for the test when split=session-hash (disjoint from the validation share). */
+  testFraction: number;
   /** The label predicted. */
   label: 'skip_1' | 'skip_2' | 'skip_3' | 'not_skipped';
   /** Date format of the `date` column: auto detects YYYY-MM-DD, DD-MM-YY (pandas re-saves) and others. */
@@ -71,6 +77,9 @@ export interface TrainConfig {
   batchSize: number;
   seed: number;
   lr: number;
+  /** Warm-up as a fraction of the planned steps (0.02 = the first 2 %); transfers across data sizes. */
+  warmup: number;
+  /** Warm-up in steps; used instead of `warmup` when > 0. */
   warmupSteps: number;
   /** Learning-rate decay after warm-up. */
   decay: 'cosine' | 'linear' | 'none';
@@ -87,6 +96,8 @@ export interface TrainConfig {
   validateEvery: number;
   /** Checkpoint every N steps (0 = only at epoch end). */
   checkpointEvery: number;
+  /** Also checkpoint when this many minutes of wall clock passed since the last save (0 = off). */
+  checkpointMinutes: number;
   /** Weight histograms every N steps (0 = off). */
   histogramEvery: number;
   keepLast: number;
@@ -116,9 +127,12 @@ export const DEFAULTS: Config = {
     logs: '',
     tracks: '',
     trainDays: [],
+    valDays: [],
+    testDays: [],
     heldOutDays: [],
     split: 'date',
     heldOutFraction: 0.1,
+    testFraction: 0.1,
     label: 'skip_2',
     dateFormat: 'auto',
     unknownTracks: 'error',
@@ -145,7 +159,8 @@ export const DEFAULTS: Config = {
     batchSize: 64,
     seed: 1,
     lr: 0.003,
-    warmupSteps: 100,
+    warmup: 0.02,
+    warmupSteps: 0,
     decay: 'cosine',
     clipNorm: 1,
     weightDecay: 0,
@@ -153,6 +168,7 @@ export const DEFAULTS: Config = {
     logEvery: 20,
     validateEvery: 0,
     checkpointEvery: 500,
+    checkpointMinutes: 10,
     histogramEvery: 500,
     keepLast: 3,
     keepBest: 1,

@@ -2,12 +2,15 @@
 // checked while the layers are merged; these run once on the merged config, before any work starts.
 import { ConfigError } from '../errors.ts';
 import { addDays } from './days.ts';
+import { heldOutDaysOf } from './heldOut.ts';
 import type { Config } from './schema.ts';
 import type { Origins } from './resolve.ts';
 
 export interface ValidateOptions {
   /** Require data.logs and data.tracks (default true). Commands that never read data may pass false. */
   requireData?: boolean;
+  /** Where one-line warnings go (deprecated keys); default stderr. */
+  warn?: (line: string) => void;
 }
 
 const MAX_LISTED = 5;
@@ -40,28 +43,35 @@ export function validateConfig(config: Config, origins: Origins = new Map(), opt
     }
   }
 
-  if (data.split === 'date' && data.heldOutDays.length === 0) {
-    fail('data.heldOutDays', "is empty but data.split is 'date': list the validation days (e.g. 2018-09-17,2018-09-18) or use data.split session-hash");
+  const { val, test } = heldOutDaysOf(data);
+  if (data.split === 'date' && val.length === 0) {
+    fail('data.valDays', "is empty but data.split is 'date': list the validation days (e.g. 2018-09-17) and data.testDays (e.g. 2018-09-18), or use data.split session-hash");
   }
-  const heldOut = new Set(data.heldOutDays);
-  const overlap = data.trainDays.filter((d) => heldOut.has(d));
-  if (overlap.length > 0) {
-    fail('data.heldOutDays', `${listDays(overlap)} ${overlap.length === 1 ? 'is' : 'are'} both a training and a held-out day (also in data.trainDays)`);
+  if (data.split === 'session-hash' && data.heldOutFraction + data.testFraction >= 1) {
+    fail('data.testFraction', `data.heldOutFraction ${data.heldOutFraction} + data.testFraction ${data.testFraction} leave no session to train on`);
+  }
+  for (const [key, list, what] of [['data.valDays', val, 'validation'], ['data.testDays', test, 'test']] as const) {
+    const listed = new Set(list);
+    const overlap = data.trainDays.filter((d) => listed.has(d));
+    if (overlap.length > 0) {
+      fail(key, `${listDays(overlap)} ${overlap.length === 1 ? 'is' : 'are'} both a training and a ${what} day (also in data.trainDays)`);
+    }
   }
 
   if (synthetic) {
     const available = synthDays(config);
     const covered = new Set(available);
     const range = `${available[0]}..${available[available.length - 1]}`;
-    for (const key of ['trainDays', 'heldOutDays'] as const) {
+    for (const key of ['trainDays', 'valDays', 'testDays'] as const) {
       const outside = data[key].filter((d) => !covered.has(d));
       if (outside.length > 0) {
         fail(`data.${key}`, `${listDays(outside)} ${outside.length === 1 ? 'is' : 'are'} outside the synthetic data's days ${range} (data.synth.startDate + data.synth.days)`);
       }
     }
+    const heldOut = new Set([...val, ...test]);
     const training = data.trainDays.length > 0 ? data.trainDays : available.filter((d) => !heldOut.has(d));
     if (data.split === 'date' && training.length === 0) {
-      fail('data.heldOutDays', `holds out every synthetic day (${range}); nothing is left to train on`);
+      fail('data.valDays', `data.valDays and data.testDays hold out every synthetic day (${range}); nothing is left to train on`);
     }
   }
 

@@ -51,9 +51,8 @@ const HEADER = [
 
 /** The whole config as YAML, every key present; day lists are compressed to ranges. */
 export function configToYaml(config: Config): string {
-  const plain = structuredClone(config) as Config & { data: { trainDays: unknown; heldOutDays: unknown } };
-  plain.data.trainDays = formatDays(config.data.trainDays);
-  plain.data.heldOutDays = formatDays(config.data.heldOutDays);
+  const plain = structuredClone(config) as Config & { data: Record<'trainDays' | 'valDays' | 'testDays' | 'heldOutDays', unknown> };
+  for (const key of ['trainDays', 'valDays', 'testDays', 'heldOutDays'] as const) plain.data[key] = formatDays(config.data[key]);
   const doc = new Document(plain);
   visit(doc, {
     Seq(_, seq) {

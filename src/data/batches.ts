@@ -6,11 +6,13 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import type { Config } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
-import { Rng, hashString } from '../util/rng.ts';
+import { Rng } from '../util/rng.ts';
 import { LABELS, MAX_SESSION_LENGTH } from './columns.ts';
 import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
 import { readSessions, type ReadLogOptions } from './logs.ts';
 import { openSessionSource, type SessionSource } from './cache/sessionSource.ts';
+import { splitFilter, type Split } from './split.ts';
+import { trackKeys } from './trackKey.ts';
 import { loadTrackTable } from './tracks.ts';
 import { computeFeatureStats, loadFeatureStats, saveFeatureStats } from './stats.ts';
 import type { Batch, ChallengeSession, FeatureStats, LogRow, Session, TrackTable } from './types.ts';
@@ -96,27 +98,12 @@ export function readOptions(config: Config): ReadLogOptions {
   return { dateFormat: config.data.dateFormat, badDates: config.data.badDates };
 }
 
-/** Which sessions belong to a split: a day filter for the reader plus a per-session test. */
-export function splitFilter(config: Config, split: 'train' | 'val'): { days?: Set<string>; accept: (s: Session) => boolean } {
-  const d = config.data;
-  if (d.split === 'session-hash') {
-    const threshold = Math.round(d.heldOutFraction * 10_000);
-    const inVal = (s: Session) => hashString(s.id) % 10_000 < threshold;
-    const days = split === 'train' && d.trainDays.length ? new Set(d.trainDays) : undefined;
-    return { days, accept: split === 'val' ? inVal : (s) => !inVal(s) };
-  }
-  const heldOut = new Set(d.heldOutDays);
-  if (split === 'val') return { days: heldOut, accept: () => true };
-  if (d.trainDays.length) return { days: new Set(d.trainDays), accept: () => true };
-  return { accept: (s) => !heldOut.has(s.day) };
-}
-
 /** Sessions of config.data.logs for some days: the binary cache when the context has one, else the CSV reader. */
 function readDays(ctx: DataContext, days: ReadonlySet<string> | undefined): AsyncIterable<Session> {
   return ctx.sessions ? ctx.sessions(days) : readSessions(ctx.config.data.logs, { ...readOptions(ctx.config), days });
 }
 
-async function* splitSessions(ctx: DataContext, split: 'train' | 'val', limit: number): AsyncIterable<Session> {
+async function* splitSessions(ctx: DataContext, split: Split, limit: number): AsyncIterable<Session> {
   const { days, accept } = splitFilter(ctx.config, split);
   yield* limited(filtered(readDays(ctx, days), accept), limit);
 }
@@ -175,11 +162,16 @@ export async function* trainBatches(
   }
 }
 
-/** Evaluation batches in file order: the held-out split, the given days, or every session of another logs path. */
+/**
+ * Evaluation batches in file order: the validation or test split (default validation), the given days, or every
+ * session of another logs path. Days of the run's own logs under a session-hash split keep only that split's
+ * sessions: every day also holds training sessions.
+ */
 export async function* evalBatches(
   ctx: DataContext,
-  opts: { view: View; days?: string[]; logs?: string; batchSize?: number; maxSessions?: number },
+  opts: { view: View; split?: Exclude<Split, 'train'>; days?: string[]; logs?: string; batchSize?: number; maxSessions?: number },
 ): AsyncIterable<Batch> {
+  const split = opts.split ?? 'val';
   const size = opts.batchSize ?? Math.max(ctx.config.train.batchSize, 256);
   const limit = opts.maxSessions ?? ctx.config.data.maxValSessions;
   let sessions: AsyncIterable<Session>;
@@ -187,9 +179,12 @@ export async function* evalBatches(
     const days = opts.days ? new Set(opts.days) : undefined;
     sessions = limited(readSessions(opts.logs, { ...readOptions(ctx.config), days }), limit);
   } else if (opts.days) {
-    sessions = limited(readDays(ctx, new Set(opts.days)), limit); // the run's own logs: the cache serves them too
+    // The run's own logs: the cache serves them too.
+    const days = readDays(ctx, new Set(opts.days));
+    const hashed = ctx.config.data.split === 'session-hash';
+    sessions = limited(hashed ? filtered(days, splitFilter(ctx.config, split).accept) : days, limit);
   } else {
-    sessions = splitSessions(ctx, 'val', limit);
+    sessions = splitSessions(ctx, split, limit);
   }
   for await (const group of inGroups(sessions, size)) yield sessionsToBatch(ctx, group, opts.view);
 }
@@ -219,16 +214,23 @@ export async function* challengeBatches(
   }
 }
 
-/** Encode full sessions in the given view; labels come from every row (the hidden half's too, for scoring). */
+/**
+ * Encode full sessions in the given view; labels come from every row (the hidden half's too, for scoring). Each row
+ * sits at its own session_position: a row dropped by the reader (badDates: skip-row) leaves an empty slot, so the
+ * rows after it, the known/hidden split and the scored positions do not move.
+ */
 export function sessionsToBatch(ctx: DataContext, sessions: Session[], view: View): Batch {
   const T = MAX_SESSION_LENGTH;
   const labelIndex = LABELS.indexOf(ctx.config.data.label);
   const batch = emptyBatch(sessions.length);
   sessions.forEach((s, b) => {
-    const rows = s.rows.slice(0, T);
-    const nKnown = view === 'challenge' ? Math.min(rows.length, Math.floor(s.length / 2)) : rows.length;
-    fillSession(ctx, batch, b, s.id, s.length, rows.map((r) => r.trackId), rows.slice(0, nKnown), s.source);
-    rows.forEach((r, t) => {
+    const slots: (LogRow | undefined)[] = [];
+    for (const r of s.rows) if (r.position >= 1 && r.position <= T) slots[r.position - 1] = r;
+    const nKnown = view === 'challenge' ? Math.min(slots.length, Math.floor(s.length / 2)) : slots.length;
+    const known = Array.from({ length: nKnown }, (_, t) => slots[t]);
+    fillSession(ctx, batch, b, s.id, s.length, Array.from(slots, (r) => r?.trackId), known, s.source);
+    slots.forEach((r, t) => {
+      if (!r) return; // an empty slot is never scored (mask 0)
       const i = b * T + t;
       const outcomes = [r.skip1, r.skip2, r.skip3, r.notSkipped];
       for (let k = 0; k < 4; k++) batch.auxLabels[i * 4 + k] = outcomes[k] ? 1 : 0;
@@ -264,25 +266,31 @@ function fillSession(
   b: number,
   id: string,
   length: number,
-  trackIds: string[],
-  known: readonly LogRow[],
+  trackIds: readonly (string | undefined)[],
+  known: readonly (LogRow | undefined)[],
   source: string,
 ): void {
   const T = MAX_SESSION_LENGTH;
   const n = Math.min(trackIds.length, T);
   const rowsOfTracks = new Int32Array(n);
+  const keys = trackKeys(ctx.tracks);
   for (let t = 0; t < n; t++) {
-    const row = ctx.tracks.index.get(trackIds[t]) ?? -1;
+    const id = trackIds[t];
+    if (id === undefined) {
+      rowsOfTracks[t] = -1; // a dropped row: no track, nothing known, nothing scored
+      continue;
+    }
+    const row = ctx.tracks.index.get(id) ?? -1;
     if (row < 0 && ctx.config.data.unknownTracks === 'error') {
       throw new DataError(
-        `unknown track id '${trackIds[t]}' at session_position ${t + 1} of session ${id} (set data.unknownTracks: zeros to use all-zero features)`,
+        `unknown track id '${id}' at session_position ${t + 1} of session ${id} (set data.unknownTracks: zeros to use all-zero features)`,
         source,
       );
     }
     rowsOfTracks[t] = row;
-    batch.trackIndex[b * T + t] = row;
+    batch.trackIndex[b * T + t] = row >= 0 ? keys[row] : -1;
     batch.present[b * T + t] = 1;
-    if (t < known.length) batch.known[b * T + t] = 1;
+    if (known[t]) batch.known[b * T + t] = 1;
   }
   batch.sessionIds[b] = id;
   batch.lengths[b] = length;

@@ -109,8 +109,9 @@ const isSkip = (r: LogRow) => r.skip2;
 /**
  * Encode one session into `out` starting at `offset` (MAX_SESSION_LENGTH × F floats; positions past the session
  * stay zero). `trackRows[t]` is the track-table row of position t+1 (-1 unknown), one per present position;
- * `known` rows are positions 1..known.length: their pre-play context and, for later positions, their outcomes are
- * visible. The per-position view passes every row as known; the challenge view the first ⌊L/2⌋.
+ * `known[t]` is the row of position t+1 when it is known (undefined for a row the reader dropped): its pre-play
+ * context and, for later positions, its outcomes are visible. The per-position view passes every row as known; the
+ * challenge view the first ⌊L/2⌋.
  */
 export function encodeSession(
   out: Float32Array,
@@ -118,7 +119,7 @@ export function encodeSession(
   tracks: TrackTable,
   norm: Normaliser,
   trackRows: ArrayLike<number>,
-  known: readonly LogRow[],
+  known: readonly (LogRow | undefined)[],
   length: number,
 ): void {
   const F = INPUT_FEATURES;
@@ -128,6 +129,8 @@ export function encodeSession(
   let nListened = 0;
   let nSkipped = 0;
   let nSkips = 0;
+  let nHist = 0; // known rows before t
+  let lastKnown: LogRow | undefined;
   for (let t = 0; t < T; t++) {
     const o = offset + t * F;
     const trackRow = trackRows[t];
@@ -144,8 +147,8 @@ export function encodeSession(
     out[o + OFFSET.remaining] = (length - pos) / MAX_SESSION_LENGTH;
     out[o + OFFSET.isLast] = pos === length ? 1 : 0;
     // (b) pre-play context of t, for known rows only
-    if (t < known.length) {
-      const r = known[t];
+    const r = t < known.length ? known[t] : undefined;
+    if (r) {
       out[o + OFFSET.contextKnown] = 1;
       out[o + OFFSET.premium] = r.premium ? 1 : 0;
       out[o + OFFSET.shuffle] = r.shuffle ? 1 : 0;
@@ -161,8 +164,8 @@ export function encodeSession(
       if (wd >= 0) out[o + OFFSET.weekday + wd] = 1;
     }
     // (c) outcomes of t-1
-    if (t >= 1 && t - 1 < known.length) {
-      const p = known[t - 1];
+    const p = t >= 1 && t - 1 < known.length ? known[t - 1] : undefined;
+    if (p) {
       out[o + OFFSET.prevKnown] = 1;
       out[o + OFFSET.prevSkip1] = p.skip1 ? 1 : 0;
       out[o + OFFSET.prevSkip2] = p.skip2 ? 1 : 0;
@@ -173,10 +176,9 @@ export function encodeSession(
       out[o + OFFSET.prevSeekBack] = Math.log1p(p.seekBack);
     }
     // (c) history summaries: known rows 0..t-1 (accumulated below, after this position is written)
-    const nHist = Math.min(t, known.length);
     out[o + OFFSET.historyCount] = nHist / MAX_SESSION_LENGTH;
     out[o + OFFSET.historySkipRate] = nHist ? nSkips / nHist : 0.5;
-    out[o + OFFSET.lastKnownSkip] = nHist ? (isSkip(known[nHist - 1]) ? 1 : 0) : 0.5;
+    out[o + OFFSET.lastKnownSkip] = lastKnown ? (isSkip(lastKnown) ? 1 : 0) : 0.5;
     // similarities use the standardised acoustic vector just written, so a common offset doesn't dominate
     const acoustic = o + OFFSET.track + ACOUSTIC_FIRST;
     if (trackRow >= 0) {
@@ -184,8 +186,10 @@ export function encodeSession(
       out[o + OFFSET.simToSkipped] = nSkipped ? cosine(out, acoustic, skipped) : 0;
     }
     // fold row t into the history if its outcome is known
-    if (t < known.length) {
-      const skip = isSkip(known[t]);
+    if (r) {
+      nHist++;
+      lastKnown = r;
+      const skip = isSkip(r);
       if (skip) nSkips++;
       if (trackRow >= 0) {
         const acc = skip ? skipped : listened;

@@ -117,15 +117,17 @@ export async function* readChallengeTestSet(
       throw new DataError(`is paired with ${q.value.label}, but their dates differ (${preDay ?? 'none'} vs ${inDay ?? 'none'})`, p.value.label);
     }
     const pres = readEntrySessions(p.value, readOpts, newReadCounts());
-    const inputs = readInputSessions(q.value, readOpts);
-    for (;;) {
-      const [a, b] = await Promise.all([pres.next(), inputs.next()]);
-      if (a.done && b.done) break;
-      if (a.done || b.done) {
-        const where = a.done ? (b.value as InputSession).source : (a.value as Session).source;
-        throw new DataError(`session has no counterpart in the ${a.done ? 'prehistory' : 'input'} file`, where);
+    let pre = await pres.next();
+    for await (const input of readInputSessions(q.value, readOpts)) {
+      // A session of length 1 has ⌊1/2⌋ = 0 known rows, so no prehistory row: nothing to pair it with.
+      if (known(input.length) === 0) {
+        yield { id: input.id, length: input.length, known: [], hiddenTrackIds: input.trackIds, source: input.source };
+        continue;
       }
-      yield pairSession(a.value, b.value);
+      if (pre.done) throw new DataError('session has no counterpart in the prehistory file', input.source);
+      yield pairSession(pre.value, input);
+      pre = await pres.next();
     }
+    if (!pre.done) throw new DataError('session has no counterpart in the input file', pre.value.source);
   }
 }

@@ -63,7 +63,7 @@ export interface Batch {
   seqLen: number; // T, always MAX_SESSION_LENGTH
   features: number; // F
   inputs: Float32Array; // [B, T, F]
-  trackIndex: Int32Array; // [B, T] row in the track table, -1 for padding or unknown track
+  trackIndex: Int32Array; // [B, T] the track's key (trackKey.ts: a hash of its id), -1 for padding or unknown track
   mask: Float32Array; // [B, T] 1 where the loss and metrics apply
   labels: Float32Array; // [B, T] the configured label (skip_2 by default)
   auxLabels: Float32Array; // [B, T, 4] skip_1, skip_2, skip_3, not_skipped (for auxiliary heads)

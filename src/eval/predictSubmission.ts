@@ -3,13 +3,13 @@
 import type { Config } from '../config/schema.ts';
 import { challengeBatches, loadDataContext, readOptions } from '../data/batches.ts';
 import { readChallengeTestSet } from '../data/testset.ts';
-import { predictProbabilities } from '../models/model.ts';
-import { loadCheckpoint } from '../train/checkpoint.ts';
+import { loadEnsemble, trackTableWarnings } from './ensemble.ts';
 import { expandGlobs } from './expandGlobs.ts';
 import { writeSubmission } from './submission.ts';
 
 export interface PredictOptions {
-  checkpoint: string;
+  /** A run folder or checkpoint folder; several make an ensemble (their probabilities averaged). */
+  checkpoint: string | string[];
   /** File names or patterns (wildcards in the file name part), expanded and sorted. */
   prehistory: string[];
   input: string[];
@@ -26,12 +26,17 @@ export async function predictSubmission(opts: PredictOptions): Promise<{ session
   // Expand first: a typo in a pattern should fail before the model and track table are loaded.
   const prehistory = expandGlobs(opts.prehistory, '--prehistory');
   const input = expandGlobs(opts.input, '--input');
-  const checkpoint = await loadCheckpoint(opts.checkpoint);
-  const config: Config = structuredClone(checkpoint.config);
-  if (opts.tracks) config.data.tracks = opts.tracks;
-  const ctx = await loadDataContext(config, { stats: checkpoint.stats, log });
-  const sessions = readChallengeTestSet(prehistory, input, { ...readOptions(config), tracks: ctx.tracks, unknownTracks: config.data.unknownTracks });
-  const batches = challengeBatches(ctx, sessions, opts.batchSize ?? Math.max(256, config.train.batchSize));
-  const written = await writeSubmission(opts.out, batches, (batch) => predictProbabilities(checkpoint.model, batch), opts.onProgress);
-  return { sessions: written, files: input.length };
+  const ensemble = await loadEnsemble(Array.isArray(opts.checkpoint) ? opts.checkpoint : [opts.checkpoint]);
+  try {
+    const config: Config = structuredClone(ensemble.config);
+    if (opts.tracks) config.data.tracks = opts.tracks;
+    const ctx = await loadDataContext(config, { stats: ensemble.stats, log });
+    for (const warning of trackTableWarnings(ensemble.members, ctx.tracks)) log(warning);
+    const sessions = readChallengeTestSet(prehistory, input, { ...readOptions(config), tracks: ctx.tracks, unknownTracks: config.data.unknownTracks });
+    const batches = challengeBatches(ctx, sessions, opts.batchSize ?? Math.max(256, config.train.batchSize));
+    const written = await writeSubmission(opts.out, batches, ensemble.predict, opts.onProgress);
+    return { sessions: written, files: input.length };
+  } finally {
+    ensemble.dispose();
+  }
 }

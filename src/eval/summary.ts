@@ -4,9 +4,22 @@ import { METRIC_KEYS, PROTOCOL_NOTE, type CalibrationBin, type EvaluationOutcome
 
 export const MODEL_NAME = 'model';
 
+/** The table's name for ensemble member k (0-based). */
+export const memberName = (k: number) => `member ${k + 1}`;
+
+/** One model of an ensemble, scored on its own. */
+export interface MemberScore {
+  checkpoint: string;
+  step: number;
+  metrics: MetricBlock;
+}
+
 export interface EvaluationSummary {
   sessions: number;
+  /** The model; for several checkpoints, their ensemble (mean probability). */
   model: MetricBlock;
+  /** Each checkpoint of an ensemble on its own (only when several were given). */
+  members?: MemberScore[];
   baselines: Record<BaselineName, MetricBlock>;
   byPosition: {
     position: number;
@@ -52,7 +65,12 @@ const HEADINGS: Record<(typeof METRIC_KEYS)[number], string> = {
 
 /** One plain-text table: a row per predictor, model first, then the protocol behind each column. */
 export function formatSummaryTable(summary: EvaluationSummary): string {
-  const rows: [string, MetricBlock][] = [[MODEL_NAME, summary.model], ...BASELINE_NAMES.map((n) => [n, summary.baselines[n]] as [string, MetricBlock])];
+  const members = summary.members ?? [];
+  const rows: [string, MetricBlock][] = [
+    [members.length ? `ensemble of ${members.length}` : MODEL_NAME, summary.model],
+    ...members.map((m, k) => [`  ${memberName(k)}`, m.metrics] as [string, MetricBlock]),
+    ...BASELINE_NAMES.map((n) => [n, summary.baselines[n]] as [string, MetricBlock]),
+  ];
   const header = ['', ...METRIC_KEYS.map((k) => HEADINGS[k])];
   const cells = rows.map(([name, m]) => [name, ...METRIC_KEYS.map((k) => (Number.isFinite(m[k]) ? m[k].toFixed(4) : 'n/a'))]);
   const widths = header.map((h, c) => Math.max(h.length, ...cells.map((r) => r[c].length)));
@@ -62,6 +80,7 @@ export function formatSummaryTable(summary: EvaluationSummary): string {
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...cells.map(line),
+    ...members.map((m, k) => `${memberName(k)}: ${m.checkpoint} (step ${m.step})`),
     'MAA, FPA: challenge protocol (first floor(L/2) tracks known, the rest predicted from their tracks only).',
     'accuracy, AUC, log loss: per-position protocol (each position predicted from everything before it).',
   ].join('\n');

@@ -17,7 +17,7 @@ export { AUX_LABELS } from './heads.ts';
 
 export interface ModelInputs {
   inputs: tf.Tensor3D; // [B, T, F] float32
-  trackIndex: tf.Tensor2D; // [B, T] int32, −1 = none
+  trackIndex: tf.Tensor2D; // [B, T] int32 track keys (a hash of the id, src/data/trackKey.ts), −1 = none
   /** [B, T] float32, 1 where a track exists. Optional: the Transformer uses it to mask padded keys. */
   present?: tf.Tensor2D;
 }

@@ -1,4 +1,5 @@
-// The hashed track-id embedding: bucket = trackIndex mod buckets; index −1 (padding, unknown track) → zero vector.
+// The hashed track-id embedding: bucket = key mod buckets, where the key is a hash of the track id (src/data/trackKey.ts);
+// key −1 (padding, unknown track) → zero vector.
 // The lookup has its own gradient (scatter-add of the rows) because tfjs's gather gradient needs
 // UnsortedSegmentSum, which the wasm backend does not implement.
 import * as tf from '@tensorflow/tfjs';
@@ -13,7 +14,7 @@ function lookup(table: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
   return op(table) as tf.Tensor2D;
 }
 
-/** [B, T] int32 track indices → [B, T, width] embeddings (zeros where the index is negative). */
+/** [B, T] int32 track keys → [B, T, width] embeddings (zeros where the key is negative). */
 export function embedTracks(table: tf.Tensor2D, trackIndex: tf.Tensor2D): tf.Tensor3D {
   const [B, T] = trackIndex.shape;
   const [buckets, width] = table.shape;

@@ -17,6 +17,7 @@ import { endianness } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Config, TrainConfig } from '../config/schema.ts';
+import { TRACK_KEY_NAME, type TrackTableFingerprint } from '../data/trackKey.ts';
 import type { FeatureStats } from '../data/types.ts';
 import { UserError } from '../errors.ts';
 import { readTensor } from '../models/webgpu.ts';
@@ -56,6 +57,10 @@ export interface CheckpointManifest extends TrainingPosition {
   adamStep: number;
   config: Config;
   stats: FeatureStats;
+  /** How tracks were keyed for the embedding (TRACK_KEY_NAME); absent in checkpoints that keyed by table row. */
+  trackKey?: string;
+  /** The track table the run trained with, so evaluate/predict can tell when they are given another. */
+  trackTable?: TrackTableFingerprint;
   tensors: TensorEntry[];
   byteLength: number;
 }
@@ -84,6 +89,7 @@ export async function saveCheckpoint(
     position: TrainingPosition;
     config: Config;
     stats: FeatureStats;
+    trackTable?: TrackTableFingerprint;
     inputFeatures: number;
     weights: ReadonlyMap<string, tf.Variable>;
     optimizer: AdamState;
@@ -117,6 +123,8 @@ export async function saveCheckpoint(
     adamStep: contents.optimizer.step,
     config: contents.config,
     stats: contents.stats,
+    trackKey: TRACK_KEY_NAME,
+    ...(contents.trackTable ? { trackTable: contents.trackTable } : {}),
     tensors,
     byteLength: offset,
   };
@@ -249,6 +257,12 @@ export async function readCheckpoint(path: string): Promise<CheckpointContents> 
   if (manifest.format !== CHECKPOINT_FORMAT || manifest.version !== CHECKPOINT_VERSION) {
     throw new UserError(`${manifestPath}: not a ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION} manifest`);
   }
+  if (manifest.config.model.trackBuckets > 0 && manifest.trackKey !== TRACK_KEY_NAME) {
+    throw new UserError(
+      `${manifestPath}: this checkpoint's track embedding is keyed by the row of the track table (an older skiptrain), ` +
+        'so its embeddings cannot be matched to track ids; train it again with this version',
+    );
+  }
   if (!existsSync(binPath)) throw new UserError(`${binPath}: checkpoint data file is missing`);
   const size = statSync(binPath).size;
   if (size !== manifest.byteLength) {
@@ -298,6 +312,8 @@ export interface LoadedCheckpoint {
   /** The checkpoint folder that was read. */
   path: string;
   metrics: Record<string, number>;
+  /** The track table the run trained with (absent in older checkpoints). */
+  trackTable?: TrackTableFingerprint;
 }
 
 /**
@@ -319,5 +335,6 @@ export async function loadCheckpoint(runFolderOrCheckpoint: string): Promise<Loa
     epoch: manifest.epoch,
     path: contents.path,
     metrics: manifest.metrics,
+    trackTable: manifest.trackTable,
   };
 }

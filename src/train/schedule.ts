@@ -2,7 +2,16 @@
 // A pure function of the step, so a resumed run follows exactly the same curve.
 import type { TrainConfig } from '../config/schema.ts';
 
-export type ScheduleConfig = Pick<TrainConfig, 'lr' | 'warmupSteps' | 'decay'>;
+export type ScheduleConfig = Pick<TrainConfig, 'lr' | 'warmup' | 'warmupSteps' | 'decay'>;
+
+/**
+ * Warm-up length in steps: `warmupSteps` when given (> 0), else the fraction `warmup` of the planned steps, so one
+ * config suits 40 steps and 250,000 steps alike.
+ */
+export function warmupLength(cfg: Pick<ScheduleConfig, 'warmup' | 'warmupSteps'>, plannedSteps: number): number {
+  if (cfg.warmupSteps > 0) return Math.floor(cfg.warmupSteps);
+  return Math.round((cfg.warmup ?? 0) * plannedSteps);
+}
 
 /**
  * Learning rate for the optimizer step with 0-based index `step` out of `plannedSteps`.
@@ -10,7 +19,7 @@ export type ScheduleConfig = Pick<TrainConfig, 'lr' | 'warmupSteps' | 'decay'>;
  * the last planned step. Steps past the plan (a longer resumed run) stay at the end value.
  */
 export function learningRate(step: number, cfg: ScheduleConfig, plannedSteps: number): number {
-  const warmup = Math.max(0, Math.floor(cfg.warmupSteps));
+  const warmup = warmupLength(cfg, plannedSteps);
   if (step < warmup) return (cfg.lr * (step + 1)) / warmup;
   if (cfg.decay === 'none') return cfg.lr;
   const decaySteps = Math.max(1, plannedSteps - warmup);

@@ -1,11 +1,13 @@
 // The training loop. Read top to bottom: set up (fresh or resumed), then epochs of steps with periodic logging,
 // validation and checkpoints. Everything that decides the weights — data order, dropout seeds, the learning
 // rate, the optimizer state — is a function of the seed and the step, so a resumed run is bit-identical.
-import { dirname } from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.ts';
 import { loadDataContext, trainBatches } from '../data/batches.ts';
 import { inputFeatureCount } from '../data/features.ts';
+import { trackTableFingerprint } from '../data/trackKey.ts';
 import type { FeatureStats } from '../data/types.ts';
 import { UserError } from '../errors.ts';
 import { createModel } from '../models/model.ts';
@@ -15,6 +17,7 @@ import { EventWriter } from './tensorboard/writer.ts';
 import { assignWeights, readCheckpoint, saveCheckpoint, type CheckpointContents, type TrainingPosition } from './checkpoint.ts';
 import { Adam } from './optimizer.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
+import { resumeTarget } from './resumeTarget.ts';
 import { createRunFolder, writeRunFiles } from './run-folder.ts';
 import { learningRate } from './schedule.ts';
 import { trainStep, type StepResult } from './step.ts';
@@ -22,7 +25,10 @@ import { validate, type ValidationMetrics } from './validate.ts';
 
 export interface TrainOptions {
   config: Config;
-  /** A run folder (or checkpoint) to continue from; the same run folder is used, with a new event file. */
+  /**
+   * A run folder (or checkpoint) to continue from; the same run folder is used, with a new event file. A run folder
+   * without a checkpoint (killed early) starts over in place.
+   */
   resume?: string;
   /** When aborted (Ctrl-C), the loop finishes the current step, saves a checkpoint and returns. */
   stop?: AbortSignal;
@@ -44,12 +50,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { config } = opts;
   const t = config.train;
   const log = opts.log ?? ((s: string) => console.error(s));
-  const resumed = opts.resume ? await readCheckpoint(opts.resume) : undefined;
+  const target = opts.resume ? resumeTarget(opts.resume) : undefined;
+  const resumed = target?.checkpoint ? await readCheckpoint(target.checkpoint) : undefined;
   if (resumed) checkResumable(resumed, config, log);
+  if (target && !resumed) startOver(target.runFolder, log);
 
   const ctx = await loadDataContext(config, { stats: resumed?.manifest.stats, log });
-  const runFolder = resumed ? dirname(dirname(resumed.path)) : await createRunFolder(config, ctx.stats);
-  if (resumed) await writeRunFiles(runFolder, config, ctx.stats);
+  const runFolder = target ? target.runFolder : await createRunFolder(config, ctx.stats);
+  if (target) await writeRunFiles(runFolder, config, ctx.stats);
+  const trackTable = trackTableFingerprint(ctx.tracks);
   const model = createModel(config.model, inputFeatureCount(), t.seed);
   const optimizer = new Adam(model.weights, { weightDecay: t.weightDecay });
   // The plan is recomputed on resume (same config and stats give the same plan; more epochs stretch the schedule).
@@ -65,10 +74,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const writer = await EventWriter.create(runFolder);
   const progress = new Progress({ total: pos.plannedSteps, epochs: t.epochs, stream: opts.progressStream });
 
-  let metrics: ValidationMetrics | null = null;
-  let validatedAt = -1;
+  // A checkpoint taken right after a validation carries its metrics: the resumed run does not log them again.
+  const carried = resumed?.manifest.metrics ?? {};
+  let metrics = Object.keys(carried).length > 0 ? (carried as ValidationMetrics) : null;
+  let validatedAt = metrics ? pos.step : -1;
   let checkpoint = resumed?.path ?? '';
+  let savedAt = performance.now();
   const runValidation = async () => {
+    if (validatedAt === pos.step) return; // e.g. validateEvery coinciding with an epoch end
     metrics = await validate(model, ctx, config.task);
     validatedAt = pos.step;
     if (!metrics) return progress.log('validation skipped: no held-out sessions');
@@ -78,10 +91,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const save = async () => {
     pos.rngState = rng.state;
     pos.metrics = validatedAt === pos.step && metrics ? { ...metrics } : {};
-    const contents = { position: pos, config, stats: ctx.stats, inputFeatures: inputFeatureCount() };
+    const contents = { position: pos, config, stats: ctx.stats, trackTable, inputFeatures: inputFeatureCount() };
     checkpoint = await saveCheckpoint(runFolder, { ...contents, weights: model.weights, optimizer: await optimizer.exportState() }, t);
     await writer.flush();
+    savedAt = performance.now();
   };
+  const saveDueByClock = () => t.checkpointMinutes > 0 && performance.now() - savedAt >= t.checkpointMinutes * 60_000;
 
   const window = new TrainingWindow();
   let shownLoss: number | undefined; // the progress line shows the last logged loss
@@ -112,7 +127,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           for (const [name, w] of model.weights) writer.histogram(`weights/${name}`, await readTensor(w), pos.step);
         }
         if (t.validateEvery > 0 && pos.step % t.validateEvery === 0) await runValidation();
-        if (t.checkpointEvery > 0 && pos.step % t.checkpointEvery === 0) await save();
+        if ((t.checkpointEvery > 0 && pos.step % t.checkpointEvery === 0) || saveDueByClock()) await save();
         window.excludeTimeSince(stepEnd); // validation and checkpoints do not count against throughput
         await new Promise((resolve) => setImmediate(resolve)); // the step is synchronous: let Ctrl-C handlers run
         interrupted = Boolean(opts.stop?.aborted);
@@ -124,7 +139,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await runValidation();
       await save();
     }
-    if (reachedMax && !interrupted && validatedAt !== pos.step) await runValidation();
+    if (reachedMax && !interrupted) await runValidation();
     if (interrupted || reachedMax) await save();
   } finally {
     progress.done();
@@ -141,6 +156,14 @@ export function plannedSteps(config: Config, stats: FeatureStats): number {
   const perEpoch = Math.max(1, Math.ceil(stats.sessions / config.train.batchSize));
   const all = perEpoch * config.train.epochs;
   return config.train.maxSteps > 0 ? Math.min(all, config.train.maxSteps) : all;
+}
+
+/** A run folder without a checkpoint: train from step 0 in it. Its event files would repeat steps, so they go. */
+function startOver(runFolder: string, log: (s: string) => void): void {
+  const events = readdirSync(runFolder).filter((f) => f.startsWith('events.out.tfevents'));
+  for (const f of events) rmSync(join(runFolder, f), { force: true });
+  const removed = events.length ? ` (removing its ${events.length} TensorBoard event file${events.length > 1 ? 's' : ''})` : '';
+  log(`no checkpoint in ${runFolder}: the run stopped before its first one; starting it over in the same folder${removed}`);
 }
 
 function pickPosition(c: CheckpointContents): TrainingPosition {

@@ -3,6 +3,9 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readChallengeTestSet } from '../../src/data/testset.ts';
+import { challengeBatches } from '../../src/data/batches.ts';
+import { submissionLines } from '../../src/eval/submission.ts';
+import { memoryContext } from '../helpers/sessions.ts';
 import { INPUT_COLUMNS } from '../../src/data/columns.ts';
 import { collect, dataErrorOf, LOG_HEADER, logLine, tempDir } from './fixtures.ts';
 
@@ -102,6 +105,21 @@ test('with a track table, an unknown hidden track is an error naming the input l
   const sessions = await collect(readChallengeTestSet([f.pre], [f.input], { tracks, unknownTracks: 'zeros', unknownCount }));
   assert.equal(sessions[0].hiddenTrackIds, ['t_a_3', 't_a_4']);
   assert.is(unknownCount.rows, 1);
+});
+
+test('a session of length 1 has no prehistory row: it is still paired and predicted', async () => {
+  const day = writeDay(tempDir(), '2018-07-15', [['a', 1], ['b', 4], ['c', 1], ['d', 1]]);
+  const sessions = await collect(readChallengeTestSet([day.pre], [day.input]));
+  assert.equal(sessions.map((s) => s.id), ['a', 'b', 'c', 'd']);
+  assert.equal(sessions[0].known, []);
+  assert.equal(sessions[0].hiddenTrackIds, ['t_a_1']);
+  assert.equal(sessions[1].known.map((r) => r.position), [1, 2]);
+  assert.equal(sessions[3].hiddenTrackIds, ['t_d_1']);
+  // and the submission has one prediction for it
+  const ctx = memoryContext({ ids: ['t_a_1', 't_b_1', 't_b_2', 't_b_3', 't_b_4', 't_c_1', 't_d_1'], index: new Map(), features: new Float32Array(7 * 29), width: 29 }, (c) => (c.data.unknownTracks = 'zeros'));
+  const lines: string[] = [];
+  for await (const batch of challengeBatches(ctx, readChallengeTestSet([day.pre], [day.input]), 8)) lines.push(...submissionLines(batch, new Float32Array(batch.size * batch.seqLen).fill(0.9)));
+  assert.equal(lines, ['1', '11', '1', '1']);
 });
 
 test.run();

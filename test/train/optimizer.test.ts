@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { learningRate } from '../../src/train/schedule.ts';
+import { learningRate, warmupLength } from '../../src/train/schedule.ts';
 import { Adam, clipByGlobalNorm } from '../../src/train/optimizer.ts';
 import { readStep, trainStep } from '../../src/train/step.ts';
 import { batchLoss } from '../../src/train/loss.ts';
@@ -16,7 +16,7 @@ const weightsOf = (model: { weights: ReadonlyMap<string, tf.Variable> }) =>
   [...model.weights].map(([k, v]) => [k, Array.from(v.dataSync())] as const);
 
 test('learning rate warms up linearly, then decays to ~0 over the plan', () => {
-  const cfg = { lr: 0.01, warmupSteps: 10, decay: 'cosine' as const };
+  const cfg = { lr: 0.01, warmup: 0, warmupSteps: 10, decay: 'cosine' as const };
   assert.ok(Math.abs(learningRate(0, cfg, 110) - 0.001) < 1e-12);
   assert.ok(Math.abs(learningRate(9, cfg, 110) - 0.01) < 1e-12);
   for (let s = 10; s < 109; s++) assert.ok(learningRate(s + 1, cfg, 110) <= learningRate(s, cfg, 110));
@@ -25,6 +25,18 @@ test('learning rate warms up linearly, then decays to ~0 over the plan', () => {
   assert.ok(Math.abs(learningRate(60, { ...cfg, decay: 'linear' }, 110) - 0.005) < 1e-12);
   assert.is(learningRate(100, { ...cfg, decay: 'none' }, 110), 0.01);
   assert.is(learningRate(5, { ...cfg, warmupSteps: 0, decay: 'none' }, 110), 0.01);
+});
+
+test('warm-up given as a fraction of the planned steps scales with the plan; warmupSteps wins when set', () => {
+  const cfg = { lr: 0.01, warmup: 0.02, warmupSteps: 0, decay: 'cosine' as const };
+  // 40 planned steps (20,000 sessions at batch 512): about one step of warm-up, then the full rate.
+  assert.is(warmupLength(cfg, 40), 1);
+  assert.ok(Math.abs(learningRate(1, cfg, 40) - 0.01) < 1e-3, `lr at step 1 of 40: ${learningRate(1, cfg, 40)}`);
+  // 244,141 planned steps (125 M sessions): 4,883 steps of warm-up, at half the rate halfway through it.
+  assert.is(warmupLength(cfg, 244_141), 4883);
+  assert.ok(Math.abs(learningRate(2441, cfg, 244_141) - 0.005) < 1e-5);
+  assert.ok(learningRate(4882, cfg, 244_141) === 0.01);
+  assert.is(warmupLength({ warmup: 0.02, warmupSteps: 1000 }, 40), 1000);
 });
 
 test('Adam matches the tfjs reference implementation step by step', () => {

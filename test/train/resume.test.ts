@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configToYaml } from '../../src/config/yaml.ts';
 import { UserError } from '../../src/errors.ts';
-import { loadCheckpoint, readCheckpoint } from '../../src/train/checkpoint.ts';
+import { checkpointsDir, listCheckpoints, loadCheckpoint, readCheckpoint } from '../../src/train/checkpoint.ts';
+import { readScalars } from '../../src/train/tensorboard/reader.ts';
 import { train } from '../../src/train/trainer.ts';
 import { tinyConfig } from './fixture.ts';
 
@@ -36,11 +37,22 @@ function whenCheckpointed(experimentDir: string, then: () => void) {
   }, 5);
 }
 
+/** Calls `then` as soon as a run folder under `experimentDir` exists (config written, training about to start). */
+function whenRunFolderExists(experimentDir: string, then: () => void) {
+  const poll = setInterval(() => {
+    if (runFoldersIn(experimentDir).some((run) => existsSync(join(run, 'stats.json')))) {
+      clearInterval(poll);
+      then();
+    }
+  }, 2);
+}
+
 const runFoldersIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name)) : []);
 
 test('a run SIGKILLed after its first checkpoint and resumed ends with the same weights as an uninterrupted run', async () => {
   await tf.setBackend('cpu'); // the children run on cpu (the config says so); other test files may have switched
   const reference = await train({ config: tinyConfig(root, { checkpoints: join(root, 'reference') }), ...quiet });
+  referenceRun = reference.runFolder;
   assert.not.ok(reference.interrupted);
   assert.ok(reference.step > 12, `enough steps to be killed midway (${reference.step})`);
 
@@ -72,8 +84,57 @@ test('a run SIGKILLed after its first checkpoint and resumed ends with the same 
   assert.ok(readdirSync(runFolder).filter((f) => f.startsWith('events.out.tfevents')).length >= 2, 'a new event file per session');
 });
 
+let referenceRun = '';
+
+test('a run SIGKILLed before its first checkpoint resumes: it starts over in its folder and finishes the same', async () => {
+  await tf.setBackend('cpu');
+  const experimentDir = join(root, 'early', 'tiny');
+  // No step-count checkpoint and no clock checkpoint: the first one would come at the end of epoch 1.
+  const args = ['--config', join(root, 'tiny.yaml'), '--checkpoints', join(root, 'early'), '--train.checkpointEvery', '0', '--train.checkpointMinutes', '0'];
+  const killed = await cli(args, (kill) => whenRunFolderExists(experimentDir, () => kill('SIGKILL')));
+  assert.is(killed.signal, 'SIGKILL', killed.output);
+  const [runFolder] = runFoldersIn(experimentDir);
+  assert.equal(listCheckpoints(checkpointsDir(runFolder)), [], 'killed before any checkpoint');
+
+  const resumed = await cli(['--resume', runFolder]);
+  assert.is(resumed.code, 0, resumed.output);
+  assert.match(resumed.output, `no checkpoint in ${runFolder}: the run stopped before its first one; starting it over in the same folder`);
+  assert.is(resumed.output.match(/^backend:/gm)?.length, 1, `one backend line:\n${resumed.output}`);
+  const finished = await readCheckpoint(runFolder);
+  assert.is(finished.manifest.epoch, 3);
+  const reference = await readCheckpoint(referenceRun);
+  assert.is(finished.manifest.step, reference.manifest.step);
+  for (const [name, w] of reference.weights) {
+    assert.ok(Buffer.from(w.values.buffer).equals(Buffer.from(finished.weights.get(name)!.values.buffer)), `weight ${name} differs`);
+  }
+});
+
+test('train.checkpointMinutes saves by wall clock between step-count checkpoints', async () => {
+  const config = tinyConfig(root, {
+    checkpoints: join(root, 'clock'),
+    'train.epochs': '1',
+    'train.checkpointEvery': '0',
+    'train.checkpointMinutes': '0.000001',
+    'train.keepLast': '1000',
+  });
+  const result = await train({ config, ...quiet });
+  const steps = listCheckpoints(checkpointsDir(result.runFolder)).map((c) => c.step);
+  assert.ok(steps.length >= result.step - 1, `a checkpoint after (nearly) every step: ${steps.join(', ')} of ${result.step}`);
+});
+
+test('after a resume, val/* is written once per step, also at the last step', async () => {
+  const config = tinyConfig(root, { checkpoints: join(root, 'once'), 'train.epochs': '2', 'train.maxSteps': '10', 'train.validateEvery': '5' });
+  const first = await train({ config, ...quiet });
+  await train({ config, resume: first.runFolder, ...quiet }); // nothing left to train: must not validate again
+  const points = (await readScalars(first.runFolder)).get('val/loss') ?? [];
+  const steps = points.map((p) => p.step);
+  assert.equal(steps, [...new Set(steps)], `one val/loss per step: ${steps.join(', ')}`);
+  assert.ok(steps.includes(10));
+});
+
 test('resuming with a different model is a clear error', async () => {
   const [runFolder] = runFoldersIn(join(root, 'runs', 'tiny'));
+  assert.ok(runFolder);
   const err = await train({ config: tinyConfig(root, { 'model.hidden': '16' }), resume: runFolder, ...quiet }).catch((e) => e);
   assert.instance(err, UserError);
   assert.match(err.message, /model\.hidden is 16 but the checkpoint has 8/);
