@@ -1,7 +1,9 @@
 // The key of a track for the hashed track-id embedding, and a fingerprint of a whole track table.
 //
-// Key: FNV-1a, 32-bit, over the UTF-16 code units of the track id string (hashString in util/rng.ts), with the top
-// bit cleared so it fits an int32; the model takes it modulo model.trackBuckets. It depends on the id alone — not
+// Key: FNV-1a, 32-bit, over the UTF-16 code units of the track id string (hashString in util/rng.ts), cut to its low
+// 24 bits; the model takes it modulo model.trackBuckets (at most 2^24). 24 bits, because WebGPU computes int32 `mod`
+// in float32, exact only below 2^24: wider keys put tracks in other buckets on the GPU than on the CPU. For a
+// power-of-two bucket count (every shipped config) the bucket is the same as the full 31-bit key's. It depends on the id alone — not
 // on the row of the track in the table — so any order of the track files (archive member order, a folder, a
 // re-save) gives every track the same embedding, in every process and version. Changing this function would
 // silently scramble every trained embedding: CHECKPOINT_TRACK_KEY names it in each checkpoint.
@@ -9,10 +11,10 @@ import { hashString } from '../util/rng.ts';
 import type { TrackTable } from './types.ts';
 
 /** Names the key function in checkpoints; a checkpoint without it keyed tracks by table row (not usable). */
-export const TRACK_KEY_NAME = 'fnv1a32-track-id';
+export const TRACK_KEY_NAME = 'fnv1a32-track-id-low24';
 
 export function trackKey(id: string): number {
-  return hashString(id) & 0x7fffffff;
+  return hashString(id) & 0xffffff;
 }
 
 const keysOf = new WeakMap<TrackTable, Int32Array>();
