@@ -130,14 +130,15 @@ export async function* entryBlocks(
     queue.push(rows);
   };
 
-  /** The oldest range's rows into the assembler; its finished sessions out. */
-  async function* settle(): AsyncGenerator<SessionBlock> {
+  /** The oldest range's rows into the assembler; its finished sessions out (unless more are to join them). */
+  async function* settle(hold = false): AsyncGenerator<SessionBlock> {
     const rows = await queue.shift()!;
     const first = nextLine;
     assembler.add(rows, first);
     if (rows.error) throw new DataError(rows.error.reason, `${label}:${first + rows.error.line}`);
     nextLine += rows.lines;
     opts.onProgress?.({ file: label, compressedBytes: bytesRead(), rows: counts.rows, sessions: counts.sessions });
+    if (hold) return;
     const block = assembler.take();
     if (block) yield block;
   }
@@ -179,7 +180,7 @@ export async function* entryBlocks(
   if (layout === null) readHeader(true);
   if (layout === null) throw new DataError('empty file: no header line', label);
   if (fill > 0) send(0, fill);
-  while (queue.length > 0) yield* settle();
+  while (queue.length > 0) yield* settle(queue.length === 1); // the last range's sessions go with the file's last
   assembler.finish();
   const last = assembler.take();
   if (last) yield last;
