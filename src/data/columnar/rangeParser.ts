@@ -130,6 +130,18 @@ class Interner {
   }
 }
 
+/** FNV-1a over the length and at most the first and last 12 bytes: ids differ there, and a miss only costs a probe. */
+function hashBytes(buf: Uint8Array, a: number, b: number): number {
+  let h = Math.imul(0x811c9dc5 ^ (b - a), 0x01000193);
+  if (b - a <= 24) {
+    for (let i = a; i < b; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  } else {
+    for (let i = a; i < a + 12; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    for (let i = b - 12; i < b; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  }
+  return h ^ (h >>> 15);
+}
+
 /**
  * Track ids to dense indices without a string per row: ids are hashed and compared as bytes of the range, and a
  * string is made only for the first occurrence of each.
@@ -154,8 +166,7 @@ class ByteInterner {
 
   index(a: number, b: number): number {
     const buf = this.buf;
-    let h = 0x811c9dc5;
-    for (let i = a; i < b; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    const h = hashBytes(buf, a, b);
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
       const v = this.slots[slot];
       if (v === 0) {
@@ -177,8 +188,8 @@ class ByteInterner {
     this.mask = size - 1;
     const buf = this.buf;
     for (let k = 0; k < this.values.length; k++) {
-      let h = 0x811c9dc5;
-      for (let i = this.starts[k]; i < this.ends[k]; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+      if (this.starts[k] < 0) continue; // interned by value, not in the table
+      const h = hashBytes(buf, this.starts[k], this.ends[k]);
       let slot = h & this.mask;
       while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
       this.slots[slot] = k + 1;
@@ -191,8 +202,8 @@ class ByteInterner {
     if (k === undefined) {
       k = this.values.length;
       this.values.push(id);
-      this.starts.push(0);
-      this.ends.push(0);
+      this.starts.push(-1);
+      this.ends.push(-1);
       this.byValue.set(id, k);
     }
     return k;
