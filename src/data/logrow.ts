@@ -8,8 +8,6 @@ import { detach, pickFields, splitFields } from './csv.ts';
 import { parseDate, type DateFormat } from './dates.ts';
 import type { LogRow } from './types.ts';
 
-export const FIELD_COUNT = LOG_COLUMNS.length;
-
 /** Column positions in LOG_COLUMNS order. */
 export const C = Object.fromEntries(LOG_COLUMNS.map((c, i) => [c, i])) as Record<(typeof LOG_COLUMNS)[number], number>;
 

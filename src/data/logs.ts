@@ -75,7 +75,7 @@ export function parseLogRow(fields: string[], where: string, opts: RowParseOptio
 }
 
 /** A block's sessions as Session objects (track ids from the table when the block refers to it). */
-export function blockSessions(b: SessionBlock, tracks: TrackTable | null): Session[] {
+function blockSessions(b: SessionBlock, tracks: TrackTable | null): Session[] {
   const out = new Array<Session>(b.ids.length);
   for (let s = 0; s < b.ids.length; s++) out[s] = sessionAt(b, s, tracks);
   return out;

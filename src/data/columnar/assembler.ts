@@ -43,7 +43,8 @@ class BlockColumns {
   ids: string[] = [];
   days = new Dict();
   dates = new Dict();
-  extra = new Dict();
+  /** Track ids not in the table; a range's distinct ids are appended once each (duplicates across ranges are harmless). */
+  extra: string[] = [];
   sessionDay = new Uint16Array(256);
   sessionLength = new Uint8Array(256);
   sessionLine = new Uint32Array(256);
@@ -81,7 +82,7 @@ class BlockColumns {
   take(label: string): SessionBlock {
     const { S, R } = this;
     return makeBlock(
-      { label, ids: this.ids, days: this.days.values, dates: this.dates.values, extraTrackIds: this.extra.values },
+      { label, ids: this.ids, days: this.days.values, dates: this.dates.values, extraTrackIds: this.extra },
       {
         sessionDay: this.sessionDay.slice(0, S),
         sessionLength: this.sessionLength.slice(0, S),
@@ -197,7 +198,7 @@ export class SessionAssembler {
       let c = code[t];
       if (c === UNSET) {
         const id = r.tracks[t];
-        c = code[t] = (tracks ? tracks.index.get(id) : undefined) ?? -1 - this.cols.extra.index(id);
+        c = code[t] = (tracks ? tracks.index.get(id) : undefined) ?? -this.cols.extra.push(id);
       }
       if (c < 0 && tracks) resolveTrack(tracks, r.tracks[t], this.unknownPolicy, at(label, line), this.opts.unknownCount);
       const o = this.openRows++;
@@ -221,7 +222,7 @@ export class SessionAssembler {
     // The open session's extra track ids move to the next block's dictionary.
     for (let i = 0; i < this.openRows; i++) {
       const t = this.oTrack[i];
-      if (t < 0) this.oTrack[i] = -1 - next.extra.index(block.extraTrackIds[-1 - t]);
+      if (t < 0) this.oTrack[i] = -next.extra.push(block.extraTrackIds[-1 - t]);
     }
     this.cols = next;
     return block;

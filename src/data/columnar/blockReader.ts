@@ -37,7 +37,7 @@ const RANGE = 2 * 1024 * 1024;
 const IN_FLIGHT_PER_WORKER = 3;
 
 /** The file-name filter of `days`: files named for another day are not even opened. */
-export function acceptDays(days: ReadonlySet<string> | undefined): ((path: string) => boolean) | undefined {
+function acceptDays(days: ReadonlySet<string> | undefined): ((path: string) => boolean) | undefined {
   if (!days) return undefined;
   return (path: string) => {
     const day = dayFromFileName(path);

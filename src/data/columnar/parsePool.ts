@@ -22,7 +22,7 @@ export type FromParseWorker = { kind: 'rows'; rows: RangeRows } | { kind: 'error
  * from a tiny script that registers tsx through its API and then imports the module (absolute URLs, so any working
  * directory works).
  */
-export function startTsWorker(module: URL, workerData: unknown = null): Worker {
+function startTsWorker(module: URL, workerData: unknown = null): Worker {
   const api = import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(module.href)}); })`;
   return new Worker(code, { eval: true, workerData });
