@@ -9,9 +9,11 @@
 //   papaparse  the alternative: tar members parsed block by block with papaparse (rows as arrays; first 50 MB)
 //   sessions   the whole reader: one decompression, byte ranges parsed by the default number of parse workers,
 //              grouped into blocks and handed out as Session objects (readSessions)
-//   blocks-Nw  the reader's session blocks only (what the cache build consumes), with N parse workers (N = 1, 2)
+//   blocks-Nw  the reader's session blocks only, with the track table (as the cache build, training and explore
+//              read), with N parse workers (N = 1, 2); the table is loaded before the clock starts
 //   sessions@100MB  the same as sessions, stopped after 100 MB of compressed input (flat memory: compare peak RSS)
 import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
@@ -20,6 +22,7 @@ import { readLineChunks, splitFields } from '../../src/data/csv.ts';
 import { readLogBlocks } from '../../src/data/columnar/blockReader.ts';
 import { defaultParseWorkers } from '../../src/data/columnar/parsePool.ts';
 import { newReadCounts, readSessions } from '../../src/data/logs.ts';
+import { loadTrackTable } from '../../src/data/tracks.ts';
 import { benchArgs, gunzipToNull, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
 
 const { argv, flag, option } = benchArgs('pipeline');
@@ -33,6 +36,8 @@ interface StageResult extends StageCost {
 }
 
 async function runStage(stage: string, path: string, limitMB: number): Promise<StageResult> {
+  // The block reader as training, the cache build and explore use it: with the track table (loaded untimed).
+  const tracks = stage.startsWith('blocks-') ? await loadTrackTable(join(dirname(path), 'track_features.tar.gz')) : null;
   const cost = startStage();
   let rows = 0;
   let sessions = 0;
@@ -66,7 +71,7 @@ async function runStage(stage: string, path: string, limitMB: number): Promise<S
     }
   } else if (stage.startsWith('blocks-')) {
     const workers = Number(stage.slice('blocks-'.length, -1));
-    for await (const item of readLogBlocks(path, { workers, badDates: 'keep' })) {
+    for await (const item of readLogBlocks(path, { workers, badDates: 'keep', tracks: tracks!, unknownTracks: 'zeros' })) {
       if (item.kind !== 'block') continue;
       sessions += item.block.ids.length;
       rows += item.block.trackRow.length;

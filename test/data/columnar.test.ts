@@ -108,6 +108,8 @@ test('synthetic archive and folder: sessions, order and counts, days and badDate
     [{}, join(dir, 'csv')],
     [{ days: new Set(['2018-07-17', '2018-07-16']) }, archive],
     [{ badDates: 'keep' }, join(dir, 'csv')],
+    [{ tracks }, archive], // track ids found in the table by the parser, from their bytes
+    [{ tracks: randomTracks(25, new Rng(9)), unknownTracks: 'zeros' }, archive],
   ] as [ReadLogOptions, string][]) {
     assert.is(await same(src, opts), 'ok');
   }

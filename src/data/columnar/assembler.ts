@@ -149,8 +149,8 @@ export class SessionAssembler {
     const tracks = this.opts.tracks;
     // Per distinct value of the range: is the date in range; the track's table row (-1: not in the table).
     const dateOk = r.dates.map((d) => inDateRange(d, this.range));
-    // Per distinct track of the range: its code in the block being built (≥ 0 table row, < 0 extra id), made on
-    // first use; UNSET until then.
+    // Per distinct track id of the range that is not in the table: its code in the block being built (-1 - index
+    // into the block's extra ids), made on first use; UNSET until then.
     const code = new Int32Array(r.tracks.length).fill(UNSET);
     let prevRun = -1;
     for (let i = 0; i < r.rows; i++) {
@@ -195,12 +195,13 @@ export class SessionAssembler {
         }
       }
       const t = r.track[i];
-      let c = code[t];
-      if (c === UNSET) {
-        const id = r.tracks[t];
-        c = code[t] = (tracks ? tracks.index.get(id) : undefined) ?? -this.cols.extra.push(id);
+      let c = t; // a table row, named by the parser
+      if (t < 0) {
+        const k = -1 - t;
+        c = code[k];
+        if (c === UNSET) c = code[k] = -this.cols.extra.push(r.tracks[k]);
+        if (tracks) resolveTrack(tracks, r.tracks[k], this.unknownPolicy, at(label, line), this.opts.unknownCount);
       }
-      if (c < 0 && tracks) resolveTrack(tracks, r.tracks[t], this.unknownPolicy, at(label, line), this.opts.unknownCount);
       const o = this.openRows++;
       if (o === 0) this.openDay = this.fileDay ?? r.dates[d];
       this.oTrack[o] = c;

@@ -14,6 +14,7 @@ import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../logs.ts'
 import { SessionAssembler } from './assembler.ts';
 import { defaultParseWorkers, ParsePool } from './parsePool.ts';
 import type { RangeRows } from './rangeParser.ts';
+import { sharedTrackIndex } from './trackIndex.ts';
 
 export interface BlockReadOptions extends ReadLogOptions {
   /** Parse worker threads (default: defaultParseWorkers()); 0 parses on the reading thread. */
@@ -83,6 +84,7 @@ export async function* entryBlocks(
   const rangeBytes = opts.rangeBytes ?? RANGE;
   const assembler = new SessionAssembler(label, dayFromFileName(entry.path), opts, counts);
   const dateFormat = opts.dateFormat ?? 'auto';
+  const tracks = opts.tracks ? sharedTrackIndex(opts.tracks) : null;
   const maxInFlight = Math.max(IN_FLIGHT_PER_WORKER, pool.size * IN_FLIGHT_PER_WORKER);
   const queue: Promise<RangeRows>[] = [];
   let layout: HeaderLayout | null = null;
@@ -125,7 +127,7 @@ export async function* entryBlocks(
   const send = (start: number, end: number): void => {
     const bytes = new Uint8Array(end - start);
     bytes.set(acc.subarray(start, end));
-    const rows = pool.submit({ bytes, layout: layout!, dateFormat });
+    const rows = pool.submit({ bytes, layout: layout!, dateFormat, tracks });
     rows.catch(() => {}); // a read stopped early never awaits it; one that goes on sees the failure in settle()
     queue.push(rows);
   };

@@ -7,11 +7,21 @@ import { Worker } from 'node:worker_threads';
 import type { DateFormat } from '../dates.ts';
 import type { HeaderLayout } from '../logrow.ts';
 import { RangeParser, type RangeRows } from './rangeParser.ts';
+import { TrackLookup, type SharedTrackIndex } from './trackIndex.ts';
 
 export interface RangeJob {
   bytes: Uint8Array; // whole lines; its buffer is transferred to the worker
   layout: HeaderLayout;
   dateFormat: DateFormat;
+  tracks: SharedTrackIndex | null;
+}
+
+/** One parser per layout, date format and track table, kept from job to job (it caches dates). */
+export function parserFor(parsers: Map<string, RangeParser>, job: RangeJob): RangeParser {
+  const key = `${job.dateFormat}|${job.layout.positions.join(',')}|${job.layout.width}|${job.tracks?.id ?? 0}`;
+  let parser = parsers.get(key);
+  if (!parser) parsers.set(key, (parser = new RangeParser(job.layout, job.dateFormat, job.tracks ? new TrackLookup(job.tracks) : null)));
+  return parser;
 }
 
 export type ToParseWorker = { kind: 'range'; job: RangeJob };
@@ -42,6 +52,8 @@ class ParseWorker {
   readonly worker = startTsWorker(new URL('./parseWorker.ts', import.meta.url));
   readonly pending: Pending[] = [];
   failure: Error | null = null;
+  /** Called once the last outstanding range is answered. */
+  drained: (() => void) | null = null;
 
   constructor() {
     this.worker.on('message', (m: FromParseWorker) => {
@@ -53,6 +65,11 @@ class ParseWorker {
         e.stack = m.stack;
         p.reject(e);
       }
+      if (this.pending.length === 0 && this.drained) {
+        const done = this.drained;
+        this.drained = null;
+        done();
+      }
     });
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', () => this.fail(new Error('a parse worker stopped without finishing')));
@@ -63,6 +80,12 @@ class ParseWorker {
     for (const p of this.pending.splice(0)) p.reject(this.failure);
     const i = idle.indexOf(this);
     if (i >= 0) idle.splice(i, 1);
+  }
+
+  /** Back to the idle list, or stopped when the list is full or the worker failed. */
+  retire(): void {
+    if (!this.failure && idle.length < MAX_IDLE && !idle.includes(this)) idle.push(this);
+    else void this.worker.terminate();
   }
 
   submit(job: RangeJob): Promise<RangeRows> {
@@ -97,9 +120,7 @@ export class ParsePool {
   submit(job: RangeJob): Promise<RangeRows> {
     this.submitted += job.bytes.length;
     if (this.size === 0 || this.submitted <= this.inlineBytes) {
-      const key = `${job.dateFormat}|${job.layout.positions.join(',')}|${job.layout.width}`;
-      let parser = this.inline.get(key);
-      if (!parser) this.inline.set(key, (parser = new RangeParser(job.layout, job.dateFormat)));
+      const parser = parserFor(this.inline, job);
       try {
         return Promise.resolve(parser.parse(job.bytes, 0, job.bytes.length));
       } catch (e) {
@@ -115,16 +136,12 @@ export class ParsePool {
     return w.submit(job);
   }
 
-  /** Workers with nothing outstanding wait for the next read; the others are stopped. */
+  /** Workers wait for the next read once their outstanding ranges are done (a read that failed or stopped early). */
   close(): void {
     for (const w of this.workers.splice(0)) {
-      if (w.pending.length === 0 && !w.failure && idle.length < MAX_IDLE) {
-        w.worker.unref();
-        idle.push(w);
-      } else {
-        w.pending.length = 0;
-        void w.worker.terminate();
-      }
+      w.worker.unref();
+      if (w.pending.length === 0) w.retire();
+      else w.drained = () => w.retire();
     }
   }
 }

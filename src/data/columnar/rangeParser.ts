@@ -11,6 +11,7 @@ import type { DateFormat } from '../dates.ts';
 import { DateCache, parseRowText, type HeaderLayout } from '../logrow.ts';
 import type { LogRow } from '../types.ts';
 import { packFlags } from '../cache/block.ts';
+import { hashBytes, TrackLookup } from './trackIndex.ts';
 
 /** The rows of one range. Typed arrays may be longer than `rows`; only [0, rows) is meaningful. */
 export interface RangeRows {
@@ -27,7 +28,7 @@ export interface RangeRows {
   seekFwd: Uint16Array;
   seekBack: Uint16Array;
   hour: Uint8Array;
-  track: Uint32Array; // index into tracks
+  track: Int32Array; // ≥ 0: track table row; < 0: tracks[-1 - v] (all of them when the parser has no table)
   ids: string[];
   dates: string[]; // normalised YYYY-MM-DD
   tracks: string[];
@@ -130,18 +131,6 @@ class Interner {
   }
 }
 
-/** FNV-1a over the length and at most the first and last 12 bytes: ids differ there, and a miss only costs a probe. */
-function hashBytes(buf: Uint8Array, a: number, b: number): number {
-  let h = Math.imul(0x811c9dc5 ^ (b - a), 0x01000193);
-  if (b - a <= 24) {
-    for (let i = a; i < b; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-  } else {
-    for (let i = a; i < a + 12; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-    for (let i = b - 12; i < b; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-  }
-  return h ^ (h >>> 15);
-}
-
 /**
  * Track ids to dense indices without a string per row: ids are hashed and compared as bytes of the range, and a
  * string is made only for the first occurrence of each.
@@ -224,6 +213,8 @@ export class RangeParser {
   constructor(
     private readonly layout: HeaderLayout,
     readonly dateFormat: DateFormat,
+    /** The track table's ids: rows name table rows directly, and only other ids become strings. */
+    private readonly table: TrackLookup | null = null,
   ) {
     this.dates = new DateCache(dateFormat);
   }
@@ -232,6 +223,7 @@ export class RangeParser {
   parse(bytes: Uint8Array, start: number, end: number): RangeRows {
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const layout = this.layout;
+    const table = this.table;
     const f = this.fields;
     let cap = Math.max(64, Math.ceil((end - start) / 80));
     let line = new Uint32Array(cap);
@@ -244,7 +236,7 @@ export class RangeParser {
     let seekFwd = new Uint16Array(cap);
     let seekBack = new Uint16Array(cap);
     let hour = new Uint8Array(cap);
-    let track = new Uint32Array(cap);
+    let track = new Int32Array(cap);
     const ids: string[] = [];
     const dates = new Interner();
     const tracks = new ByteInterner(buf, Math.ceil((end - start) / 150));
@@ -348,7 +340,10 @@ export class RangeParser {
         seekFwd[r] = fwd;
         seekBack[r] = back;
         hour[r] = h;
-        track[r] = tracks.index(f[C.track_id_clean], f[C.track_id_clean + 1] - 1);
+        const ta = f[C.track_id_clean];
+        const tb = f[C.track_id_clean + 1] - 1;
+        const known = table === null ? -1 : table.row(buf, ta, tb);
+        track[r] = known >= 0 ? known : -1 - tracks.index(ta, tb);
         rows++;
         continue;
       }
@@ -379,7 +374,8 @@ export class RangeParser {
       seekFwd[r] = row.seekFwd;
       seekBack[r] = row.seekBack;
       hour[r] = row.hour;
-      track[r] = tracks.indexValue(row.trackId);
+      const known = table === null ? -1 : table.row(Buffer.from(row.trackId), 0, Buffer.byteLength(row.trackId));
+      track[r] = known >= 0 ? known : -1 - tracks.indexValue(row.trackId);
       rows++;
     }
     return {
