@@ -172,7 +172,7 @@ export async function* entryBlocks(
   } catch (e) {
     if (!(e instanceof StreamError)) throw e;
     // The lines read before the failure are parsed first: their errors come first, as a line reader meets them.
-    const cut = layout === null ? -1 : acc.lastIndexOf(NL, fill - 1);
+    const cut = layout === null || fill === 0 ? -1 : acc.lastIndexOf(NL, fill - 1);
     if (cut >= 0) send(0, cut + 1);
     fill = 0;
     while (queue.length > 0) yield* settle();
