@@ -4,10 +4,10 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SessionBlockBuilder, sessionAt, type SessionBlock } from '../src/data/cache/block.ts';
+import { sessionAt, type SessionBlock } from '../src/data/cache/block.ts';
+import { SessionBlockBuilder } from './helpers/blockBuilder.ts';
 import { deserializeBlock, readBlockHeader, serializeBlock, BLOCK_HEADER_BYTES } from '../src/data/cache/shardFormat.ts';
 import { ShardWriter, readShardBlocks } from '../src/data/cache/shardFile.ts';
-import { remapTracks } from '../src/data/cache/remapTracks.ts';
 import { Rng } from '../src/util/rng.ts';
 import { randomSessions, randomTracks } from './helpers/sessions.ts';
 import { rejectsWith } from './cache/rejects.ts';
@@ -42,23 +42,6 @@ test('a block with a track table stores rows and gives back equal sessions', () 
   assert.is(block.extraTrackIds.length, 1, 'only the unknown id is kept as a string');
   assert.ok(block.trackRow.some((v) => v >= 0));
   for (let s = 0; s < sessions.length; s++) assert.equal(sessionAt(block, s, tracks), sessions[s], `session ${s}`);
-});
-
-test('a block without a table, remapped to the table later, equals one built with it', () => {
-  const sessions = varied();
-  const label = 'logs.tar.gz › training_set/log_0_20180715_000000000000.csv';
-  const plain = new SessionBlockBuilder(label, null);
-  const withTable = new SessionBlockBuilder(label, tracks);
-  for (const s of sessions) {
-    plain.add(s);
-    withTable.add(s);
-  }
-  const a = plain.take();
-  for (let s = 0; s < sessions.length; s++) assert.equal(sessionAt(a, s, null), sessions[s]);
-  const remapped = remapTracks(a, tracks);
-  const b = withTable.take();
-  assert.equal(Array.from(remapped.trackRow), Array.from(b.trackRow));
-  assert.equal(remapped.extraTrackIds, b.extraTrackIds);
 });
 
 test('builder.take starts a fresh block', () => {

@@ -1,15 +1,15 @@
 // npm run bench -- cache [--json] [--archive PATH] [--sessions N] [--stages a,b,…]
 //
-// The binary session cache and the two-thread reader, on a synthetic archive of ≥ 500 MB compressed (generated
+// The binary session cache and the columnar reader, on a synthetic archive of ≥ 500 MB compressed (generated
 // once into .cache/bench/pipeline-<N>/, shared with the pipeline bench), each figure beside its baseline from the
 // same run. Every stage runs in its own child process, one after another, so its peak RSS is its own:
 //   gunzip           file → zlib → null sink: the ceiling of any first pass
-//   sessions         readSessions, one thread (the baseline reader)
-//   parallel         readSessionsParallel: parsing on a worker thread, Session objects made on the main thread
-//   parallel-blocks  the worker's session blocks only (no Session objects): what the cache build consumes
-//   parallel-blocks@N  the same with N parsing threads, each taking every N-th file (default stages: N = cores)
-// Parsing threads for parallel, parallel-blocks and build: defaultParseThreads() (one per spare core, at most 6).
-//   build            buildCache: worker parses, main thread remaps tracks and writes shards
+//   sessions         readSessions parsing on the reading thread (workers: 0)
+//   parallel         readSessions with parse workers, Session objects made on the main thread
+//   parallel-blocks  the session blocks only (no Session objects): what the cache build consumes
+//   parallel-blocks@N  the same with N parse workers (default stages: N = cores)
+// Parse workers for parallel, parallel-blocks and build: defaultParseWorkers() unless @N says otherwise.
+//   build            buildCache: workers parse, main thread assembles blocks and writes shards
 //   plain-read       sequential read of the shard files' bytes (the ceiling of a cached epoch)
 //   cached-blocks    readCachedBlocks, every row's columns touched (the fast path for the encoder)
 //   cached-sessions  readCachedSessions: Session objects, as readSessions yields them
@@ -19,8 +19,9 @@ import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { buildCache, openCache, readCachedBlocks, readCachedSessions, type SessionBlock } from '../../src/data/cache/cache.ts';
+import { readLogBlocks } from '../../src/data/columnar/blockReader.ts';
+import { defaultParseWorkers } from '../../src/data/columnar/parsePool.ts';
 import { newReadCounts, readSessions } from '../../src/data/logs.ts';
-import { defaultParseThreads, readEntryBlocksParallel, readSessionsParallel } from '../../src/data/parallel/reader.ts';
 import { loadTrackTable } from '../../src/data/tracks.ts';
 import { benchArgs, gunzipToNull, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
 
@@ -35,9 +36,9 @@ interface StageResult extends StageCost {
 }
 
 async function runStage(stageName: string, archive: string, tracksPath: string, cacheDir: string): Promise<StageResult> {
-  // "name@N": the same stage with N parsing threads (default: defaultParseThreads())
-  const [stage, threadsText] = stageName.split('@');
-  const threads = threadsText ? Number(threadsText) : defaultParseThreads();
+  // "name@N": the same stage with N parse workers (default: defaultParseWorkers())
+  const [stage, workersText] = stageName.split('@');
+  const workers = workersText ? Number(workersText) : defaultParseWorkers();
   const tracks = ['build', 'cached-blocks', 'cached-sessions'].includes(stage) ? await loadTrackTable(tracksPath) : null;
   const cost = startStage();
   let rows = 0;
@@ -47,20 +48,20 @@ async function runStage(stageName: string, archive: string, tracksPath: string, 
     await gunzipToNull(archive);
   } else if (stage === 'sessions' || stage === 'parallel') {
     const counts = newReadCounts();
-    const read = stage === 'sessions' ? readSessions(archive, { counts }) : readSessionsParallel(archive, { counts }, threads);
+    const read = readSessions(archive, { counts, workers: stage === 'sessions' ? 0 : workers });
     for await (const s of read) {
       sessions++;
       rows += s.rows.length;
     }
   } else if (stage === 'parallel-blocks') {
-    for await (const item of readEntryBlocksParallel(archive, {}, threads)) {
+    for await (const item of readLogBlocks(archive, { workers })) {
       if (item.kind !== 'block') continue;
       sessions += item.block.ids.length;
       rows += item.block.trackRow.length;
     }
   } else if (stage === 'build') {
     await rm(cacheDir, { recursive: true, force: true });
-    const m = await buildCache(cacheDir, archive, tracks!, { tracksPath, log: () => {}, threads });
+    const m = await buildCache(cacheDir, archive, tracks!, { tracksPath, log: () => {}, workers });
     sessions = m.sessions;
     rows = m.rows;
   } else {
@@ -135,13 +136,13 @@ async function ensureArchive(): Promise<{ logs: string; tracks: string }> {
 }
 
 const ALL = ['gunzip', 'sessions', 'parallel', 'parallel-blocks', 'build', 'plain-read', 'cached-blocks', 'cached-sessions'];
-// Also the worker blocks with one thread per core (each thread decompresses the archive and parses every n-th file).
-if (cpus().length > 1 && defaultParseThreads() !== cpus().length) ALL.splice(4, 0, `parallel-blocks@${cpus().length}`);
+// Also the blocks with one worker (the default uses one per core).
+if (defaultParseWorkers() > 1) ALL.splice(4, 0, 'parallel-blocks@1');
 
 if (argv[0] === '--child') {
   const result = await runStage(argv[1], argv[2], argv[3], argv[4]);
   console.log(JSON.stringify(result));
-  process.exit(0); // idle parsing threads are unref'd, but say so plainly
+  process.exit(0); // idle parse workers are unref'd, but say so plainly
 } else {
   const { logs, tracks } = await ensureArchive();
   const cacheDir = join(logs, '..', 'session-cache');
@@ -162,7 +163,7 @@ if (argv[0] === '--child') {
     archive: logs,
     archiveMB: +sizeMB.toFixed(1),
     cacheMB: by('plain-read') ? +(by('plain-read')!.bytes / MB).toFixed(1) : undefined,
-    parseThreads: defaultParseThreads(),
+    workers: defaultParseWorkers(),
     loadAverage: +loadavg()[0].toFixed(2),
     cpus: cpus().length,
     gunzipMBPerSec: +gunzip.toFixed(1),
@@ -174,7 +175,7 @@ if (argv[0] === '--child') {
       sessions: ratio(mbps(by('sessions')), gunzip),
       parallel: ratio(mbps(by('parallel')), gunzip),
       parallelBlocks: ratio(mbps(by('parallel-blocks')), gunzip),
-      [`parallelBlocks@${cpus().length}`]: ratio(mbps(by(`parallel-blocks@${cpus().length}`)), gunzip),
+      'parallelBlocks@1': ratio(mbps(by('parallel-blocks@1')), gunzip),
       build: ratio(mbps(by('build')), gunzip),
     },
     cachedBlocksSessionsPerSec: Math.round(perSec(by('cached-blocks'))),

@@ -7,15 +7,22 @@
 //   tar        + tar-stream member splitting
 //   split      + the byte-level line/field splitter (src/data/csv.ts)
 //   papaparse  the alternative: tar members parsed block by block with papaparse (rows as arrays; first 50 MB)
-//   sessions   the whole reader: rows parsed, checked and grouped into Session objects (readSessions)
-//   sessions@100MB  the same, stopped after 100 MB of compressed input (flat memory: compare its peak RSS)
+//   sessions   the whole reader: one decompression, byte ranges parsed by the default number of parse workers,
+//              grouped into blocks and handed out as Session objects (readSessions)
+//   blocks-Nw  the reader's session blocks only, with the track table (as the cache build, training and explore
+//              read), with N parse workers (N = 1, 2); the table is loaded before the clock starts
+//   sessions@100MB  the same as sessions, stopped after 100 MB of compressed input (flat memory: compare peak RSS)
 import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { openEntries } from '../../src/data/archive.ts';
 import { readLineChunks, splitFields } from '../../src/data/csv.ts';
+import { readLogBlocks } from '../../src/data/columnar/blockReader.ts';
+import { defaultParseWorkers } from '../../src/data/columnar/parsePool.ts';
 import { newReadCounts, readSessions } from '../../src/data/logs.ts';
+import { loadTrackTable } from '../../src/data/tracks.ts';
 import { benchArgs, gunzipToNull, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
 
 const { argv, flag, option } = benchArgs('pipeline');
@@ -29,6 +36,8 @@ interface StageResult extends StageCost {
 }
 
 async function runStage(stage: string, path: string, limitMB: number): Promise<StageResult> {
+  // The block reader as training, the cache build and explore use it: with the track table (loaded untimed).
+  const tracks = stage.startsWith('blocks-') ? await loadTrackTable(join(dirname(path), 'track_features.tar.gz')) : null;
   const cost = startStage();
   let rows = 0;
   let sessions = 0;
@@ -59,6 +68,13 @@ async function runStage(stage: string, path: string, limitMB: number): Promise<S
           break outer;
         }
       }
+    }
+  } else if (stage.startsWith('blocks-')) {
+    const workers = Number(stage.slice('blocks-'.length, -1));
+    for await (const item of readLogBlocks(path, { workers, badDates: 'keep', tracks: tracks!, unknownTracks: 'zeros' })) {
+      if (item.kind !== 'block') continue;
+      sessions += item.block.ids.length;
+      rows += item.block.trackRow.length;
     }
   } else if (stage === 'sessions') {
     const counts = newReadCounts();
@@ -99,7 +115,9 @@ if (argv[0] === '--child') {
   const archive = await ensureArchive();
   const sizeMB = statSync(archive).size / MB;
   if (sizeMB < 200 && !option('archive')) console.error(`warning: the archive is only ${sizeMB.toFixed(0)} MB (target ≥ 200 MB); pass a larger --sessions`);
-  const stages = flag('quick') ? ['gunzip', 'sessions'] : ['gunzip', 'tar', 'split', 'papaparse', 'sessions'];
+  const WORKERS = [1, 2];
+  const blockStages = WORKERS.map((n) => `blocks-${n}w`);
+  const stages = flag('quick') ? ['gunzip', 'sessions', ...blockStages] : ['gunzip', 'tar', 'split', 'papaparse', 'sessions', ...blockStages];
   const results: StageResult[] = [];
   for (const stage of stages) {
     console.error(`  running ${stage}…`);
@@ -124,6 +142,20 @@ if (argv[0] === '--child') {
     gunzipRatioCpu: +(cpuMbps(full) / cpuMbps(by('gunzip'))).toFixed(3),
     loadAverage: +loadavg()[0].toFixed(2),
     cpus: cpus().length,
+    /** Parse workers of the default reader (the figures above), then the block reader with 1 and 2 workers. */
+    defaultWorkers: defaultParseWorkers(),
+    workers: WORKERS.map((n) => {
+      const r = by(`blocks-${n}w`);
+      return {
+        workers: n,
+        rowsPerSec: Math.round(r.rows / r.seconds),
+        sessionsPerSec: Math.round(r.sessions / r.seconds),
+        compressedMBPerSec: +mbps(r).toFixed(2),
+        gunzipRatio: +(mbps(r) / mbps(by('gunzip'))).toFixed(3),
+        cpuSeconds: +r.cpuSeconds.toFixed(2),
+        peakRssMB: +r.peakRssMB.toFixed(0),
+      };
+    }),
     peakRssMB: +full.peakRssMB.toFixed(0),
     [`peakRssMB@${half}MB`]: +by(`sessions@${half}MB`).peakRssMB.toFixed(0),
     stages: results.map((r) => ({
@@ -155,6 +187,9 @@ if (argv[0] === '--child') {
         `${summary.compressedMBPerSec} MB/s compressed = ${summary.gunzipRatio} × plain gunzip (${summary.gunzipMBPerSec} MB/s); ` +
         `peak RSS ${summary.peakRssMB} MB (vs ${summary[`peakRssMB@${half}MB`]} MB after ${half} MB)`,
     );
+    for (const w of summary.workers) {
+      console.log(`blocks with ${w.workers} parse worker(s): ${w.rowsPerSec.toLocaleString('en-US')} rows/s = ${w.gunzipRatio} × plain gunzip`);
+    }
     console.log(
       `per CPU-second (less sensitive to other load; load average was ${summary.loadAverage} on ${summary.cpus} cores): ` +
         `${summary.gunzipRatioCpu} × plain gunzip`,

@@ -1,17 +1,12 @@
-// Parsing one log row. Two entry points with the same checks and messages:
-//  - parseFields: from an array of field strings (any file; used for re-ordered or quoted files and by parseLogRow);
-//  - parseLine: straight from the line text with the comma positions, for files whose header is exactly
-//    LOG_COLUMNS. It creates only the strings a LogRow keeps (the track id; the date only when it changes), which
-//    roughly halves the reader's time and garbage compared with line.split(',').
-// Kept strings are detached from the decoded block (see csv.ts detach), so a Session held anywhere, for any time,
-// costs its own size and not the 256 KiB of text it came from.
+// Parsing one log row from its field strings: the reference for every accepted spelling and every error message.
+// The columnar parser (columnar/rangeParser.ts) reads the common spelling straight from bytes and hands every line
+// it does not recognise to parseRowText, so both accept the same values and fail with the same words.
+// Kept strings are detached from the decoded text (see csv.ts detach).
 import { DataError } from '../errors.ts';
-import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START } from './columns.ts';
-import { detach } from './csv.ts';
+import { CONTEXT_TYPES, LOG_COLUMNS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from './columns.ts';
+import { detach, pickFields, splitFields } from './csv.ts';
 import { parseDate, type DateFormat } from './dates.ts';
 import type { LogRow } from './types.ts';
-
-export const FIELD_COUNT = LOG_COLUMNS.length;
 
 /** Column positions in LOG_COLUMNS order. */
 export const C = Object.fromEntries(LOG_COLUMNS.map((c, i) => [c, i])) as Record<(typeof LOG_COLUMNS)[number], number>;
@@ -31,15 +26,6 @@ export class DateCache {
     }
     if (this.value === null) throw badDate(raw, this.format, label, line);
     return this.value;
-  }
-
-  /** Same as get() for text.slice(s, e), without making the slice when it equals the last one. */
-  getAt(text: string, s: number, e: number, label: string, line: number): string {
-    if (e - s === this.raw.length && text.startsWith(this.raw, s)) {
-      if (this.value === null) throw badDate(this.raw, this.format, label, line);
-      return this.value;
-    }
-    return this.get(text.slice(s, e), label, line);
   }
 }
 
@@ -74,47 +60,6 @@ export function int(v: string, col: number, label: string, line: number): number
   return n;
 }
 
-// Lower-cased char codes: t r u e / f a l s e. `| 0x20` lower-cases ASCII letters: true/false in any letter case.
-function boolAt(text: string, s: number, e: number, col: number, label: string, line: number): boolean {
-  const n = e - s;
-  const c = text.charCodeAt(s) | 0x20;
-  if (n === 1) {
-    if (c === 0x31) return true; // '1'
-    if (c === 0x30) return false; // '0'
-  } else if (n === 4 && c === 0x74) {
-    if ((text.charCodeAt(s + 1) | 0x20) === 0x72 && (text.charCodeAt(s + 2) | 0x20) === 0x75 && (text.charCodeAt(s + 3) | 0x20) === 0x65) {
-      return true;
-    }
-  } else if (n === 5 && c === 0x66) {
-    if (
-      (text.charCodeAt(s + 1) | 0x20) === 0x61 &&
-      (text.charCodeAt(s + 2) | 0x20) === 0x6c &&
-      (text.charCodeAt(s + 3) | 0x20) === 0x73 &&
-      (text.charCodeAt(s + 4) | 0x20) === 0x65
-    ) {
-      return false;
-    }
-  }
-  return bool(text.slice(s, e), col, label, line);
-}
-
-export function intAt(text: string, s: number, e: number, col: number, label: string, line: number): number {
-  let n = 0;
-  for (let i = s; i < e; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return int(text.slice(s, e), col, label, line); // signs, "1.0", garbage: the slow path decides
-    n = n * 10 + d;
-  }
-  if (e === s) throw badInt('', col, label, line);
-  return n;
-}
-
-function vocabAt(vocab: readonly string[], text: string, s: number, e: number): number {
-  const n = e - s;
-  for (let i = 0; i < vocab.length; i++) if (vocab[i].length === n && text.startsWith(vocab[i], s)) return i;
-  return vocab.length; // the "other" slot, as vocabIndex does
-}
-
 function vocabOf(vocab: readonly string[], v: string): number {
   const i = vocab.indexOf(v);
   return i < 0 ? vocab.length : i;
@@ -125,54 +70,38 @@ function checkHour(hour: number, label: string, line: number): number {
   return hour;
 }
 
-/**
- * Positions of the FIELD_COUNT - 1 commas of `text` into `ends` (ends[k] = end of field k; the last field ends at
- * text.length). Returns the number of fields found (FIELD_COUNT when the line is well-formed).
- */
-export function findCommas(text: string, ends: Int32Array): number {
-  let from = 0;
-  for (let k = 0; k < FIELD_COUNT - 1; k++) {
-    const c = text.indexOf(',', from);
-    if (c < 0) return k + 1;
-    ends[k] = c;
-    from = c + 1;
+export function checkLength(length: number, label: string, line: number): void {
+  if (length < 1 || length > MAX_SESSION_LENGTH) {
+    throw new DataError(`session_length must be 1..${MAX_SESSION_LENGTH}, found ${length}`, at(label, line));
   }
-  ends[FIELD_COUNT - 1] = text.length;
-  let extra = 0;
-  for (let c = text.indexOf(',', from); c >= 0; c = text.indexOf(',', c + 1)) extra++;
-  return FIELD_COUNT + extra;
 }
 
-const startOf = (ends: Int32Array, k: number) => (k === 0 ? 0 : ends[k - 1] + 1);
-const boolF = (text: string, ends: Int32Array, k: number, label: string, line: number) =>
-  boolAt(text, startOf(ends, k), ends[k], k, label, line);
-const intF = (text: string, ends: Int32Array, k: number, label: string, line: number) =>
-  intAt(text, startOf(ends, k), ends[k], k, label, line);
-const vocabF = (vocab: readonly string[], text: string, ends: Int32Array, k: number) => vocabAt(vocab, text, startOf(ends, k), ends[k]);
+/** Where the log columns sit in a file, from its header (csv.ts headerPositions). */
+export interface HeaderLayout {
+  /** positions[i] = the file's column holding LOG_COLUMNS[i]. */
+  positions: number[];
+  /** Fields per line. */
+  width: number;
+  /** The header is exactly LOG_COLUMNS, in order. */
+  exact: boolean;
+}
 
-/** A row from a well-formed line whose comma positions are in `ends` (see findCommas). */
-export function parseLine(text: string, ends: Int32Array, label: string, line: number, dates: DateCache): LogRow {
-  return {
-    position: intF(text, ends, C.session_position, label, line),
-    trackId: detach(text.slice(startOf(ends, C.track_id_clean), ends[C.track_id_clean])),
-    skip1: boolF(text, ends, C.skip_1, label, line),
-    skip2: boolF(text, ends, C.skip_2, label, line),
-    skip3: boolF(text, ends, C.skip_3, label, line),
-    notSkipped: boolF(text, ends, C.not_skipped, label, line),
-    contextSwitch: boolF(text, ends, C.context_switch, label, line),
-    noPause: boolF(text, ends, C.no_pause_before_play, label, line),
-    shortPause: boolF(text, ends, C.short_pause_before_play, label, line),
-    longPause: boolF(text, ends, C.long_pause_before_play, label, line),
-    seekFwd: intF(text, ends, C.hist_user_behavior_n_seekfwd, label, line),
-    seekBack: intF(text, ends, C.hist_user_behavior_n_seekback, label, line),
-    shuffle: boolF(text, ends, C.hist_user_behavior_is_shuffle, label, line),
-    hour: checkHour(intF(text, ends, C.hour_of_day, label, line), label, line),
-    date: dates.getAt(text, startOf(ends, C.date), ends[C.date], label, line),
-    premium: boolF(text, ends, C.premium, label, line),
-    contextType: vocabF(CONTEXT_TYPES, text, ends, C.context_type),
-    reasonStart: vocabF(REASONS_START, text, ends, C.hist_user_behavior_reason_start),
-    reasonEnd: vocabF(REASONS_END, text, ends, C.hist_user_behavior_reason_end),
-  };
+export interface ParsedLine {
+  id: string;
+  length: number;
+  row: LogRow;
+}
+
+/** One data line (without its line end) checked in the reader's order: field count, session_length, then the row. */
+export function parseRowText(text: string, layout: HeaderLayout, label: string, line: number, dates: DateCache): ParsedLine {
+  let fields = splitFields(text);
+  if (fields.length !== layout.width) {
+    throw new DataError(`expected ${layout.width} fields (as in the header), found ${fields.length}`, at(label, line));
+  }
+  if (!layout.exact) fields = pickFields(fields, layout.positions);
+  const length = int(fields[C.session_length], C.session_length, label, line);
+  checkLength(length, label, line);
+  return { id: fields[C.session_id], length, row: parseFields(fields, label, line, dates) };
 }
 
 /** A row from its fields in LOG_COLUMNS order. */

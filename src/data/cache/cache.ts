@@ -8,9 +8,7 @@ import { writeFileAtomic } from '../../util/atomic.ts';
 import type { ReadLogOptions } from '../logs.ts';
 import type { FeatureStats, Session, TrackTable } from '../types.ts';
 import { sessionAt, type SessionBlock } from './block.ts';
-import { remapTracks } from './remapTracks.ts';
-import { readEntryBlocks, portableOptions } from '../parallel/entryBlocks.ts';
-import { defaultParseThreads, readEntryBlocksParallel } from '../parallel/reader.ts';
+import { readLogBlocks, type BlockReadOptions } from '../columnar/blockReader.ts';
 import {
   CACHE_FORMAT_VERSION,
   MANIFEST_NAME,
@@ -27,16 +25,12 @@ import { ShardWriter, readShardBlocks } from './shardFile.ts';
 export type { CacheManifest, ShardInfo } from './manifest.ts';
 export type { SessionBlock } from './block.ts';
 
-export interface BuildCacheOptions extends ReadLogOptions {
+export interface BuildCacheOptions extends BlockReadOptions {
   /** The path the track table was loaded from (its size and mtime go into the manifest). */
   tracksPath: string;
   log?: (s: string) => void;
   /** Feature statistics to keep in the manifest (e.g. computed in the same prepare run). */
   stats?: FeatureStats;
-  /** Parse on worker threads (default true): decompression, parsing and writing overlap. */
-  parallel?: boolean;
-  /** Parsing threads when parallel (default: one per spare core, at most 6). */
-  threads?: number;
 }
 
 const shardName = (i: number) => `shard-${String(i).padStart(5, '0')}.skb`;
@@ -52,7 +46,7 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
   await unlink(join(dir, MANIFEST_NAME)).catch(() => {});
   const [logsId, tracksId] = await Promise.all([fingerprint(logs), fingerprint(opts.tracksPath)]);
   const readOpts: ReadLogOptions = { dateFormat: opts.dateFormat, badDates: opts.badDates, dateRange: opts.dateRange, onProgress: opts.onProgress, counts: opts.counts };
-  const items = (opts.parallel ?? true) ? readEntryBlocksParallel(logs, readOpts, opts.threads ?? defaultParseThreads()) : readEntryBlocks(logs, portableOptions(readOpts), opts.onProgress);
+  const items = readLogBlocks(logs, { ...readOpts, tracks, unknownTracks: 'zeros', workers: opts.workers, rangeBytes: opts.rangeBytes, inlineBytes: opts.inlineBytes });
   const shards: ShardInfo[] = [];
   let writer: ShardWriter | null = null;
   let info: ShardInfo | null = null;
@@ -71,7 +65,7 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
         writer = new ShardWriter(join(dir, info.file));
         continue;
       }
-      const block = remapTracks(item.block, tracks);
+      const block = item.block;
       for (let s = 0; s < block.ids.length; s++) {
         const day = block.days[block.sessionDay[s]];
         info!.days[day] = (info!.days[day] ?? 0) + 1;

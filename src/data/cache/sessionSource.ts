@@ -1,8 +1,8 @@
 // One place that decides where a run's sessions come from: the binary cache when `data.cache` names a folder
-// (built on first use, rebuilt when stale), else the CSV logs read on a worker thread.
+// (built on first use, rebuilt when stale), else the CSV logs (parsed on worker threads).
 import type { Config } from '../../config/schema.ts';
 import type { ReadLogOptions } from '../logs.ts';
-import { readSessionsParallel } from '../parallel/reader.ts';
+import { readSessions } from '../logs.ts';
 import type { Session, TrackTable } from '../types.ts';
 import { ensureCache, readCachedSessions, type CacheManifest } from './cache.ts';
 
@@ -19,7 +19,7 @@ export async function openSessionSource(
 ): Promise<SessionSource & { manifest?: CacheManifest }> {
   const d = config.data;
   const readOpts: ReadLogOptions = { dateFormat: d.dateFormat, badDates: d.badDates };
-  if (!d.cache) return (days) => readSessionsParallel(d.logs, { ...readOpts, days });
+  if (!d.cache) return (days) => readSessions(d.logs, { ...readOpts, days });
   const manifest = await ensureCache(d.cache, d.logs, tracks, { ...readOpts, tracksPath: d.tracks, log });
   const source: SessionSource & { manifest?: CacheManifest } = (days) => readCachedSessions(d.cache, manifest, tracks, { days });
   source.manifest = manifest;

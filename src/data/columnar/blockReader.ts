@@ -1,0 +1,189 @@
+// The one path from a log source to sessions: each file is decompressed once (zlib on libuv's pool, tar-stream on
+// this thread), its header read here, and the rest cut at line ends into ~2 MiB byte ranges that parse workers turn
+// into columns (rangeParser.ts); the columns come back in order and are grouped into SessionBlocks here
+// (assembler.ts). At most a few ranges per worker are in flight and a block is handed on before more input is read,
+// so memory stays flat whatever the archive's size.
+import { DataError } from '../../errors.ts';
+import { LOG_COLUMNS } from '../columns.ts';
+import { openEntries, StreamError, type TextEntry } from '../archive.ts';
+import type { SessionBlock } from '../cache/block.ts';
+import { headerPositions, isExactHeader, splitFields } from '../csv.ts';
+import { dayFromFileName } from '../dates.ts';
+import type { HeaderLayout } from '../logrow.ts';
+import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../logs.ts';
+import { SessionAssembler } from './assembler.ts';
+import { defaultParseWorkers, ParsePool } from './parsePool.ts';
+import type { RangeRows } from './rangeParser.ts';
+import { sharedTrackIndex } from './trackIndex.ts';
+
+export interface BlockReadOptions extends ReadLogOptions {
+  /** Parse worker threads (default: defaultParseWorkers()); 0 parses on the reading thread. */
+  workers?: number;
+  /** Decompressed bytes per parse job (default 2 MiB). */
+  rangeBytes?: number;
+  /** Bytes parsed on the reading thread before workers start (default 8 MiB: small inputs never start any). */
+  inlineBytes?: number;
+}
+
+/** What a read yields: each file's start, its session blocks and its end, then the totals. */
+export type EntryItem =
+  | { kind: 'entry'; path: string; label: string }
+  | { kind: 'block'; block: SessionBlock }
+  | { kind: 'entryEnd' }
+  | { kind: 'end'; counts: ReadCounts };
+
+const NL = 0x0a;
+const RANGE = 2 * 1024 * 1024;
+/** Ranges in flight per worker (and at least this many inline): enough to keep each busy while one is assembled. */
+const IN_FLIGHT_PER_WORKER = 3;
+
+/** The file-name filter of `days`: files named for another day are not even opened. */
+function acceptDays(days: ReadonlySet<string> | undefined): ((path: string) => boolean) | undefined {
+  if (!days) return undefined;
+  return (path: string) => {
+    const day = dayFromFileName(path);
+    return day === null || days.has(day);
+  };
+}
+
+/** Every log file of `source` (archive, folder or file) as entry items, in file order. */
+export async function* readLogBlocks(source: string, opts: BlockReadOptions = {}): AsyncGenerator<EntryItem> {
+  const counts = opts.counts ?? newReadCounts();
+  const pool = new ParsePool(opts.workers ?? defaultParseWorkers(), opts.inlineBytes);
+  let bytesBefore = 0;
+  let lastReader: (() => number) | null = null;
+  try {
+    for await (const entry of openEntries(source, acceptDays(opts.days))) {
+      // Entries of one archive share a reader; separate files each start at zero.
+      if (lastReader && lastReader !== entry.sourceBytesRead) bytesBefore += lastReader();
+      lastReader = entry.sourceBytesRead;
+      counts.files++;
+      yield { kind: 'entry', path: entry.path, label: entry.label };
+      const before = bytesBefore;
+      for await (const block of entryBlocks(entry, opts, counts, pool, () => before + entry.sourceBytesRead())) {
+        yield { kind: 'block', block };
+      }
+      yield { kind: 'entryEnd' };
+    }
+    if (lastReader) counts.compressedBytes = bytesBefore + lastReader();
+    yield { kind: 'end', counts };
+  } finally {
+    pool.close();
+  }
+}
+
+/** The session blocks of one log file, parsed by `pool`. */
+export async function* entryBlocks(
+  entry: TextEntry,
+  opts: BlockReadOptions,
+  counts: ReadCounts,
+  pool: ParsePool,
+  bytesRead: () => number = entry.sourceBytesRead,
+): AsyncGenerator<SessionBlock> {
+  const label = entry.label;
+  const rangeBytes = opts.rangeBytes ?? RANGE;
+  const assembler = new SessionAssembler(label, dayFromFileName(entry.path), opts, counts);
+  const dateFormat = opts.dateFormat ?? 'auto';
+  const tracks = opts.tracks ? sharedTrackIndex(opts.tracks) : null;
+  const maxInFlight = Math.max(IN_FLIGHT_PER_WORKER, pool.size * IN_FLIGHT_PER_WORKER);
+  const queue: Promise<RangeRows>[] = [];
+  let layout: HeaderLayout | null = null;
+  let acc = Buffer.allocUnsafeSlow(Math.max(64 * 1024, rangeBytes + rangeBytes / 4));
+  let fill = 0;
+  let accLine = 1; // file line number of acc[0]
+  let started = false; // past a leading BOM
+  let nextLine = 0; // file line number of the first range still in the queue
+
+  /** The header is the first non-blank line: read here, its layout sent with every range. */
+  const readHeader = (final: boolean): void => {
+    let start = 0;
+    if (!started && fill >= 3 && acc[0] === 0xef && acc[1] === 0xbb && acc[2] === 0xbf) start = 3;
+    if (!started && (fill >= 3 || final)) started = true;
+    if (!started) return;
+    while (layout === null) {
+      let nl = acc.indexOf(NL, start);
+      if (nl < 0 || nl >= fill) {
+        if (!final || start >= fill) break;
+        nl = fill;
+      }
+      let end = nl;
+      if (end > start && acc[end - 1] === 0x0d) end--;
+      if (end > start) {
+        const header = splitFields(acc.toString('utf8', start, end));
+        const positions = headerPositions(header, LOG_COLUMNS, `${label}:${accLine}`);
+        layout = { positions, width: header.length, exact: isExactHeader(positions, header.length) };
+      }
+      accLine++;
+      start = Math.min(nl + 1, fill);
+    }
+    if (start > 0) {
+      acc.copyWithin(0, start, fill);
+      fill -= start;
+    }
+    if (layout !== null) nextLine = accLine;
+  };
+
+  /** acc[start, end) (whole lines) as one job, in a buffer of its own: it is transferred to a worker. */
+  const send = (start: number, end: number): void => {
+    const bytes = new Uint8Array(end - start);
+    bytes.set(acc.subarray(start, end));
+    const rows = pool.submit({ bytes, layout: layout!, dateFormat, tracks });
+    rows.catch(() => {}); // a read stopped early never awaits it; one that goes on sees the failure in settle()
+    queue.push(rows);
+  };
+
+  /** The oldest range's rows into the assembler; its finished sessions out (unless more are to join them). */
+  async function* settle(hold = false): AsyncGenerator<SessionBlock> {
+    const rows = await queue.shift()!;
+    const first = nextLine;
+    assembler.add(rows, first);
+    if (rows.error) throw new DataError(rows.error.reason, `${label}:${first + rows.error.line}`);
+    nextLine += rows.lines;
+    opts.onProgress?.({ file: label, compressedBytes: bytesRead(), rows: counts.rows, sessions: counts.sessions });
+    if (hold) return;
+    const block = assembler.take();
+    if (block) yield block;
+  }
+
+  try {
+    for await (const chunk of entry.bytes) {
+      if (fill + chunk.length > acc.length) {
+        const bigger = Buffer.allocUnsafeSlow(Math.max(acc.length * 2, fill + chunk.length));
+        acc.copy(bigger, 0, 0, fill);
+        acc = bigger;
+      }
+      chunk.copy(acc, fill);
+      fill += chunk.length;
+      if (layout === null) readHeader(false);
+      let head = 0;
+      while (layout !== null && fill - head >= rangeBytes) {
+        let cut = acc.lastIndexOf(NL, head + rangeBytes - 1);
+        if (cut < head) cut = acc.indexOf(NL, head + rangeBytes); // a line longer than a range
+        if (cut < 0 || cut >= fill) break;
+        send(head, cut + 1);
+        head = cut + 1;
+      }
+      if (head > 0) {
+        acc.copyWithin(0, head, fill);
+        fill -= head;
+      }
+      while (queue.length >= maxInFlight) yield* settle();
+    }
+  } catch (e) {
+    if (!(e instanceof StreamError)) throw e;
+    // The lines read before the failure are parsed first: their errors come first, as a line reader meets them.
+    const cut = layout === null || fill === 0 ? -1 : acc.lastIndexOf(NL, fill - 1);
+    if (cut >= 0) send(0, cut + 1);
+    fill = 0;
+    while (queue.length > 0) yield* settle();
+    const line = layout === null ? accLine : nextLine;
+    throw new DataError(`${e.reason} (while reading line ${line})`, `${label}:${line}`);
+  }
+  if (layout === null) readHeader(true);
+  if (layout === null) throw new DataError('empty file: no header line', label);
+  if (fill > 0) send(0, fill);
+  while (queue.length > 0) yield* settle(queue.length === 1); // the last range's sessions go with the file's last
+  assembler.finish();
+  const last = assembler.take();
+  if (last) yield last;
+}

@@ -1,0 +1,18 @@
+// A parse worker: byte ranges in, RangeRows out (their typed arrays transferred). Messages are answered in order.
+import { parentPort } from 'node:worker_threads';
+import { rangeBuffers, type RangeParser } from './rangeParser.ts';
+import { parserFor, type FromParseWorker, type ToParseWorker } from './parsePool.ts';
+
+const port = parentPort!;
+const parsers = new Map<string, RangeParser>();
+
+port.on('message', (m: ToParseWorker) => {
+  try {
+    const bytes = m.job.bytes;
+    const rows = parserFor(parsers, m.job).parse(bytes, 0, bytes.length);
+    port.postMessage({ kind: 'rows', rows } satisfies FromParseWorker, rangeBuffers(rows));
+  } catch (e) {
+    const err = e as Error;
+    port.postMessage({ kind: 'error', message: err?.message ?? String(e), stack: err?.stack } satisfies FromParseWorker);
+  }
+});
