@@ -34,10 +34,17 @@ export function trainStep(model: TrainableModel, optimizer: Adam, batch: Batch, 
   }, variables);
   const byKey = new Map<string, tf.Tensor>();
   for (const [name, grad] of Object.entries(grads)) if (grad) byKey.set(keyOf.get(name) ?? name, grad);
-  const clipped = clipByGlobalNorm(byKey, opts.clipNorm);
-  optimizer.apply(clipped.grads, opts.lr);
+  const gradNorm = applyUpdate(optimizer, byKey, opts);
 
   const [loss, correct, count] = [value, ...kept].map((t) => t.dataSync()[0]);
-  tf.dispose([value, ...kept, ...Object.values(grads), ...clipped.grads.values()]);
-  return { loss, correct, count, gradNorm: clipped.norm };
+  tf.dispose([value, ...kept, ...Object.values(grads)]);
+  return { loss, correct, count, gradNorm };
+}
+
+/** Clipping and the Adam update (shared with the data-parallel step, src/train/workers); returns the norm before clipping. */
+export function applyUpdate(optimizer: Adam, grads: ReadonlyMap<string, tf.Tensor>, opts: Pick<StepOptions, 'lr' | 'clipNorm'>): number {
+  const clipped = clipByGlobalNorm(grads, opts.clipNorm);
+  optimizer.apply(clipped.grads, opts.lr);
+  tf.dispose([...clipped.grads.values()]);
+  return clipped.norm;
 }

@@ -2,6 +2,7 @@
 // validation and checkpoints. Everything that decides the weights — data order, dropout seeds, the learning
 // rate, the optimizer state — is a function of the seed and the step, so a resumed run is bit-identical.
 import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.ts';
 import { loadDataContext, trainBatches } from '../data/batches.ts';
 import { inputFeatureCount } from '../data/features.ts';
@@ -15,7 +16,8 @@ import { Adam } from './optimizer.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
 import { createRunFolder, writeRunFiles } from './run-folder.ts';
 import { learningRate } from './schedule.ts';
-import { trainStep, type StepResult } from './step.ts';
+import type { StepResult } from './step.ts';
+import { createStepper, resolveWorkers } from './workers/stepper.ts';
 import { validate, type ValidationMetrics } from './validate.ts';
 
 export interface TrainOptions {
@@ -60,6 +62,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     log(`resuming ${runFolder} at step ${pos.step} (epoch ${pos.epoch + 1}, batch ${pos.batchesInEpoch})`);
   }
   const rng = new Rng(pos.rngState);
+  const stepper = await createStepper(model, optimizer, resolveWorkers(t, tf.getBackend(), log));
+  if (stepper.workers > 1) log(`training on ${stepper.workers} gradient threads`);
   const writer = await EventWriter.create(runFolder);
   const progress = new Progress({ total: pos.plannedSteps, epochs: t.epochs, stream: opts.progressStream });
 
@@ -89,7 +93,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       for await (const batch of trainBatches(ctx, { epoch: pos.epoch, seed: t.seed, view: config.task, skipBatches: pos.batchesInEpoch })) {
         const lr = learningRate(pos.step, t, pos.plannedSteps);
         const dropoutSeed = rng.int(2 ** 31);
-        window.add(trainStep(model, optimizer, batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed }), batch.size);
+        window.add(await stepper.step(batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed }), batch.size);
         pos.step++;
         pos.batchesInEpoch++;
         const stepEnd = performance.now();
@@ -123,6 +127,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } finally {
     progress.done();
     await writer.close();
+    await stepper.dispose();
     optimizer.dispose();
     model.dispose();
   }
