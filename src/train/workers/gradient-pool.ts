@@ -1,8 +1,9 @@
-// Data-parallel training on worker threads. Each step: the trainer writes the current weights into shared memory,
-// every worker computes the gradient of its slice of the batch (loss divided by the whole batch's denominator),
-// and the trainer adds the slices' gradients in worker order — a fixed order, so a run is repeatable for a given
-// worker count — then clips and takes one Adam step itself. The optimizer state and the weights of record live
-// only on the trainer's thread, so checkpoints and exact resume work as with one thread.
+// Data-parallel training on worker threads. Each step the batch is cut into one slice per thread: the trainer's
+// own thread computes the gradient of the first slice while each gradient worker computes one of the others (every
+// slice's loss divided by the whole batch's denominator, so the gradients add up to the batch's). The trainer adds
+// them in slice order — a fixed order, so a run is repeatable for a given thread count — then clips and takes one
+// Adam step. The optimizer state and the weights of record live only on the trainer's thread (workers get the
+// weights through shared memory before each step), so checkpoints and exact resume work as with one thread.
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../../config/schema.ts';
@@ -10,6 +11,7 @@ import type { Batch } from '../../data/types.ts';
 import { startTsWorker } from '../../data/parallel/reader.ts';
 import { Rng } from '../../util/rng.ts';
 import { lossDenominator, lossWeights, type TrainableModel } from '../loss.ts';
+import { sliceGradient, type SliceOptions } from './slice-gradient.ts';
 import type { Adam } from '../optimizer.ts';
 import { applyUpdate, type StepOptions, type StepResult } from '../step.ts';
 import type { FromGradientWorker, ToGradientWorker } from './protocol.ts';
@@ -60,35 +62,37 @@ class GradientWorker {
 
 export class GradientPool {
   private readonly weights: Float32Array;
+  /** The gradient sum; the trainer's own slice is written here first. */
+  private readonly sum: Float32Array;
+  /** Milliseconds each thread has spent computing gradients (the trainer's thread first), for busy reports. */
+  readonly busyMs: number[];
 
   private constructor(
-    /** The trainer's weights by name, in the model's order (the shared vectors' layout). */
-    private readonly variables: [string, tf.Variable][],
+    private readonly model: TrainableModel,
     private readonly workers: GradientWorker[],
     weightBuffer: SharedArrayBuffer,
   ) {
     this.weights = new Float32Array(weightBuffer);
+    this.sum = new Float32Array(this.weights.length);
+    this.busyMs = [0, ...workers.map(() => 0)];
   }
 
-  get size(): number {
-    return this.workers.length;
+  /** Gradient threads, the trainer's own included. */
+  get threads(): number {
+    return this.workers.length + 1;
   }
 
-  /** Starts `count` threads, each building the same model on `backend`; resolves once all are ready. */
-  static async start(count: number, model: TrainableModel & { config: ModelConfig; inputFeatures: number }, backend: 'wasm' | 'cpu'): Promise<GradientPool> {
-    const variables = [...model.weights];
+  /** Starts threads − 1 workers, each building the same model on `backend`; resolves once all are ready. */
+  static async start(threads: number, model: TrainableModel & { config: ModelConfig; inputFeatures: number }, backend: 'wasm' | 'cpu'): Promise<GradientPool> {
     const layout = [...model.weights].map(([name, v]) => ({ name, size: v.size }));
     const bytes = layout.reduce((n, l) => n + l.size, 0) * 4;
     const weightBuffer = new SharedArrayBuffer(bytes);
-    const workers = Array.from({ length: count }, () => {
-      const grads = new SharedArrayBuffer(bytes);
-      return new GradientWorker(startTsWorker(new URL('./gradient-worker.ts', import.meta.url)), grads);
-    });
-    const pool = new GradientPool(variables, workers, weightBuffer);
+    const workers = Array.from({ length: threads - 1 }, () => new GradientWorker(startTsWorker(new URL('./gradient-worker.ts', import.meta.url)), new SharedArrayBuffer(bytes)));
+    const pool = new GradientPool(model, workers, weightBuffer);
     try {
       await Promise.all(
         workers.map((w) =>
-          w.request({ kind: 'init', init: { backend, model: model.config, inputFeatures: model.inputFeatures, layout, weights: weightBuffer, grads: (w.grads.buffer as SharedArrayBuffer) } }),
+          w.request({ kind: 'init', init: { backend, model: model.config, inputFeatures: model.inputFeatures, layout, weights: weightBuffer, grads: w.grads.buffer as SharedArrayBuffer } }),
         ),
       );
     } catch (e) {
@@ -99,47 +103,45 @@ export class GradientPool {
   }
 
   /**
-   * The trainer's step with the forward and backward pass spread over the workers: same objective, clipping and
+   * The trainer's step with the forward and backward pass spread over the threads: same objective, clipping and
    * Adam update as trainStep; the gradient equals the whole batch's up to float rounding.
    */
   async step(optimizer: Adam, batch: Batch, opts: StepOptions): Promise<StepResult> {
+    const started = performance.now();
     let offset = 0;
-    for (const [, v] of this.variables) {
+    for (const v of this.model.weights.values()) {
       this.weights.set(v.dataSync() as Float32Array, offset);
       offset += v.size;
     }
     const denominator = lossDenominator(lossWeights(batch, opts.knownWeight));
-    const ranges = sliceRanges(batch.size, this.workers.length);
-    const replies = await Promise.all(
-      ranges.map(([start, end], k) =>
-        this.workers[k].request({
-          kind: 'step',
-          batch: sliceBatch(batch, start, end),
-          opts: {
-            auxWeight: opts.auxWeight,
-            knownWeight: opts.knownWeight ?? 0,
-            // Each slice gets its own dropout masks; slice 0 keeps the step's seed.
-            dropoutSeed: k === 0 ? opts.dropoutSeed : Rng.derive(opts.dropoutSeed, 'slice', k).state,
-            denominator,
-          },
-        }),
-      ),
-    );
-    const sum = Float32Array.from(this.workers[0].grads);
-    for (let k = 1; k < ranges.length; k++) {
-      const g = this.workers[k].grads;
-      for (let i = 0; i < sum.length; i++) sum[i] += g[i];
-    }
-    const result = { loss: 0, correct: 0, count: 0, gradNorm: 0 };
-    for (const r of replies) {
+    const sliceOpts = (k: number): SliceOptions => ({
+      auxWeight: opts.auxWeight,
+      knownWeight: opts.knownWeight ?? 0,
+      // Each slice gets its own dropout masks; the first keeps the step's seed.
+      dropoutSeed: k === 0 ? opts.dropoutSeed : Rng.derive(opts.dropoutSeed, 'slice', k).state,
+      denominator,
+    });
+    const [first, ...rest] = sliceRanges(batch.size, this.threads);
+    const replies = Promise.all(rest.map(([start, end], i) => this.workers[i].request({ kind: 'step', batch: sliceBatch(batch, start, end), opts: sliceOpts(i + 1) })));
+    const own = sliceGradient(this.model, sliceBatch(batch, first[0], first[1]), sliceOpts(0), this.sum);
+    let mainMs = performance.now() - started;
+    const result = { ...own, gradNorm: 0 };
+    for (const [i, r] of (await replies).entries()) {
       if (r.kind !== 'done') throw new Error(`gradient worker answered '${r.kind}' to a step`);
+      this.busyMs[i + 1] += r.ms;
       result.loss += r.loss;
       result.correct += r.correct;
       result.count += r.count;
     }
+    const resumed = performance.now();
+    const sum = this.sum;
+    for (let i = 0; i < rest.length; i++) {
+      const g = this.workers[i].grads;
+      for (let j = 0; j < sum.length; j++) sum[j] += g[j];
+    }
     const grads = new Map<string, tf.Tensor>();
     offset = 0;
-    for (const [name, v] of this.variables) {
+    for (const [name, v] of this.model.weights) {
       grads.set(name, tf.tensor(sum.subarray(offset, offset + v.size), v.shape, 'float32'));
       offset += v.size;
     }
@@ -148,6 +150,8 @@ export class GradientPool {
     } finally {
       tf.dispose([...grads.values()]);
     }
+    mainMs += performance.now() - resumed;
+    this.busyMs[0] += mainMs;
     return result;
   }
 

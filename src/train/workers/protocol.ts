@@ -2,7 +2,7 @@
 // (one flat float32 vector in the model's weight order), so a step posts only the batch slice and a few numbers.
 import type { ModelConfig } from '../../config/schema.ts';
 import type { Batch } from '../../data/types.ts';
-import type { LossOptions } from '../loss.ts';
+import type { SliceOptions } from './slice-gradient.ts';
 
 export interface WorkerInit {
   /** The tfjs backend to run ('wasm' or 'cpu'). */
@@ -19,9 +19,9 @@ export interface WorkerInit {
 
 export type ToGradientWorker =
   | { kind: 'init'; init: WorkerInit }
-  | { kind: 'step'; batch: Batch; opts: Required<Omit<LossOptions, 'training'>> };
+  | { kind: 'step'; batch: Batch; opts: SliceOptions };
 
 export type FromGradientWorker =
   | { kind: 'ready' }
-  | { kind: 'done'; loss: number; correct: number; count: number }
+  | { kind: 'done'; loss: number; correct: number; count: number; /** Time the step took on the worker. */ ms: number }
   | { kind: 'error'; message: string; stack?: string };

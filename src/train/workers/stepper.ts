@@ -13,6 +13,8 @@ export interface Stepper {
   /** Threads computing gradients (1 = the trainer's own). */
   readonly workers: number;
   step(batch: Batch, opts: StepOptions): Promise<StepResult>;
+  /** Milliseconds each gradient thread has computed so far, the trainer's own first. */
+  busyMs(): number[];
   dispose(): Promise<void>;
 }
 
@@ -33,8 +35,15 @@ export function resolveWorkers(t: Pick<TrainConfig, 'workers' | 'batchSize'>, ba
 export async function createStepper(model: SkipModel, optimizer: Adam, workers: number): Promise<Stepper> {
   const backend = tf.getBackend();
   if (workers <= 1 || (backend !== 'wasm' && backend !== 'cpu')) {
-    return { workers: 1, step: async (batch, opts) => trainStep(model, optimizer, batch, opts), dispose: async () => {} };
+    let busy = 0;
+    const step = async (batch: Batch, opts: StepOptions) => {
+      const start = performance.now();
+      const result = trainStep(model, optimizer, batch, opts);
+      busy += performance.now() - start;
+      return result;
+    };
+    return { workers: 1, step, busyMs: () => [busy], dispose: async () => {} };
   }
   const pool = await GradientPool.start(workers, model, backend);
-  return { workers, step: (batch, opts) => pool.step(optimizer, batch, opts), dispose: () => pool.dispose() };
+  return { workers, step: (batch, opts) => pool.step(optimizer, batch, opts), busyMs: () => [...pool.busyMs], dispose: () => pool.dispose() };
 }

@@ -1,0 +1,33 @@
+// Forward and backward on one slice of a batch, the gradient written into a flat float32 vector (the model's
+// weights in order). The trainer's thread runs it on the first slice, each gradient worker on its own.
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../../data/types.ts';
+import { batchLoss, type LossOptions, type TrainableModel } from '../loss.ts';
+
+export type SliceOptions = Required<Omit<LossOptions, 'training'>>;
+
+export interface SliceResult {
+  loss: number;
+  correct: number;
+  count: number;
+}
+
+export function sliceGradient(model: TrainableModel, batch: Batch, opts: SliceOptions, out: Float32Array): SliceResult {
+  const variables = [...model.weights.values()];
+  let counts: tf.Tensor[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const loss = batchLoss(model, batch, { training: true, ...opts });
+    counts = [tf.keep(loss.correct), tf.keep(loss.count)];
+    return loss.loss;
+  }, variables);
+  let offset = 0;
+  for (const v of variables) {
+    const g = grads[v.name];
+    if (g) out.set(g.dataSync() as Float32Array, offset);
+    else out.fill(0, offset, offset + v.size);
+    offset += v.size;
+  }
+  const [loss, correct, count] = [value, ...counts].map((t) => t.dataSync()[0]);
+  tf.dispose([value, ...counts, ...Object.values(grads)]);
+  return { loss, correct, count };
+}
