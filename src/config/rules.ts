@@ -169,12 +169,12 @@ export function describeRule(rule: Rule): string {
     case 'number': {
       const what = rule.integer ? 'an integer' : 'a number';
       const bounded = rule.min !== undefined && rule.max !== undefined && rule.max < Number.MAX_SAFE_INTEGER;
-      if (bounded && !rule.minExclusive && !rule.maxExclusive) return `${what} from ${rule.min} to ${rule.max}`;
       const low = rule.min === undefined ? '' : `${rule.minExclusive ? '>' : '≥'} ${rule.min}`;
       const high =
         rule.max === undefined || rule.max >= Number.MAX_SAFE_INTEGER ? '' : `${rule.maxExclusive ? '<' : '≤'} ${rule.max}`;
       const range = [low, high].filter(Boolean).join(' and ');
-      const described = range ? `${what} ${range}` : what;
+      const described =
+        bounded && !rule.minExclusive && !rule.maxExclusive ? `${what} from ${rule.min} to ${rule.max}` : range ? `${what} ${range}` : what;
       return rule.auto ? `auto or ${described}` : described;
     }
   }

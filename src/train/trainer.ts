@@ -17,6 +17,7 @@ import { Progress, type ProgressOptions } from './progress.ts';
 import { createRunFolder, writeRunFiles } from './run-folder.ts';
 import { learningRate } from './schedule.ts';
 import type { StepResult } from './step.ts';
+import { BatchThread } from './workers/batch-thread.ts';
 import { createStepper, resolveWorkers } from './workers/stepper.ts';
 import { validate, type ValidationMetrics } from './validate.ts';
 
@@ -64,6 +65,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const rng = new Rng(pos.rngState);
   const stepper = await createStepper(model, optimizer, resolveWorkers(t, tf.getBackend(), log));
   if (stepper.workers > 1) log(`training on ${stepper.workers} gradient threads`);
+  // With several gradient threads, batches are built on a thread of their own so none of them waits for data.
+  const batchThread = stepper.workers > 1 ? new BatchThread() : null;
+  const batchesOf = (o: Parameters<typeof trainBatches>[1]) => batchThread?.batches(ctx, o) ?? trainBatches(ctx, o);
   const writer = await EventWriter.create(runFolder);
   const progress = new Progress({ total: pos.plannedSteps, epochs: t.epochs, stream: opts.progressStream });
 
@@ -90,7 +94,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let reachedMax = t.maxSteps > 0 && pos.step >= t.maxSteps;
   try {
     training: while (!reachedMax && pos.epoch < t.epochs) {
-      for await (const batch of trainBatches(ctx, { epoch: pos.epoch, seed: t.seed, view: config.task, skipBatches: pos.batchesInEpoch })) {
+      for await (const batch of batchesOf({ epoch: pos.epoch, seed: t.seed, view: config.task, skipBatches: pos.batchesInEpoch })) {
         const lr = learningRate(pos.step, t, pos.plannedSteps);
         const dropoutSeed = rng.int(2 ** 31);
         window.add(await stepper.step(batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed }), batch.size);
@@ -128,6 +132,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     progress.done();
     await writer.close();
     await stepper.dispose();
+    await batchThread?.dispose();
     optimizer.dispose();
     model.dispose();
   }

@@ -62,7 +62,7 @@ async function killAndResume(name: string, overrides: Record<string, string> = {
 
   const [a, b] = await Promise.all([readCheckpoint(reference.runFolder), readCheckpoint(runFolder)]);
   assert.is(b.manifest.step, a.manifest.step);
-  assert.is(b.manifest.epoch, 3);
+  assert.is(b.manifest.epoch, a.manifest.epoch);
   for (const [name, w] of a.weights) assert.ok(Buffer.from(w.values.buffer).equals(Buffer.from(b.weights.get(name)!.values.buffer)), `weight ${name} differs`);
   for (const [name, m] of a.optimizer.v) assert.ok(Buffer.from(m.buffer).equals(Buffer.from(b.optimizer.v.get(name)!.buffer)), `adam v ${name} differs`);
   return { runFolder, resumed, checkpoint: b };
@@ -80,7 +80,8 @@ test('a run SIGKILLed after its first checkpoint and resumed ends with the same 
 });
 
 test('the same with 2 gradient threads: killed and resumed ends bit-identical to an uninterrupted 2-thread run', async () => {
-  const { resumed } = await killAndResume('two-threads', { 'train.workers': '2' });
+  // One epoch (~19 steps, first checkpoint at step 4) keeps it short; the 1-thread test above covers epoch boundaries.
+  const { resumed } = await killAndResume('two-threads', { 'train.workers': '2', 'train.epochs': '1' });
   assert.match(resumed.output, 'training on 2 gradient threads');
 });
 

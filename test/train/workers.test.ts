@@ -82,6 +82,14 @@ for (const type of ['lstm', 'transformer'] as const) {
   });
 }
 
+test('train.workers takes auto or a positive integer; anything else names the key', () => {
+  assert.is(tinyConfig(root, { 'train.workers': 'auto' }).train.workers, 'auto');
+  assert.is(tinyConfig(root, { 'train.workers': '3' }).train.workers, 3);
+  for (const bad of ['0', 'many', '1.5']) {
+    assert.throws(() => tinyConfig(root, { 'train.workers': bad }), (e: Error) => /train\.workers': expected auto or an integer from 1 to 1024/.test(e.message));
+  }
+});
+
 test('train.workers: auto is the core count, capped by the batch; 1 on backends that own a device', () => {
   const logs: string[] = [];
   const log = (s: string) => logs.push(s);

@@ -31,7 +31,7 @@ export function startTsWorker(module: URL, workerData: unknown = null): Worker {
 }
 
 /** The worker's error as the same class and message it had there (DataError keeps its file:line prefix). */
-function reviveError(m: { name?: string; message: string; where?: string; stack?: string }): Error {
+export function reviveError(m: { name?: string; message: string; where?: string; stack?: string }): Error {
   let e: Error;
   if (m.name === 'DataError' || m.name === 'StreamError') {
     e = new DataError(m.message);
