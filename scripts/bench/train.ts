@@ -194,7 +194,7 @@ function printTrainer(row: TrainerRow, busy: BusyRow): void {
   } else {
     const threads = busy.busy.map((b, i) => `${i === 0 ? 'main' : `w${i}`} ${Math.round(b * 100)}%`).join(' ');
     console.log(
-      `${row.backend.padEnd(8)} trainer ${row.model.padEnd(12)} H=${String(row.hidden).padEnd(4)} B=${String(row.batch).padEnd(4)} workers=${row.workers} ${String(row.seqPerSec).padStart(7)} seq/s   busy: ${threads}`,
+      `${row.backend.padEnd(8)} trainer ${row.model.padEnd(12)} H=${String(row.hidden).padEnd(4)} B=${String(row.batch).padEnd(4)} workers=${row.workers} ${String(row.seqPerSec).padStart(7)} seq/s   busy: ${threads}   ${busy.cpuUsPerSeq} CPU-µs/seq`,
     );
   }
 }

@@ -35,6 +35,9 @@ export interface BusyRow {
   /** Fraction of wall time each thread spent stepping: [trainer thread, worker 1, …] (wall clock, so a loaded
    * machine inflates it). The trainer thread's share includes its slice, the weight copy, gradient sum and Adam. */
   busy: number[];
+  /** CPU time of the whole process (every thread) per sequence, µs: what parallelism costs in work, which a loaded
+   * machine distorts far less than wall-clock throughput. */
+  cpuUsPerSeq: number;
 }
 
 /** The shapes measured: the reference H=64 at B=64 and 512, and each shipped synth config as it is. */
@@ -102,17 +105,20 @@ export async function measureTrainerStep(
     await step();
     let steps = 0;
     const busyStart = stepper.busyMs();
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     while (steps < 3 || performance.now() - start < budgetMs) {
       await step();
       steps++;
     }
     const wall = performance.now() - start;
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuUsPerSeq = Math.round((cpu.user + cpu.system) / (B * steps));
     const busy = stepper.busyMs().map((ms, k) => Number(((ms - busyStart[k]) / wall).toFixed(2)));
     const common = { model: name, backend, batch: B, hidden: config.model.hidden, workers: stepper.workers };
     return [
       { model: name, step: 'trainer', backend, batch: B, seqLen: T, features: inputFeatureCount(), hidden: config.model.hidden, workers: stepper.workers, seqPerSec: Math.round((B * steps * 1000) / wall) },
-      { ...common, step: 'trainer-busy', busy },
+      { ...common, step: 'trainer-busy', busy, cpuUsPerSeq },
     ];
   } finally {
     await stepper.dispose();
