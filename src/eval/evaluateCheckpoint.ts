@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { evalBatches, loadDataContext, type DataContext } from '../data/batches.ts';
-import { predictProbabilities } from '../models/model.ts';
+import * as tf from '@tensorflow/tfjs';
+import { createPredictor, resolveWorkers } from '../train/workers/stepper.ts';
 import { UserError } from '../errors.ts';
 import { loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { makeBaselines } from './baselines.ts';
@@ -73,14 +74,15 @@ export async function evaluateCheckpoint(opts: EvaluateOptions): Promise<Checkpo
 
   const ctx: DataContext = await loadDataContext(config, { stats: checkpoint.stats, log });
   const batchOpts = { days: opts.days, logs: opts.logs, batchSize: opts.batchSize, maxSessions: opts.maxSessions ?? 0 };
-  const model = (batch: Parameters<typeof predictProbabilities>[1]) => predictProbabilities(checkpoint.model, batch);
+  // The run's gradient threads predict here (train.workers on the active backend).
+  const model = await createPredictor(checkpoint.model, resolveWorkers(config.train, tf.getBackend(), log));
   const outcome = await evaluatePredictors({
     challenge: evalBatches(ctx, { ...batchOpts, view: 'challenge' }),
     perPosition: evalBatches(ctx, { ...batchOpts, view: 'per-position' }),
-    predictors: { [MODEL_NAME]: model, ...makeBaselines(checkpoint.stats, opts.seed ?? 1) },
+    predictors: { [MODEL_NAME]: (batch) => model.predict(batch), ...makeBaselines(checkpoint.stats, opts.seed ?? 1) },
     calibrationOf: MODEL_NAME,
     onProgress: opts.onProgress,
-  });
+  }).finally(() => model.dispose());
   if (outcome.sessions === 0) {
     const what = Object.entries(selection)
       .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') || '(none)' : v}`)

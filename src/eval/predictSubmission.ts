@@ -3,7 +3,8 @@
 import type { Config } from '../config/schema.ts';
 import { challengeBatches, loadDataContext, readOptions } from '../data/batches.ts';
 import { readChallengeTestSet } from '../data/testset.ts';
-import { predictProbabilities } from '../models/model.ts';
+import * as tf from '@tensorflow/tfjs';
+import { createPredictor, resolveWorkers } from '../train/workers/stepper.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
 import { expandGlobs } from './expandGlobs.ts';
 import { writeSubmission } from './submission.ts';
@@ -32,6 +33,7 @@ export async function predictSubmission(opts: PredictOptions): Promise<{ session
   const ctx = await loadDataContext(config, { stats: checkpoint.stats, log });
   const sessions = readChallengeTestSet(prehistory, input, { ...readOptions(config), tracks: ctx.tracks, unknownTracks: config.data.unknownTracks });
   const batches = challengeBatches(ctx, sessions, opts.batchSize ?? Math.max(256, config.train.batchSize));
-  const written = await writeSubmission(opts.out, batches, (batch) => predictProbabilities(checkpoint.model, batch), opts.onProgress);
+  const model = await createPredictor(checkpoint.model, resolveWorkers(config.train, tf.getBackend(), log));
+  const written = await writeSubmission(opts.out, batches, (batch) => model.predict(batch), opts.onProgress).finally(() => model.dispose());
   return { sessions: written, files: input.length };
 }

@@ -4,7 +4,7 @@ import type { Batch } from '../data/types.ts';
 import { DataError } from '../errors.ts';
 import { writeLinesAtomic } from './atomicFile.ts';
 import { firstHiddenPosition } from './metrics.ts';
-import { toClass, type Predictor } from './predictor.ts';
+import { toClass, type AnyPredictor } from './predictor.ts';
 
 /** The 0/1 lines of one batch; the mask marks the hidden positions (challenge view). */
 export function submissionLines(batch: Batch, probabilities: Float32Array): string[] {
@@ -30,13 +30,13 @@ export function submissionLines(batch: Batch, probabilities: Float32Array): stri
 export async function writeSubmission(
   path: string,
   batches: AsyncIterable<Batch>,
-  predictor: Predictor,
+  predictor: AnyPredictor,
   onProgress?: (sessions: number) => void,
 ): Promise<number> {
   let sessions = 0;
   await writeLinesAtomic(path, async (writeLine) => {
     for await (const batch of batches) {
-      for (const line of submissionLines(batch, predictor(batch))) await writeLine(line);
+      for (const line of submissionLines(batch, await predictor(batch))) await writeLine(line);
       sessions += batch.size;
       onProgress?.(sessions);
     }

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS } from '../../src/config/schema.ts';
 import { inputFeatureCount } from '../../src/data/features.ts';
-import { createModel } from '../../src/models/model.ts';
+import { createModel, predictProbabilities } from '../../src/models/model.ts';
 import { readScalars } from '../../src/train/tensorboard/reader.ts';
 import { batchLoss, lossDenominator, lossWeights } from '../../src/train/loss.ts';
 import { train } from '../../src/train/trainer.ts';
-import { resolveWorkers } from '../../src/train/workers/stepper.ts';
+import { createPredictor, resolveWorkers } from '../../src/train/workers/stepper.ts';
 import { sliceBatch, sliceRanges } from '../../src/train/workers/slice-batch.ts';
 import { Rng } from '../../src/util/rng.ts';
 import type { Batch } from '../../src/data/types.ts';
@@ -81,6 +81,25 @@ for (const type of ['lstm', 'transformer'] as const) {
     model.dispose();
   });
 }
+
+test('predictions spread over 3 threads equal those of one thread (evaluate and predict use this)', async () => {
+  for (const type of ['lstm', 'transformer'] as const) {
+    const model = createModel({ ...DEFAULTS.model, type, hidden: 8, heads: 2, ff: 16, trackBuckets: 32, trackEmbedding: 4 }, inputFeatureCount(), 4);
+    const predictor = await createPredictor(model, 3);
+    try {
+      assert.is(predictor.workers, 3);
+      for (const B of [7, 2]) {
+        const batch = randomBatch(B);
+        const [spread, one] = [await predictor.predict(batch), predictProbabilities(model, batch)];
+        assert.is(spread.length, one.length);
+        one.forEach((p, i) => Math.abs(p - spread[i]) <= 1e-6 || assert.unreachable(`${type} B=${B} [${i}]: ${spread[i]} vs ${p}`));
+      }
+    } finally {
+      await predictor.dispose();
+      model.dispose();
+    }
+  }
+});
 
 test('train.workers takes auto or a positive integer; anything else names the key', () => {
   assert.is(tinyConfig(root, { 'train.workers': 'auto' }).train.workers, 'auto');

@@ -6,11 +6,11 @@
 // weights through shared memory before each step), so checkpoints and exact resume work as with one thread.
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from '../../config/schema.ts';
 import type { Batch } from '../../data/types.ts';
 import { startTsWorker } from '../../data/parallel/reader.ts';
+import { predictProbabilities, type SkipModel } from '../../models/model.ts';
 import { Rng } from '../../util/rng.ts';
-import { lossDenominator, lossWeights, type TrainableModel } from '../loss.ts';
+import { lossDenominator, lossWeights } from '../loss.ts';
 import { sliceGradient, type SliceOptions } from './slice-gradient.ts';
 import type { Adam } from '../optimizer.ts';
 import { applyUpdate, type StepOptions, type StepResult } from '../step.ts';
@@ -64,11 +64,13 @@ export class GradientPool {
   private readonly weights: Float32Array;
   /** The gradient sum; the trainer's own slice is written here first. */
   private readonly sum: Float32Array;
+  /** Whether the workers hold the current weights (a step changes them; predictions then reload them once). */
+  private workersCurrent = false;
   /** Milliseconds each thread has spent computing gradients (the trainer's thread first), for busy reports. */
   readonly busyMs: number[];
 
   private constructor(
-    private readonly model: TrainableModel,
+    private readonly model: SkipModel,
     private readonly workers: GradientWorker[],
     weightBuffer: SharedArrayBuffer,
   ) {
@@ -83,7 +85,7 @@ export class GradientPool {
   }
 
   /** Starts threads − 1 workers, each building the same model on `backend`; resolves once all are ready. */
-  static async start(threads: number, model: TrainableModel & { config: ModelConfig; inputFeatures: number }, backend: 'wasm' | 'cpu'): Promise<GradientPool> {
+  static async start(threads: number, model: SkipModel, backend: 'wasm' | 'cpu'): Promise<GradientPool> {
     const layout = [...model.weights].map(([name, v]) => ({ name, size: v.size }));
     const bytes = layout.reduce((n, l) => n + l.size, 0) * 4;
     const weightBuffer = new SharedArrayBuffer(bytes);
@@ -108,11 +110,8 @@ export class GradientPool {
    */
   async step(optimizer: Adam, batch: Batch, opts: StepOptions): Promise<StepResult> {
     const started = performance.now();
-    let offset = 0;
-    for (const v of this.model.weights.values()) {
-      this.weights.set(v.dataSync() as Float32Array, offset);
-      offset += v.size;
-    }
+    this.shareWeights();
+    this.workersCurrent = false;
     const denominator = lossDenominator(lossWeights(batch, opts.knownWeight));
     const sliceOpts = (k: number): SliceOptions => ({
       auxWeight: opts.auxWeight,
@@ -140,7 +139,7 @@ export class GradientPool {
       for (let j = 0; j < sum.length; j++) sum[j] += g[j];
     }
     const grads = new Map<string, tf.Tensor>();
-    offset = 0;
+    let offset = 0;
     for (const [name, v] of this.model.weights) {
       grads.set(name, tf.tensor(sum.subarray(offset, offset + v.size), v.shape, 'float32'));
       offset += v.size;
@@ -153,6 +152,31 @@ export class GradientPool {
     mainMs += performance.now() - resumed;
     this.busyMs[0] += mainMs;
     return result;
+  }
+
+  /** σ(logits) of every position, like predictProbabilities, with the batch's sessions spread over the threads. */
+  async predict(batch: Batch): Promise<Float32Array> {
+    const loadWeights = !this.workersCurrent;
+    if (loadWeights) this.shareWeights();
+    this.workersCurrent = true;
+    const [first, ...rest] = sliceRanges(batch.size, this.threads);
+    const replies = Promise.all(rest.map(([start, end], i) => this.workers[i].request({ kind: 'predict', batch: sliceBatch(batch, start, end), loadWeights })));
+    const out = new Float32Array(batch.size * batch.seqLen);
+    out.set(predictProbabilities(this.model, sliceBatch(batch, first[0], first[1])), 0);
+    for (const [i, r] of (await replies).entries()) {
+      if (r.kind !== 'probabilities') throw new Error(`gradient worker answered '${r.kind}' to a prediction`);
+      out.set(r.values, rest[i][0] * batch.seqLen);
+    }
+    return out;
+  }
+
+  /** The trainer's current weights into shared memory, for the workers to load. */
+  private shareWeights(): void {
+    let offset = 0;
+    for (const v of this.model.weights.values()) {
+      this.weights.set(v.dataSync() as Float32Array, offset);
+      offset += v.size;
+    }
   }
 
   async dispose(): Promise<void> {

@@ -1,10 +1,10 @@
 // A gradient worker thread: its own tfjs backend and its own copy of the model. Each step it loads the weights the
 // trainer shared, runs forward and backward on its slice of the batch and writes the gradient back into shared
-// memory; no optimizer here.
+// memory; no optimizer here. For evaluation it predicts its slice instead.
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../models/backend.ts';
-import { createModel, type SkipModel } from '../../models/model.ts';
+import { createModel, predictProbabilities, type SkipModel } from '../../models/model.ts';
 import type { FromGradientWorker, ToGradientWorker, WorkerInit } from './protocol.ts';
 import { sliceGradient } from './slice-gradient.ts';
 
@@ -23,8 +23,7 @@ async function init(w: WorkerInit): Promise<FromGradientWorker> {
   return { kind: 'ready' };
 }
 
-function step(m: Extract<ToGradientWorker, { kind: 'step' }>): FromGradientWorker {
-  const start = performance.now();
+function loadWeights(): void {
   tf.tidy(() => {
     let offset = 0;
     for (const v of model.weights.values()) {
@@ -32,14 +31,24 @@ function step(m: Extract<ToGradientWorker, { kind: 'step' }>): FromGradientWorke
       offset += v.size;
     }
   });
+}
+
+function step(m: Extract<ToGradientWorker, { kind: 'step' }>): FromGradientWorker {
+  const start = performance.now();
+  loadWeights();
   const result = sliceGradient(model, m.batch, m.opts, grads);
   return { kind: 'done', ...result, ms: performance.now() - start };
 }
 
 port.on('message', (m: ToGradientWorker) => {
-  const run = async () => (m.kind === 'init' ? init(m.init) : step(m));
+  const run = async (): Promise<FromGradientWorker> => {
+    if (m.kind === 'init') return init(m.init);
+    if (m.kind === 'step') return step(m);
+    if (m.loadWeights) loadWeights();
+    return { kind: 'probabilities', values: predictProbabilities(model, m.batch) };
+  };
   run().then(
-    (reply) => port.postMessage(reply),
+    (reply) => port.postMessage(reply, reply.kind === 'probabilities' ? [reply.values.buffer as ArrayBuffer] : []),
     (e: Error) => port.postMessage({ kind: 'error', message: e?.message ?? String(e), stack: e?.stack } satisfies FromGradientWorker),
   );
 });

@@ -1,4 +1,4 @@
-// Messages between the trainer and its gradient workers. Weights and gradients travel through SharedArrayBuffers
+// Messages between the trainer (or evaluator) and its gradient workers. Weights and gradients travel through SharedArrayBuffers
 // (one flat float32 vector in the model's weight order), so a step posts only the batch slice and a few numbers.
 import type { ModelConfig } from '../../config/schema.ts';
 import type { Batch } from '../../data/types.ts';
@@ -19,9 +19,12 @@ export interface WorkerInit {
 
 export type ToGradientWorker =
   | { kind: 'init'; init: WorkerInit }
-  | { kind: 'step'; batch: Batch; opts: SliceOptions };
+  | { kind: 'step'; batch: Batch; opts: SliceOptions }
+  /** Inference: probabilities of a slice, after loading the shared weights when `loadWeights`. */
+  | { kind: 'predict'; batch: Batch; loadWeights: boolean };
 
 export type FromGradientWorker =
   | { kind: 'ready' }
   | { kind: 'done'; loss: number; correct: number; count: number; /** Time the step took on the worker. */ ms: number }
+  | { kind: 'probabilities'; values: Float32Array }
   | { kind: 'error'; message: string; stack?: string };

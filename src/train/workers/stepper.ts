@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../config/schema.ts';
-import type { SkipModel } from '../../models/model.ts';
+import { predictProbabilities, type SkipModel } from '../../models/model.ts';
 import type { Batch } from '../../data/types.ts';
 import type { Adam } from '../optimizer.ts';
 import { trainStep, type StepOptions, type StepResult } from '../step.ts';
@@ -24,12 +24,30 @@ export interface Stepper {
  * whole device, and one device cannot be shared by several tfjs engines), so other backends get 1 and a log line.
  */
 export function resolveWorkers(t: Pick<TrainConfig, 'workers' | 'batchSize'>, backend: string, log: (s: string) => void): number {
-  const asked = t.workers === 'auto' ? availableParallelism() : t.workers;
+  // Configs saved before train.workers existed mean the default.
+  const workers = t.workers ?? 'auto';
+  const asked = workers === 'auto' ? availableParallelism() : workers;
   if (asked > 1 && backend !== 'wasm' && backend !== 'cpu') {
-    if (t.workers !== 'auto') log(`train.workers: ${asked} ignored on the ${backend} backend (it uses the whole device); training on 1 thread`);
+    if (workers !== 'auto') log(`train.workers: ${asked} ignored on the ${backend} backend (it uses the whole device); training on 1 thread`);
     return 1;
   }
   return Math.max(1, Math.min(asked, t.batchSize));
+}
+
+/** Inference with the same threads: each batch's sessions spread over them (evaluate, predict). */
+export interface ParallelPredictor {
+  readonly workers: number;
+  predict(batch: Batch): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+export async function createPredictor(model: SkipModel, workers: number): Promise<ParallelPredictor> {
+  const backend = tf.getBackend();
+  if (workers <= 1 || (backend !== 'wasm' && backend !== 'cpu')) {
+    return { workers: 1, predict: async (batch) => predictProbabilities(model, batch), dispose: async () => {} };
+  }
+  const pool = await GradientPool.start(workers, model, backend);
+  return { workers, predict: (batch) => pool.predict(batch), dispose: () => pool.dispose() };
 }
 
 export async function createStepper(model: SkipModel, optimizer: Adam, workers: number): Promise<Stepper> {
