@@ -52,7 +52,7 @@ test.before(async () => {
 async function evaluateLogged(opts: Parameters<typeof evaluateCheckpoint>[0]) {
   const lines: string[] = [];
   const result = await evaluateCheckpoint({ ...opts, log: (l) => lines.push(l) });
-  result.ensemble.dispose();
+  await result.ensemble.dispose();
   return { ...result, warnings: lines.filter((l) => l.startsWith('warning')) };
 }
 
@@ -188,7 +188,7 @@ test('several checkpoints evaluate as an ensemble: mean probability, shown with 
     assert.ok(p.some((v, i) => v !== q[i]), 'the members differ');
     break;
   }
-  ensemble.dispose();
+  await ensemble.dispose();
 
   // Members trained on other sessions are encoded differently: refused.
   const other = (await train({ config: dated({ experiment: 'other', 'data.trainDays': '2018-07-15,2018-07-17', 'data.testDays': '2018-07-16' }), ...quiet })).runFolder;

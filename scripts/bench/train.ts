@@ -1,5 +1,7 @@
-// npm run bench -- train [--json] [--quick] [--batches 64,512,4096]
-// Training throughput (forward + backward + Adam update, sequences per second) of the LSTM and the Transformer on
+// npm run bench -- train [--json] [--quick] [--backend NAME] [--workers 1,2,4] [--trainer-only] [--batches 64,512,4096]
+// First the trainer's own step (`"step": "trainer"`, see trainer-step.ts) for the LSTM and the Transformer, for each
+// worker count, with how busy each thread was (`"step": "trainer-busy"`). Then micro-benchmarks (`"step": "micro"`):
+// training throughput (forward + backward + Adam update, sequences per second) of the LSTM and the Transformer on
 // every installed backend, at the reference shape B=64, T=20, F=40, H=64 (1-layer LSTM; 2-layer 4-head
 // Transformer, ff = 4·H) and at B=512 (--batches: other sizes; the LSTM variants below only at 64 and 512). The baselines run in the same process: the same LSTM built from
 // tf.layers.lstm, with tfjs's stock slicing kernels and with ours (fast-slicing.ts), the same small network on our
@@ -20,9 +22,14 @@ import { dense } from '../../src/models/dense.ts';
 import { lstmSequence } from '../../src/models/lstm-sequence.ts';
 import { setFastSlicing } from '../../src/models/fast-slicing.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { benchArgs } from './common.ts';
+import { measureTrainerStep, trainerShapes, workerCounts, type BusyRow, type TrainerRow } from './trainer-step.ts';
 
-const json = process.argv.includes('--json');
-const quick = process.argv.includes('--quick');
+const { flag, option } = benchArgs('train');
+const json = flag('json');
+const quick = flag('quick');
+const onlyBackend = option('backend') as Backend | undefined;
+const workerList = option('workers')?.split(',').map(Number) ?? workerCounts();
 const T = 20;
 const F = 40;
 const H = 64;
@@ -32,6 +39,7 @@ const BATCHES = process.argv.includes('--batches') ? batchesArg.split(',').map(N
 
 interface Row {
   model: string;
+  step: 'micro';
   backend: string;
   batch: number;
   seqLen: number;
@@ -177,6 +185,7 @@ async function measure(c: Case, backend: string, B: number, budgetMs: number, co
   built.dispose();
   return {
     model: c.model,
+    step: 'micro',
     backend,
     batch: B,
     seqLen: T,
@@ -188,6 +197,18 @@ async function measure(c: Case, backend: string, B: number, budgetMs: number, co
     firstLoss: Number(firstLoss.toFixed(6)),
     ...(adapter ? { adapter } : {}),
   };
+}
+
+function printTrainer(row: TrainerRow, busy: BusyRow): void {
+  if (json) {
+    console.log(JSON.stringify(row));
+    console.log(JSON.stringify(busy));
+  } else {
+    const threads = busy.busy.map((b, i) => `${i === 0 ? 'main' : `w${i}`} ${Math.round(b * 100)}%`).join(' ');
+    console.log(
+      `${row.backend.padEnd(8)} trainer ${row.model.padEnd(12)} H=${String(row.hidden).padEnd(4)} B=${String(row.batch).padEnd(4)} workers=${row.workers} ${String(row.seqPerSec).padStart(7)} seq/s   busy: ${threads}   ${busy.cpuUsPerSeq} CPU-µs/seq`,
+    );
+  }
 }
 
 function print(row: Row): void {
@@ -202,7 +223,7 @@ const lstm = skipModelCase('lstm', { type: 'lstm', layers: 1 });
 const transformer = skipModelCase('transformer', { type: 'transformer', layers: 2, heads: 4, ff: 4 * H });
 const silent = () => {};
 if (!json) console.log(`training throughput, T=${T} F=${F} H=${H}, forward+backward+Adam (higher is better)`);
-for (const name of BACKEND_PREFERENCE as readonly Backend[]) {
+for (const name of (onlyBackend ? [onlyBackend] : BACKEND_PREFERENCE) as readonly Backend[]) {
   let active: string;
   try {
     active = (await selectBackend(name, silent)).name;
@@ -213,6 +234,13 @@ for (const name of BACKEND_PREFERENCE as readonly Backend[]) {
   const gpu = active === 'webgpu' ? openedAdapter() : null;
   const softwareGpu = gpu !== null && isCpuAdapter(gpu);
   const adapter = gpu ? `${gpu.description}${softwareGpu ? ', a CPU adapter: correctness only' : ''}` : undefined;
+  // Gradient workers run wasm or cpu; other backends use their whole device from one thread.
+  const counts = active === 'wasm' || active === 'cpu' ? workerList : [1];
+  for (const { name: model, config } of trainerShapes()) {
+    if (active === 'cpu' && config.train.batchSize > 64) continue;
+    for (const workers of counts) printTrainer(...(await measureTrainerStep(model, config, name, workers, active === 'cpu' ? 0 : BUDGET_MS)));
+  }
+  if (flag('trainer-only')) continue;
   // The CPU backend is ~50× slower than wasm; its large batch would take minutes.
   const batches = active === 'cpu' || softwareGpu ? [64] : BATCHES;
   for (const B of batches) {

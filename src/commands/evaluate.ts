@@ -84,7 +84,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       onProgress: (p) => progress.update(`evaluating: ${p.sessions} sessions (${p.view} view)`),
     });
     progress.done();
-    ensemble.dispose();
+    await ensemble.dispose();
     console.log(formatSummaryTable(summary));
     if (args.json) {
       await mkdir(dirname(args.json), { recursive: true });

@@ -43,7 +43,8 @@ function fail(path: string, origin: string, problem: string): never {
 
 const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
-function coerceNumber(rule: Extract<Rule, { kind: 'number' }>, value: unknown, path: string, origin: string): number {
+function coerceNumber(rule: Extract<Rule, { kind: 'number' }>, value: unknown, path: string, origin: string): number | 'auto' {
+  if (rule.auto && typeof value === 'string' && value.trim() === 'auto') return 'auto';
   const expected = `expected ${describeRule(rule)}`;
   let n: number;
   if (typeof value === 'number') n = value;

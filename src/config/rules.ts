@@ -28,6 +28,8 @@ export interface NumberRule {
   /** min/max themselves are not allowed (dropout < 1, lr > 0). */
   minExclusive?: boolean;
   maxExclusive?: boolean;
+  /** The word 'auto' is also accepted (the program picks the number). */
+  auto?: true;
 }
 export interface EnumRule<V extends string = string> {
   kind: 'enum';
@@ -55,11 +57,13 @@ type RuleFor<V> = [V] extends [readonly string[]]
   ? DaysRule
   : [V] extends [number]
     ? NumberRule
-    : [V] extends [boolean]
-      ? BooleanRule
-      : string extends V
-        ? StringRule
-        : EnumRule<V & string>;
+    : [V] extends [number | 'auto']
+      ? NumberRule & { auto: true }
+      : [V] extends [boolean]
+        ? BooleanRule
+        : string extends V
+          ? StringRule
+          : EnumRule<V & string>;
 
 const count = (min: number, max = Number.MAX_SAFE_INTEGER): NumberRule => ({ kind: 'number', integer: true, min, max });
 const oneOf = <V extends string>(...values: V[]): EnumRule<V> => ({ kind: 'enum', values });
@@ -123,6 +127,7 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   'train.keepBest': count(0, 10_000),
   'train.bestMetric': oneOf('val/loss', 'val/accuracy', 'val/mean_average_accuracy', 'val/first_prediction_accuracy'),
   'train.maxSteps': count(0),
+  'train.workers': { ...count(1, 1024), auto: true },
 };
 
 function collectLeafPaths(node: unknown, prefix: string, out: string[]): string[] {
@@ -169,12 +174,13 @@ export function describeRule(rule: Rule): string {
     case 'number': {
       const what = rule.integer ? 'an integer' : 'a number';
       const bounded = rule.min !== undefined && rule.max !== undefined && rule.max < Number.MAX_SAFE_INTEGER;
-      if (bounded && !rule.minExclusive && !rule.maxExclusive) return `${what} from ${rule.min} to ${rule.max}`;
       const low = rule.min === undefined ? '' : `${rule.minExclusive ? '>' : '≥'} ${rule.min}`;
       const high =
         rule.max === undefined || rule.max >= Number.MAX_SAFE_INTEGER ? '' : `${rule.maxExclusive ? '<' : '≤'} ${rule.max}`;
       const range = [low, high].filter(Boolean).join(' and ');
-      return range ? `${what} ${range}` : what;
+      const described =
+        bounded && !rule.minExclusive && !rule.maxExclusive ? `${what} from ${rule.min} to ${rule.max}` : range ? `${what} ${range}` : what;
+      return rule.auto ? `auto or ${described}` : described;
     }
   }
 }

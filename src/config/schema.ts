@@ -105,6 +105,11 @@ export interface TrainConfig {
   bestMetric: 'val/loss' | 'val/accuracy' | 'val/mean_average_accuracy' | 'val/first_prediction_accuracy';
   /** Stop after this many steps (0 = run all epochs). */
   maxSteps: number;
+  /**
+   * Gradient threads (data-parallel, each on a slice of the batch): 'auto' = the cores available, 1 = the trainer's
+   * own thread only. wasm and cpu backends only; a run is repeatable for a given count.
+   */
+  workers: number | 'auto';
 }
 
 export interface Config {
@@ -174,5 +179,6 @@ export const DEFAULTS: Config = {
     keepBest: 1,
     bestMetric: 'val/mean_average_accuracy',
     maxSteps: 0,
+    workers: 'auto',
   },
 };

@@ -6,8 +6,9 @@ import type { Config } from '../config/schema.ts';
 import type { Batch, FeatureStats, TrackTable } from '../data/types.ts';
 import { trackTableFingerprint } from '../data/trackKey.ts';
 import { UserError } from '../errors.ts';
-import { predictProbabilities } from '../models/model.ts';
+import * as tf from '@tensorflow/tfjs';
 import { loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.ts';
+import { createPredictor, resolveWorkers, type ParallelPredictor } from '../train/workers/stepper.ts';
 import type { Predictor } from './predictor.ts';
 
 export interface Ensemble {
@@ -19,7 +20,7 @@ export interface Ensemble {
   memberPredictors: Predictor[];
   /** The mean of the members' probabilities (the one member's, for a single checkpoint). */
   predict: Predictor;
-  dispose(): void;
+  dispose(): Promise<void>;
 }
 
 /** The config keys that decide which sessions are which and what is predicted: members must agree on them. */
@@ -29,7 +30,11 @@ function dataIdentity(config: Config): string {
   return JSON.stringify({ task: config.task, label, logs, split, trainDays, valDays, testDays, heldOutDays, heldOutFraction, testFraction });
 }
 
-export async function loadEnsemble(paths: string[]): Promise<Ensemble> {
+/**
+ * Loads the members; each predicts on its run's train.workers threads (on the active backend). `log` hears why a
+ * thread count was not used.
+ */
+export async function loadEnsemble(paths: string[], log: (line: string) => void = () => {}): Promise<Ensemble> {
   if (paths.length === 0) throw new UserError('--checkpoint: give at least one run folder or checkpoint folder');
   const members: LoadedCheckpoint[] = [];
   try {
@@ -53,11 +58,22 @@ export async function loadEnsemble(paths: string[]): Promise<Ensemble> {
       throw new UserError(`cannot ensemble ${m.path} with ${first.path}: ${problem}; ensemble members must be trained on the same data (e.g. the same config with other train.seed values)`);
     }
   }
+  const predictors: ParallelPredictor[] = [];
+  const dispose = async () => {
+    await Promise.all(predictors.map((p) => p.dispose()));
+    for (const m of members) m.model.dispose();
+  };
+  try {
+    for (const m of members) predictors.push(await createPredictor(m.model, resolveWorkers(m.config.train, tf.getBackend(), log)));
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
   let lastBatch: Batch | null = null;
   let lastProbs: Promise<Float32Array[]> = Promise.resolve([]);
   const probabilitiesOf = (batch: Batch): Promise<Float32Array[]> => {
     if (batch !== lastBatch) {
-      lastProbs = Promise.all(members.map((m) => predictProbabilities(m.model, batch)));
+      lastProbs = Promise.all(predictors.map((p) => p.predict(batch)));
       lastBatch = batch;
     }
     return lastProbs;
@@ -68,7 +84,7 @@ export async function loadEnsemble(paths: string[]): Promise<Ensemble> {
     stats: first.stats,
     memberPredictors: members.map((_, k) => async (batch) => (await probabilitiesOf(batch))[k]),
     predict: async (batch) => meanOf(await probabilitiesOf(batch)),
-    dispose: () => members.forEach((m) => m.model.dispose()),
+    dispose,
   };
 }
 

@@ -98,11 +98,11 @@ export async function evaluateCheckpoint(opts: EvaluateOptions): Promise<Checkpo
   const paths = Array.isArray(opts.checkpoint) ? opts.checkpoint : [opts.checkpoint];
   if (opts.logs && !existsSync(opts.logs)) throw new UserError(`--logs: no such file or folder '${opts.logs}'`);
   if (opts.tracks && !existsSync(opts.tracks)) throw new UserError(`--tracks: no such file or folder '${opts.tracks}'`);
-  const ensemble = await loadEnsemble(paths);
+  const ensemble = await loadEnsemble(paths, log);
   try {
     return await evaluateEnsemble(ensemble, opts, log);
   } catch (e) {
-    ensemble.dispose();
+    await ensemble.dispose();
     throw e;
   }
 }

@@ -26,7 +26,7 @@ export async function predictSubmission(opts: PredictOptions): Promise<{ session
   // Expand first: a typo in a pattern should fail before the model and track table are loaded.
   const prehistory = expandGlobs(opts.prehistory, '--prehistory');
   const input = expandGlobs(opts.input, '--input');
-  const ensemble = await loadEnsemble(Array.isArray(opts.checkpoint) ? opts.checkpoint : [opts.checkpoint]);
+  const ensemble = await loadEnsemble(Array.isArray(opts.checkpoint) ? opts.checkpoint : [opts.checkpoint], log);
   try {
     const config: Config = structuredClone(ensemble.config);
     if (opts.tracks) config.data.tracks = opts.tracks;
@@ -37,6 +37,6 @@ export async function predictSubmission(opts: PredictOptions): Promise<{ session
     const written = await writeSubmission(opts.out, batches, ensemble.predict, opts.onProgress);
     return { sessions: written, files: input.length };
   } finally {
-    ensemble.dispose();
+    await ensemble.dispose();
   }
 }

@@ -7,6 +7,9 @@ export type Predictor = (batch: Batch) => Float32Array | Promise<Float32Array>;
 /** A predictor computed on the CPU (the baselines): no device to wait for. */
 export type CpuPredictor = (batch: Batch) => Float32Array;
 
+/** A predictor that may answer later (a model whose batch is spread over threads); what evaluate and predict take. */
+export type AnyPredictor = (batch: Batch) => Float32Array | Promise<Float32Array>;
+
 /** Probabilities become 0/1 predictions at this threshold (the challenge asks for hard guesses). */
 export const DECISION_THRESHOLD = 0.5;
 

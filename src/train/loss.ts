@@ -24,21 +24,44 @@ export interface LossTensors {
   logits: tf.Tensor2D;
 }
 
+/**
+ * Per-position loss weights: 1 on scored positions; in the challenge view with knownWeight > 0, known rows outside
+ * the scored mask add their own (legitimate, history-only) prediction loss at that weight.
+ */
+export function lossWeights(batch: Batch, knownWeight = 0): Float32Array {
+  if (!knownWeight) return batch.mask;
+  return batch.mask.map((m, i) => m + batch.known[i] * (1 - m) * knownWeight);
+}
+
+/** The masked mean's divisor: total loss weight, at least 1 (a batch with nothing to score adds zero loss, not NaN). */
+export function lossDenominator(weights: Float32Array): number {
+  let sum = 0;
+  for (const w of weights) sum += w;
+  return Math.max(sum, 1);
+}
+
+export interface LossOptions {
+  training: boolean;
+  dropoutSeed?: number;
+  auxWeight: number;
+  knownWeight?: number;
+  /**
+   * The divisor of the masked mean when `batch` is a slice of a larger batch: the whole batch's lossDenominator, so
+   * the slices' losses (and gradients) sum to the whole batch's. Default: this batch's own.
+   */
+  denominator?: number;
+}
+
 /** Loss and accuracy counts of one batch; all tensors are new (call inside tf.tidy or dispose them). */
-export function batchLoss(
-  model: TrainableModel,
-  batch: Batch,
-  opts: { training: boolean; dropoutSeed?: number; auxWeight: number; knownWeight?: number },
-): LossTensors {
+export function batchLoss(model: TrainableModel, batch: Batch, opts: LossOptions): LossTensors {
   const { size: B, seqLen: T } = batch;
   const scored = tf.tensor2d(batch.mask, [B, T]);
-  // Challenge view: known rows outside the scored mask may add their own (legitimate, history-only) prediction loss.
-  const mask = opts.knownWeight ? scored.add(tf.tensor2d(batch.known, [B, T]).mul(tf.scalar(1).sub(scored)).mul(opts.knownWeight)) : scored;
+  const weights = lossWeights(batch, opts.knownWeight);
+  const mask = weights === batch.mask ? scored : tf.tensor2d(weights, [B, T]);
   const labels = tf.tensor2d(batch.labels, [B, T]);
   const { logits, auxLogits } = model.apply(batchToTensors(batch), { training: opts.training, dropoutSeed: opts.dropoutSeed });
-  // max(count, 1): a batch with nothing to score contributes zero loss rather than NaN.
   const count = scored.sum();
-  const denominator = tf.maximum(mask.sum(), 1);
+  const denominator = tf.scalar(opts.denominator ?? lossDenominator(weights));
   const mainLoss = bceWithLogits(logits, labels).mul(mask).sum().div(denominator) as tf.Scalar;
   let loss = mainLoss;
   if (auxLogits && opts.auxWeight > 0) {

@@ -36,12 +36,19 @@ export function trainStep(model: TrainableModel, optimizer: Adam, batch: Batch, 
   }, variables);
   const byKey = new Map<string, tf.Tensor>();
   for (const [name, grad] of Object.entries(grads)) if (grad) byKey.set(keyOf.get(name) ?? name, grad);
-  const clipped = clipByGlobalNorm(byKey, opts.clipNorm);
-  optimizer.apply(clipped.grads, opts.lr);
+  const gradNorm = applyUpdate(optimizer, byKey, opts);
 
-  tf.dispose([...Object.values(grads), ...clipped.grads.values()]);
+  tf.dispose(Object.values(grads));
   const [correct, count] = kept as tf.Scalar[];
-  return { loss: value, correct, count, gradNorm: clipped.norm };
+  return { loss: value, correct, count, gradNorm };
+}
+
+/** Clipping and the Adam update (shared with the data-parallel step, src/train/workers); returns the norm before clipping, on the device. */
+export function applyUpdate(optimizer: Adam, grads: ReadonlyMap<string, tf.Tensor>, opts: Pick<StepOptions, 'lr' | 'clipNorm'>): tf.Scalar {
+  const clipped = clipByGlobalNorm(grads, opts.clipNorm);
+  optimizer.apply(clipped.grads, opts.lr);
+  tf.dispose([...clipped.grads.values()]);
+  return clipped.norm;
 }
 
 export type StepValues = Record<keyof StepResult, number>;

@@ -20,7 +20,9 @@ import { Progress, type ProgressOptions } from './progress.ts';
 import { resumeTarget } from './resumeTarget.ts';
 import { createRunFolder, writeRunFiles } from './run-folder.ts';
 import { learningRate } from './schedule.ts';
-import { trainStep, type StepResult } from './step.ts';
+import type { StepResult } from './step.ts';
+import { BatchThread } from './workers/batch-thread.ts';
+import { createStepper, resolveWorkers } from './workers/stepper.ts';
 import { validate, type ValidationMetrics } from './validate.ts';
 
 export interface TrainOptions {
@@ -71,6 +73,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     log(`resuming ${runFolder} at step ${pos.step} (epoch ${pos.epoch + 1}, batch ${pos.batchesInEpoch})`);
   }
   const rng = new Rng(pos.rngState);
+  const stepper = await createStepper(model, optimizer, resolveWorkers(t, tf.getBackend(), log));
+  if (stepper.workers > 1) log(`training on ${stepper.workers} gradient threads`);
+  // With several gradient threads, batches are built on a thread of their own so none of them waits for data.
+  const batchThread = stepper.workers > 1 ? new BatchThread() : null;
+  const batchesOf = (o: Parameters<typeof trainBatches>[1]) => batchThread?.batches(ctx, o) ?? trainBatches(ctx, o);
   const writer = await EventWriter.create(runFolder);
   const progress = new Progress({ total: pos.plannedSteps, epochs: t.epochs, stream: opts.progressStream });
 
@@ -104,10 +111,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let reachedMax = t.maxSteps > 0 && pos.step >= t.maxSteps;
   try {
     training: while (!reachedMax && pos.epoch < t.epochs) {
-      for await (const batch of trainBatches(ctx, { epoch: pos.epoch, seed: t.seed, view: config.task, skipBatches: pos.batchesInEpoch })) {
+      for await (const batch of batchesOf({ epoch: pos.epoch, seed: t.seed, view: config.task, skipBatches: pos.batchesInEpoch })) {
         const lr = learningRate(pos.step, t, pos.plannedSteps);
         const dropoutSeed = rng.int(2 ** 31);
-        window.add(trainStep(model, optimizer, batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed }), batch.size);
+        window.add(await stepper.step(batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed }), batch.size);
         pos.step++;
         pos.batchesInEpoch++;
         progress.update({ step: pos.step, epoch: pos.epoch, loss: shownLoss, seqPerSec: window.seqPerSec });
@@ -145,6 +152,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     progress.done();
     window.reset();
     await writer.close();
+    await stepper.dispose();
+    await batchThread?.dispose();
     optimizer.dispose();
     model.dispose();
   }

@@ -32,6 +32,8 @@ export function tinyConfig(root: string, overrides: Record<string, string> = {})
     'train.checkpointEvery': '4',
     'train.histogramEvery': '5',
     'train.keepLast': '2',
+    // One thread unless a test asks for more (gradient threads are tested in workers.test.ts and resume.test.ts).
+    'train.workers': '1',
     ...overrides,
   });
 }

@@ -3,9 +3,9 @@
 // same RangeParser runs inline. Workers are kept for reuse between reads (starting one costs ~0.4 s of module
 // loading), unref'd while idle so they never keep the program alive.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { DateFormat } from '../dates.ts';
 import type { HeaderLayout } from '../logrow.ts';
+import { startTsWorker } from '../../util/threads.ts';
 import { RangeParser, type RangeRows } from './rangeParser.ts';
 import { TrackLookup, type SharedTrackIndex } from './trackIndex.ts';
 
@@ -26,17 +26,6 @@ export function parserFor(parsers: Map<string, RangeParser>, job: RangeJob): Ran
 
 export type ToParseWorker = { kind: 'range'; job: RangeJob };
 export type FromParseWorker = { kind: 'rows'; rows: RangeRows } | { kind: 'error'; message: string; stack?: string };
-
-/**
- * A worker running a .ts module. Node 20 does not apply tsx's hooks to a worker's entry file, so the worker starts
- * from a tiny script that registers tsx through its API and then imports the module (absolute URLs, so any working
- * directory works).
- */
-function startTsWorker(module: URL, workerData: unknown = null): Worker {
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(module.href)}); })`;
-  return new Worker(code, { eval: true, workerData });
-}
 
 /**
  * Parse workers worth starting by default: one per core but one, at most 8. The reading thread needs a core of its

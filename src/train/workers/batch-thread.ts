@@ -1,0 +1,79 @@
+// Training batches built on a thread of their own, so the gradient threads never wait while the next batch is
+// read, joined and padded. The sequence is trainBatches' (same seed, epoch and skip), so runs and resumes are
+// exactly as with batches built on the trainer's thread.
+import type { Worker } from 'node:worker_threads';
+import type { DataContext, View } from '../../data/batches.ts';
+import { reviveError, startTsWorker } from '../../util/threads.ts';
+import type { Batch } from '../../data/types.ts';
+import type { FromBatchThread, ToBatchThread } from './batch-thread-worker.ts';
+
+/** Batches built ahead of the trainer: enough to hide jitter, few enough to keep memory flat. */
+const MAX_IN_FLIGHT = 3;
+
+export class BatchThread {
+  private readonly worker: Worker = startTsWorker(new URL('./batch-thread-worker.ts', import.meta.url));
+  private nextId = 0;
+  private readonly queue: FromBatchThread[] = [];
+  private failure: Error | null = null;
+  private wake: (() => void) | null = null;
+  /** Milliseconds the trainer waited for a batch (the thread fell behind). */
+  waitedMs = 0;
+
+  constructor() {
+    const notify = () => {
+      this.wake?.();
+      this.wake = null;
+    };
+    this.worker.on('message', (m: FromBatchThread) => {
+      this.queue.push(m);
+      notify();
+    });
+    this.worker.on('error', (e) => {
+      this.failure ??= e;
+      notify();
+    });
+    this.worker.on('exit', (code) => {
+      this.failure ??= new Error(`batch thread exited (code ${code})`);
+      notify();
+    });
+  }
+
+  /** trainBatches(ctx, opts), built on the thread. */
+  async *batches(ctx: DataContext, opts: { epoch: number; seed: number; view: View; skipBatches?: number }): AsyncIterable<Batch> {
+    const id = this.nextId++;
+    const post = (m: ToBatchThread) => this.worker.postMessage(m);
+    post({ kind: 'job', job: { id, config: ctx.config, stats: ctx.stats, epoch: opts.epoch, seed: opts.seed, view: opts.view, skipBatches: opts.skipBatches ?? 0, maxInFlight: MAX_IN_FLIGHT } });
+    let ended = false;
+    try {
+      for (;;) {
+        const m = await this.next(id);
+        if (m.kind === 'end') return void (ended = true);
+        if (m.kind === 'error') throw reviveError(m);
+        post({ kind: 'ack', id });
+        yield m.batch;
+      }
+    } finally {
+      if (!ended) post({ kind: 'stop', id });
+    }
+  }
+
+  private async next(id: number): Promise<FromBatchThread> {
+    const start = performance.now();
+    for (;;) {
+      const i = this.queue.findIndex((m) => m.id === id);
+      if (i >= 0) {
+        this.waitedMs += performance.now() - start;
+        return this.queue.splice(i, 1)[0];
+      }
+      // Messages of a stopped job are dropped.
+      this.queue.length = 0;
+      if (this.failure) throw this.failure;
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}

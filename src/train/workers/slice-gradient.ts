@@ -1,0 +1,35 @@
+// Forward and backward on one slice of a batch, the gradient written into a flat float32 vector (the model's
+// weights in order). The trainer's thread runs it on the first slice, each gradient worker on its own.
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../../data/types.ts';
+import { readTensor } from '../../models/webgpu.ts';
+import { batchLoss, type LossOptions, type TrainableModel } from '../loss.ts';
+
+export type SliceOptions = Required<Omit<LossOptions, 'training'>>;
+
+export interface SliceResult {
+  loss: number;
+  correct: number;
+  count: number;
+}
+
+export async function sliceGradient(model: TrainableModel, batch: Batch, opts: SliceOptions, out: Float32Array): Promise<SliceResult> {
+  const variables = [...model.weights.values()];
+  let counts: tf.Tensor[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const loss = batchLoss(model, batch, { training: true, ...opts });
+    counts = [tf.keep(loss.correct), tf.keep(loss.count)];
+    return loss.loss;
+  }, variables);
+  let offset = 0;
+  for (const v of variables) {
+    const g = grads[v.name];
+    if (g) out.set((await readTensor(g)) as Float32Array, offset);
+    else out.fill(0, offset, offset + v.size);
+    offset += v.size;
+  }
+  const packed = tf.stack([value, ...counts]);
+  const [loss, correct, count] = await readTensor(packed);
+  tf.dispose([packed, value, ...counts, ...Object.values(grads)]);
+  return { loss, correct, count };
+}

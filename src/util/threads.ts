@@ -1,0 +1,37 @@
+// Worker threads running .ts modules, and errors carried back from them with their class and message intact.
+import { Worker } from 'node:worker_threads';
+import { DataError, UserError } from '../errors.ts';
+
+/**
+ * A worker running a .ts module. Node 20 does not apply tsx's hooks to a worker's entry file (whether the program
+ * used --import tsx or bin/skiptrain.js's register()), so the worker starts from a tiny script that registers tsx
+ * through its API and then imports the module; both are absolute URLs, so any working directory works.
+ */
+export function startTsWorker(module: URL, workerData: unknown = null): Worker {
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(module.href)}); })`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+/** What a worker posts for an error it caught. */
+export interface ThreadError {
+  name?: string;
+  message: string;
+  where?: string;
+  stack?: string;
+}
+
+/** The worker's error as the same class and message it had there (DataError keeps its file:line prefix). */
+export function reviveError(m: ThreadError): Error {
+  let e: Error;
+  if (m.name === 'DataError' || m.name === 'StreamError') {
+    e = new DataError(m.message);
+    if (m.where !== undefined) Object.defineProperty(e, 'where', { value: m.where });
+  } else if (m.name === 'UserError') {
+    e = new UserError(m.message);
+  } else {
+    e = new Error(`worker thread failed: ${m.message}`);
+    e.stack = m.stack;
+  }
+  return e;
+}

@@ -1,0 +1,136 @@
+// Data-parallel training: slice gradients add up to the batch's, a 2-thread run follows the 1-thread run's loss
+// curve, and the step count and worker count rules. (Exact resume of a 2-thread run is in resume.test.ts.)
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULTS } from '../../src/config/schema.ts';
+import { inputFeatureCount } from '../../src/data/features.ts';
+import { createModel, predictProbabilities } from '../../src/models/model.ts';
+import { readScalars } from '../../src/train/tensorboard/reader.ts';
+import { batchLoss, lossDenominator, lossWeights } from '../../src/train/loss.ts';
+import { train } from '../../src/train/trainer.ts';
+import { createPredictor, resolveWorkers } from '../../src/train/workers/stepper.ts';
+import { sliceBatch, sliceRanges } from '../../src/train/workers/slice-batch.ts';
+import { Rng } from '../../src/util/rng.ts';
+import type { Batch } from '../../src/data/types.ts';
+import { tinyConfig } from './fixture.ts';
+
+await tf.setBackend('cpu');
+const root = mkdtempSync(join(tmpdir(), 'skiptrain-workers-'));
+const quiet = { log: () => {}, progressStream: { write: () => true, isTTY: false } };
+
+function randomBatch(B: number, T = 20): Batch {
+  const rng = Rng.derive(5, 'workers-test');
+  const F = inputFeatureCount();
+  const bits = (n: number) => new Float32Array(n).map(() => (rng.next() < 0.5 ? 1 : 0));
+  const lengths = new Int32Array(B).map(() => 10 + rng.int(T - 9));
+  const present = new Float32Array(B * T).map((_, i) => (i % T < lengths[Math.floor(i / T)] ? 1 : 0));
+  const known = present.map((p, i) => (i % T < lengths[Math.floor(i / T)] / 2 ? p : 0));
+  return {
+    size: B,
+    seqLen: T,
+    features: F,
+    inputs: new Float32Array(B * T * F).map(() => rng.normal()),
+    trackIndex: new Int32Array(B * T).map((_, i) => (present[i] ? rng.int(50) : -1)),
+    mask: present.map((p, i) => p * (1 - known[i])),
+    labels: bits(B * T),
+    auxLabels: bits(B * T * 4),
+    present,
+    known,
+    sessionIds: Array.from({ length: B }, (_, b) => `s${b}`),
+    lengths,
+  };
+}
+
+test('slices cover the batch in order, sizes differ by at most one, empty ones left out', () => {
+  assert.equal(sliceRanges(10, 3), [[0, 3], [3, 6], [6, 10]]);
+  assert.equal(sliceRanges(1, 2), [[0, 1]]);
+  const batch = randomBatch(5);
+  const s = sliceBatch(batch, 2, 4);
+  assert.is(s.size, 2);
+  assert.equal(Array.from(s.mask), Array.from(batch.mask.subarray(2 * 20, 4 * 20)));
+  assert.equal(s.sessionIds, ['s2', 's3']);
+});
+
+for (const type of ['lstm', 'transformer'] as const) {
+  test(`${type}: gradients of slices divided by the whole batch's denominator add up to the batch's gradient`, () => {
+    const model = createModel({ ...DEFAULTS.model, type, hidden: 8, heads: 2, ff: 16, dropout: 0, trackBuckets: 32, trackEmbedding: 4 }, inputFeatureCount(), 3);
+    const batch = randomBatch(7);
+    const variables = [...model.weights.values()];
+    const opts = { training: true, auxWeight: 0.3, knownWeight: 0.5 };
+    const gradsOf = (b: Batch, denominator?: number) => {
+      const { value, grads } = tf.variableGrads(() => batchLoss(model, b, { ...opts, denominator }).loss, variables);
+      const out = { loss: value.dataSync()[0], grads: new Map(Object.entries(grads).map(([k, g]) => [k, Float32Array.from(g.dataSync())])) };
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
+    };
+    const whole = gradsOf(batch);
+    const denominator = lossDenominator(lossWeights(batch, opts.knownWeight));
+    const parts = sliceRanges(batch.size, 3).map(([a, b]) => gradsOf(sliceBatch(batch, a, b), denominator));
+    assert.ok(Math.abs(parts.reduce((s, p) => s + p.loss, 0) - whole.loss) < 1e-5, 'losses add up');
+    for (const [name, g] of whole.grads) {
+      const scale = Math.max(1e-3, ...g.map(Math.abs));
+      g.forEach((value, i) => {
+        const summed = parts.reduce((s, p) => s + p.grads.get(name)![i], 0);
+        if (Math.abs(summed - value) > 1e-4 * scale) assert.unreachable(`${name}[${i}]: slices sum to ${summed}, the batch gives ${value}`);
+      });
+    }
+    model.dispose();
+  });
+}
+
+test('predictions spread over 3 threads equal those of one thread (evaluate and predict use this)', async () => {
+  for (const type of ['lstm', 'transformer'] as const) {
+    const model = createModel({ ...DEFAULTS.model, type, hidden: 8, heads: 2, ff: 16, trackBuckets: 32, trackEmbedding: 4 }, inputFeatureCount(), 4);
+    const predictor = await createPredictor(model, 3);
+    try {
+      assert.is(predictor.workers, 3);
+      for (const B of [7, 2]) {
+        const batch = randomBatch(B);
+        const [spread, one] = [await predictor.predict(batch), await predictProbabilities(model, batch)];
+        assert.is(spread.length, one.length);
+        one.forEach((p, i) => Math.abs(p - spread[i]) <= 1e-6 || assert.unreachable(`${type} B=${B} [${i}]: ${spread[i]} vs ${p}`));
+      }
+    } finally {
+      await predictor.dispose();
+      model.dispose();
+    }
+  }
+});
+
+test('train.workers takes auto or a positive integer; anything else names the key', () => {
+  assert.is(tinyConfig(root, { 'train.workers': 'auto' }).train.workers, 'auto');
+  assert.is(tinyConfig(root, { 'train.workers': '3' }).train.workers, 3);
+  for (const bad of ['0', 'many', '1.5']) {
+    assert.throws(() => tinyConfig(root, { 'train.workers': bad }), (e: Error) => /train\.workers': expected auto or an integer from 1 to 1024/.test(e.message));
+  }
+});
+
+test('train.workers: auto is the core count, capped by the batch; 1 on backends that own a device', () => {
+  const logs: string[] = [];
+  const log = (s: string) => logs.push(s);
+  assert.is(resolveWorkers({ workers: 3, batchSize: 64 }, 'wasm', log), 3);
+  assert.is(resolveWorkers({ workers: 8, batchSize: 2 }, 'cpu', log), 2);
+  assert.ok(resolveWorkers({ workers: 'auto', batchSize: 64 }, 'wasm', log) >= 1);
+  assert.is(resolveWorkers({ workers: 4, batchSize: 64 }, 'webgpu', log), 1);
+  assert.match(logs.join('\n'), /train.workers: 4 ignored on the webgpu backend/);
+});
+
+// Dropout off: then 1 and 2 threads differ only by float rounding in how the gradient is summed.
+const LOSS_TOLERANCE = 1e-3;
+test(`a 2-thread run follows the 1-thread run's loss curve (each logged loss within ${LOSS_TOLERANCE})`, async () => {
+  const overrides = { 'model.dropout': '0', 'train.epochs': '1', 'train.checkpointEvery': '0', 'train.histogramEvery': '0' };
+  const one = await train({ config: tinyConfig(root, { ...overrides, 'train.workers': '1', checkpoints: join(root, 'one') }), ...quiet });
+  const two = await train({ config: tinyConfig(root, { ...overrides, 'train.workers': '2', checkpoints: join(root, 'two') }), ...quiet });
+  const [a, b] = [(await readScalars(one.runFolder)).get('train/loss')!, (await readScalars(two.runFolder)).get('train/loss')!];
+  assert.ok(a.length >= 5, `enough points (${a.length})`);
+  assert.equal(b.map((p) => p.step), a.map((p) => p.step));
+  a.forEach((p, i) => assert.ok(Math.abs(p.value - b[i].value) < LOSS_TOLERANCE, `step ${p.step}: ${p.value} vs ${b[i].value}`));
+  assert.ok(a[0].value !== a[a.length - 1].value, 'the loss moved');
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
+test.run();
