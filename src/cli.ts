@@ -10,6 +10,7 @@ import { trainCommand } from './commands/train.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
 import { predictCommand } from './commands/predict.ts';
 import { exploreCommand } from './commands/explore.ts';
+import { mergeCommand } from './commands/merge.ts';
 
 try {
   await yargs(hideBin(process.argv))
@@ -23,6 +24,7 @@ try {
     .command(evaluateCommand)
     .command(predictCommand)
     .command(exploreCommand)
+    .command(mergeCommand)
     .demandCommand(1, 'Name a command (see --help).')
     .strict()
     .fail((msg, err) => {

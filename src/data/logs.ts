@@ -7,6 +7,7 @@ import { openEntries, type TextEntry } from './archive.ts';
 import { detach, headerPositions, isExactHeader, pickFields, readLineChunks, splitFields } from './csv.ts';
 import { DEFAULT_DATE_RANGE, dayFromFileName, inDateRange, type DateFormat } from './dates.ts';
 import { at, C, DateCache, FIELD_COUNT, findCommas, int, intAt, parseFields, parseLine } from './logrow.ts';
+import { entryFilter, type ShardSpec } from './shard.ts';
 import { resolveTrack, type UnknownTrackCount } from './tracks.ts';
 import type { LogRow, Session, TrackTable } from './types.ts';
 
@@ -40,6 +41,8 @@ export interface ReadLogOptions {
   dateRange?: readonly [string, string];
   /** Keep only sessions whose Session.day is in the set; files whose name carries another day are not even opened. */
   days?: ReadonlySet<string>;
+  /** Only the log files of this shard (see shard.ts for the assignment). */
+  shard?: ShardSpec;
   /** Check every row's track against this table (policy `unknownTracks`, default 'error'). */
   tracks?: TrackTable;
   unknownTracks?: DataConfig['unknownTracks'];
@@ -73,13 +76,7 @@ export function parseLogRow(fields: string[], where: string, opts: RowParseOptio
 
 /** Sessions of every log file in `source` (archive, folder or file), in file order. */
 export async function* readSessions(source: string, opts: ReadLogOptions = {}): AsyncGenerator<Session> {
-  const days = opts.days;
-  const accept = days
-    ? (path: string) => {
-        const day = dayFromFileName(path);
-        return day === null || days.has(day);
-      }
-    : undefined;
+  const accept = entryFilter(opts.days, opts.shard);
   const counts = opts.counts ?? newReadCounts();
   let bytesBefore = 0;
   let lastReader: (() => number) | null = null;

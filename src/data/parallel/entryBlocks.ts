@@ -2,7 +2,7 @@
 // Session object surviving past its block. Runs the ordinary reader (readEntrySessions), so the sessions, their
 // order and every error message are exactly readSessions'.
 import { openEntries } from '../archive.ts';
-import { dayFromFileName } from '../dates.ts';
+import { entryFilter, type ShardSpec } from '../shard.ts';
 import { newReadCounts, readEntrySessions, type ReadCounts, type ReadLogOptions } from '../logs.ts';
 import { SessionBlockBuilder, type SessionBlock } from '../cache/block.ts';
 import { fastEntryBlocks, SlowPath } from './fastBlocks.ts';
@@ -28,6 +28,7 @@ export interface PortableReadOptions {
   badDates?: ReadLogOptions['badDates'];
   dateRange?: [string, string];
   days?: string[];
+  shard?: ShardSpec;
 }
 
 export function portableOptions(opts: ReadLogOptions): PortableReadOptions {
@@ -36,6 +37,7 @@ export function portableOptions(opts: ReadLogOptions): PortableReadOptions {
     badDates: opts.badDates,
     dateRange: opts.dateRange ? [opts.dateRange[0], opts.dateRange[1]] : undefined,
     days: opts.days ? [...opts.days] : undefined,
+    shard: opts.shard ? { ...opts.shard } : undefined,
   };
 }
 
@@ -52,13 +54,8 @@ export async function* readEntryBlocks(
 ): AsyncGenerator<EntryItem> {
   const days = portable.days ? new Set(portable.days) : undefined;
   const opts: ReadLogOptions = { dateFormat: portable.dateFormat, badDates: portable.badDates, dateRange: portable.dateRange, days, onProgress };
-  // The same file-name test as readSessions: files named for another day are not even opened.
-  const accept = days
-    ? (path: string) => {
-        const day = dayFromFileName(path);
-        return day === null || days.has(day);
-      }
-    : undefined;
+  // The same file test as readSessions: files named for another day, or of another shard, are not even opened.
+  const accept = entryFilter(days, portable.shard);
   const counts = newReadCounts();
   let bytesBefore = 0;
   let lastReader: (() => number) | null = null;
