@@ -11,6 +11,7 @@ import { evaluateCommand } from './commands/evaluate.ts';
 import { predictCommand } from './commands/predict.ts';
 import { exploreCommand } from './commands/explore.ts';
 import { mergeCommand } from './commands/merge.ts';
+import { exportCommand } from './commands/export.ts';
 
 try {
   await yargs(hideBin(process.argv))
@@ -25,6 +26,7 @@ try {
     .command(predictCommand)
     .command(exploreCommand)
     .command(mergeCommand)
+    .command(exportCommand)
     .demandCommand(1, 'Name a command (see --help).')
     .strict()
     .fail((msg, err) => {
