@@ -16,12 +16,23 @@ export function isParquetName(name: string): boolean {
 /** Rows rendered per chunk of CSV text. */
 const CHUNK_ROWS = 8192;
 
+/** Dates repeat row after row: each distinct day is formatted once. */
+const dayText = new Map<number, string>();
+
 function field(v: unknown): string {
-  if (v === null || v === undefined) return '';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  const s = typeof v === 'string' ? v : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') {
+    return v.includes(',') || v.includes('"') || v.includes('\n') || v.includes('\r') ? `"${v.replace(/"/g, '""')}"` : v;
+  }
+  if (v === null || v === undefined) return '';
+  if (v instanceof Date) {
+    const ms = v.getTime();
+    let text = dayText.get(ms);
+    if (text === undefined) dayText.set(ms, (text = v.toISOString().slice(0, 10)));
+    return text;
+  }
+  return field(String(v));
 }
 
 const partitionDate = (path: string) => /(?:^|\/)date=(\d{4}-\d{2}-\d{2})(?:\/|$)/.exec(path)?.[1] ?? null;
@@ -50,15 +61,37 @@ export async function parquetEntry(file: string, path: string, label: string): P
     let rowStart = 0;
     for (const group of meta.row_groups) {
       const rowEnd = rowStart + Number(group.num_rows);
-      let rows: unknown[][] = [];
+      // Columns as hyparquet decodes them (one array per column, no per-row objects): far less garbage than rows.
+      const n = rowEnd - rowStart;
+      const cols = columns.map(() => new Array<unknown>(n));
       try {
-        await parquetRead({ file: buffer, metadata: meta, columns, rowStart, rowEnd, onComplete: (r: unknown[][]) => (rows = r) });
+        await parquetRead({
+          file: buffer,
+          metadata: meta,
+          columns,
+          rowStart,
+          rowEnd,
+          onChunk: (c) => {
+            const col = cols[columns.indexOf(c.columnName as (typeof columns)[number])];
+            const data = c.columnData as ArrayLike<unknown>;
+            for (let i = 0, r = c.rowStart - rowStart; i < data.length; i++, r++) if (r >= 0 && r < n) col[r] = data[i];
+          },
+        });
       } catch (e) {
         throw new DataError(`cannot decode rows ${rowStart + 1}..${rowEnd} (${(e as Error).message})`, label);
       }
-      for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+      const byField = at.map((j) => (j < 0 ? null : cols[j]));
+      for (let i = 0; i < n; i += CHUNK_ROWS) {
         const lines: string[] = [];
-        for (const row of rows.slice(i, i + CHUNK_ROWS)) lines.push(at.map((j) => (j < 0 ? fromPath! : field(row[j]))).join(','));
+        const end = Math.min(n, i + CHUNK_ROWS);
+        for (let r = i; r < end; r++) {
+          let line = '';
+          for (let k = 0; k < byField.length; k++) {
+            const col = byField[k];
+            line += (k > 0 ? ',' : '') + (col === null ? fromPath! : field(col[r]));
+          }
+          lines.push(line);
+        }
         yield Buffer.from(lines.join('\n') + '\n');
       }
       read += group.columns.reduce((n, c) => n + Number(c.meta_data?.total_compressed_size ?? 0), 0);
