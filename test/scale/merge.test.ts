@@ -7,6 +7,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync 
 import { join } from 'node:path';
 import { DEFAULTS, type Config } from '../../src/config/schema.ts';
 import { loadDataContext, trainBatches } from '../../src/data/batches.ts';
+import { ensureCache } from '../../src/data/cache/cache.ts';
 import { partialStamp, writePartial } from '../../src/data/partials.ts';
 import { accumulateFeatureStats, computeFeatureStats } from '../../src/data/stats.ts';
 import { mergeStatsPartials } from '../../src/data/statsMerge.ts';
@@ -96,6 +97,10 @@ test('prepare --cache C --shard 0/2 and 1/2 in two processes, then merge: the ca
     ...[0, 1].map((i) => cli(...base, '--cache', two, '--out', two, '--shard', `${i}/2`)),
   ]);
   for (const r of runs) assert.is(r.status, 0, r.stderr);
+  assert.match(
+    await dataErrorOf(ensureCache(two, data.logs, tracks, { tracksPath: data.tracks, log: () => {} })),
+    'it holds the partial results of a sharded build (partial-cache-*.json) but no manifest: run skiptrain merge',
+  );
   const merged = spawnSync(process.execPath, ['bin/skiptrain.js', 'merge', two], { encoding: 'utf8' });
   assert.is(merged.status, 0, merged.stderr);
 

@@ -1,6 +1,7 @@
 // The binary session cache: the first pass parses the CSV logs once into compact shards (one per input log file);
 // every later epoch reads the shards instead, at memory speed. A cache whose sources, options or format no longer
 // match is reported and rebuilt, never used.
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../../errors.ts';
@@ -24,7 +25,7 @@ import {
 } from './manifest.ts';
 import { ShardWriter, readShardBlocks } from './shardFile.ts';
 import { writeCachePartial } from './partialCache.ts';
-import { partialFileName } from '../partials.ts';
+import { partialFileName, partialKinds } from '../partials.ts';
 import { shardLabel } from '../shard.ts';
 
 export type { CacheManifest, ShardInfo } from './manifest.ts';
@@ -195,6 +196,10 @@ export async function ensureCache(dir: string, logs: string, tracks: TrackTable,
   if (opts.shard) return buildCache(dir, logs, tracks, { ...opts, log }); // a worker always (re)builds its own files
   const found = await openCache(dir, logs, opts.tracksPath, { ...opts, log });
   if (found) return found;
+  if (!existsSync(join(dir, MANIFEST_NAME)) && (await partialKinds(dir)).includes('cache')) {
+    // Hours of sharded work are one command from done: never overwrite them with a build on this one machine.
+    throw new DataError(`it holds the partial results of a sharded build (partial-cache-*.json) but no manifest: run skiptrain merge ${dir}`, dir);
+  }
   log(`cache ${dir}: building it from ${logs}`);
   return buildCache(dir, logs, tracks, { ...opts, log });
 }
