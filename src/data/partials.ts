@@ -63,7 +63,7 @@ export async function partialKinds(dir: string): Promise<PartialKind[]> {
   return [...kinds].sort();
 }
 
-/** Why stamp `b` (of file `fileB`) cannot be merged with `a`, in words, or null. */
+/** Why stamp `b` cannot be merged with `a`, in words, or null. */
 function stampMismatch(a: PartialStamp, b: PartialStamp): string | null {
   if (a.shard.of !== b.shard.of) return `it is shard ${shardLabel(b.shard)}, the others are of ${a.shard.of} shards (partials of different runs)`;
   const source = fingerprintChange('logs', a.logs, b.logs) ?? fingerprintChange('tracks', a.tracks, b.tracks);

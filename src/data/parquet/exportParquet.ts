@@ -11,7 +11,7 @@ import type { Session } from '../types.ts';
 import { SESSION_SCHEMA } from './sessionColumns.ts';
 
 /** Rows per row group: large enough for good compression, small enough that a reader holds one comfortably. */
-export const ROW_GROUP_ROWS = 100_000;
+const ROW_GROUP_ROWS = 100_000;
 const DAY_MS = 86_400_000;
 
 export interface ExportResult {
@@ -85,7 +85,7 @@ function emptyColumns(): Record<LogColumn, (string | number | boolean)[]> {
  * Writes `sessions` under `out` (which must not exist or be empty). Everything goes into a temporary sibling folder
  * first, renamed to `out` at the end: an interrupted export leaves no half-made dataset behind.
  */
-export async function exportParquet(sessions: AsyncIterable<Session>, out: string, onPart?: (path: string) => void): Promise<ExportResult> {
+export async function exportParquet(sessions: AsyncIterable<Session>, out: string): Promise<ExportResult> {
   const existing = await readdir(out).catch(() => null);
   if (existing && existing.length > 0) throw new UserError(`${out} already exists and is not empty; export writes a new folder (remove it first)`);
   const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
@@ -102,7 +102,6 @@ export async function exportParquet(sessions: AsyncIterable<Session>, out: strin
         const dir = join(tmp, `day=${s.day}`);
         await mkdir(dir, { recursive: true });
         part = new Part(join(dir, `part-${String(result.files).padStart(5, '0')}.parquet`));
-        onPart?.(part.path);
         result.files++;
         key = k;
       }

@@ -5,7 +5,7 @@ import { LOG_COLUMNS, type LogColumn } from '../columns.ts';
 
 type ParquetKind = 'STRING' | 'INT32' | 'BOOLEAN' | 'DATE';
 
-export const PARQUET_KIND: Record<LogColumn, ParquetKind> = {
+const PARQUET_KIND: Record<LogColumn, ParquetKind> = {
   session_id: 'STRING',
   session_position: 'INT32',
   session_length: 'INT32',
