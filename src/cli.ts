@@ -10,6 +10,8 @@ import { trainCommand } from './commands/train.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
 import { predictCommand } from './commands/predict.ts';
 import { exploreCommand } from './commands/explore.ts';
+import { mergeCommand } from './commands/merge.ts';
+import { exportCommand } from './commands/export.ts';
 
 try {
   await yargs(hideBin(process.argv))
@@ -23,6 +25,8 @@ try {
     .command(evaluateCommand)
     .command(predictCommand)
     .command(exploreCommand)
+    .command(mergeCommand)
+    .command(exportCommand)
     .demandCommand(1, 'Name a command (see --help).')
     .strict()
     .fail((msg, err) => {

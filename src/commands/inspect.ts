@@ -6,7 +6,11 @@ import { readSessions, newReadCounts, type ReadProgress } from '../data/logs.ts'
 import { loadTrackTable } from '../data/tracks.ts';
 import { detach } from '../data/csv.ts';
 import { makeProgress } from '../util/progress.ts';
-import { badDatesOption, dateFormatOption } from './options.ts';
+import { badDatesOption, dateFormatOption, shardOption } from './options.ts';
+import { mkdir } from 'node:fs/promises';
+import { UserError } from '../errors.ts';
+import { partialStamp, writePartial } from '../data/partials.ts';
+import { parseShard, shardLabel, type ShardSpec } from '../data/shard.ts';
 
 export interface LogSummary {
   files: number;
@@ -32,6 +36,8 @@ export interface SummaryOptions {
   badDates?: DataConfig['badDates'];
   onProgress?: (p: ReadProgress) => void;
   onTrackProgress?: (tracks: number) => void;
+  /** Only this shard's log files (see data/shard.ts). */
+  shard?: ShardSpec;
 }
 
 /**
@@ -39,6 +45,11 @@ export interface SummaryOptions {
  * (3.7 M ids ≈ 300 MB on the full data), not by the number of rows.
  */
 export async function summarizeLogs(logs: string, opts: SummaryOptions = {}): Promise<LogSummary> {
+  return finishLogSummary(await accumulateLogSummary(logs, opts));
+}
+
+/** The pass behind summarizeLogs, before its sets are counted: a partial that merges with other shards' (inspectMerge.ts). */
+export async function accumulateLogSummary(logs: string, opts: SummaryOptions = {}): Promise<LogSummaryPartial> {
   const table = opts.tracks ? await loadTrackTable(opts.tracks, (p) => opts.onTrackProgress?.(p.tracks)) : null;
   const counts = newReadCounts();
   const dates = new Map<string, number>();
@@ -53,6 +64,7 @@ export async function summarizeLogs(logs: string, opts: SummaryOptions = {}): Pr
     badDates: opts.badDates ?? 'keep',
     counts,
     onProgress: opts.onProgress,
+    shard: opts.shard,
   })) {
     lengths.set(s.length, (lengths.get(s.length) ?? 0) + 1);
     for (const row of s.rows) {
@@ -72,12 +84,37 @@ export async function summarizeLogs(logs: string, opts: SummaryOptions = {}): Pr
     rows,
     sessions: counts.sessions,
     dates: Object.fromEntries(sortedKeys(dates)),
-    distinctTracks: tracks.size,
-    unknownTracks: table ? unknown.size : null,
+    trackIds: [...tracks].sort(),
+    unknownTrackIds: table ? [...unknown].sort() : null,
     unknownTrackRows: table ? unknownRows : null,
-    skip2Rate: rows > 0 ? skips / rows : 0,
+    skips,
     sessionLengths: Object.fromEntries(sortedKeys(lengths).map(([k, v]) => [String(k), v])),
     compressedBytes: counts.compressedBytes,
+  };
+}
+
+/**
+ * What a shard's inspect pass leaves for `skiptrain merge`: counts, and the distinct track ids themselves (distinct
+ * counts do not add up across shards; the ids do, as a union: ~80 MB of JSON for the full MSSD's 3.7 M tracks).
+ */
+export interface LogSummaryPartial extends Omit<LogSummary, 'distinctTracks' | 'unknownTracks' | 'skip2Rate'> {
+  trackIds: string[];
+  unknownTrackIds: string[] | null;
+  skips: number;
+}
+
+export function finishLogSummary(p: LogSummaryPartial): LogSummary {
+  return {
+    files: p.files,
+    rows: p.rows,
+    sessions: p.sessions,
+    dates: p.dates,
+    distinctTracks: p.trackIds.length,
+    unknownTracks: p.unknownTrackIds ? p.unknownTrackIds.length : null,
+    unknownTrackRows: p.unknownTrackRows,
+    skip2Rate: p.rows > 0 ? p.skips / p.rows : 0,
+    sessionLengths: p.sessionLengths,
+    compressedBytes: p.compressedBytes,
   };
 }
 
@@ -114,6 +151,8 @@ interface InspectArgs {
   json: boolean;
   'date-format': DataConfig['dateFormat'];
   'bad-dates': DataConfig['badDates'];
+  shard?: string;
+  out?: string;
 }
 
 export const inspectCommand: CommandModule<object, InspectArgs> = {
@@ -125,17 +164,30 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       .option('tracks', { type: 'string', describe: 'Track features (archive, folder or file): also count log tracks missing from it' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object instead of a table' })
       .option('date-format', dateFormatOption)
-      .option('bad-dates', badDatesOption('keep', 'Rows dated outside 2018: keep and count them, skip them, or stop with an error')),
+      .option('bad-dates', badDatesOption('keep', 'Rows dated outside 2018: keep and count them, skip them, or stop with an error'))
+      .option('shard', shardOption)
+      .option('out', { type: 'string', describe: 'With --shard: the shared folder to write the partial summary into (for skiptrain merge)' }),
   handler: async (args) => {
+    const shard = args.shard === undefined ? undefined : parseShard(String(args.shard));
+    if (shard && !args.out) throw new UserError('--shard needs --out FOLDER: the shared folder the partial summaries go into');
     const progress = makeProgress();
-    const summary = await summarizeLogs(args.logs, {
+    const partial = await accumulateLogSummary(args.logs, {
       tracks: args.tracks,
       dateFormat: args['date-format'],
       badDates: args['bad-dates'],
       onTrackProgress: (n) => progress.update(`loading tracks: ${fmt(n)}`),
       onProgress: (p) => progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`),
+      shard,
     });
     progress.done();
+    if (shard && args.out) {
+      await mkdir(args.out, { recursive: true });
+      const options = { dateFormat: args['date-format'], badDates: args['bad-dates'] };
+      const path = await writePartial(args.out, await partialStamp('inspect', args.logs, args.tracks ?? '', options, shard), partial);
+      console.error(`shard ${shardLabel(shard)}: wrote ${path}: ${fmt(partial.sessions)} sessions, ${fmt(partial.rows)} rows; run skiptrain merge once every shard is done`);
+      return;
+    }
+    const summary = finishLogSummary(partial);
     console.log(args.json ? JSON.stringify(summary) : formatSummary(args.logs, summary));
   },
 };

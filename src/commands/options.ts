@@ -25,3 +25,11 @@ export function positiveIntegers(...names: string[]) {
     return true;
   };
 }
+
+export const shardOption = {
+  type: 'string' as const,
+  describe:
+    'Do only part I of N of the work (0-based): log file i (sorted path order, or archive order) belongs to part i mod N; ' +
+    'the partial result goes into the output folder for `skiptrain merge`. auto/N takes I from JOB_COMPLETION_INDEX ' +
+    '(Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm job array)',
+};

@@ -4,11 +4,15 @@ import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { parseDays } from '../config/days.ts';
-import { computeFeatureStats, saveFeatureStats } from '../data/stats.ts';
+import { mkdir } from 'node:fs/promises';
+import { accumulateFeatureStats, finishFeatureStats, saveFeatureStats } from '../data/stats.ts';
+import { writeCachePartial } from '../data/cache/partialCache.ts';
+import { partialStamp, writePartial } from '../data/partials.ts';
+import { parseShard, shardLabel } from '../data/shard.ts';
 import { loadTrackTable } from '../data/tracks.ts';
 import { attachStats, ensureCache, readCachedSessions, type CacheManifest } from '../data/cache/cache.ts';
 import { makeProgress } from '../util/progress.ts';
-import { badDatesOption, dateFormatOption } from './options.ts';
+import { badDatesOption, dateFormatOption, shardOption } from './options.ts';
 
 interface PrepareArgs {
   logs: string;
@@ -18,6 +22,7 @@ interface PrepareArgs {
   'max-sessions': number;
   'date-format': DataConfig['dateFormat'];
   'bad-dates': DataConfig['badDates'];
+  shard?: string;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -29,7 +34,7 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     y
       .option('logs', { type: 'string', demandOption: true, describe: 'Training session logs: .tar.gz/.tgz archive, folder of CSVs, or a .csv/.csv.gz file' })
       .option('tracks', { type: 'string', demandOption: true, describe: 'Track features: archive, folder or file (tf_*.csv)' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Where to write the statistics JSON (written atomically)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'Where to write the statistics JSON (written atomically); with --shard, the shared folder for the partial statistics' })
       .option('days', { type: 'string', array: true, describe: 'Only these log days: YYYY-MM-DD, comma-separated, ranges first..last allowed; default: all' })
       .option('cache', {
         type: 'string',
@@ -37,15 +42,18 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
       })
       .option('max-sessions', { type: 'number', default: 0, describe: 'Stop after this many sessions (0 = all)' })
       .option('date-format', dateFormatOption)
-      .option('bad-dates', badDatesOption('skip-row', 'Rows dated outside 2018: drop them, keep them, or stop with an error')),
+      .option('bad-dates', badDatesOption('skip-row', 'Rows dated outside 2018: drop them, keep them, or stop with an error'))
+      .option('shard', shardOption),
   handler: async (args) => {
     const days = args.days ? parseDays(args.days.map(String), '--days') : undefined;
     const maxSessions = args['max-sessions'];
     if (!Number.isInteger(maxSessions) || maxSessions < 0) throw new UserError(`--max-sessions must be a whole number ≥ 0, got ${maxSessions}`);
+    const shard = args.shard === undefined ? undefined : parseShard(String(args.shard));
+    if (shard && maxSessions > 0) throw new UserError('--max-sessions cannot be combined with --shard (each worker would stop at its own count)');
     const progress = makeProgress();
     const tracks = await loadTrackTable(args.tracks, (p) => progress.update(`loading tracks: ${fmt(p.tracks)}`));
     progress.done(`${fmt(tracks.ids.length)} tracks loaded`);
-    const readOpts = { dateFormat: args['date-format'], badDates: args['bad-dates'] };
+    const readOpts = { dateFormat: args['date-format'], badDates: args['bad-dates'], shard };
     const onProgress = (p: { file: string; rows: number; sessions: number; compressedBytes: number }) =>
       progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`);
     const daySet = days && days.length > 0 ? new Set(days) : undefined;
@@ -56,15 +64,26 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
       progress.done(`cache ${cacheDir}: ${manifest.shards.length} shards`);
       cache = { dir: cacheDir, manifest };
     }
-    const stats = await computeFeatureStats(args.logs, tracks, {
+    const partial = await accumulateFeatureStats(args.logs, tracks, {
       sessions: cache ? readCachedSessions(cache.dir, cache.manifest, tracks, { days: daySet }) : undefined,
       days: daySet,
       maxSessions,
       dateFormat: args['date-format'],
       badDates: args['bad-dates'],
+      shard,
       onProgress: (p) => progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`),
     });
     progress.done();
+    if (shard) {
+      // A worker leaves partials for `skiptrain merge`; one with no files of its own (N > files) leaves empty ones.
+      const options = { dateFormat: args['date-format'], badDates: args['bad-dates'], days: days ?? null };
+      await mkdir(args.out, { recursive: true });
+      const path = await writePartial(args.out, await partialStamp('stats', args.logs, args.tracks, options, shard), partial);
+      if (cache) await writeCachePartial(cache.dir, cache.manifest, shard, partial);
+      console.error(`shard ${shardLabel(shard)}: wrote ${path}: ${fmt(partial.sessions)} sessions, ${fmt(partial.rows)} rows; run skiptrain merge once every shard is done`);
+      return;
+    }
+    const stats = finishFeatureStats(partial);
     if (stats.sessions === 0) throw new UserError(`no sessions read from ${args.logs}${days ? ` for days ${days.join(', ')}` : ''}`);
     await saveFeatureStats(args.out, stats);
     if (cache) await attachStats(cache.dir, cache.manifest, stats);

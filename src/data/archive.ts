@@ -1,6 +1,7 @@
 // One way in for every data source: a .tar.gz/.tgz (or .tar) archive read as a stream (never extracted), a folder
-// of CSVs, or a single .csv/.csv.gz file. Each becomes a sequence of text entries whose bytes are decompressed lazily,
-// so the parsers after this point do not care where the bytes came from.
+// of CSVs (or of Parquet files: parquet/readParquet.ts), or a single .csv/.csv.gz/.parquet file. Each becomes a
+// sequence of text entries whose bytes are decompressed lazily, so the parsers after this point do not care where the
+// bytes came from.
 import { createReadStream, type ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
@@ -9,6 +10,7 @@ import { createGunzip, type Gunzip, type ZlibOptions } from 'node:zlib';
 import tar from 'tar-stream';
 import { DataError } from '../errors.ts';
 import { listFilesSorted } from '../util/files.ts';
+import { isParquetName, parquetEntry } from './parquet/readParquet.ts';
 
 export interface TextEntry {
   /** Entry path inside the source (tar member name, path relative to the folder, or the file's own name). */
@@ -60,18 +62,22 @@ export async function* openEntries(
     throw new DataError('no such file or folder', source);
   }
   if (info.isDirectory()) {
-    for (const file of await listFilesSorted(source, isTextFileName)) {
+    for (const file of await listFilesSorted(source, (name) => isTextFileName(name) || isParquetName(name))) {
       const path = relative(source, file).split(sep).join('/');
       if (accept && !accept(path)) continue;
-      yield await fileEntry(file, path, `${source} › ${path}`);
+      const label = `${source} › ${path}`;
+      yield isParquetName(path) ? await parquetEntry(file, path, label) : await fileEntry(file, path, label);
     }
   } else if (isTarName(source)) {
     yield* tarEntries(source, accept);
+  } else if (isParquetName(source)) {
+    const path = source.split(/[\\/]/).pop()!;
+    if (!accept || accept(path)) yield await parquetEntry(source, path, source);
   } else if (isTextFileName(source)) {
     const path = source.split(/[\\/]/).pop()!;
     if (!accept || accept(path)) yield await fileEntry(source, path, source);
   } else {
-    throw new DataError('expected a .tar.gz/.tgz archive, a folder of CSV files, or a .csv/.csv.gz file', source);
+    throw new DataError('expected a .tar.gz/.tgz archive, a folder of CSV or Parquet files, or a .csv/.csv.gz/.parquet file', source);
   }
 }
 

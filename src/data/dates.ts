@@ -46,10 +46,13 @@ export function parseDate(value: string, format: DateFormat): string | null {
   }
 }
 
-/** The YYYY-MM-DD day in a file name such as log_3_20180715_000000000000.csv, or null. */
+/**
+ * The YYYY-MM-DD log day of a file: in its name (log_3_20180715_000000000000.csv), else a day=YYYY-MM-DD folder in
+ * its path (the Parquet export's partitions); or null.
+ */
 export function dayFromFileName(path: string): string | null {
   const name = path.split('/').pop() ?? path;
-  const m = name.match(/_(\d{4})(\d{2})(\d{2})(?:_|\.)/);
+  const m = name.match(/_(\d{4})(\d{2})(\d{2})(?:_|\.)/) ?? path.match(/(?:^|\/)day=(\d{4})-(\d{2})-(\d{2})\//);
   return m ? iso(+m[1], +m[2], +m[3]) : null;
 }
 

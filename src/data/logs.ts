@@ -10,6 +10,7 @@ import { entryBlocks, readLogBlocks, type BlockReadOptions } from './columnar/bl
 import { ParsePool } from './columnar/parsePool.ts';
 import type { DateFormat } from './dates.ts';
 import { DateCache, parseFields } from './logrow.ts';
+import type { ShardSpec } from './shard.ts';
 import type { UnknownTrackCount } from './tracks.ts';
 import type { LogRow, Session, TrackTable } from './types.ts';
 
@@ -43,6 +44,8 @@ export interface ReadLogOptions {
   dateRange?: readonly [string, string];
   /** Keep only sessions whose Session.day is in the set; files whose name carries another day are not even opened. */
   days?: ReadonlySet<string>;
+  /** Only the log files of this shard (see shard.ts for the assignment). */
+  shard?: ShardSpec;
   /** Check every row's track against this table (policy `unknownTracks`, default 'error'). */
   tracks?: TrackTable;
   unknownTracks?: DataConfig['unknownTracks'];

@@ -15,6 +15,22 @@ function counter(vocab: readonly string[]): Record<string, number> {
 }
 
 /**
+ * What one pass (or one shard's pass) leaves behind, in a form that merges exactly (statsMerge.ts): counts, and per
+ * feature the play count, mean and sum of squared deviations (Welford/Chan form).
+ */
+export interface FeatureStatsPartial {
+  plays: number;
+  mean: number[];
+  m2: number[];
+  vocab: FeatureStats['vocab'];
+  rows: number;
+  sessions: number;
+  /** skip_2 = true rows and all rows per position (index position − 1). */
+  skips: number[];
+  seen: number[];
+}
+
+/**
  * Streams `logs` once. Rows whose track is not in `tracks` still count for rows, vocab and skip rates, but not for
  * the feature moments. Stops after `maxSessions` sessions when given (> 0).
  */
@@ -23,6 +39,15 @@ export async function computeFeatureStats(
   tracks: TrackTable,
   opts: ReadLogOptions & { maxSessions?: number; accept?: (s: Session) => boolean; sessions?: AsyncIterable<Session> } = {},
 ): Promise<FeatureStats> {
+  return finishFeatureStats(await accumulateFeatureStats(logs, tracks, opts));
+}
+
+/** The pass behind computeFeatureStats, stopped before the final division: a partial that merges with others. */
+export async function accumulateFeatureStats(
+  logs: string,
+  tracks: TrackTable,
+  opts: ReadLogOptions & { maxSessions?: number; accept?: (s: Session) => boolean; sessions?: AsyncIterable<Session> } = {},
+): Promise<FeatureStatsPartial> {
   const width = tracks.width;
   // Moments around a shift (the first value seen per feature) keep the variance exact for large offsets such as
   // release_year ≈ 2000 over billions of rows.
@@ -63,14 +88,18 @@ export async function computeFeatureStats(
     if (opts.maxSessions && sessions >= opts.maxSessions) break;
   }
   const mean: number[] = [];
-  const std: number[] = [];
+  const m2: number[] = [];
   for (let c = 0; c < width; c++) {
-    const m = plays > 0 ? sum[c] / plays : 0;
-    mean.push(plays > 0 ? shift[c] + m : 0);
-    std.push(plays > 0 ? Math.sqrt(Math.max(0, sumSq[c] / plays - m * m)) : 0);
+    mean.push(plays > 0 ? shift[c] + sum[c] / plays : 0);
+    m2.push(plays > 0 ? Math.max(0, sumSq[c] - (sum[c] * sum[c]) / plays) : 0);
   }
-  const skipRateByPosition = Array.from(seen, (n, i) => (n > 0 ? skips[i] / n : 0));
-  return { mean, std, vocab, rows, sessions, skipRateByPosition, rowsByPosition: Array.from(seen) };
+  return { plays, mean, m2, vocab, rows, sessions, skips: Array.from(skips), seen: Array.from(seen) };
+}
+
+export function finishFeatureStats(p: FeatureStatsPartial): FeatureStats {
+  const std = p.m2.map((m) => (p.plays > 0 ? Math.sqrt(m / p.plays) : 0));
+  const skipRateByPosition = p.seen.map((n, i) => (n > 0 ? p.skips[i] / n : 0));
+  return { mean: [...p.mean], std, vocab: p.vocab, rows: p.rows, sessions: p.sessions, skipRateByPosition, rowsByPosition: [...p.seen] };
 }
 
 export async function saveFeatureStats(path: string, s: FeatureStats): Promise<void> {

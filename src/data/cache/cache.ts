@@ -1,6 +1,7 @@
 // The binary session cache: the first pass parses the CSV logs once into compact shards (one per input log file);
 // every later epoch reads the shards instead, at memory speed. A cache whose sources, options or format no longer
 // match is reported and rebuilt, never used.
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../../errors.ts';
@@ -21,6 +22,9 @@ import {
   type ShardInfo,
 } from './manifest.ts';
 import { ShardWriter, readShardBlocks } from './shardFile.ts';
+import { writeCachePartial } from './partialCache.ts';
+import { partialFileName, partialKinds } from '../partials.ts';
+import { shardLabel } from '../shard.ts';
 
 export type { CacheManifest, ShardInfo } from './manifest.ts';
 export type { SessionBlock } from './block.ts';
@@ -43,9 +47,11 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
   const log = opts.log ?? ((s: string) => console.error(s));
   await mkdir(dir, { recursive: true });
   // The old manifest goes first: a build that dies half-way must not leave a manifest describing other shards.
+  // A shard's worker removes the merged manifest too (it no longer describes the shard files) and its own partial.
   await unlink(join(dir, MANIFEST_NAME)).catch(() => {});
+  if (opts.shard) await unlink(join(dir, partialFileName('cache', opts.shard))).catch(() => {});
   const [logsId, tracksId] = await Promise.all([fingerprint(logs), fingerprint(opts.tracksPath)]);
-  const readOpts: ReadLogOptions = { dateFormat: opts.dateFormat, badDates: opts.badDates, dateRange: opts.dateRange, onProgress: opts.onProgress, counts: opts.counts };
+  const readOpts: ReadLogOptions = { dateFormat: opts.dateFormat, badDates: opts.badDates, dateRange: opts.dateRange, onProgress: opts.onProgress, counts: opts.counts, shard: opts.shard };
   const items = readLogBlocks(logs, { ...readOpts, tracks, unknownTracks: 'zeros', workers: opts.workers, rangeBytes: opts.rangeBytes, inlineBytes: opts.inlineBytes });
   const shards: ShardInfo[] = [];
   let writer: ShardWriter | null = null;
@@ -61,7 +67,9 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
       if (item.kind === 'entryEnd') continue;
       if (item.kind === 'entry') {
         if (writer && info) await closeShard(writer, info, shards);
-        info = { file: shardName(shards.length), entry: item.path, label: item.label, sessions: 0, rows: 0, bytes: 0, days: {} };
+        // Shard I's k-th log file is file I + k·N of the source (shard.ts): named as one unsharded build names it.
+        const fileIndex = opts.shard ? opts.shard.index + shards.length * opts.shard.of : shards.length;
+        info = { file: shardName(fileIndex), entry: item.path, label: item.label, sessions: 0, rows: 0, bytes: 0, days: {} };
         writer = new ShardWriter(join(dir, info.file));
         continue;
       }
@@ -91,6 +99,12 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
     created: new Date().toISOString(),
     ...(opts.stats ? { stats: opts.stats } : {}),
   };
+  if (opts.shard) {
+    // Other workers write into the same folder: leave their files alone; `skiptrain merge` writes the manifest.
+    await writeCachePartial(dir, manifest, opts.shard);
+    log(`cache shard ${shardLabel(opts.shard)}: ${manifest.sessions} sessions, ${manifest.rows} rows in ${shards.length} shard file(s) in ${dir}`);
+    return manifest;
+  }
   await writeFileAtomic(join(dir, MANIFEST_NAME), JSON.stringify(manifest, null, 1));
   await removeStrayShards(dir, new Set(shards.map((s) => s.file)));
   log(`cache: ${manifest.sessions} sessions, ${manifest.rows} rows in ${shards.length} shard(s), ${(manifest.bytes / 1e6).toFixed(1)} MB in ${dir}`);
@@ -173,8 +187,13 @@ async function staleReason(dir: string, logs: string, tracksPath: string, opts: 
 /** The usable cache in `dir`, building it first (with a message) when there is none or it is stale. */
 export async function ensureCache(dir: string, logs: string, tracks: TrackTable, opts: BuildCacheOptions): Promise<CacheManifest> {
   const log = opts.log ?? ((s: string) => console.error(s));
+  if (opts.shard) return buildCache(dir, logs, tracks, { ...opts, log }); // a worker always (re)builds its own files
   const found = await openCache(dir, logs, opts.tracksPath, { ...opts, log });
   if (found) return found;
+  if (!existsSync(join(dir, MANIFEST_NAME)) && (await partialKinds(dir)).includes('cache')) {
+    // Hours of sharded work are one command from done: never overwrite them with a build on this one machine.
+    throw new DataError(`it holds the partial results of a sharded build (partial-cache-*.json) but no manifest: run skiptrain merge ${dir}`, dir);
+  }
   log(`cache ${dir}: building it from ${logs}`);
   return buildCache(dir, logs, tracks, { ...opts, log });
 }

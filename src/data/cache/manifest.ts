@@ -76,7 +76,7 @@ export async function fingerprint(path: string): Promise<PathFingerprint> {
   const info = await stat(abs);
   if (!info.isDirectory()) return { path: abs, files: [{ path: '', size: info.size, mtimeMs: info.mtimeMs }] };
   const files: FileIdentity[] = [];
-  for (const file of await listFilesSorted(abs, (name) => /\.(csv|csv\.gz|tar|tar\.gz|tgz)$/.test(name))) {
+  for (const file of await listFilesSorted(abs, (name) => /\.(csv|csv\.gz|tar|tar\.gz|tgz|parquet)$/.test(name))) {
     const s = await stat(file);
     files.push({ path: relative(abs, file).split(sep).join('/'), size: s.size, mtimeMs: s.mtimeMs });
   }

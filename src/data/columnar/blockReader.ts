@@ -9,6 +9,7 @@ import { openEntries, StreamError, type TextEntry } from '../archive.ts';
 import type { SessionBlock } from '../cache/block.ts';
 import { headerPositions, isExactHeader, splitFields } from '../csv.ts';
 import { dayFromFileName } from '../dates.ts';
+import { entryFilter } from '../shard.ts';
 import type { HeaderLayout } from '../logrow.ts';
 import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../logs.ts';
 import { SessionAssembler } from './assembler.ts';
@@ -37,15 +38,6 @@ const RANGE = 2 * 1024 * 1024;
 /** Ranges in flight per worker (and at least this many inline): enough to keep each busy while one is assembled. */
 const IN_FLIGHT_PER_WORKER = 3;
 
-/** The file-name filter of `days`: files named for another day are not even opened. */
-function acceptDays(days: ReadonlySet<string> | undefined): ((path: string) => boolean) | undefined {
-  if (!days) return undefined;
-  return (path: string) => {
-    const day = dayFromFileName(path);
-    return day === null || days.has(day);
-  };
-}
-
 /** Every log file of `source` (archive, folder or file) as entry items, in file order. */
 export async function* readLogBlocks(source: string, opts: BlockReadOptions = {}): AsyncGenerator<EntryItem> {
   const counts = opts.counts ?? newReadCounts();
@@ -53,7 +45,7 @@ export async function* readLogBlocks(source: string, opts: BlockReadOptions = {}
   let bytesBefore = 0;
   let lastReader: (() => number) | null = null;
   try {
-    for await (const entry of openEntries(source, acceptDays(opts.days))) {
+    for await (const entry of openEntries(source, entryFilter(opts.days, opts.shard))) {
       // Entries of one archive share a reader; separate files each start at zero.
       if (lastReader && lastReader !== entry.sourceBytesRead) bytesBefore += lastReader();
       lastReader = entry.sourceBytesRead;

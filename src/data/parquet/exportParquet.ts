@@ -1,0 +1,120 @@
+// Sessions → Parquet, partitioned by log day: OUT/day=YYYY-MM-DD/part-NNNNN.parquet, one part per log file read,
+// rows in the order read (sessions whole and in position order, as the readers need them back). The partition is
+// the session's log day, not the row's `date`: real sessions cross midnight (a 2018-07-15 log holds rows dated
+// 07-14), so partitioning by `date` would split sessions; each row keeps its own `date` column instead.
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fileWriter, ParquetWriter } from 'hyparquet-writer';
+import { UserError } from '../../errors.ts';
+import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START, type LogColumn } from '../columns.ts';
+import type { Session } from '../types.ts';
+import { SESSION_SCHEMA } from './sessionColumns.ts';
+
+/** Rows per row group: large enough for good compression, small enough that a reader holds one comfortably. */
+const ROW_GROUP_ROWS = 100_000;
+const DAY_MS = 86_400_000;
+
+export interface ExportResult {
+  files: number;
+  sessions: number;
+  rows: number;
+}
+
+const fileOf = (source: string) => source.replace(/:\d+$/, '');
+const vocabWord = (vocab: readonly string[], i: number) => (i < vocab.length ? vocab[i] : 'other');
+const epochDay = (date: string) => Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10)) / DAY_MS;
+
+/** One part file being written: the columns of the rows not yet in a row group. */
+class Part {
+  private readonly writer: ParquetWriter;
+  private columns = emptyColumns();
+  private buffered = 0;
+
+  constructor(readonly path: string) {
+    this.writer = new ParquetWriter({ writer: fileWriter(path), schema: SESSION_SCHEMA, createdBy: 'skiptrain' });
+  }
+
+  add(s: Session): void {
+    const c = this.columns;
+    for (const r of s.rows) {
+      c.session_id.push(s.id);
+      c.session_position.push(r.position);
+      c.session_length.push(s.length);
+      c.track_id_clean.push(r.trackId);
+      c.skip_1.push(r.skip1);
+      c.skip_2.push(r.skip2);
+      c.skip_3.push(r.skip3);
+      c.not_skipped.push(r.notSkipped);
+      c.context_switch.push(r.contextSwitch);
+      c.no_pause_before_play.push(r.noPause);
+      c.short_pause_before_play.push(r.shortPause);
+      c.long_pause_before_play.push(r.longPause);
+      c.hist_user_behavior_n_seekfwd.push(r.seekFwd);
+      c.hist_user_behavior_n_seekback.push(r.seekBack);
+      c.hist_user_behavior_is_shuffle.push(r.shuffle);
+      c.hour_of_day.push(r.hour);
+      c.date.push(epochDay(r.date));
+      c.premium.push(r.premium);
+      c.context_type.push(vocabWord(CONTEXT_TYPES, r.contextType));
+      c.hist_user_behavior_reason_start.push(vocabWord(REASONS_START, r.reasonStart));
+      c.hist_user_behavior_reason_end.push(vocabWord(REASONS_END, r.reasonEnd));
+    }
+    this.buffered += s.rows.length;
+    if (this.buffered >= ROW_GROUP_ROWS) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buffered === 0) return;
+    const c = this.columns;
+    this.writer.write({ columnData: LOG_COLUMNS.map((name) => ({ name, data: c[name] })), rowGroupSize: this.buffered });
+    this.columns = emptyColumns();
+    this.buffered = 0;
+  }
+
+  finish(): void {
+    this.flush();
+    this.writer.finish();
+  }
+}
+
+function emptyColumns(): Record<LogColumn, (string | number | boolean)[]> {
+  return Object.fromEntries(LOG_COLUMNS.map((c) => [c, []])) as unknown as Record<LogColumn, (string | number | boolean)[]>;
+}
+
+/**
+ * Writes `sessions` under `out` (which must not exist or be empty). Everything goes into a temporary sibling folder
+ * first, renamed to `out` at the end: an interrupted export leaves no half-made dataset behind.
+ */
+export async function exportParquet(sessions: AsyncIterable<Session>, out: string): Promise<ExportResult> {
+  const existing = await readdir(out).catch(() => null);
+  if (existing && existing.length > 0) throw new UserError(`${out} already exists and is not empty; export writes a new folder (remove it first)`);
+  const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  const result: ExportResult = { files: 0, sessions: 0, rows: 0 };
+  let part: Part | null = null;
+  let key = '';
+  try {
+    for await (const s of sessions) {
+      const k = `${s.day}\n${fileOf(s.source)}`;
+      if (part === null || k !== key) {
+        part?.finish();
+        const dir = join(tmp, `day=${s.day}`);
+        await mkdir(dir, { recursive: true });
+        part = new Part(join(dir, `part-${String(result.files).padStart(5, '0')}.parquet`));
+        result.files++;
+        key = k;
+      }
+      part.add(s);
+      result.sessions++;
+      result.rows += s.rows.length;
+    }
+    part?.finish();
+    if (existing) await rm(out, { recursive: true });
+    await rename(tmp, out);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return result;
+}
