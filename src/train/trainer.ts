@@ -120,10 +120,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         progress.update({ step: pos.step, epoch: pos.epoch, loss: shownLoss, seqPerSec: window.seqPerSec });
         if (pos.step % t.logEvery === 0) {
           // The only read of the training metrics: it waits for the device once per interval, not once per step.
-          const { loss, accuracy, seqPerSec } = await window.read();
+          const { loss, accuracy, gradNorm, seqPerSec } = await window.read();
           shownLoss = loss;
           writer.scalar('train/loss', loss, pos.step);
           writer.scalar('train/accuracy', accuracy, pos.step);
+          writer.scalar('train/grad_norm', gradNorm, pos.step);
           writer.scalar('lr', lr, pos.step);
           writer.scalar('throughput', seqPerSec, pos.step);
           await writer.flush(); // so TensorBoard shows a live run
@@ -198,7 +199,7 @@ function checkResumable(c: CheckpointContents, config: Config, log: (s: string) 
 
 /** Running means of the training metrics since the last log line, summed on the device until read. */
 class TrainingWindow {
-  private sums: tf.Tensor1D | null = null; // [loss, correct, count]
+  private sums: tf.Tensor1D | null = null; // [loss, correct, count, gradNorm]
   private steps = 0;
   private sequences = 0;
   private since = performance.now();
@@ -207,7 +208,7 @@ class TrainingWindow {
   add(r: StepResult, sequences: number): void {
     const previous = this.sums;
     this.sums = tf.tidy((): tf.Tensor1D => {
-      const step = tf.stack([r.loss, r.correct, r.count]) as tf.Tensor1D;
+      const step = tf.stack([r.loss, r.correct, r.count, r.gradNorm]) as tf.Tensor1D;
       return previous ? tf.add(previous, step) : step;
     });
     tf.dispose([previous ?? [], r.loss, r.correct, r.count, r.gradNorm].flat());
@@ -215,9 +216,11 @@ class TrainingWindow {
     this.sequences += sequences;
   }
 
-  async read(): Promise<{ loss: number; accuracy: number; seqPerSec: number }> {
-    const [lossSum, correct, count] = this.sums ? await readTensor(this.sums) : [0, 0, 0];
-    return { loss: lossSum / Math.max(1, this.steps), accuracy: correct / Math.max(1, count), seqPerSec: this.seqPerSec };
+  /** Means since the last reset; gradNorm is the global gradient norm before clipping. */
+  async read(): Promise<{ loss: number; accuracy: number; gradNorm: number; seqPerSec: number }> {
+    const [lossSum, correct, count, normSum] = this.sums ? await readTensor(this.sums) : [0, 0, 0, 0];
+    const steps = Math.max(1, this.steps);
+    return { loss: lossSum / steps, accuracy: correct / Math.max(1, count), gradNorm: normSum / steps, seqPerSec: this.seqPerSec };
   }
 
   get seqPerSec(): number {

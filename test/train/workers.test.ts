@@ -130,6 +130,10 @@ test(`a 2-thread run follows the 1-thread run's loss curve (each logged loss wit
   assert.equal(b.map((p) => p.step), a.map((p) => p.step));
   a.forEach((p, i) => assert.ok(Math.abs(p.value - b[i].value) < LOSS_TOLERANCE, `step ${p.step}: ${p.value} vs ${b[i].value}`));
   assert.ok(a[0].value !== a[a.length - 1].value, 'the loss moved');
+  // The logged gradient norm (before clipping) is the whole batch's however many threads computed it.
+  const [na, nb] = [(await readScalars(one.runFolder)).get('train/grad_norm')!, (await readScalars(two.runFolder)).get('train/grad_norm')!];
+  assert.equal(na.map((p) => p.step), a.map((p) => p.step));
+  na.forEach((p, i) => assert.ok(p.value > 0 && Math.abs(p.value - nb[i].value) <= 1e-3 * p.value, `grad_norm at step ${p.step}: ${p.value} vs ${nb[i].value}`));
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));
