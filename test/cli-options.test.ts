@@ -1,8 +1,9 @@
 // What the command line tells a user: bad numeric options are usage errors (one line naming the option, exit code
-// 2, no stack trace), and `train --help` lists the config keys.
+// 2, no stack trace), `train --help` lists the config keys, and --help never loads TensorFlow.js.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { positiveIntegers } from '../src/commands/options.ts';
 import { LEAF_PATHS } from '../src/config/rules.ts';
 
@@ -33,6 +34,15 @@ test('CLI: train --help lists every config key with its default', () => {
   assert.is(r.status, 0, r.stderr);
   for (const path of LEAF_PATHS) assert.ok(r.stdout.includes(`--${path} `), `--${path} listed`);
   assert.match(r.stdout, /--train\.batchSize\s+\d+\s+an integer/);
+});
+
+test('the command modules (all that --help loads) do not import TensorFlow.js', () => {
+  const modules = readdirSync('src/commands').filter((f) => f.endsWith('.ts')).map((f) => `./src/commands/${f}`);
+  assert.ok(modules.length >= 8);
+  const probe = `for (const m of ${JSON.stringify(modules)}) await import(m); console.log(globalThis._tfengine ? 'loaded' : 'not loaded');`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout.trim().split('\n').pop(), 'not loaded');
 });
 
 test.run();

@@ -11,8 +11,8 @@
 // loss, which must agree across backends. webgpu rows appear wherever Dawn opens an adapter; on a CPU adapter
 // (lavapipe, SwiftShader) only the LSTM and Transformer at B=64 run, as a correctness check, not a speed figure.
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULTS, type Backend, type ModelConfig } from '../../src/config/schema.ts';
-import { BACKEND_PREFERENCE, selectBackend } from '../../src/models/backend.ts';
+import { BACKEND_PREFERENCE, DEFAULTS, type Backend, type ModelConfig } from '../../src/config/schema.ts';
+import { selectBackend } from '../../src/models/backend.ts';
 import { isCpuAdapter, openedAdapter } from '../../src/models/webgpu.ts';
 import { createModel, type ModelInputs } from '../../src/models/model.ts';
 import type { Batch } from '../../src/data/types.ts';

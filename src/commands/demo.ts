@@ -3,19 +3,15 @@
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../config/load.ts';
-import { selectBackend } from '../models/backend.ts';
-import { train } from '../train/trainer.ts';
-import { evaluateCheckpoint } from '../eval/evaluateCheckpoint.ts';
-import { formatSummaryTable } from '../eval/summary.ts';
-import { writeEvaluationReport } from '../eval/report.ts';
-import { readScalars } from '../train/tensorboard/reader.ts';
-import { makeProgress } from '../util/progress.ts';
+import type { Backend } from '../config/schema.ts';
+import { runEvaluation } from './evaluate.ts';
+import { backendOption } from './options.ts';
 
 interface DemoArgs {
   sessions: number;
   epochs: number;
   model: 'lstm' | 'transformer';
-  backend: string;
+  backend: Backend;
 }
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
@@ -29,7 +25,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('sessions', { type: 'number', default: 30000, describe: 'Synthetic sessions to generate (over 5 days: three train, one validates, the last is the test day)' })
       .option('epochs', { type: 'number', default: 3, describe: 'Training epochs' })
       .option('model', { choices: ['lstm', 'transformer'] as const, default: 'lstm' as const, describe: 'Which model to train' })
-      .option('backend', { type: 'string', default: 'auto', describe: 'TensorFlow.js backend (auto picks the fastest installed)' }),
+      .option('backend', { ...backendOption, default: 'auto' as const }),
   handler: async (args) => {
     const log = (s: string) => console.error(s);
     const config = loadConfig(`${args.model}-synth`, {
@@ -44,24 +40,15 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       'data.testDays': '2018-07-19',
       'train.epochs': args.epochs,
     });
+    // Loaded here, not at the top: TensorFlow.js takes a moment to import and `--help` should not wait for it.
+    const [{ selectBackend }, { train }] = await Promise.all([import('../models/backend.ts'), import('../train/trainer.ts')]);
     await selectBackend(config.backend, log);
-    log(`demo: step 1/3 — train a ${config.model.type} (${config.task} task) on synthetic data`);
+    log(`demo: step 1/2 — train a ${config.model.type} (${config.task} task) on synthetic data`);
     const result = await train({ config, log });
 
-    log(`demo: step 2/3 — evaluate the last checkpoint on the test day (${config.data.testDays.join(', ')})`);
-    const progress = makeProgress();
-    const { summary, checkpoint } = await evaluateCheckpoint({
-      checkpoint: result.runFolder,
-      log,
-      onProgress: (p) => progress.update(`evaluating: ${p.sessions} sessions (${p.view} view)`),
-    });
-    progress.done();
-    checkpoint.model.dispose();
-    console.log(formatSummaryTable(summary));
-
-    log('demo: step 3/3 — write the report');
+    log(`demo: step 2/2 — evaluate the last checkpoint on the test day (${config.data.testDays.join(', ')}), then write the report`);
     const report = join(result.runFolder, 'report.html');
-    await writeEvaluationReport(report, summary, await readScalars(result.runFolder), `Demo: ${config.model.type} on synthetic MSSD`);
+    await runEvaluation({ checkpoint: [result.runFolder], report, title: `Demo: ${config.model.type} on synthetic MSSD` }, log);
     console.log(`\nrun folder:   ${result.runFolder}`);
     console.log(`report:       ${report}`);
     console.log(`TensorBoard:  tensorboard --logdir ${config.checkpoints}`);

@@ -3,11 +3,9 @@
 import type { CommandModule } from 'yargs';
 import type { Backend } from '../config/schema.ts';
 import { parseDays } from '../config/days.ts';
-import { positiveIntegers } from './options.ts';
-import { selectBackend } from '../models/backend.ts';
-import { evaluateCheckpoint } from '../eval/evaluateCheckpoint.ts';
+import { backendOption, positiveIntegers } from './options.ts';
 import { makeProgress } from '../util/progress.ts';
-import { writeEvaluationReport, type ScalarSeries } from '../eval/report.ts';
+import type { ScalarSeries } from '../eval/report.ts';
 import { formatSummaryTable } from '../eval/summary.ts';
 import { readScalars } from '../train/tensorboard/reader.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -26,8 +24,6 @@ interface EvaluateArgs {
   seed: number;
   backend?: Backend;
 }
-
-const BACKENDS: Backend[] = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** Training curves for the report; a run without event files (or an unreadable one) just has none. */
 async function trainingScalars(runDir: string | undefined, log: (s: string) => void): Promise<ScalarSeries> {
@@ -65,38 +61,57 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       .option('max-sessions', { type: 'number', describe: 'Score at most this many sessions (default: all)' })
       .option('batch-size', { type: 'number', describe: 'Sessions per inference batch (default: max(256, train.batchSize))' })
       .option('seed', { type: 'number', default: 1, describe: 'Seed of the random baseline' })
-      .option('backend', { choices: BACKENDS, describe: 'TensorFlow.js backend (default: auto, the fastest available)' })
+      .option('backend', backendOption)
       .check(positiveIntegers('max-sessions', 'batch-size')),
   handler: async (args) => {
     const log = (line: string) => console.error(line);
     const days = args.days !== undefined ? parseDays(args.days, '--days') : undefined;
+    const { selectBackend } = await import('../models/backend.ts'); // here, not at the top: `--help` need not load TensorFlow.js
     await selectBackend(args.backend ?? 'auto', log);
-    const progress = makeProgress();
-    const { summary, checkpoint, ensemble, runDir } = await evaluateCheckpoint({
-      checkpoint: args.checkpoint,
-      days,
-      logs: args.logs,
-      tracks: args.tracks,
-      maxSessions: args['max-sessions'],
-      batchSize: args['batch-size'],
-      seed: args.seed,
+    await runEvaluation(
+      { ...args, days, maxSessions: args['max-sessions'], batchSize: args['batch-size'] },
       log,
-      onProgress: (p) => progress.update(`evaluating: ${p.sessions} sessions (${p.view} view)`),
-    });
-    progress.done();
-    await ensemble.dispose();
-    console.log(formatSummaryTable(summary));
-    if (args.json) {
-      await mkdir(dirname(args.json), { recursive: true });
-      await writeFileAtomic(args.json, `${JSON.stringify(summary, null, 2)}\n`);
-      log(`wrote ${args.json}`);
-    }
-    if (args.report) {
-      const scalars = await trainingScalars(runDir, log);
-      const n = ensemble.members.length;
-      const title = n > 1 ? `Evaluation of an ensemble of ${n} ${checkpoint.config.experiment} models` : `Evaluation of ${checkpoint.config.experiment}`;
-      const metricsPath = await writeEvaluationReport(args.report, summary, scalars, title);
-      log(`wrote ${args.report} and ${metricsPath}`);
-    }
+    );
   },
 };
+
+export interface EvaluationRun {
+  checkpoint: string[];
+  days?: string[];
+  logs?: string;
+  tracks?: string;
+  maxSessions?: number;
+  batchSize?: number;
+  seed?: number;
+  json?: string;
+  report?: string;
+  /** The report's title (default: "Evaluation of <experiment>"). */
+  title?: string;
+}
+
+/** evaluate's flow once a backend is active (demo runs it too): score, print the table, write --json and --report. */
+export async function runEvaluation(run: EvaluationRun, log: (line: string) => void): Promise<void> {
+  const [{ evaluateCheckpoint }, { writeEvaluationReport }] = await Promise.all([import('../eval/evaluateCheckpoint.ts'), import('../eval/report.ts')]);
+  const progress = makeProgress();
+  const { summary, checkpoint, ensemble, runDir } = await evaluateCheckpoint({
+    ...run,
+    log,
+    onProgress: (p) => progress.update(`evaluating: ${p.sessions} sessions (${p.view} view)`),
+  });
+  progress.done();
+  await ensemble.dispose();
+  console.log(formatSummaryTable(summary));
+  if (run.json) {
+    await mkdir(dirname(run.json), { recursive: true });
+    await writeFileAtomic(run.json, `${JSON.stringify(summary, null, 2)}\n`);
+    log(`wrote ${run.json}`);
+  }
+  if (run.report) {
+    const scalars = await trainingScalars(runDir, log);
+    const n = ensemble.members.length;
+    const experiment = checkpoint.config.experiment;
+    const title = run.title ?? (n > 1 ? `Evaluation of an ensemble of ${n} ${experiment} models` : `Evaluation of ${experiment}`);
+    const metricsPath = await writeEvaluationReport(run.report, summary, scalars, title);
+    log(`wrote ${run.report} and ${metricsPath}`);
+  }
+}

@@ -4,7 +4,6 @@ import type { CommandModule } from 'yargs';
 import { parseDays } from '../config/days.ts';
 import { UserError } from '../errors.ts';
 import { DEFAULT_EXPLORE_OPTIONS } from '../explore/explorePass.ts';
-import { runExplore } from '../explore/runExplore.ts';
 
 interface ExploreArgs {
   logs: string;
@@ -65,6 +64,7 @@ export const exploreCommand: CommandModule<object, ExploreArgs> = {
       .strict() as never,
   handler: async (a) => {
     const { days } = checkExploreArgs(a);
+    const { runExplore } = await import('../explore/runExplore.ts'); // here, not at the top: vega is slow to load
     await runExplore({
       logs: a.logs,
       tracks: a.tracks,

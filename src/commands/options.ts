@@ -1,6 +1,6 @@
 // yargs option definitions and checks shared by several commands, so their choices and messages cannot drift apart.
 // Each command keeps its own bad-dates default and help text.
-import type { DataConfig } from '../config/schema.ts';
+import { BACKEND_CHOICES, type DataConfig } from '../config/schema.ts';
 
 export const dateFormatOption = {
   choices: ['auto', 'YYYY-MM-DD', 'DD-MM-YY', 'MM/DD/YYYY', 'DD/MM/YYYY'] as const,
@@ -33,3 +33,5 @@ export const shardOption = {
     'the partial result goes into the output folder for `skiptrain merge`. auto/N takes I from JOB_COMPLETION_INDEX ' +
     '(Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm job array)',
 };
+
+export const backendOption = { choices: BACKEND_CHOICES, describe: 'TensorFlow.js backend (default: auto, the fastest available)' };

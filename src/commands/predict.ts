@@ -1,9 +1,7 @@
 // `skiptrain predict`: the challenge submission for a test set (log_prehistory_* + log_input_*), from a checkpoint.
 import type { CommandModule } from 'yargs';
 import type { Backend } from '../config/schema.ts';
-import { selectBackend } from '../models/backend.ts';
-import { positiveIntegers } from './options.ts';
-import { predictSubmission } from '../eval/predictSubmission.ts';
+import { backendOption, positiveIntegers } from './options.ts';
 import { makeProgress } from '../util/progress.ts';
 
 interface PredictArgs {
@@ -15,8 +13,6 @@ interface PredictArgs {
   'batch-size'?: number;
   backend?: Backend;
 }
-
-const BACKENDS: Backend[] = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 export const predictCommand: CommandModule<object, PredictArgs> = {
   command: 'predict',
@@ -46,10 +42,12 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('out', { type: 'string', demandOption: true, describe: 'The submission file to write (written atomically)' })
       .option('tracks', { type: 'string', describe: "Track features covering the test tracks (default: the run's)" })
       .option('batch-size', { type: 'number', describe: 'Sessions per inference batch (default: max(256, train.batchSize))' })
-      .option('backend', { choices: BACKENDS, describe: 'TensorFlow.js backend (default: auto, the fastest available)' })
+      .option('backend', backendOption)
       .check(positiveIntegers('batch-size')),
   handler: async (args) => {
     const log = (line: string) => console.error(line);
+    // Loaded here, not at the top: TensorFlow.js takes a moment to import and `--help` should not wait for it.
+    const [{ selectBackend }, { predictSubmission }] = await Promise.all([import('../models/backend.ts'), import('../eval/predictSubmission.ts')]);
     await selectBackend(args.backend ?? 'auto', log);
     const progress = makeProgress();
     const { sessions, files } = await predictSubmission({

@@ -3,7 +3,6 @@ import type { CommandModule } from 'yargs';
 import { configKeysHelp } from '../config/help.ts';
 import { configOverridesFromArgv, loadConfig } from '../config/load.ts';
 import { UserError } from '../errors.ts';
-import { resumeTarget } from '../train/resumeTarget.ts';
 import { runConfigPath } from '../train/run-folder.ts';
 
 interface TrainArgs {
@@ -47,7 +46,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     let configSource = argv.config;
     if (argv.resume !== undefined) {
       if (!argv.resume) throw new UserError('--resume needs a run folder');
-      // Fails early, naming the path, when there is nothing to resume.
+      // Fails early, naming the path, when there is nothing to resume. (Imported here: it loads TensorFlow.js.)
+      const { resumeTarget } = await import('../train/resumeTarget.ts');
       configSource ??= runConfigPath(resumeTarget(argv.resume).runFolder);
     }
     const config = loadConfig(configSource, overrides);

@@ -2,7 +2,7 @@
 // rule per key of DEFAULTS (src/config/schema.ts), and enum rules may only list values the schema's type allows,
 // so schema and rules cannot drift apart. Rules that tie several keys together live in validate.ts.
 import { LABELS } from '../data/columns.ts';
-import { DEFAULTS, type Config } from './schema.ts';
+import { BACKEND_CHOICES, DEFAULTS, type Config } from './schema.ts';
 
 type Leaf = string | number | boolean | readonly string[];
 
@@ -75,7 +75,7 @@ const seed = count(0, 0xffffffff);
 export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   experiment: { kind: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, describe: 'a name of letters, digits, ".", "_" and "-" (it names a folder)' },
   task: oneOf('per-position', 'challenge'),
-  backend: oneOf('auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'),
+  backend: oneOf(...BACKEND_CHOICES),
   checkpoints: { kind: 'string', pattern: /\S/, describe: 'a folder path' },
   'data.logs': path('a path: .tar.gz/.tgz archive, folder of CSVs, or .csv/.csv.gz file'),
   'data.tracks': path('a path: .tar.gz/.tgz archive, folder of CSVs, or .csv/.csv.gz file'),

@@ -1,7 +1,12 @@
 // The one typed schema of an experiment config. YAML files in configs/ and dotted command-line overrides
 // (--model.hidden 128) are merged into this shape by `load.ts`; `rules.ts` holds one validation rule per key.
 
-export type Backend = 'auto' | 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+/** The TensorFlow.js backends, fastest first: the order `backend: auto` tries them in (src/models/backend.ts). */
+export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type ConcreteBackend = (typeof BACKEND_PREFERENCE)[number];
+export type Backend = 'auto' | ConcreteBackend;
+/** What `backend` (and --backend) accepts. */
+export const BACKEND_CHOICES: readonly Backend[] = ['auto', ...BACKEND_PREFERENCE];
 export type Task = 'per-position' | 'challenge';
 export type ModelType = 'lstm' | 'transformer';
 

@@ -10,7 +10,7 @@
 // `auto` skips a CPU-only WebGPU adapter (lavapipe, SwiftShader): wasm is faster there.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import type { Backend } from '../config/schema.ts';
+import { BACKEND_PREFERENCE, type Backend, type ConcreteBackend } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { enableFastSlicing } from './fast-slicing.ts';
 import { hasVulkanLoader, isCpuAdapter, probeAdapter, registerWebGpuBackend } from './webgpu.ts';
@@ -21,11 +21,6 @@ export interface SelectedBackend {
   /** Why this one: for auto, the reasons each faster candidate was skipped. */
   reason: string;
 }
-
-type ConcreteBackend = Exclude<Backend, 'auto'>;
-
-/** Fastest first: the order `auto` tries. */
-export const BACKEND_PREFERENCE: readonly ConcreteBackend[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 const INSTALL_HINT: Record<ConcreteBackend, string> = {
   'tensorflow-gpu': 'npm install @tensorflow/tfjs-node-gpu (needs Linux x64 with CUDA 11.2 + cuDNN 8; its install downloads libtensorflow)',
