@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { averageAccuracy, auc, logLoss, ChallengeScore, firstHiddenPosition } from '../src/eval/metrics.ts';
+import { averageAccuracy, ChallengeScore, firstHiddenPosition } from '../src/data/challenge.ts';
+import { auc, logLoss } from '../src/eval/metrics.ts';
 
 test('average accuracy: the organisers\' worked example', () => {
   // truth 1,0,1,1 and prediction 1,1,1,0: L = 1,0,1,0, A(1) = 1, A(3) = 2/3 → (1 + 2/3) / 4

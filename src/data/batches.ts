@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import type { Config } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
 import { Rng } from '../util/rng.ts';
+import { knownRows } from './challenge.ts';
 import { LABELS, MAX_SESSION_LENGTH } from './columns.ts';
 import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
 import { readSessions, type ReadLogOptions } from './logs.ts';
@@ -226,7 +227,7 @@ export function sessionsToBatch(ctx: DataContext, sessions: Session[], view: Vie
   sessions.forEach((s, b) => {
     const slots: (LogRow | undefined)[] = [];
     for (const r of s.rows) if (r.position >= 1 && r.position <= T) slots[r.position - 1] = r;
-    const nKnown = view === 'challenge' ? Math.min(slots.length, Math.floor(s.length / 2)) : slots.length;
+    const nKnown = view === 'challenge' ? Math.min(slots.length, knownRows(s.length)) : slots.length;
     const known = Array.from({ length: nKnown }, (_, t) => slots[t]);
     fillSession(ctx, batch, b, s.id, s.length, Array.from(slots, (r) => r?.trackId), known, s.source);
     slots.forEach((r, t) => {

@@ -3,6 +3,7 @@
 import { DataError } from '../errors.ts';
 import { INPUT_COLUMNS, MAX_SESSION_LENGTH } from './columns.ts';
 import { openEntries, type TextEntry } from './archive.ts';
+import { knownRows } from './challenge.ts';
 import { detach, headerPositions, readLineChunks, splitFields } from './csv.ts';
 import { dayFromFileName } from './dates.ts';
 import { newReadCounts, readEntrySessions, type ReadLogOptions } from './logs.ts';
@@ -16,7 +17,6 @@ interface InputSession {
   source: string;
 }
 
-const known = (length: number) => Math.floor(length / 2);
 
 /** Entries of the given paths (files, folders or archives) in sorted order, skipping the other half's files. */
 async function* entriesOf(paths: string[], skipName: string): AsyncGenerator<TextEntry> {
@@ -60,11 +60,11 @@ async function* readInputSessions(entry: TextEntry, opts: ReadLogOptions): Async
       }
       if (open === null || open.id !== id) {
         finish(where);
-        open = { id: detach(id), length, trackIds: [], source: where, last: known(length) };
+        open = { id: detach(id), length, trackIds: [], source: where, last: knownRows(length) };
       }
       if (length !== open.length) throw new DataError(`session ${id} changes session_length from ${open.length} to ${length}`, where);
       if (position !== open.last + 1 || position > length) {
-        throw new DataError(`session_position '${f[pos[1]]}' of session ${id}: expected ${open.last + 1} (the hidden half runs ${known(length) + 1}..${length})`, where);
+        throw new DataError(`session_position '${f[pos[1]]}' of session ${id}: expected ${open.last + 1} (the hidden half runs ${knownRows(length) + 1}..${length})`, where);
       }
       open.last = position;
       const track = f[pos[3]];
@@ -85,8 +85,8 @@ function pairSession(pre: Session, input: InputSession): ChallengeSession {
   if (pre.length !== input.length) {
     throw new DataError(`session ${pre.id} has session_length ${pre.length} in the prehistory (${pre.source}) but ${input.length} here`, input.source);
   }
-  if (pre.rows.length !== known(pre.length)) {
-    throw new DataError(`session ${pre.id} has ${pre.rows.length} prehistory rows; expected ⌊${pre.length}/2⌋ = ${known(pre.length)}`, pre.source);
+  if (pre.rows.length !== knownRows(pre.length)) {
+    throw new DataError(`session ${pre.id} has ${pre.rows.length} prehistory rows; expected ⌊${pre.length}/2⌋ = ${knownRows(pre.length)}`, pre.source);
   }
   return { id: pre.id, length: pre.length, known: pre.rows, hiddenTrackIds: input.trackIds, source: pre.source };
 }
@@ -120,7 +120,7 @@ export async function* readChallengeTestSet(
     let pre = await pres.next();
     for await (const input of readInputSessions(q.value, readOpts)) {
       // A session of length 1 has ⌊1/2⌋ = 0 known rows, so no prehistory row: nothing to pair it with.
-      if (known(input.length) === 0) {
+      if (knownRows(input.length) === 0) {
         yield { id: input.id, length: input.length, known: [], hiddenTrackIds: input.trackIds, source: input.source };
         continue;
       }

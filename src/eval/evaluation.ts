@@ -3,8 +3,8 @@
 // - challenge view (first ⌊L/2⌋ rows known, the rest predicted from their tracks only): MAA and FPA;
 // - per-position view (every earlier row known): accuracy, AUC, log loss, the by-position table and calibration.
 import type { Batch } from '../data/types.ts';
-import { ChallengeScore } from './metrics.ts';
-import { toClass, type AnyPredictor } from './predictor.ts';
+import { ChallengeScore, toClass } from '../data/challenge.ts';
+import type { Predictor } from './predictor.ts';
 import { BinaryMetrics } from './streamingMetrics.ts';
 
 export interface MetricBlock {
@@ -63,7 +63,7 @@ const CALIBRATION_BINS = 10;
 export async function evaluatePredictors(opts: {
   challenge: AsyncIterable<Batch>;
   perPosition: AsyncIterable<Batch>;
-  predictors: Record<string, AnyPredictor>;
+  predictors: Record<string, Predictor>;
   calibrationOf: string;
   onProgress?: (p: EvaluationProgress) => void;
 }): Promise<EvaluationOutcome> {

@@ -3,8 +3,8 @@
 import type { Batch } from '../data/types.ts';
 import { DataError } from '../errors.ts';
 import { writeLinesAtomic } from '../util/atomic.ts';
-import { firstHiddenPosition } from './metrics.ts';
-import { toClass, type AnyPredictor } from './predictor.ts';
+import { firstHiddenPosition, toClass } from '../data/challenge.ts';
+import type { Predictor } from './predictor.ts';
 
 /** The 0/1 lines of one batch; the mask marks the hidden positions (challenge view). */
 export function submissionLines(batch: Batch, probabilities: Float32Array): string[] {
@@ -30,7 +30,7 @@ export function submissionLines(batch: Batch, probabilities: Float32Array): stri
 export async function writeSubmission(
   path: string,
   batches: AsyncIterable<Batch>,
-  predictor: AnyPredictor,
+  predictor: Predictor,
   onProgress?: (sessions: number) => void,
 ): Promise<number> {
   let sessions = 0;

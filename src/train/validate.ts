@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { evalBatches, type DataContext, type View } from '../data/batches.ts';
 import type { Batch } from '../data/types.ts';
-import { ChallengeScore } from '../eval/metrics.ts';
+import { addChallengeSessions, ChallengeScore } from '../data/challenge.ts';
 import { readTensor } from '../models/webgpu.ts';
 import { batchLoss, type TrainableModel } from './loss.ts';
 
@@ -46,21 +46,5 @@ async function scoreBatch(model: TrainableModel, batch: Batch) {
     return { loss, correct, count, probabilities: (await readTensor(probs)) as Float32Array };
   } finally {
     tf.dispose([scalars, probs]);
-  }
-}
-
-/** Each session's masked (hidden) positions, in order, thresholded at 0.5 — the WSDM Cup scoring. */
-export function addChallengeSessions(score: ChallengeScore, batch: Batch, probabilities: ArrayLike<number>): void {
-  const T = batch.seqLen;
-  for (let b = 0; b < batch.size; b++) {
-    const pred: number[] = [];
-    const truth: number[] = [];
-    for (let t = 0; t < T; t++) {
-      const i = b * T + t;
-      if (!batch.mask[i]) continue;
-      pred.push(probabilities[i] >= 0.5 ? 1 : 0); // the same rule as evaluate (src/eval)
-      truth.push(batch.labels[i]);
-    }
-    if (pred.length) score.add(pred, truth);
   }
 }

@@ -2,7 +2,7 @@
 // checked against the published numbers (and real data described the same way).
 import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../columns.ts';
 import type { Session } from '../types.ts';
-import { ChallengeScore, firstHiddenPosition } from '../../eval/metrics.ts';
+import { ChallengeScore, firstHiddenPosition } from '../challenge.ts';
 
 export interface SessionStats {
   sessions: number;

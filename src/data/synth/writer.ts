@@ -16,7 +16,7 @@ import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { UserError } from '../../errors.ts';
-import { firstHiddenPosition } from '../../eval/metrics.ts';
+import { firstHiddenPosition } from '../challenge.ts';
 import { generateTracks, type SynthCatalog } from './tracks.ts';
 import { dayAfter } from './distributions.ts';
 import { generateSession, sessionIds } from './sessions.ts';
