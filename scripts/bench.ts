@@ -1,4 +1,4 @@
-// npm run bench [-- <pipeline|train|cache> [--json]]: speed and memory figures, each with its baseline measured in
+// npm run bench [-- <pipeline|train|cache|explore> [--json]]: speed and memory figures, each with its baseline measured in
 // the same run. Without a name, runs every bench one after the other (each in its own process, so peak RSS is its own).
 import { spawnSync } from 'node:child_process';
 
@@ -6,12 +6,13 @@ const benches: Record<string, string> = {
   pipeline: './bench/pipeline.ts',
   train: './bench/train.ts',
   cache: './bench/cache.ts',
+  explore: './bench/explore.ts',
 };
 const which = process.argv[2];
 if (which === undefined || which.startsWith('--')) {
   for (const name of Object.keys(benches)) {
     console.error(`\n=== npm run bench -- ${name} ${process.argv.slice(2).join(' ')}`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', name, ...process.argv.slice(2)], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'scripts/bench.ts', name, ...process.argv.slice(2)], { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
 } else if (!(which in benches)) {

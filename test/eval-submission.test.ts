@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataError, UserError } from '../src/errors.ts';
-import { expandGlobs } from '../src/eval/expandGlobs.ts';
+import { expandGlobs } from '../src/util/expandGlobs.ts';
 import { submissionLines, writeSubmission } from '../src/eval/submission.ts';
 import type { Batch } from '../src/data/types.ts';
 import { asBatches, handBatch } from './eval/handmade.ts';

@@ -2,121 +2,13 @@
 // streaming pass.
 import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
-import { readSessions, newReadCounts, type ReadProgress } from '../data/logs.ts';
-import { loadTrackTable } from '../data/tracks.ts';
-import { detach } from '../data/csv.ts';
+import { accumulateLogSummary, finishLogSummary, type LogSummary } from '../data/logSummary.ts';
 import { makeProgress } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption, shardOption } from './options.ts';
 import { mkdir } from 'node:fs/promises';
 import { UserError } from '../errors.ts';
 import { partialStamp, writePartial } from '../data/partials.ts';
-import { parseShard, shardLabel, type ShardSpec } from '../data/shard.ts';
-
-export interface LogSummary {
-  files: number;
-  rows: number;
-  sessions: number;
-  /** Rows per value of the `date` column (normalised to YYYY-MM-DD), sorted by date. */
-  dates: Record<string, number>;
-  distinctTracks: number;
-  /** Distinct track ids missing from the track table (null without a track table). */
-  unknownTracks: number | null;
-  /** Rows whose track is missing from the track table (null without a track table). */
-  unknownTrackRows: number | null;
-  skip2Rate: number;
-  /** Sessions per session_length (1..20). */
-  sessionLengths: Record<string, number>;
-  compressedBytes: number;
-}
-
-export interface SummaryOptions {
-  tracks?: string;
-  dateFormat?: DataConfig['dateFormat'];
-  /** Default 'keep': an inspection should show odd dates, not hide them. */
-  badDates?: DataConfig['badDates'];
-  onProgress?: (p: ReadProgress) => void;
-  onTrackProgress?: (tracks: number) => void;
-  /** Only this shard's log files (see data/shard.ts). */
-  shard?: ShardSpec;
-}
-
-/**
- * Summary of every log in `logs`. Distinct tracks are counted in a Set of (detached) ids: bounded by the catalogue
- * (3.7 M ids ≈ 300 MB on the full data), not by the number of rows.
- */
-export async function summarizeLogs(logs: string, opts: SummaryOptions = {}): Promise<LogSummary> {
-  return finishLogSummary(await accumulateLogSummary(logs, opts));
-}
-
-/** The pass behind summarizeLogs, before its sets are counted: a partial that merges with other shards' (inspectMerge.ts). */
-export async function accumulateLogSummary(logs: string, opts: SummaryOptions = {}): Promise<LogSummaryPartial> {
-  const table = opts.tracks ? await loadTrackTable(opts.tracks, (p) => opts.onTrackProgress?.(p.tracks)) : null;
-  const counts = newReadCounts();
-  const dates = new Map<string, number>();
-  const tracks = new Set<string>();
-  const unknown = new Set<string>();
-  const lengths = new Map<number, number>();
-  let unknownRows = 0;
-  let skips = 0;
-  let rows = 0;
-  for await (const s of readSessions(logs, {
-    dateFormat: opts.dateFormat,
-    badDates: opts.badDates ?? 'keep',
-    counts,
-    onProgress: opts.onProgress,
-    shard: opts.shard,
-  })) {
-    lengths.set(s.length, (lengths.get(s.length) ?? 0) + 1);
-    for (const row of s.rows) {
-      rows++;
-      dates.set(row.date, (dates.get(row.date) ?? 0) + 1);
-      if (!tracks.has(row.trackId)) tracks.add(detach(row.trackId));
-      if (row.skip2) skips++;
-      if (table && !table.index.has(row.trackId)) {
-        unknownRows++;
-        if (!unknown.has(row.trackId)) unknown.add(detach(row.trackId));
-      }
-    }
-  }
-  const sortedKeys = <K,>(m: Map<K, number>) => [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  return {
-    files: counts.files,
-    rows,
-    sessions: counts.sessions,
-    dates: Object.fromEntries(sortedKeys(dates)),
-    trackIds: [...tracks].sort(),
-    unknownTrackIds: table ? [...unknown].sort() : null,
-    unknownTrackRows: table ? unknownRows : null,
-    skips,
-    sessionLengths: Object.fromEntries(sortedKeys(lengths).map(([k, v]) => [String(k), v])),
-    compressedBytes: counts.compressedBytes,
-  };
-}
-
-/**
- * What a shard's inspect pass leaves for `skiptrain merge`: counts, and the distinct track ids themselves (distinct
- * counts do not add up across shards; the ids do, as a union: ~80 MB of JSON for the full MSSD's 3.7 M tracks).
- */
-export interface LogSummaryPartial extends Omit<LogSummary, 'distinctTracks' | 'unknownTracks' | 'skip2Rate'> {
-  trackIds: string[];
-  unknownTrackIds: string[] | null;
-  skips: number;
-}
-
-export function finishLogSummary(p: LogSummaryPartial): LogSummary {
-  return {
-    files: p.files,
-    rows: p.rows,
-    sessions: p.sessions,
-    dates: p.dates,
-    distinctTracks: p.trackIds.length,
-    unknownTracks: p.unknownTrackIds ? p.unknownTrackIds.length : null,
-    unknownTrackRows: p.unknownTrackRows,
-    skip2Rate: p.rows > 0 ? p.skips / p.rows : 0,
-    sessionLengths: p.sessionLengths,
-    compressedBytes: p.compressedBytes,
-  };
-}
+import { parseShard, shardLabel } from '../data/shard.ts';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 

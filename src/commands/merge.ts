@@ -10,7 +10,7 @@ import { saveFeatureStats } from '../data/stats.ts';
 import { mergeStatsPartials } from '../data/statsMerge.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { formatSummary } from './inspect.ts';
-import { mergeInspectPartials } from './inspectMerge.ts';
+import { mergeInspectPartials } from '../data/logSummary.ts';
 
 interface MergeArgs {
   dir: string;

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.ts';
 import { challengeBatches, loadDataContext, readOptions } from '../data/batches.ts';
 import { readChallengeTestSet } from '../data/testset.ts';
 import { loadEnsemble, trackTableWarnings } from './ensemble.ts';
-import { expandGlobs } from './expandGlobs.ts';
+import { expandGlobs } from '../util/expandGlobs.ts';
 import { writeSubmission } from './submission.ts';
 
 export interface PredictOptions {

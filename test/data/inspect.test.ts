@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { summarizeLogs, formatSummary } from '../../src/commands/inspect.ts';
+import { formatSummary } from '../../src/commands/inspect.ts';
+import { summarizeLogs } from '../../src/data/logSummary.ts';
 import { EXCERPT, EXCERPT_PANDAS, excerptTest, LOG_HEADER, logLine, tempDir, TRACK_HEADER, trackLine } from './fixtures.ts';
 
 const withExcerpt = excerptTest(test, 'test/data/inspect.test.ts');

@@ -4,8 +4,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { accumulateLogSummary, summarizeLogs } from '../../src/commands/inspect.ts';
-import { mergeLogSummaries } from '../../src/commands/inspectMerge.ts';
+import { accumulateLogSummary, mergeLogSummaries, summarizeLogs } from '../../src/data/logSummary.ts';
 import { writeSynth } from '../../src/data/synth.ts';
 import { tempDir } from '../data/fixtures.ts';
 
