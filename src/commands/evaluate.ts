@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import type { Backend } from '../config/schema.ts';
 import { parseDays } from '../config/days.ts';
 import { backendOption, positiveIntegers } from './options.ts';
-import { makeProgress } from '../util/progress.ts';
+import { ProgressLine } from '../util/progress.ts';
 import type { ScalarSeries } from '../eval/report.ts';
 import { formatSummaryTable } from '../eval/summary.ts';
 import { readScalars } from '../train/tensorboard/reader.ts';
@@ -92,7 +92,7 @@ export interface EvaluationRun {
 /** evaluate's flow once a backend is active (demo runs it too): score, print the table, write --json and --report. */
 export async function runEvaluation(run: EvaluationRun, log: (line: string) => void): Promise<void> {
   const [{ evaluateCheckpoint }, { writeEvaluationReport }] = await Promise.all([import('../eval/evaluateCheckpoint.ts'), import('../eval/report.ts')]);
-  const progress = makeProgress();
+  const progress = new ProgressLine();
   const { summary, checkpoint, ensemble, runDir } = await evaluateCheckpoint({
     ...run,
     log,

@@ -6,7 +6,7 @@ import { parseDays } from '../config/days.ts';
 import { readSessions } from '../data/logs.ts';
 import { exportParquet } from '../data/parquet/exportParquet.ts';
 import { UserError } from '../errors.ts';
-import { makeProgress } from '../util/progress.ts';
+import { ProgressLine } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption } from './options.ts';
 
 interface ExportArgs {
@@ -32,7 +32,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .example('$0 export --logs data/training_set.tar.gz --parquet mssd-parquet/', '') as never,
   handler: async (a) => {
     const days = a.days ? parseDays(a.days.map(String), '--days') : undefined;
-    const progress = makeProgress();
+    const progress = new ProgressLine();
     const sessions = readSessions(a.logs, {
       dateFormat: a['date-format'],
       badDates: a['bad-dates'],

@@ -3,7 +3,7 @@
 import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
 import { accumulateLogSummary, finishLogSummary, type LogSummary } from '../data/logSummary.ts';
-import { makeProgress } from '../util/progress.ts';
+import { ProgressLine } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption, shardOption } from './options.ts';
 import { mkdir } from 'node:fs/promises';
 import { UserError } from '../errors.ts';
@@ -62,7 +62,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   handler: async (args) => {
     const shard = args.shard === undefined ? undefined : parseShard(String(args.shard));
     if (shard && !args.out) throw new UserError('--shard needs --out FOLDER: the shared folder the partial summaries go into');
-    const progress = makeProgress();
+    const progress = new ProgressLine();
     const partial = await accumulateLogSummary(args.logs, {
       tracks: args.tracks,
       dateFormat: args['date-format'],

@@ -2,7 +2,7 @@
 import type { CommandModule } from 'yargs';
 import type { Backend } from '../config/schema.ts';
 import { backendOption, positiveIntegers } from './options.ts';
-import { makeProgress } from '../util/progress.ts';
+import { ProgressLine } from '../util/progress.ts';
 
 interface PredictArgs {
   checkpoint: string[];
@@ -49,7 +49,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     // Loaded here, not at the top: TensorFlow.js takes a moment to import and `--help` should not wait for it.
     const [{ selectBackend }, { predictSubmission }] = await Promise.all([import('../models/backend.ts'), import('../eval/predictSubmission.ts')]);
     await selectBackend(args.backend ?? 'auto', log);
-    const progress = makeProgress();
+    const progress = new ProgressLine();
     const { sessions, files } = await predictSubmission({
       checkpoint: args.checkpoint,
       prehistory: args.prehistory,

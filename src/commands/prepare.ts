@@ -11,7 +11,7 @@ import { partialStamp, writePartial } from '../data/partials.ts';
 import { parseShard, shardLabel } from '../data/shard.ts';
 import { loadTrackTable } from '../data/tracks.ts';
 import { attachStats, ensureCache, readCachedSessions, type CacheManifest } from '../data/cache/cache.ts';
-import { makeProgress } from '../util/progress.ts';
+import { ProgressLine } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption, shardOption } from './options.ts';
 
 interface PrepareArgs {
@@ -50,7 +50,7 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     if (!Number.isInteger(maxSessions) || maxSessions < 0) throw new UserError(`--max-sessions must be a whole number ≥ 0, got ${maxSessions}`);
     const shard = args.shard === undefined ? undefined : parseShard(String(args.shard));
     if (shard && maxSessions > 0) throw new UserError('--max-sessions cannot be combined with --shard (each worker would stop at its own count)');
-    const progress = makeProgress();
+    const progress = new ProgressLine();
     const tracks = await loadTrackTable(args.tracks, (p) => progress.update(`loading tracks: ${fmt(p.tracks)}`));
     progress.done(`${fmt(tracks.ids.length)} tracks loaded`);
     const readOpts = { dateFormat: args['date-format'], badDates: args['bad-dates'], shard };

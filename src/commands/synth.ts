@@ -1,5 +1,6 @@
 // `skiptrain synth`: write a synthetic MSSD copy (training_set.tar.gz, track_features.tar.gz, optional test_set/).
 import type { CommandModule } from 'yargs';
+import { ProgressLine } from '../util/progress.ts';
 import { DEFAULTS } from '../config/schema.ts';
 import { plannedSessions, writeSynth } from '../data/synth.ts';
 
@@ -14,23 +15,14 @@ interface SynthArgs {
   'test-set': boolean;
 }
 
-/** Progress on stderr: one line redrawn with \r on a terminal, a plain line every few seconds otherwise. */
+/** "synth: done/total sessions (rate/s)" as the writer reports progress. */
 function progressPrinter(total: number): (done: number) => void {
-  const tty = process.stderr.isTTY;
+  const line = new ProgressLine();
   const started = Date.now();
-  let lastPlain = 0;
-  let lastDone = -1;
   return (done) => {
-    if (done === lastDone) return;
-    lastDone = done;
-    const now = Date.now();
-    const rate = done / Math.max(0.001, (now - started) / 1000);
-    const text = `synth: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} sessions (${Math.round(rate)}/s)`;
-    if (tty) process.stderr.write(`\r${text}${done >= total ? '\n' : ''}`);
-    else if (now - lastPlain > 5000 || done >= total) {
-      process.stderr.write(`${text}\n`);
-      lastPlain = now;
-    }
+    const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
+    line.update(`synth: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} sessions (${Math.round(rate)}/s)`, done >= total);
+    if (done >= total) line.done();
   };
 }
 

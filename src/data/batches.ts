@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { ProgressLine } from '../util/progress.ts';
 import type { Config } from '../config/schema.ts';
 import { DataError } from '../errors.ts';
 import { Rng } from '../util/rng.ts';
@@ -80,18 +81,12 @@ async function ensureSynthData(config: Config, log: (s: string) => void): Promis
   }
   log(`generating the built-in synthetic data (${s.sessions} sessions, ${s.days} days) into ${out}`);
   const { writeSynth } = await import('./synth.ts');
-  const tty = process.stderr.isTTY;
-  let last = 0;
+  const progress = new ProgressLine();
   await writeSynth({
     ...{ out, sessions: s.sessions, days: s.days, seed: s.seed, tracks: s.tracks, startDate: s.startDate },
-    onProgress: (done) => {
-      const now = Date.now();
-      if (tty) process.stderr.write(`\r  synthesized ${done}/${s.sessions} sessions`);
-      else if (now - last > 5000 || done >= s.sessions) log(`  synthesized ${done}/${s.sessions} sessions`);
-      last = now;
-    },
+    onProgress: (done) => progress.update(`  synthesized ${done}/${s.sessions} sessions`, done >= s.sessions),
   });
-  if (tty) process.stderr.write('\n');
+  progress.done();
   await writeFileAtomic(recordPath, `${wanted}\n`);
 }
 

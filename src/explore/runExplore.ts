@@ -8,7 +8,7 @@ import { DataError, UserError } from '../errors.ts';
 import { buildHtmlReport } from '../report/html.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { ExploreAccumulator, type ExploreOptions, type ExploreResult } from './explorePass.ts';
-import { ProgressLine, sizeOnDisk } from './progress.ts';
+import { ExploreProgress, sizeOnDisk } from './progress.ts';
 import { exploreReportSections } from './report.ts';
 
 export interface RunExploreArgs {
@@ -43,7 +43,7 @@ export async function runExplore(args: RunExploreArgs): Promise<ExploreResult> {
   log(`explore: ${tracks.ids.length.toLocaleString('en')} tracks; streaming ${args.logs}`);
 
   const acc = new ExploreAccumulator(tracks, args.options);
-  const progress = args.progress === false ? null : new ProgressLine(await sizeOnDisk(args.logs));
+  const progress = args.progress === false ? null : new ExploreProgress(await sizeOnDisk(args.logs));
   let bytes = 0;
   let file: string | undefined;
   const sessions = readSessions(args.logs, {

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Progress, formatDuration, progressBar } from '../../src/train/progress.ts';
+import { Progress } from '../../src/train/progress.ts';
+import { formatDuration, progressBar } from '../../src/util/progress.ts';
 
 function sink(isTTY: boolean) {
   const out = { text: '', isTTY, columns: 120, write: (s: string) => ((out.text += s), true) };
