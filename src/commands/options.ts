@@ -1,9 +1,10 @@
 // yargs option definitions and checks shared by several commands, so their choices and messages cannot drift apart.
 // Each command keeps its own bad-dates default and help text.
 import { BACKEND_CHOICES, type DataConfig } from '../config/schema.ts';
+import { DATE_FORMATS } from '../data/dates.ts';
 
 export const dateFormatOption = {
-  choices: ['auto', 'YYYY-MM-DD', 'DD-MM-YY', 'MM/DD/YYYY', 'DD/MM/YYYY'] as const,
+  choices: DATE_FORMATS,
   default: 'auto' as const,
   describe: 'Format of the date column (auto detects the dataset format and pandas re-saves)',
 };

@@ -2,6 +2,7 @@
 // rule per key of DEFAULTS (src/config/schema.ts), and enum rules may only list values the schema's type allows,
 // so schema and rules cannot drift apart. Rules that tie several keys together live in validate.ts.
 import { LABELS } from '../data/columns.ts';
+import { DATE_FORMATS } from '../data/dates.ts';
 import { BACKEND_CHOICES, DEFAULTS, type Config } from './schema.ts';
 
 type Leaf = string | number | boolean | readonly string[];
@@ -87,7 +88,7 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   'data.heldOutFraction': { kind: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true },
   'data.testFraction': { kind: 'number', min: 0, max: 1, maxExclusive: true },
   'data.label': oneOf(...LABELS),
-  'data.dateFormat': oneOf('auto', 'YYYY-MM-DD', 'DD-MM-YY', 'MM/DD/YYYY', 'DD/MM/YYYY'),
+  'data.dateFormat': oneOf(...DATE_FORMATS),
   'data.unknownTracks': oneOf('error', 'zeros'),
   'data.badDates': oneOf('error', 'skip-row', 'keep'),
   'data.shuffleBuffer': count(1, 10_000_000),

@@ -1,5 +1,6 @@
 // The one typed schema of an experiment config. YAML files in configs/ and dotted command-line overrides
 // (--model.hidden 128) are merged into this shape by `load.ts`; `rules.ts` holds one validation rule per key.
+import type { DateFormat } from '../data/dates.ts';
 
 /** The TensorFlow.js backends, fastest first: the order `backend: auto` tries them in (src/models/backend.ts). */
 export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -32,7 +33,7 @@ export interface DataConfig {
   /** The label predicted. */
   label: 'skip_1' | 'skip_2' | 'skip_3' | 'not_skipped';
   /** Date format of the `date` column: auto detects YYYY-MM-DD, DD-MM-YY (pandas re-saves) and others. */
-  dateFormat: 'auto' | 'YYYY-MM-DD' | 'DD-MM-YY' | 'MM/DD/YYYY' | 'DD/MM/YYYY';
+  dateFormat: DateFormat;
   /** A log row whose track is not in the track table: stop with an error, or use all-zero features. */
   unknownTracks: 'error' | 'zeros';
   /** A row whose date is outside the dataset's range (e.g. 2032-05-25): stop, drop the row, or keep it. */

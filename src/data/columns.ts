@@ -27,6 +27,9 @@ export const LOG_COLUMNS = [
 export type LogColumn = (typeof LOG_COLUMNS)[number];
 
 /** Columns of the challenge's `log_input_*.csv` (second half of each test session). */
+/** Each log column's index in LOG_COLUMNS (and in a row's fields once a header is mapped to that order). */
+export const LOG_COLUMN = Object.fromEntries(LOG_COLUMNS.map((c, i) => [c, i])) as Record<(typeof LOG_COLUMNS)[number], number>;
+
 export const INPUT_COLUMNS = ['session_id', 'session_position', 'session_length', 'track_id_clean'] as const;
 
 /** Track feature columns after `track_id`, in file order (29). `mode` is 'major'/'minor' in the files, 1/0 here. */

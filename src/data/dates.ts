@@ -1,8 +1,8 @@
 // Dates in the log files: the dataset writes YYYY-MM-DD; copies re-saved with pandas write e.g. DD-MM-YY.
 // Everything is normalised to YYYY-MM-DD (logrow.ts caches the last parse, so the per-row cost is one compare).
-import type { DataConfig } from '../config/schema.ts';
-
-export type DateFormat = DataConfig['dateFormat'];
+/** The spellings `data.dateFormat` (and --date-format) accept; auto detects them. */
+export const DATE_FORMATS = ['auto', 'YYYY-MM-DD', 'DD-MM-YY', 'MM/DD/YYYY', 'DD/MM/YYYY'] as const;
+export type DateFormat = (typeof DATE_FORMATS)[number];
 
 /** The dataset's dates lie in 2018; rows outside this range (e.g. 2032-05-25) are treated by the badDates policy. */
 export const DEFAULT_DATE_RANGE: readonly [string, string] = ['2018-01-01', '2018-12-31'];

@@ -3,13 +3,13 @@
 // it does not recognise to parseRowText, so both accept the same values and fail with the same words.
 // Kept strings are detached from the decoded text (see csv.ts detach).
 import { DataError } from '../errors.ts';
-import { CONTEXT_TYPES, LOG_COLUMNS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from './columns.ts';
+import { CONTEXT_TYPES, LOG_COLUMN, LOG_COLUMNS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from './columns.ts';
 import { detach, pickFields, splitFields } from './csv.ts';
 import { parseDate, type DateFormat } from './dates.ts';
 import type { LogRow } from './types.ts';
 
 /** Column positions in LOG_COLUMNS order. */
-export const C = Object.fromEntries(LOG_COLUMNS.map((c, i) => [c, i])) as Record<(typeof LOG_COLUMNS)[number], number>;
+const C = LOG_COLUMN;
 
 export const at = (label: string, line: number) => (line < 0 ? label : `${label}:${line}`);
 

@@ -6,7 +6,7 @@
 // The range knows nothing of its place in the file: lines are counted from 0 here, session grouping and every
 // check that spans rows happen in order on the main thread (assembler.ts). Runs in a parse worker or inline.
 import { DataError } from '../../errors.ts';
-import { CONTEXT_TYPES, LOG_COLUMNS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../columns.ts';
+import { CONTEXT_TYPES, LOG_COLUMN, LOG_COLUMNS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../columns.ts';
 import type { DateFormat } from '../dates.ts';
 import { DateCache, parseRowText, type HeaderLayout } from '../logrow.ts';
 import type { LogRow } from '../types.ts';
@@ -47,7 +47,7 @@ const CR = 0x0d;
 const COMMA = 0x2c;
 const QUOTE = 0x22;
 const N = LOG_COLUMNS.length;
-const C = Object.fromEntries(LOG_COLUMNS.map((c, i) => [c, i])) as Record<(typeof LOG_COLUMNS)[number], number>;
+const C = LOG_COLUMN;
 const SEEK_MAX = 0xffff;
 // In SessionBlock flag bit order (block.ts FLAG_NAMES).
 const BOOL_COLS = [
