@@ -6,7 +6,7 @@ import { CountMinSketch } from '../src/explore/countMin.ts';
 import { TransitionCounter } from '../src/explore/transitions.ts';
 import { featureMemory, LagCorrelations, shuffleAcrossSessions } from '../src/explore/featureMemory.ts';
 import { FeatureHistograms } from '../src/explore/histograms.ts';
-import { SessionReservoir } from '../src/explore/sessionSample.ts';
+import { SessionSample } from '../src/explore/sessionSample.ts';
 import { featureColumns } from '../src/explore/studiedFeatures.ts';
 import { TRACK_FEATURES } from '../src/data/columns.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -219,21 +219,35 @@ test('feature histograms split plays by skip_2 over fixed bins', () => {
   assert.is(TRACK_FEATURES.indexOf('tempo'), featureColumns(['tempo'])[0]);
 });
 
-test('session reservoir: bounded, uniform-ish, and the fraction thins the stream', () => {
-  const all = new SessionReservoir(1, 5, 3);
-  for (let i = 0; i < 100; i++) all.offer(() => ({ trackRows: Int32Array.of(i), skip2: new Uint8Array(1) }));
-  assert.is(all.sessions.length, 5);
+test('session sample: bounded, the smallest keys, order-free, and the fraction thins the stream', () => {
+  const make = (i: number) => () => ({ trackRows: Int32Array.of(i), skip2: new Uint8Array(1) });
+  const all = new SessionSample(1, 5, 3);
+  for (let i = 0; i < 100; i++) all.offer(`s${i}`, make(i));
+  assert.is(all.sample().length, 5);
   assert.is(all.accepted, 100);
-  assert.ok(all.sessions.some((s) => s.trackRows[0] >= 5), 'later sessions can replace early ones');
-  const half = new SessionReservoir(0.5, 10_000, 3);
+  const smallest = Array.from({ length: 100 }, (_, i) => i).sort((a, b) => all.key(`s${a}`) - all.key(`s${b}`)).slice(0, 5);
+  assert.equal(all.sample().map((s) => s.trackRows[0]), smallest, 'the 5 smallest keys, in key order');
+  assert.ok(smallest.some((i) => i >= 5), 'later sessions can replace early ones');
+  const reversed = new SessionSample(1, 5, 3);
+  for (let i = 99; i >= 0; i--) reversed.offer(`s${i}`, make(i));
+  assert.equal(reversed.sample(), all.sample(), 'the sample does not depend on the order sessions arrive in');
+  const reseeded = new SessionSample(1, 5, 4);
+  for (let i = 0; i < 100; i++) reseeded.offer(`s${i}`, make(i));
+  assert.not.equal(reseeded.sample(), all.sample(), 'another seed, another sample');
+
+  const half = new SessionSample(0.5, 10_000, 3);
   let made = 0;
   for (let i = 0; i < 2000; i++)
-    half.offer(() => {
+    half.offer(`s${i}`, () => {
       made++;
-      return { trackRows: Int32Array.of(i), skip2: new Uint8Array(1) };
+      return make(i)();
     });
   assert.ok(half.accepted > 900 && half.accepted < 1100, `${half.accepted} of 2000 accepted`);
   assert.is(made, half.accepted);
+  const keys = Array.from({ length: 2000 }, (_, i) => half.key(`s${i}`));
+  assert.ok(keys.every((k) => k >= 0 && k < 1));
+  const mean = keys.reduce((a, b) => a + b, 0) / keys.length;
+  assert.ok(Math.abs(mean - 0.5) < 0.03, `keys look uniform: mean ${mean}`);
 });
 
 test.run();

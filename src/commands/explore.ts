@@ -2,8 +2,10 @@
 // graph) in one streaming pass over the logs, written as a self-contained HTML report.
 import type { CommandModule } from 'yargs';
 import { parseDays } from '../config/days.ts';
+import { parseShard } from '../data/shard.ts';
 import { UserError } from '../errors.ts';
 import { DEFAULT_EXPLORE_OPTIONS } from '../explore/explorePass.ts';
+import { shardOption } from './options.ts';
 
 interface ExploreArgs {
   logs: string;
@@ -17,6 +19,7 @@ interface ExploreArgs {
   alpha: number;
   'max-cond': number;
   seed: number;
+  shard?: string;
 }
 
 /** Option checks yargs cannot express; the message names the option. Returns the --days list expanded. */
@@ -43,7 +46,7 @@ export const exploreCommand: CommandModule<object, ExploreArgs> = {
     y
       .option('logs', { type: 'string', demandOption: true, describe: 'Session logs: .tar.gz archive, folder of CSVs, or one .csv/.csv.gz' })
       .option('tracks', { type: 'string', demandOption: true, describe: 'Track features: archive, folder or file' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Where to write the HTML report' })
+      .option('out', { type: 'string', demandOption: true, describe: 'Where to write the HTML report; with --shard, the shared folder for the partial result' })
       .option('json', { type: 'string', describe: 'Also write every number behind the report to this JSON file' })
       .option('days', { type: 'string', array: true, describe: 'Only these log days: YYYY-MM-DD, comma-separated, ranges first..last allowed; default: all' })
       .option('sample', {
@@ -60,12 +63,16 @@ export const exploreCommand: CommandModule<object, ExploreArgs> = {
       .option('alpha', { type: 'number', default: DEFAULT_EXPLORE_OPTIONS.alpha, describe: 'PC algorithm: significance level of each Fisher-z test' })
       .option('max-cond', { type: 'number', default: DEFAULT_EXPLORE_OPTIONS.maxCond, describe: 'PC algorithm: largest conditioning set' })
       .option('seed', { type: 'number', default: DEFAULT_EXPLORE_OPTIONS.seed, describe: 'Seed of the sample and the shuffled null' })
+      .option('shard', shardOption)
       .example('$0 explore --logs data/training_set.tar.gz --tracks data/track_features.tar.gz --out explore.html --json explore.json', '')
+      .example('$0 explore --logs data/training_set --tracks data/track_features --out parts/ --shard auto/8', 'then: $0 merge parts/ (writes parts/explore.html and parts/explore.json)')
       .strict() as never,
   handler: async (a) => {
     const { days } = checkExploreArgs(a);
-    const { runExplore } = await import('../explore/runExplore.ts'); // here, not at the top: vega is slow to load
-    await runExplore({
+    const shard = a.shard === undefined ? undefined : parseShard(String(a.shard));
+    if (shard && a.json) throw new UserError('--json cannot be combined with --shard: skiptrain merge writes the numbers (explore.json) beside the report');
+    const { runExplore, runExploreShard } = await import('../explore/runExplore.ts'); // here, not at the top: vega is slow to load
+    const run = {
       logs: a.logs,
       tracks: a.tracks,
       out: a.out,
@@ -79,6 +86,8 @@ export const exploreCommand: CommandModule<object, ExploreArgs> = {
         maxCond: a['max-cond'],
         seed: a.seed,
       },
-    });
+    };
+    if (shard) await runExploreShard(run, shard);
+    else await runExplore(run);
   },
 };

@@ -1,6 +1,6 @@
 // `skiptrain merge DIR`: combine the partial results that `--shard I/N` workers left in DIR into what one pass would
 // have written — the cache manifest (DIR/manifest.json), the feature statistics (DIR/stats.json or --out) and the
-// inspect summary (printed, and DIR/inspect.json).
+// inspect summary (printed, and DIR/inspect.json), the explore report (DIR/explore.html and DIR/explore.json).
 import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
@@ -8,6 +8,7 @@ import { mergeCachePartials } from '../data/cache/partialCache.ts';
 import { partialKinds } from '../data/partials.ts';
 import { saveFeatureStats } from '../data/stats.ts';
 import { mergeStatsPartials } from '../data/statsMerge.ts';
+import { mergeExplorePartials } from '../explore/exploreMerge.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { formatSummary } from './inspect.ts';
 import { mergeInspectPartials } from '../data/logSummary.ts';
@@ -21,7 +22,9 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 export const mergeCommand: CommandModule<object, MergeArgs> = {
   command: 'merge <dir>',
-  describe: 'Combine the partial results of sharded runs (prepare, prepare --cache, inspect with --shard I/N) in DIR into the result of one pass',
+  describe:
+    'Combine the partial results of sharded runs (prepare, prepare --cache, inspect, explore with --shard I/N) in DIR into the result of ' +
+    'one pass (explore: DIR/explore.html and DIR/explore.json)',
   builder: (y) =>
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'The shared output folder the workers wrote into' })
@@ -46,6 +49,14 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
       const out = a.out ?? join(a.dir, 'stats.json');
       await saveFeatureStats(out, stats);
       console.error(`wrote ${out}: ${fmt(stats.sessions)} sessions, ${fmt(stats.rows)} rows`);
+    }
+    if (kinds.includes('explore')) {
+      const { logs, result } = await mergeExplorePartials(a.dir);
+      const html = join(a.dir, 'explore.html');
+      const json = join(a.dir, 'explore.json');
+      const { writeExploreReport } = await import('../explore/runExplore.ts'); // here, not at the top: vega is slow to load
+      await writeExploreReport(result, logs, html, json);
+      console.error(`wrote ${html} and ${json}: ${fmt(result.meta.sessions)} sessions, ${fmt(result.meta.rows)} rows`);
     }
   },
 };

@@ -9,7 +9,7 @@ import { fingerprint, fingerprintChange, type PathFingerprint } from './cache/ma
 import { shardLabel, type ShardSpec } from './shard.ts';
 
 /** What a partial is of: its name in files and messages. */
-export type PartialKind = 'stats' | 'cache' | 'inspect';
+export type PartialKind = 'stats' | 'cache' | 'inspect' | 'explore';
 
 const FORMAT = 'skiptrain-partial';
 const VERSION = 1;
@@ -57,7 +57,7 @@ export async function writePartial<T>(dir: string, stamp: PartialStamp, result: 
 export async function partialKinds(dir: string): Promise<PartialKind[]> {
   const kinds = new Set<PartialKind>();
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const m = /^partial-(stats|cache|inspect)-.*\.json$/.exec(name);
+    const m = /^partial-(stats|cache|inspect|explore)-.*\.json$/.exec(name);
     if (m) kinds.add(m[1] as PartialKind);
   }
   return [...kinds].sort();

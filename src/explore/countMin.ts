@@ -12,6 +12,14 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
+/** What a shard's sketch leaves for the merge; `cells` holds (zero cells skipped, count) pairs, compact when sparse. */
+export interface CountMinState {
+  width: number;
+  depth: number;
+  total: number;
+  cells: number[];
+}
+
 export class CountMinSketch {
   private readonly table: Float64Array;
   private readonly mask: number;
@@ -55,5 +63,35 @@ export class CountMinSketch {
     let min = Infinity;
     for (let r = 0; r < this.depth; r++) min = Math.min(min, this.table[this.cells[r]]);
     return min;
+  }
+
+  state(): CountMinState {
+    const cells: number[] = [];
+    let skipped = 0;
+    for (const v of this.table) {
+      if (v === 0) skipped++;
+      else {
+        cells.push(skipped, v);
+        skipped = 0;
+      }
+    }
+    return { width: this.width, depth: this.depth, total: this.total, cells };
+  }
+
+  /**
+   * Adds another shard's sketch: the tables add cell by cell, which needs the same width, depth and hash functions
+   * (the row hashes here are fixed, so width and depth decide). The sum still never undercounts, and each cell is at
+   * most the plain count-min cell of the whole stream, so the e/w · total bound holds for the merged sketch.
+   */
+  merge(other: CountMinState): void {
+    if (other.width !== this.width || other.depth !== this.depth) {
+      throw new Error(`count-min sketches of different shapes cannot be merged: ${other.depth}×${other.width} vs ${this.depth}×${this.width}`);
+    }
+    let cell = 0;
+    for (let i = 0; i < other.cells.length; i += 2) {
+      cell += other.cells[i];
+      this.table[cell++] += other.cells[i + 1];
+    }
+    this.total += other.total;
   }
 }

@@ -83,6 +83,19 @@ export class PairedCorrelations {
     this.sxy[slot] += x * y;
   }
 
+  /** The six sums of every slot, for the merge. */
+  state(): number[][] {
+    return [this.n, this.sx, this.sy, this.sxx, this.syy, this.sxy].map((a) => Array.from(a));
+  }
+
+  /** Adds another shard's sums (plain sums add; the same centre in every shard keeps them well conditioned). */
+  merge(s: number[][]): void {
+    [this.n, this.sx, this.sy, this.sxx, this.syy, this.sxy].forEach((a, k) => {
+      if (s[k]?.length !== this.slots) throw new Error(`paired sums of ${s[k]?.length} slots cannot merge into ${this.slots}`);
+      for (let i = 0; i < this.slots; i++) a[i] += s[k][i];
+    });
+  }
+
   correlation(slot: number): number {
     const n = this.n[slot];
     const cxy = this.sxy[slot] - (this.sx[slot] * this.sy[slot]) / n;

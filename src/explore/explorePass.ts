@@ -1,14 +1,15 @@
 // The dataset study as one streaming pass: every analysis keeps bounded state (counts, running moments, sketches,
-// a reservoir sample), sessions are seen once, and `finish` turns the state into the numbers the report shows.
+// a bounded session sample), sessions are seen once, and `finish` turns the state into the numbers the report shows.
+// `state`/`merge` carry that state between the shards of a sharded pass (`explore --shard I/N`, `skiptrain merge`).
 import type { Session, TrackTable } from '../data/types.ts';
 import { CovarianceAccumulator } from './covariance.ts';
 import { featureMemory, LagCorrelations, type LagCorrelation } from './featureMemory.ts';
 import { FeatureHistograms, type FeatureHistogram } from './histograms.ts';
 import { pcAlgorithm, type PcResult } from './pc.ts';
-import { SessionReservoir, type SampledSession } from './sessionSample.ts';
-import { SkipRateAggregator, type SkipRateSummary } from './skipRates.ts';
+import { SessionSample, type SampledSession, type SessionSampleState } from './sessionSample.ts';
+import { SkipRateAggregator, type SkipRateState, type SkipRateSummary } from './skipRates.ts';
 import { featureColumns, SCATTER_FEATURES, STUDIED_FEATURES } from './studiedFeatures.ts';
-import { TransitionCounter, type TransitionSummary } from './transitions.ts';
+import { TransitionCounter, type TransitionState, type TransitionSummary } from './transitions.ts';
 
 export interface ExploreOptions {
   /** Size of the transition matrix (most played tracks). */
@@ -67,12 +68,24 @@ export interface ExploreResult {
   pc: PcResult & { alpha: number; maxCond: number; dropped: string[]; note?: string };
 }
 
+/** What a shard's pass leaves for the merge: every analysis's state, each merged by the rule next to its class. */
+export interface ExplorePartial {
+  sessions: number;
+  rows: number;
+  unknownTrackRows: number;
+  skipRates: SkipRateState;
+  transitions: TransitionState;
+  lagCorrelations: number[][];
+  histograms: number[];
+  sample: SessionSampleState;
+}
+
 export class ExploreAccumulator {
   private readonly skipRates = new SkipRateAggregator();
   private readonly transitions: TransitionCounter;
   private readonly lagCorrelations: LagCorrelations;
   private readonly histograms: FeatureHistograms;
-  private readonly reservoir: SessionReservoir;
+  private readonly sample: SessionSample;
   private readonly studiedColumns = featureColumns(STUDIED_FEATURES);
   private readonly opts: ExploreOptions;
   sessions = 0;
@@ -87,7 +100,7 @@ export class ExploreAccumulator {
     this.transitions = new TransitionCounter(this.opts.top);
     this.lagCorrelations = new LagCorrelations(tracks, this.studiedColumns, this.opts.maxLag);
     this.histograms = new FeatureHistograms(tracks, this.studiedColumns, STUDIED_FEATURES, this.opts.bins);
-    this.reservoir = new SessionReservoir(this.opts.sample, this.opts.maxSampleSessions, this.opts.seed);
+    this.sample = new SessionSample(this.opts.sample, this.opts.maxSampleSessions, this.opts.seed);
   }
 
   addSession(session: Session): void {
@@ -105,22 +118,51 @@ export class ExploreAccumulator {
     }
     this.transitions.addSession(trackIds);
     this.lagCorrelations.addSession(trackRows);
-    this.reservoir.offer(() => ({ trackRows, skip2: Uint8Array.from(rows, (r) => (r.skip2 ? 1 : 0)) }));
+    this.sample.offer(session.id, () => ({ trackRows, skip2: Uint8Array.from(rows, (r) => (r.skip2 ? 1 : 0)) }));
     this.sessions++;
     this.rows += rows.length;
+  }
+
+  state(): ExplorePartial {
+    return {
+      sessions: this.sessions,
+      rows: this.rows,
+      unknownTrackRows: this.unknownTrackRows,
+      skipRates: this.skipRates.state(),
+      transitions: this.transitions.state(),
+      lagCorrelations: this.lagCorrelations.state(),
+      histograms: this.histograms.state(),
+      sample: this.sample.state(),
+    };
+  }
+
+  /**
+   * Adds the state of a pass over other sessions (another shard, same track table and options): counts and sums
+   * add, the sketches and the sample merge by their own rules. Merging the N shards' states into a fresh
+   * accumulator and calling `finish` gives what one pass over all of them gives (see test/scale/explore-shards).
+   */
+  merge(p: ExplorePartial): void {
+    this.sessions += p.sessions;
+    this.rows += p.rows;
+    this.unknownTrackRows += p.unknownTrackRows;
+    this.skipRates.merge(p.skipRates);
+    this.transitions.merge(p.transitions);
+    this.lagCorrelations.merge(p.lagCorrelations);
+    this.histograms.merge(p.histograms);
+    this.sample.merge(p.sample);
   }
 
   finish(): ExploreResult {
     const o = this.opts;
     const rates = this.skipRates.summary();
-    const sample = this.reservoir.sessions;
+    const sample = this.sample.sample();
     return {
       meta: {
         sessions: this.sessions,
         rows: this.rows,
         unknownTrackRows: this.unknownTrackRows,
         sampleSessions: sample.length,
-        sampleRows: this.reservoir.rows(),
+        sampleRows: sample.reduce((n, s) => n + s.trackRows.length, 0),
         options: o,
       },
       overall: rates.overall,
@@ -159,7 +201,7 @@ function scatterSample(tracks: TrackTable, sample: readonly SampledSession[], ma
   const columns = featureColumns(SCATTER_FEATURES);
   const acc = new CovarianceAccumulator(columns.length);
   const points: Record<string, number | boolean>[] = [];
-  // The reservoir is already a random sample, but its sessions are many plays each: take every k-th play so the
+  // The sample is already random, but its sessions are many plays each: take every k-th play so the
   // drawn points spread over many sessions rather than the first few.
   const total = sample.reduce((s, x) => s + x.trackRows.length, 0);
   const every = Math.max(1, Math.floor(total / maxPoints));

@@ -60,6 +60,14 @@ export class LagCorrelations {
     }
   }
 
+  state(): number[][] {
+    return this.acc.state();
+  }
+
+  merge(s: number[][]): void {
+    this.acc.merge(s);
+  }
+
   r(feature: number, lag: number): number {
     return this.acc.correlation(feature * this.maxLag + lag - 1);
   }

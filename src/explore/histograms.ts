@@ -68,6 +68,16 @@ export class FeatureHistograms {
     }
   }
 
+  /** The bin counts, for the merge (the edges follow from the track table, the same in every shard). */
+  state(): number[] {
+    return Array.from(this.counts);
+  }
+
+  merge(counts: readonly number[]): void {
+    if (counts.length !== this.counts.length) throw new Error(`histograms of ${counts.length} cells cannot merge into ${this.counts.length}`);
+    for (let i = 0; i < counts.length; i++) this.counts[i] += counts[i];
+  }
+
   summary(): FeatureHistogram[] {
     return this.names.map((feature, f) => {
       const base = f * 2 * this.bins;

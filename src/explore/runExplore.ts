@@ -1,19 +1,23 @@
 // `skiptrain explore` minus the command-line parsing: read the track table, stream the logs once through every
-// analysis, and write the HTML report (and optionally the JSON numbers), each atomically.
+// analysis, and write the HTML report (and optionally the JSON numbers), each atomically — or, for one shard of a
+// sharded run, the partial state that `skiptrain merge` combines with the other shards' into that report.
 import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { readSessions } from '../data/logs.ts';
+import { partialStamp, writePartial } from '../data/partials.ts';
+import { shardLabel, type ShardSpec } from '../data/shard.ts';
 import { loadTrackTable } from '../data/tracks.ts';
 import { DataError, UserError } from '../errors.ts';
 import { buildHtmlReport } from '../report/html.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { ExploreAccumulator, type ExploreOptions, type ExploreResult } from './explorePass.ts';
+import { DEFAULT_EXPLORE_OPTIONS, ExploreAccumulator, type ExploreOptions, type ExploreResult } from './explorePass.ts';
 import { ExploreProgress, sizeOnDisk } from './progress.ts';
 import { exploreReportSections } from './report.ts';
 
 export interface RunExploreArgs {
   logs: string;
   tracks: string;
+  /** The HTML report; for a shard, the shared folder its partial goes into. */
   out: string;
   json?: string;
   /** Only sessions of these log days (YYYY-MM-DD). */
@@ -24,30 +28,34 @@ export interface RunExploreArgs {
   progress?: boolean;
 }
 
-export async function runExplore(args: RunExploreArgs): Promise<ExploreResult> {
-  const log = args.log ?? ((s: string) => console.error(s));
-  // Fail before the (possibly hours-long) pass, not after it: the logs must exist and the output folders be creatable.
-  await access(args.logs).catch(() => {
-    throw new DataError('no such file or folder', args.logs);
+type Log = (line: string) => void;
+
+/** Fail before the (possibly hours-long) pass, not after it: the logs must exist and the folders be creatable. */
+async function checkPaths(logs: string, folders: readonly string[]): Promise<void> {
+  await access(logs).catch(() => {
+    throw new DataError('no such file or folder', logs);
   });
-  for (const out of [args.out, args.json]) {
-    if (!out) continue;
+  for (const folder of folders) {
     try {
-      await mkdir(dirname(out), { recursive: true });
+      await mkdir(folder, { recursive: true });
     } catch (e) {
-      throw new UserError(`cannot create the folder for '${out}': ${(e as Error).message}`);
+      throw new UserError(`cannot create the folder '${folder}': ${(e as Error).message}`);
     }
   }
+}
+
+/** The streaming pass: every session of the logs (of `days`, of `shard`) into one accumulator. */
+async function explorePass(args: Omit<RunExploreArgs, 'json'>, log: Log, shard?: ShardSpec): Promise<ExploreAccumulator> {
   log(`explore: loading track features from ${args.tracks}`);
   const tracks = await loadTrackTable(args.tracks);
-  log(`explore: ${tracks.ids.length.toLocaleString('en')} tracks; streaming ${args.logs}`);
-
+  log(`explore: ${tracks.ids.length.toLocaleString('en')} tracks; streaming ${args.logs}${shard ? ` (shard ${shardLabel(shard)})` : ''}`);
   const acc = new ExploreAccumulator(tracks, args.options);
   const progress = args.progress === false ? null : new ExploreProgress(await sizeOnDisk(args.logs));
   let bytes = 0;
   let file: string | undefined;
   const sessions = readSessions(args.logs, {
     days: args.days?.length ? new Set(args.days) : undefined,
+    shard,
     onProgress: (p) => {
       bytes = p.compressedBytes;
       file = p.file;
@@ -59,18 +67,43 @@ export async function runExplore(args: RunExploreArgs): Promise<ExploreResult> {
   }
   progress?.update({ bytes, sessions: acc.sessions, rows: acc.rows }, true);
   progress?.done();
+  return acc;
+}
 
-  log('explore: sample analyses (shuffled null, scatterplots, PC) and report');
-  const result = acc.finish();
-  // Build everything before writing anything, so a failure leaves no half-made outputs behind.
+/** Writes the report of `result` (and its numbers as JSON), building everything before writing anything. */
+export async function writeExploreReport(result: ExploreResult, source: string, out: string, json?: string): Promise<void> {
   const html = await buildHtmlReport(
     'skiptrain explore',
     exploreReportSections(result),
-    `${args.logs} · ${result.meta.sessions.toLocaleString('en')} sessions · ${result.meta.rows.toLocaleString('en')} plays`,
+    `${source} · ${result.meta.sessions.toLocaleString('en')} sessions · ${result.meta.rows.toLocaleString('en')} plays`,
   );
-  const json = args.json ? JSON.stringify(result, null, 1) + '\n' : undefined;
-  await writeFileAtomic(args.out, html);
-  if (args.json && json !== undefined) await writeFileAtomic(args.json, json);
+  const numbers = json ? JSON.stringify(result, null, 1) + '\n' : undefined;
+  await writeFileAtomic(out, html);
+  if (json && numbers !== undefined) await writeFileAtomic(json, numbers);
+}
+
+export async function runExplore(args: RunExploreArgs): Promise<ExploreResult> {
+  const log = args.log ?? ((s: string) => console.error(s));
+  await checkPaths(args.logs, [args.out, args.json].filter((p): p is string => !!p).map((p) => dirname(p)));
+  const acc = await explorePass(args, log);
+  log('explore: sample analyses (shuffled null, scatterplots, PC) and report');
+  const result = acc.finish();
+  await writeExploreReport(result, args.logs, args.out, args.json);
   log(`explore: wrote ${args.out}${args.json ? ` and ${args.json}` : ''}`);
   return result;
+}
+
+/**
+ * One worker of a sharded explore: the pass over this shard's log files, its state written atomically as
+ * `args.out`/partial-explore-I-of-N.json. Returns that file's path.
+ */
+export async function runExploreShard(args: Omit<RunExploreArgs, 'json'>, shard: ShardSpec): Promise<string> {
+  const log = args.log ?? ((s: string) => console.error(s));
+  await checkPaths(args.logs, [args.out]);
+  const acc = await explorePass(args, log, shard);
+  // Every option that changes the result, so that the merge refuses shards run with other ones.
+  const options = { days: args.days ?? null, ...DEFAULT_EXPLORE_OPTIONS, ...args.options };
+  const path = await writePartial(args.out, await partialStamp('explore', args.logs, args.tracks, options, shard), acc.state());
+  log(`explore: shard ${shardLabel(shard)}: wrote ${path}: ${acc.sessions.toLocaleString('en')} sessions, ${acc.rows.toLocaleString('en')} rows; run skiptrain merge once every shard is done`);
+  return path;
 }

@@ -9,6 +9,12 @@ export interface RateRow {
   notSkippedRate: number;
 }
 
+interface CategoryCountsState {
+  rows: number[];
+  skip2: number[];
+  notSkipped: number[];
+}
+
 /** Counts over a small fixed set of categories (typed arrays: no per-row allocation). */
 class CategoryCounts {
   readonly rows: Float64Array;
@@ -24,6 +30,18 @@ class CategoryCounts {
     this.rows[category]++;
     if (row.skip2) this.skip2[category]++;
     if (row.notSkipped) this.notSkipped[category]++;
+  }
+  state(): CategoryCountsState {
+    return { rows: Array.from(this.rows), skip2: Array.from(this.skip2), notSkipped: Array.from(this.notSkipped) };
+  }
+  /** Adds another shard's counts of the same categories. */
+  merge(s: CategoryCountsState): void {
+    if (s.rows.length !== this.categories) throw new Error(`skip-rate counts of ${s.rows.length} categories cannot merge into ${this.categories}`);
+    for (let c = 0; c < this.categories; c++) {
+      this.rows[c] += s.rows[c];
+      this.skip2[c] += s.skip2[c];
+      this.notSkipped[c] += s.notSkipped[c];
+    }
   }
   rate(category: number): RateRow {
     const n = this.rows[category];
@@ -51,6 +69,15 @@ export interface SkipRateSummary {
   byShuffle: (RateRow & { value: string })[];
   byReasonStart: (RateRow & { value: string })[];
 }
+
+/** What a shard's skip-rate counts leave for the merge: every breakdown's counts, the dates' keyed by date. */
+export interface SkipRateState {
+  fixed: Record<FixedBreakdown, CategoryCountsState>;
+  dates: Record<string, { rows: number; skip2: number; notSkipped: number }>;
+}
+
+const FIXED_BREAKDOWNS = ['all', 'position', 'hour', 'weekday', 'contextType', 'premium', 'shuffle', 'reasonStart'] as const;
+type FixedBreakdown = (typeof FIXED_BREAKDOWNS)[number];
 
 export class SkipRateAggregator {
   private readonly all = new CategoryCounts(1);
@@ -89,6 +116,24 @@ export class SkipRateAggregator {
       if (d >= this.dates.categories) this.dates = grow(this.dates);
     }
     return d;
+  }
+
+  state(): SkipRateState {
+    const fixed = Object.fromEntries(FIXED_BREAKDOWNS.map((b) => [b, this[b].state()])) as SkipRateState['fixed'];
+    const dates: SkipRateState['dates'] = {};
+    for (const [date, d] of this.dateIndex) dates[date] = { rows: this.dates.rows[d], skip2: this.dates.skip2[d], notSkipped: this.dates.notSkipped[d] };
+    return { fixed, dates };
+  }
+
+  /** Adds another shard's counts: every count is a sum, so the merge is exact. */
+  merge(s: SkipRateState): void {
+    for (const b of FIXED_BREAKDOWNS) this[b].merge(s.fixed[b]);
+    for (const [date, c] of Object.entries(s.dates)) {
+      const d = this.dateSlot(date);
+      this.dates.rows[d] += c.rows;
+      this.dates.skip2[d] += c.skip2;
+      this.dates.notSkipped[d] += c.notSkipped;
+    }
   }
 
   summary(): SkipRateSummary {

@@ -11,6 +11,13 @@ export interface HeavyHitter {
   error: number;
 }
 
+/** What a shard's summary leaves for the merge. */
+export interface SpaceSavingState {
+  capacity: number;
+  total: number;
+  entries: HeavyHitter[];
+}
+
 export class SpaceSaving {
   private readonly slotOf = new Map<string, number>();
   private readonly keys: string[] = [];
@@ -63,6 +70,54 @@ export class SpaceSaving {
     for (let s = 0; s < this.size; s++) all.push({ key: this.keys[s], count: this.counts[s], error: this.errors[s] });
     all.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return all.slice(0, k);
+  }
+
+  state(): SpaceSavingState {
+    return { capacity: this.capacity, total: this.total, entries: this.top(this.size) };
+  }
+
+  /** The most an unmonitored key can have been counted: the smallest counter once the summary is full, else 0. */
+  private static floor(entries: readonly HeavyHitter[], capacity: number): number {
+    return entries.length < capacity ? 0 : entries.reduce((m, e) => Math.min(m, e.count), Infinity);
+  }
+
+  /**
+   * Adds another shard's summary (of another part of the stream) by the mergeable-summaries rule (Agarwal et al.
+   * 2012) in its space-saving form (Cafaro, Pulimeno & Tempesta 2016): add the counters, a key absent from a full
+   * summary counting as that summary's smallest counter (the most it can have had there) with the same amount as
+   * error; keep the `capacity` largest. Each count stays an upper bound and count − error a lower bound of the true
+   * count; the kept counters sum to at most the total, so the smallest is ≤ total/capacity and every key above that
+   * is still monitored — the guarantees of one pass, and the result merges again like any summary.
+   */
+  merge(other: SpaceSavingState): void {
+    if (other.capacity !== this.capacity) throw new Error(`space-saving summaries of ${other.capacity} and ${this.capacity} counters cannot be merged`);
+    const sides = [this.top(this.size), other.entries];
+    const floors = [SpaceSaving.floor(sides[0], this.capacity), SpaceSaving.floor(sides[1], other.capacity)];
+    const byKey = sides.map((entries) => new Map(entries.map((e) => [e.key, e])));
+    const merged = [...new Set([...byKey[0].keys(), ...byKey[1].keys()])].map((key) => {
+      const e = byKey.map((m) => m.get(key));
+      return {
+        key,
+        count: (e[0]?.count ?? floors[0]) + (e[1]?.count ?? floors[1]),
+        error: (e[0]?.error ?? floors[0]) + (e[1]?.error ?? floors[1]),
+      };
+    });
+    const kept = merged
+      .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, this.capacity);
+    this.slotOf.clear();
+    kept.forEach((e, slot) => {
+      this.keys[slot] = e.key;
+      this.slotOf.set(e.key, slot);
+      this.counts[slot] = e.count;
+      this.errors[slot] = e.error;
+      this.heap[slot] = slot;
+      this.heapPos[slot] = slot;
+    });
+    this.keys.length = kept.length;
+    this.size = kept.length;
+    this.total += other.total;
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
   private siftUp(i: number): void {

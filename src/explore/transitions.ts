@@ -7,8 +7,8 @@
 // block is read out of the count-min sketch. Its counts can only be too high, by a bound the sketch reports; on
 // small inputs they are exact in practice. This avoids a second pass over a 400 GB archive.
 import { hashString } from '../util/rng.ts';
-import { CountMinSketch } from './countMin.ts';
-import { SpaceSaving } from './spaceSaving.ts';
+import { CountMinSketch, type CountMinState } from './countMin.ts';
+import { SpaceSaving, type SpaceSavingState } from './spaceSaving.ts';
 
 export interface TransitionSummary {
   tracks: string[];
@@ -21,6 +21,11 @@ export interface TransitionSummary {
   matrix: number[][];
   transitionsSeen: number;
   method: string;
+}
+
+export interface TransitionState {
+  plays: SpaceSavingState;
+  pairs: CountMinState;
 }
 
 export class TransitionCounter {
@@ -44,6 +49,16 @@ export class TransitionCounter {
       if (t > 0) this.pairs.add(previous, h);
       previous = h;
     }
+  }
+
+  state(): TransitionState {
+    return { plays: this.plays.state(), pairs: this.pairs.state() };
+  }
+
+  /** Adds another shard's counts, each sketch by its own merge rule (see SpaceSaving.merge, CountMinSketch.merge). */
+  merge(s: TransitionState): void {
+    this.plays.merge(s.plays);
+    this.pairs.merge(s.pairs);
   }
 
   summary(): TransitionSummary {
