@@ -52,7 +52,6 @@ test.before(async () => {
 async function evaluateLogged(opts: Parameters<typeof evaluateCheckpoint>[0]) {
   const lines: string[] = [];
   const result = await evaluateCheckpoint({ ...opts, log: (l) => lines.push(l) });
-  await result.ensemble.dispose();
   return { ...result, warnings: lines.filter((l) => l.startsWith('warning')) };
 }
 

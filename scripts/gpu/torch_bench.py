@@ -8,7 +8,10 @@ The yardstick for "how fast is our WebGPU path": skiptrain's reference models re
 allocator growth), then timed steps for a fixed time budget, synchronising the device before reading the clock.
 One JSON line per (model, batch), the same fields scripts/bench/train.ts prints, backend "torch-cuda" or "torch-cpu".
 
-  python3 scripts/gpu/torch_bench.py [--device cuda|cpu] [--batches 64,512] [--budget 2.0]
+  python3 scripts/gpu/torch_bench.py [--device cuda|cpu] [--batches 64,512] [--budget 2.0] [--features 40] [--threads N]
+
+With --device cpu --features 88 --threads 1 (then 2) it is the CPU yardstick of the trainer-step rows of
+`npm run bench -- train` ("step": "trainer", 88 input features).
 """
 import argparse
 import json
@@ -94,6 +97,7 @@ def measure(kind, batch, device, budget, torch, nn):
         "msPerStep": round(ms, 2),
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
     }
 
 
@@ -103,6 +107,8 @@ def main():
     parser.add_argument("--batches", default="64,512", help="comma-separated batch sizes (default 64,512)")
     parser.add_argument("--budget", type=float, default=2.0, help="seconds of timed steps per case (default 2)")
     parser.add_argument("--models", default="lstm,transformer", help="comma-separated: lstm, transformer")
+    parser.add_argument("--features", type=int, default=F, help=f"input features per position (default {F}; the trainer reads 88)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads for torch (default: its own choice)")
     args = parser.parse_args()
     try:
         import torch
@@ -113,6 +119,10 @@ def main():
     if args.device == "cuda" and not torch.cuda.is_available():
         print("torch_bench: --device cuda but torch.cuda.is_available() is False", file=sys.stderr)
         return 1
+    global F
+    F = args.features
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     batches = [int(b) for b in args.batches.split(",")]
     for kind in args.models.split(","):

@@ -99,7 +99,6 @@ export async function runEvaluation(run: EvaluationRun, log: (line: string) => v
     onProgress: (p) => progress.update(`evaluating: ${p.sessions} sessions (${p.view} view)`),
   });
   progress.done();
-  await ensemble.dispose();
   console.log(formatSummaryTable(summary));
   if (run.json) {
     await mkdir(dirname(run.json), { recursive: true });

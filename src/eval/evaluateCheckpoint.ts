@@ -33,9 +33,9 @@ export interface EvaluateOptions {
 
 export interface CheckpointEvaluation {
   summary: EvaluationSummary;
-  /** The first (or only) checkpoint. */
+  /** The first (or only) checkpoint (its model already freed). */
   checkpoint: LoadedCheckpoint;
-  /** Every checkpoint scored; dispose() frees their models. */
+  /** Every checkpoint scored (for their paths and configs: the models and their threads are already freed). */
   ensemble: Ensemble;
   /** The run folder (holds the TensorBoard event files), when the checkpoint sits in one. */
   runDir: string | undefined;
@@ -101,9 +101,10 @@ export async function evaluateCheckpoint(opts: EvaluateOptions): Promise<Checkpo
   const ensemble = await loadEnsemble(paths, log);
   try {
     return await evaluateEnsemble(ensemble, opts, log);
-  } catch (e) {
+  } finally {
+    // The models and their prediction threads are needed no longer: a caller that forgot them would leave threads
+    // running and its process alive.
     await ensemble.dispose();
-    throw e;
   }
 }
 

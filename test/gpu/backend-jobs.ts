@@ -25,8 +25,7 @@ for (const job of JSON.parse(process.argv[3]) as Job[]) {
     console.log(JSON.stringify({ ...job, backend, runFolder: r.runFolder, checkpoint, step: r.step }));
   } else {
     const path = job.checkpoint.startsWith('$') ? written[Number(job.checkpoint.slice(1))] : job.checkpoint;
-    const { summary, checkpoint } = await evaluateCheckpoint({ checkpoint: path, log: () => {} });
-    checkpoint.model.dispose();
+    const { summary } = await evaluateCheckpoint({ checkpoint: path, log: () => {} });
     written.push(path);
     console.log(JSON.stringify({ ...job, checkpoint: path, backend, maa: summary.model.maa }));
   }
