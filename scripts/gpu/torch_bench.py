@@ -102,6 +102,7 @@ def measure(kind, batch, device, budget, torch, nn):
 
 
 def main():
+    global F
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cuda", help="cuda or cpu (default cuda)")
     parser.add_argument("--batches", default="64,512", help="comma-separated batch sizes (default 64,512)")
@@ -119,7 +120,6 @@ def main():
     if args.device == "cuda" and not torch.cuda.is_available():
         print("torch_bench: --device cuda but torch.cuda.is_available() is False", file=sys.stderr)
         return 1
-    global F
     F = args.features
     if args.threads > 0:
         torch.set_num_threads(args.threads)
