@@ -9,40 +9,21 @@ import { makeBlock, type SessionBlock } from '../cache/block.ts';
 import { DEFAULT_DATE_RANGE, inDateRange } from '../dates.ts';
 import type { ReadCounts, ReadLogOptions } from '../logs.ts';
 import { resolveTrack } from '../tracks.ts';
-import type { RangeRows } from './rangeParser.ts';
+import { grow, Interner, type RangeRows } from './rangeParser.ts';
 
 const at = (label: string, line: number) => `${label}:${line}`;
 const OPEN_MAX = 256;
 const UNSET = 0x7fffffff; // rows of one open session (session_length ≤ MAX_SESSION_LENGTH, checked per row)
 
-/** Strings to dense indices, in first-seen order, for one block. */
-class Dict {
-  values: string[] = [];
-  private map = new Map<string, number>();
-  index(v: string): number {
-    let i = this.map.get(v);
-    if (i === undefined) {
-      i = this.values.length;
-      this.values.push(v);
-      this.map.set(v, i);
-    }
-    return i;
-  }
-}
 
-function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
-}
 
 /** The growing columns of the next block. */
 class BlockColumns {
   S = 0;
   R = 0;
   ids: string[] = [];
-  days = new Dict();
-  dates = new Dict();
+  days = new Interner();
+  dates = new Interner();
   /** Track ids not in the table; a range's distinct ids are appended once each (duplicates across ranges are harmless). */
   extra: string[] = [];
   sessionDay = new Uint16Array(256);

@@ -117,7 +117,7 @@ function digits(buf: Uint8Array, a: number, b: number): number {
 }
 
 /** Strings to dense indices, in first-seen order. */
-class Interner {
+export class Interner {
   readonly values: string[] = [];
   private readonly map = new Map<string, number>();
   index(v: string): number {
@@ -199,7 +199,8 @@ class ByteInterner {
   }
 }
 
-function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(a: T, n: number): T {
+/** A copy of `a` in a typed array of length n (n ≥ a.length). */
+export function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
