@@ -5,6 +5,7 @@ import type { Backend } from '../config/schema.ts';
 import { parseDays } from '../config/days.ts';
 import { backendOption, positiveIntegers } from './options.ts';
 import { ProgressLine } from '../util/progress.ts';
+import type { EvaluateOptions } from '../eval/evaluateCheckpoint.ts';
 import type { ScalarSeries } from '../eval/report.ts';
 import { formatSummaryTable } from '../eval/summary.ts';
 import { readScalars } from '../train/tensorboard/reader.ts';
@@ -75,14 +76,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
   },
 };
 
-export interface EvaluationRun {
-  checkpoint: string[];
-  days?: string[];
-  logs?: string;
-  tracks?: string;
-  maxSessions?: number;
-  batchSize?: number;
-  seed?: number;
+export interface EvaluationRun extends Omit<EvaluateOptions, 'log' | 'onProgress'> {
   json?: string;
   report?: string;
   /** The report's title (default: "Evaluation of <experiment>"). */
