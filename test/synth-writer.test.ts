@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { Readable } from 'node:stream';
+import { spawnSync } from 'node:child_process';
 import { INPUT_COLUMNS, LOG_COLUMNS, TRACK_COLUMNS } from '../src/data/columns.ts';
 import { UserError } from '../src/errors.ts';
 import { generateSession, generateTracks, plannedSessions, writeSynth, type SynthOptions } from '../src/data/synth.ts';
@@ -164,6 +165,21 @@ test('a run that fails half-way leaves nothing behind', async () => {
     assert.is(e, stop);
   }
   assert.equal(await readdir(out), [], 'no archive, no temporaries');
+});
+
+test('CLI: skiptrain synth writes the same archives as writeSynth, with one progress line and where it wrote', async () => {
+  const out = join(root, 'cli');
+  const r = spawnSync(process.execPath, ['bin/skiptrain.js', 'synth', '--out', out, '--sessions', '120', '--days', '2', '--seed', '5', '--tracks', '300', '--files-per-day', '2', '--test-set'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /synth: (\d+)\/\1 sessions/);
+  assert.is(r.stderr.match(/^synth:/gm)?.length, 1, r.stderr);
+  assert.match(r.stdout, `wrote ${join(out, 'training_set.tar.gz')}`);
+  for (const name of ['training_set.tar.gz', 'track_features.tar.gz']) {
+    assert.ok((await readFile(join(out, name))).equals(await readFile(join(first.out, name))), `${name} is byte-identical`);
+  }
+  const bad = spawnSync(process.execPath, ['bin/skiptrain.js', 'synth', '--out', join(root, 'bad'), '--days', '0'], { encoding: 'utf8' });
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /^error: .*days/);
 });
 
 test.after(() => rm(root, { recursive: true, force: true }));

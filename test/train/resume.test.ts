@@ -146,6 +146,11 @@ test('the same with 2 gradient threads: killed and resumed ends bit-identical to
   assert.match(resumed.output, 'training on 2 gradient threads');
 });
 
+test('a Transformer run killed after its first checkpoint and resumed ends bit-identical too', async () => {
+  const { resumed } = await killAndResume('transformer', { 'model.type': 'transformer', 'model.heads': '2', 'model.ff': '16', 'train.workers': '1', 'train.epochs': '1' });
+  assert.match(resumed.output, 'resuming');
+});
+
 test('resuming with a different model is a clear error', async () => {
   const [runFolder] = runFoldersIn(join(root, 'runs', 'tiny'));
   assert.ok(runFolder);
