@@ -81,7 +81,8 @@ async function ensureSynthData(config: Config, log: (s: string) => void): Promis
   }
   log(`generating the built-in synthetic data (${s.sessions} sessions, ${s.days} days) into ${out}`);
   const { writeSynth } = await import('./synth.ts');
-  const progress = new ProgressLine();
+  // Redrawn on a terminal; elsewhere its lines go through `log` like the rest of this step's messages.
+  const progress = new ProgressLine(process.stderr.isTTY ? {} : { stream: { write: (line: string) => log(line.trimEnd()) } });
   await writeSynth({
     ...{ out, sessions: s.sessions, days: s.days, seed: s.seed, tracks: s.tracks, startDate: s.startDate },
     onProgress: (done) => progress.update(`  synthesized ${done}/${s.sessions} sessions`, done >= s.sessions),
