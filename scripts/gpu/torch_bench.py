@@ -48,7 +48,7 @@ def build(kind, torch, nn):
             self.register_buffer("causal", torch.triu(torch.full((T, T), float("-inf")), diagonal=1))
 
         def forward(self, x):
-            h = self.body(self.encode(x) + self.position, mask=self.causal, is_causal=True)
+            h = self.body(self.encode(x) + self.position, mask=self.causal)
             return self.head(self.norm(h)).squeeze(-1)
 
     return LstmModel() if kind == "lstm" else TransformerModel()
