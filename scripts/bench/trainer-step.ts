@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
+import { knownRows } from '../../src/data/challenge.ts';
 import { inputFeatureCount } from '../../src/data/features.ts';
 import type { Batch } from '../../src/data/types.ts';
 import { createModel } from '../../src/models/model.ts';
@@ -51,14 +52,14 @@ export function trainerShapes(): { name: string; config: Config }[] {
   return out;
 }
 
-/** A challenge-view batch with random lengths (10–20), the first half known and the rest scored. */
-function challengeBatch(B: number, T: number, trackRows: number): Batch {
-  const rng = Rng.derive(2, 'bench-trainer-batch');
+/** A challenge-view batch with random lengths (10–20), the first ⌊L/2⌋ rows known and the rest scored (also a test fixture). */
+export function challengeBatch(B: number, T: number, trackRows: number, seed = 2): Batch {
+  const rng = Rng.derive(seed, 'bench-trainer-batch');
   const F = inputFeatureCount();
   const lengths = new Int32Array(B).map(() => 10 + rng.int(T - 9));
   const at = (i: number) => ({ t: i % T, len: lengths[Math.floor(i / T)] });
   const present = new Float32Array(B * T).map((_, i) => (at(i).t < at(i).len ? 1 : 0));
-  const known = present.map((p, i) => (at(i).t < Math.floor(at(i).len / 2) ? p : 0));
+  const known = present.map((p, i) => (at(i).t < knownRows(at(i).len) ? p : 0));
   const bits = (n: number) => new Float32Array(n).map(() => (rng.next() < 0.5 ? 1 : 0));
   return {
     size: B,

@@ -14,36 +14,15 @@ import { batchLoss, lossDenominator, lossWeights } from '../../src/train/loss.ts
 import { train } from '../../src/train/trainer.ts';
 import { createPredictor, resolveWorkers } from '../../src/train/workers/stepper.ts';
 import { sliceBatch, sliceRanges } from '../../src/train/workers/slice-batch.ts';
-import { Rng } from '../../src/util/rng.ts';
 import type { Batch } from '../../src/data/types.ts';
+import { challengeBatch } from '../../scripts/bench/trainer-step.ts';
 import { tinyConfig } from './fixture.ts';
 
 await tf.setBackend('cpu');
 const root = mkdtempSync(join(tmpdir(), 'skiptrain-workers-'));
 const quiet = { log: () => {}, progressStream: { write: () => true, isTTY: false } };
 
-function randomBatch(B: number, T = 20): Batch {
-  const rng = Rng.derive(5, 'workers-test');
-  const F = inputFeatureCount();
-  const bits = (n: number) => new Float32Array(n).map(() => (rng.next() < 0.5 ? 1 : 0));
-  const lengths = new Int32Array(B).map(() => 10 + rng.int(T - 9));
-  const present = new Float32Array(B * T).map((_, i) => (i % T < lengths[Math.floor(i / T)] ? 1 : 0));
-  const known = present.map((p, i) => (i % T < lengths[Math.floor(i / T)] / 2 ? p : 0));
-  return {
-    size: B,
-    seqLen: T,
-    features: F,
-    inputs: new Float32Array(B * T * F).map(() => rng.normal()),
-    trackIndex: new Int32Array(B * T).map((_, i) => (present[i] ? rng.int(50) : -1)),
-    mask: present.map((p, i) => p * (1 - known[i])),
-    labels: bits(B * T),
-    auxLabels: bits(B * T * 4),
-    present,
-    known,
-    sessionIds: Array.from({ length: B }, (_, b) => `s${b}`),
-    lengths,
-  };
-}
+const randomBatch = (B: number) => challengeBatch(B, 20, 50, 5);
 
 test('slices cover the batch in order, sizes differ by at most one, empty ones left out', () => {
   assert.equal(sliceRanges(10, 3), [[0, 3], [3, 6], [6, 10]]);
