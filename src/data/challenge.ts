@@ -60,18 +60,23 @@ export class ChallengeScore {
   }
 }
 
-/** Each session's masked (hidden) positions, in order, thresholded at 0.5 — the WSDM Cup scoring. */
-export function addChallengeSessions(score: ChallengeScore, batch: Batch, probabilities: ArrayLike<number>): void {
+/** Each session of a batch that has scored (masked) positions: their batch indices in order, and the true labels. */
+export function* scoredSessions(batch: Batch): Generator<{ hidden: number[]; truth: number[] }> {
   const T = batch.seqLen;
   for (let b = 0; b < batch.size; b++) {
-    const pred: number[] = [];
+    const hidden: number[] = [];
     const truth: number[] = [];
     for (let t = 0; t < T; t++) {
       const i = b * T + t;
-      if (!batch.mask[i]) continue;
-      pred.push(toClass(probabilities[i]));
+      if (batch.mask[i] !== 1) continue;
+      hidden.push(i);
       truth.push(batch.labels[i]);
     }
-    if (pred.length) score.add(pred, truth);
+    if (hidden.length) yield { hidden, truth };
   }
+}
+
+/** Scores one predictor's probabilities for a batch the WSDM Cup's way: each session's hidden positions, thresholded. */
+export function addChallengeSessions(score: ChallengeScore, batch: Batch, probabilities: ArrayLike<number>): void {
+  for (const { hidden, truth } of scoredSessions(batch)) score.add(hidden.map((i) => toClass(probabilities[i])), truth);
 }

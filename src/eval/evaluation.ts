@@ -3,7 +3,7 @@
 // - challenge view (first ⌊L/2⌋ rows known, the rest predicted from their tracks only): MAA and FPA;
 // - per-position view (every earlier row known): accuracy, AUC, log loss, the by-position table and calibration.
 import type { Batch } from '../data/types.ts';
-import { ChallengeScore, toClass } from '../data/challenge.ts';
+import { ChallengeScore, scoredSessions, toClass } from '../data/challenge.ts';
 import type { Predictor } from './predictor.ts';
 import { BinaryMetrics } from './streamingMetrics.ts';
 
@@ -75,18 +75,7 @@ export async function evaluatePredictors(opts: {
   let hiddenRows = 0;
   for await (const batch of opts.challenge) {
     const probs = await Promise.all(names.map((n) => opts.predictors[n](batch)));
-    const T = batch.seqLen;
-    for (let b = 0; b < batch.size; b++) {
-      const truth: number[] = [];
-      const hidden: number[] = [];
-      for (let t = 0; t < T; t++) {
-        const i = b * T + t;
-        if (batch.mask[i] === 1) {
-          hidden.push(i);
-          truth.push(batch.labels[i]);
-        }
-      }
-      if (!hidden.length) continue;
+    for (const { hidden, truth } of scoredSessions(batch)) {
       challengeSessions++;
       hiddenRows += hidden.length;
       names.forEach((n, k) => challenge[n].add(hidden.map((i) => toClass(probs[k][i])), truth));
