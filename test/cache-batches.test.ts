@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, type Config } from '../src/config/schema.ts';
-import { writeSynth } from '../src/data/synth.ts';
+import { writeSynth } from '../src/data/synth/index.ts';
 import { evalBatches, loadDataContext, trainBatches } from '../src/data/batches.ts';
 import { collect } from './data/fixtures.ts';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULTS, type Config } from '../src/config/schema.ts';
-import { writeSynth } from '../src/data/synth.ts';
+import { writeSynth } from '../src/data/synth/index.ts';
 import { BASELINE_NAMES } from '../src/eval/baselines.ts';
 import { evaluateCheckpoint } from '../src/eval/evaluateCheckpoint.ts';
 import { selectBackend } from '../src/models/backend.ts';

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/models/backend.ts';
 import { DEFAULTS, type Config } from '../src/config/schema.ts';
-import { writeSynth } from '../src/data/synth.ts';
+import { writeSynth } from '../src/data/synth/index.ts';
 import { DataError, UserError } from '../src/errors.ts';
 import { BASELINE_NAMES } from '../src/eval/baselines.ts';
 import { evaluateCheckpoint } from '../src/eval/evaluateCheckpoint.ts';

@@ -16,7 +16,7 @@ import { UserError } from '../src/errors.ts';
 import { loadEnsemble } from '../src/eval/ensemble.ts';
 import { evaluateCheckpoint } from '../src/eval/evaluateCheckpoint.ts';
 import { predictSubmission } from '../src/eval/predictSubmission.ts';
-import { writeSynth } from '../src/data/synth.ts';
+import { writeSynth } from '../src/data/synth/index.ts';
 import { formatSummaryTable } from '../src/eval/summary.ts';
 import { predictProbabilities } from '../src/models/model.ts';
 import { readCheckpoint, resolveCheckpoint } from '../src/train/checkpoint.ts';

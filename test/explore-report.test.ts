@@ -8,7 +8,7 @@ import { checkExploreArgs } from '../src/commands/explore.ts';
 import { parseDays } from '../src/config/days.ts';
 import { exploreReportSections } from '../src/explore/report.ts';
 import { renderChart } from '../src/report/html.ts';
-import { writeSynth, plannedSessions } from '../src/data/synth.ts';
+import { writeSynth, plannedSessions } from '../src/data/synth/index.ts';
 import { TRACK_COLUMNS, TRACK_FEATURES } from '../src/data/columns.ts';
 import { DataError, UserError } from '../src/errors.ts';
 import { Rng } from '../src/util/rng.ts';

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { spawnSync } from 'node:child_process';
 import { INPUT_COLUMNS, LOG_COLUMNS, TRACK_COLUMNS } from '../src/data/columns.ts';
 import { UserError } from '../src/errors.ts';
-import { generateSession, generateTracks, plannedSessions, writeSynth, type SynthOptions } from '../src/data/synth.ts';
+import { generateSession, generateTracks, plannedSessions, writeSynth, type SynthOptions } from '../src/data/synth/index.ts';
 import { readSessions } from '../src/data/logs.ts';
 import { loadTrackTable } from '../src/data/tracks.ts';
 

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TRACK_FEATURES, REASONS_END, REASONS_START } from '../src/data/columns.ts';
-import { describeSessions, generateSession, generateSessions, generateTracks, sessionIds } from '../src/data/synth.ts';
+import { describeSessions, generateSession, generateSessions, generateTracks, sessionIds } from '../src/data/synth/index.ts';
 
 const catalog = generateTracks(5000, 11);
 const sessions = [...generateSessions(catalog, { seed: 11, count: 3000 })];

@@ -59,7 +59,7 @@ export async function synthArchive(sessions: number): Promise<string> {
   const dir = join('.cache', 'bench', `pipeline-${sessions}`);
   const logs = join(dir, 'training_set.tar.gz');
   if (!existsSync(logs)) {
-    const { writeSynth } = await import('../../src/data/synth.ts');
+    const { writeSynth } = await import('../../src/data/synth/index.ts');
     console.error(`generating ${sessions.toLocaleString('en-US')} synthetic sessions into ${dir} (once; takes minutes)…`);
     await writeSynth({
       out: dir,

@@ -4,7 +4,7 @@
 // training throughput (forward + backward + Adam update, sequences per second) of the LSTM and the Transformer on
 // every installed backend, at the reference shape B=64, T=20, F=40, H=64 (1-layer LSTM; 2-layer 4-head
 // Transformer, ff = 4·H) and at B=512 (--batches: other sizes; the LSTM variants below only at 64 and 512). The baselines run in the same process: the same LSTM built from
-// tf.layers.lstm, with tfjs's stock slicing kernels and with ours (fast-slicing.ts), the same small network on our
+// tf.layers.lstm, with tfjs's stock slicing kernels and with ours (fastSlicing.ts), the same small network on our
 // fused recurrence, and a plain gate-by-gate autodiff LSTM.
 // One JSON line per model/backend/batch (--json), else a table. Also reports tfjs kernels per time step
 // (all kernels of one training step / T; NaN on cpu, where it is not counted to save time), and the first step's
@@ -17,10 +17,10 @@ import { isCpuAdapter, openedAdapter } from '../../src/models/webgpu.ts';
 import { createModel, type ModelInputs } from '../../src/models/model.ts';
 import type { Batch } from '../../src/data/types.ts';
 import { batchLoss, type TrainableModel } from '../../src/train/loss.ts';
-import { referenceLstm } from '../../src/models/reference-lstm.ts';
+import { referenceLstm } from '../../src/models/referenceLstm.ts';
 import { dense } from '../../src/models/dense.ts';
-import { lstmSequence } from '../../src/models/lstm-sequence.ts';
-import { setFastSlicing } from '../../src/models/fast-slicing.ts';
+import { lstmSequence } from '../../src/models/lstmSequence.ts';
+import { setFastSlicing } from '../../src/models/fastSlicing.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { benchArgs } from './common.ts';
 import { measureTrainerStep, trainerShapes, workerCounts, type BusyRow, type TrainerRow } from './trainer-step.ts';

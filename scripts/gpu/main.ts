@@ -11,7 +11,7 @@ const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, () => Promise<unknown>> = {
   probe: () => import('./probe.ts').then((m) => m.runProbe()),
   bench: () => import('../bench/train.ts'),
-  'loss-curve': () => import('./loss-curve.ts').then((m) => m.runLossCurveCli(rest)),
+  'loss-curve': () => import('./lossCurve.ts').then((m) => m.runLossCurveCli(rest)),
   summarize: () => import('./summarize.ts').then((m) => m.runSummarizeCli(rest)),
 };
 const run = command === undefined ? undefined : commands[command];

@@ -7,7 +7,7 @@
 #   2. probe: dawn.node's adapter request, then the project's webgpu backend + a matmul checked against cpu
 #   3. scripts/bench/train.ts on every usable backend (webgpu, wasm, cpu), B=64, 512, 4096 -> bench.jsonl
 #   4. scripts/gpu/torch_bench.py, the same models in PyTorch on CUDA   -> torch.jsonl
-#   5. the same short training run on cpu, wasm and webgpu, loss curves compared -> loss-curve.jsonl
+#   5. the same short training run on cpu, wasm and webgpu, loss curves compared -> lossCurve.jsonl
 #   6. summary.json: webgpu ÷ wasm and webgpu ÷ torch-cuda per model and batch, probe results, curve comparisons
 # Results go to $OUT (the device tool's return folder), or /tmp/skiptrain-gpu-out when $OUT is unset.
 # Rehearsal on a machine without a GPU (checks everything but the GPU numbers):
@@ -86,7 +86,7 @@ say "torch exit $? with $(grep -c '^{' "$OUT/torch.jsonl") rows"
 
 # --- 5. loss curves: cpu (reference) vs wasm vs webgpu ------------------------------------------------------------
 say "loss-curve cpu,wasm,webgpu (timeout ${CURVE_TIMEOUT}s)"
-timeout "$CURVE_TIMEOUT" "$node" .gpu/main.mjs loss-curve --backends cpu,wasm,webgpu >"$OUT/loss-curve.jsonl" 2>>"$log"
+timeout "$CURVE_TIMEOUT" "$node" .gpu/main.mjs loss-curve --backends cpu,wasm,webgpu >"$OUT/lossCurve.jsonl" 2>>"$log"
 say "loss-curve exit $? (0: all curves agree, 3: a backend missing or a curve out of tolerance)"
 
 # --- 6. summary ---------------------------------------------------------------------------------------------------

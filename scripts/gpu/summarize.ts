@@ -87,7 +87,7 @@ export async function runSummarizeCli(args: string[]): Promise<void> {
   const dir = args[0];
   if (!dir) throw new UserError('summarize: give the folder holding the .jsonl files (usage: summarize <dir>)');
   const [probe, bench, torch, curves] = await Promise.all(
-    ['probe.jsonl', 'bench.jsonl', 'torch.jsonl', 'loss-curve.jsonl'].map(async (f) => parseJsonLines(await readOptional(join(dir, f)))),
+    ['probe.jsonl', 'bench.jsonl', 'torch.jsonl', 'lossCurve.jsonl'].map(async (f) => parseJsonLines(await readOptional(join(dir, f)))),
   );
   const throughput = [...bench, ...torch].filter(isThroughputRow);
   const summary = {

@@ -2,7 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { ProgressLine } from '../util/progress.ts';
 import { DEFAULTS } from '../config/schema.ts';
-import { plannedSessions, writeSynth } from '../data/synth.ts';
+import { plannedSessions, writeSynth } from '../data/synth/index.ts';
 
 interface SynthArgs {
   out: string;

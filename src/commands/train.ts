@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { configKeysHelp } from '../config/help.ts';
 import { configOverridesFromArgv, loadConfig } from '../config/load.ts';
 import { UserError } from '../errors.ts';
-import { runConfigPath } from '../train/run-folder.ts';
+import { runConfigPath } from '../train/runFolder.ts';
 
 interface TrainArgs {
   config?: string;

@@ -80,7 +80,7 @@ async function ensureSynthData(config: Config, log: (s: string) => void): Promis
     log(`the synthetic data in ${out} was made with other settings (${recorded.trim() || 'unknown'}): regenerating`);
   }
   log(`generating the built-in synthetic data (${s.sessions} sessions, ${s.days} days) into ${out}`);
-  const { writeSynth } = await import('./synth.ts');
+  const { writeSynth } = await import('./synth/index.ts');
   // Redrawn on a terminal; elsewhere its lines go through `log` like the rest of this step's messages.
   const progress = new ProgressLine(process.stderr.isTTY ? {} : { stream: { write: (line: string) => log(line.trimEnd()) } });
   await writeSynth({

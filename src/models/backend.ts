@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_PREFERENCE, type Backend, type ConcreteBackend } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
-import { enableFastSlicing } from './fast-slicing.ts';
+import { enableFastSlicing } from './fastSlicing.ts';
 import { hasVulkanLoader, isCpuAdapter, probeAdapter, registerWebGpuBackend } from './webgpu.ts';
 
 export interface SelectedBackend {

@@ -2,7 +2,7 @@
 // matMul(…, transposeA/transposeB), which tfjs-wasm runs several times slower than an explicit transpose followed
 // by a plain matmul; at the input projection that alone cost more than the whole LSTM recurrence.
 import * as tf from '@tensorflow/tfjs';
-import { customOp } from './custom-op.ts';
+import { customOp } from './customOp.ts';
 
 type Saved = tf.Tensor[];
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config/schema.ts';
 import { dense } from './dense.ts';
 import type { ParamStore } from './params.ts';
-import { embedTracks } from './track-embedding.ts';
+import { embedTracks } from './trackEmbedding.ts';
 
 export type Encoder = (inputs: tf.Tensor3D, trackIndex: tf.Tensor2D) => tf.Tensor3D;
 

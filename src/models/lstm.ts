@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config/schema.ts';
 import { dense } from './dense.ts';
 import type { DropoutFn } from './dropout.ts';
-import { lstmSequence } from './lstm-sequence.ts';
+import { lstmSequence } from './lstmSequence.ts';
 import type { ParamStore } from './params.ts';
 
 export type Body = (x: tf.Tensor3D, dropout: DropoutFn, present: tf.Tensor2D | null) => tf.Tensor3D;

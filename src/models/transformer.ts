@@ -8,7 +8,7 @@ import { MAX_SESSION_LENGTH } from '../data/columns.ts';
 import { ConfigError } from '../errors.ts';
 import { dense } from './dense.ts';
 import type { DropoutFn } from './dropout.ts';
-import { layerNorm } from './layer-norm.ts';
+import { layerNorm } from './layerNorm.ts';
 import type { Body } from './lstm.ts';
 import type { ParamStore } from './params.ts';
 

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkpointsDir, listCheckpoints, resolveCheckpoint } from './checkpoint.ts';
-import { runConfigPath } from './run-folder.ts';
+import { runConfigPath } from './runFolder.ts';
 
 export interface ResumeTarget {
   runFolder: string;

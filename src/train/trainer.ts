@@ -18,10 +18,10 @@ import { assignWeights, readCheckpoint, saveCheckpoint, type CheckpointContents,
 import { Adam } from './optimizer.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
 import { resumeTarget } from './resumeTarget.ts';
-import { createRunFolder, writeRunFiles } from './run-folder.ts';
+import { createRunFolder, writeRunFiles } from './runFolder.ts';
 import { learningRate } from './schedule.ts';
 import type { StepResult } from './step.ts';
-import { BatchThread } from './workers/batch-thread.ts';
+import { BatchThread } from './workers/batchThread.ts';
 import { createStepper, resolveWorkers } from './workers/stepper.ts';
 import { validate, type ValidationMetrics } from './validate.ts';
 

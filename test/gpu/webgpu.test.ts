@@ -1,5 +1,5 @@
 // WebGPU against wasm, on whatever WebGPU adapter this machine has (in CI: lavapipe, Mesa's software Vulkan, which
-// .ci/run installs). Training and evaluation run in child processes, one per backend (backend-jobs.ts: the library
+// .ci/run installs). Training and evaluation run in child processes, one per backend (backendJobs.ts: the library
 // calls behind `skiptrain train|evaluate`), plus one CLI run: the tfjs engine is global, and a GPU device must not
 // leak into the other test files. Without an adapter the file prints why it skipped.
 import * as tf from '@tensorflow/tfjs';
@@ -16,7 +16,7 @@ import { readScalars } from '../../src/train/tensorboard/reader.ts';
 import { selectBackend } from '../../src/models/backend.ts';
 import { hasVulkanLoader, isCpuAdapter, probeAdapter } from '../../src/models/webgpu.ts';
 import { tinyConfig } from '../train/fixture.ts';
-import type { Job } from './backend-jobs.ts';
+import type { Job } from './backendJobs.ts';
 
 function whyUnavailable(): string | null {
   const require = createRequire(import.meta.url);
@@ -65,7 +65,7 @@ interface JobResult {
 
 /** Runs the jobs in one child process on `backend`; returns their results in order. */
 async function jobsOn(backend: string, jobs: Job[]): Promise<JobResult[]> {
-  const r = await run('test/gpu/backend-jobs.ts', [backend, JSON.stringify(jobs)]);
+  const r = await run('test/gpu/backendJobs.ts', [backend, JSON.stringify(jobs)]);
   assert.is(r.code, 0, r.output);
   const results = r.output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as JobResult);
   assert.is(results.length, jobs.length, r.output);
@@ -189,7 +189,7 @@ if (unavailable) {
   });
 
   test('a GPU validation error stops with a clear message instead of returning numbers', async () => {
-    const r = await run('test/gpu/provoke-validation-error.ts', []);
+    const r = await run('test/gpu/provokeValidationError.ts', []);
     assert.is.not(r.code, 0, r.output);
     assert.match(r.output, 'WebGPU device error, stopping');
     assert.not.match(r.output, 'read back:');

@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lstmSequence } from '../../src/models/lstm-sequence.ts';
-import { referenceLstm } from '../../src/models/reference-lstm.ts';
-import { setFastSlicing } from '../../src/models/fast-slicing.ts';
+import { lstmSequence } from '../../src/models/lstmSequence.ts';
+import { referenceLstm } from '../../src/models/referenceLstm.ts';
+import { setFastSlicing } from '../../src/models/fastSlicing.ts';
 import { maxAbs, maxAbsDiff } from './helpers.ts';
 
 const B = 3;

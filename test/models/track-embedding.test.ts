@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { selectBackend } from '../../src/models/backend.ts';
-import { embedTracks } from '../../src/models/track-embedding.ts';
+import { embedTracks } from '../../src/models/trackEmbedding.ts';
 
 for (const backend of ['cpu', 'wasm'] as const) {
   test(`lookup and gradient on ${backend}`, async () => {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSessions } from '../../src/data/logs.ts';
-import { writeSynth } from '../../src/data/synth.ts';
+import { writeSynth } from '../../src/data/synth/index.ts';
 import { CountMinSketch } from '../../src/explore/countMin.ts';
 import { mergeExplorePartials } from '../../src/explore/exploreMerge.ts';
 import type { ExploreOptions, ExploreResult } from '../../src/explore/explorePass.ts';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { accumulateLogSummary, mergeLogSummaries, summarizeLogs } from '../../src/data/logSummary.ts';
-import { writeSynth } from '../../src/data/synth.ts';
+import { writeSynth } from '../../src/data/synth/index.ts';
 import { tempDir } from '../data/fixtures.ts';
 
 const root = tempDir();

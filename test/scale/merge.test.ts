@@ -12,7 +12,7 @@ import { partialStamp, writePartial } from '../../src/data/partials.ts';
 import { accumulateFeatureStats, computeFeatureStats } from '../../src/data/stats.ts';
 import { mergeStatsPartials } from '../../src/data/statsMerge.ts';
 import { loadTrackTable } from '../../src/data/tracks.ts';
-import { writeSynth } from '../../src/data/synth.ts';
+import { writeSynth } from '../../src/data/synth/index.ts';
 import type { FeatureStats } from '../../src/data/types.ts';
 import { collect, dataErrorOf, tempDir } from '../data/fixtures.ts';
 

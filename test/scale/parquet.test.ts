@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { buildCache, readCachedSessions } from '../../src/data/cache/cache.ts';
 import { readSessions } from '../../src/data/logs.ts';
 import { exportParquet } from '../../src/data/parquet/exportParquet.ts';
-import { writeSynth } from '../../src/data/synth.ts';
+import { writeSynth } from '../../src/data/synth/index.ts';
 import { loadTrackTable } from '../../src/data/tracks.ts';
 import type { Session } from '../../src/data/types.ts';
 import { EXCERPT, EXCERPT_PANDAS, collect, dataErrorOf, excerptTest, tempDir } from '../data/fixtures.ts';

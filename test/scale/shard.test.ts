@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { entryFilter, parseShard } from '../../src/data/shard.ts';
 import { readSessions } from '../../src/data/logs.ts';
 import { UserError } from '../../src/errors.ts';
-import { writeSynth } from '../../src/data/synth.ts';
+import { writeSynth } from '../../src/data/synth/index.ts';
 import { collect, tempDir } from '../data/fixtures.ts';
 
 const errorOf = (f: () => unknown) => {

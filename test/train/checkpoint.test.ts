@@ -17,7 +17,7 @@ import {
   saveCheckpoint,
   type RetentionPolicy,
 } from '../../src/train/checkpoint.ts';
-import { linearModel, separableBatch } from './fake-model.ts';
+import { linearModel, separableBatch } from './fakeModel.ts';
 
 await tf.setBackend('cpu');
 

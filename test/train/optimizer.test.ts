@@ -5,7 +5,7 @@ import { learningRate, warmupLength } from '../../src/train/schedule.ts';
 import { Adam, clipByGlobalNorm } from '../../src/train/optimizer.ts';
 import { readStep, trainStep } from '../../src/train/step.ts';
 import { batchLoss } from '../../src/train/loss.ts';
-import { linearModel, separableBatch } from './fake-model.ts';
+import { linearModel, separableBatch } from './fakeModel.ts';
 import { DEFAULTS } from '../../src/config/schema.ts';
 import { inputFeatureCount } from '../../src/data/features.ts';
 import { createModel } from '../../src/models/model.ts';

@@ -13,7 +13,7 @@ import { readScalars } from '../../src/train/tensorboard/reader.ts';
 import { batchLoss, lossDenominator, lossWeights } from '../../src/train/loss.ts';
 import { train } from '../../src/train/trainer.ts';
 import { createPredictor, resolveWorkers } from '../../src/train/workers/stepper.ts';
-import { sliceBatch, sliceRanges } from '../../src/train/workers/slice-batch.ts';
+import { sliceBatch, sliceRanges } from '../../src/train/workers/sliceBatch.ts';
 import type { Batch } from '../../src/data/types.ts';
 import { challengeBatch } from '../../scripts/bench/trainer-step.ts';
 import { tinyConfig } from './fixture.ts';

@@ -2,7 +2,7 @@
 // (one flat float32 vector in the model's weight order), so a step posts only the batch slice and a few numbers.
 import type { ModelConfig } from '../../config/schema.ts';
 import type { Batch } from '../../data/types.ts';
-import type { SliceOptions } from './slice-gradient.ts';
+import type { SliceOptions } from './sliceGradient.ts';
 
 export interface WorkerInit {
   /** The tfjs backend to run ('wasm' or 'cpu'). */

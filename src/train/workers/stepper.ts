@@ -7,7 +7,7 @@ import { predictProbabilities, type SkipModel } from '../../models/model.ts';
 import type { Batch } from '../../data/types.ts';
 import type { Adam } from '../optimizer.ts';
 import { trainStep, type StepOptions, type StepResult } from '../step.ts';
-import { GradientPool } from './gradient-pool.ts';
+import { GradientPool } from './gradientPool.ts';
 
 export interface Stepper {
   /** Threads computing gradients (1 = the trainer's own). */

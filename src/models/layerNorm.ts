@@ -1,10 +1,10 @@
 // Layer normalisation over the last axis (pre-LN Transformer blocks), as ONE differentiable op with a hand-written
-// backward (like lstm-sequence.ts): autodiff of the plain formula issues ~25 small kernels per call on wasm (every
+// backward (like lstmSequence.ts): autodiff of the plain formula issues ~25 small kernels per call on wasm (every
 // broadcast needs its own reduction in the backward pass), the closed form below 11.
 //   x̂ = (x − μ)·r, r = 1/√(σ² + ε)    y = γ⊙x̂ + β
 //   dγ = Σ_rows dy⊙x̂    dβ = Σ_rows dy    g = dy⊙γ    dx = r·(g − mean(g) − x̂⊙mean(g⊙x̂))
 import * as tf from '@tensorflow/tfjs';
-import { customOp } from './custom-op.ts';
+import { customOp } from './customOp.ts';
 
 const EPSILON = 1e-5;
 

@@ -10,7 +10,7 @@
 //  - forward ops run off the autodiff tape (a customGrad forward is not recorded), and the backward pass does
 //    everything that does not depend on the recurrence (gate derivatives, the Wh gradient) once for all steps,
 //    leaving 7 ops per step in the backward loop;
-//  - per-step slices come from one unstack; on wasm and cpu that is cheap only with fast-slicing.ts
+//  - per-step slices come from one unstack; on wasm and cpu that is cheap only with fastSlicing.ts
 //    installed (selectBackend does it);
 //  - time-major stacks, weights as the right-hand matmul operand (see lstmOp).
 // Gate order in Wx, Wh and b columns: [input, forget, output, cell candidate] (i, f, o, g).
@@ -20,7 +20,7 @@
 //   dh_t = dy_t + dz_{t+1}·Whᵀ      dc_t = f_{t+1}⊙dc_{t+1} + dh_t⊙o⊙(1−tanh²c_t)
 //   dz_t = [dc, dc, dh, dc] ⊙ M_t,   M_t = [g·i(1−i), c_{t−1}·f(1−f), tanh(c_t)·o(1−o), i·(1−g²)]
 import * as tf from '@tensorflow/tfjs';
-import { customOp } from './custom-op.ts';
+import { customOp } from './customOp.ts';
 
 /** Shifts a [T, B, H] stack one step later along T, with zeros at t = 0 (the initial state). */
 function previousSteps(stack: tf.Tensor3D): tf.Tensor3D {

@@ -1,4 +1,4 @@
-// A plain LSTM written gate by gate with ordinary autodiff: the yardstick the fast recurrence (lstm-sequence.ts)
+// A plain LSTM written gate by gate with ordinary autodiff: the yardstick the fast recurrence (lstmSequence.ts)
 // is checked against in tests and timed against in `npm run bench -- train`. Same weights layout: Wx [in, 4H],
 // Wh [H, 4H], b [4H], gate columns (i, f, o, g). Not used for training.
 import * as tf from '@tensorflow/tfjs';

@@ -44,7 +44,7 @@
  * and position each carry part of it. Everything is deterministic from the seed (util/rng.ts, one derived stream
  * per track table, per session id).
  */
-export { generateTracks, STYLE_DIMS, type SynthCatalog } from './synth/tracks.ts';
+export { generateTracks, STYLE_DIMS, type SynthCatalog } from './tracks.ts';
 export {
   generateSession,
   generateSessions,
@@ -53,7 +53,7 @@ export {
   SESSION_TYPES,
   type SessionType,
   type SessionTruth,
-} from './synth/sessions.ts';
-export { describeSessions, type SessionStats } from './synth/calibration.ts';
-export { writeSynth, validateSynthOptions, plannedSessions, type SynthOptions, type SynthResult } from './synth/writer.ts';
-export { logLine, inputLine, trackLine, LOG_HEADER, INPUT_HEADER, TRACK_HEADER } from './synth/csv.ts';
+} from './sessions.ts';
+export { describeSessions, type SessionStats } from './calibration.ts';
+export { writeSynth, validateSynthOptions, plannedSessions, type SynthOptions, type SynthResult } from './writer.ts';
+export { logLine, inputLine, trackLine, LOG_HEADER, INPUT_HEADER, TRACK_HEADER } from './csv.ts';

@@ -5,13 +5,13 @@ import type { Worker } from 'node:worker_threads';
 import type { DataContext, View } from '../../data/batches.ts';
 import { reviveError, startTsWorker } from '../../util/threads.ts';
 import type { Batch } from '../../data/types.ts';
-import type { FromBatchThread, ToBatchThread } from './batch-thread-worker.ts';
+import type { FromBatchThread, ToBatchThread } from './batchThreadWorker.ts';
 
 /** Batches built ahead of the trainer: enough to hide jitter, few enough to keep memory flat. */
 const MAX_IN_FLIGHT = 3;
 
 export class BatchThread {
-  private readonly worker: Worker = startTsWorker(new URL('./batch-thread-worker.ts', import.meta.url));
+  private readonly worker: Worker = startTsWorker(new URL('./batchThreadWorker.ts', import.meta.url));
   private nextId = 0;
   private readonly queue: FromBatchThread[] = [];
   private failure: Error | null = null;

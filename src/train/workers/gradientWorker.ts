@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../models/backend.ts';
 import { createModel, predictProbabilities, type SkipModel } from '../../models/model.ts';
 import type { FromGradientWorker, ToGradientWorker, WorkerInit } from './protocol.ts';
-import { sliceGradient } from './slice-gradient.ts';
+import { sliceGradient } from './sliceGradient.ts';
 
 const port = parentPort!;
 let model: SkipModel;

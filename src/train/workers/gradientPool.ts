@@ -12,11 +12,11 @@ import { predictProbabilities, type SkipModel } from '../../models/model.ts';
 import { readTensor } from '../../models/webgpu.ts';
 import { Rng } from '../../util/rng.ts';
 import { lossDenominator, lossWeights } from '../loss.ts';
-import { sliceGradient, type SliceOptions } from './slice-gradient.ts';
+import { sliceGradient, type SliceOptions } from './sliceGradient.ts';
 import type { Adam } from '../optimizer.ts';
 import { applyUpdate, type StepOptions, type StepResult } from '../step.ts';
 import type { FromGradientWorker, ToGradientWorker } from './protocol.ts';
-import { sliceBatch, sliceRanges } from './slice-batch.ts';
+import { sliceBatch, sliceRanges } from './sliceBatch.ts';
 
 /** One gradient thread and the reply it owes (at most one step is in flight per worker). */
 class GradientWorker {
@@ -90,7 +90,7 @@ export class GradientPool {
     const layout = [...model.weights].map(([name, v]) => ({ name, size: v.size }));
     const bytes = layout.reduce((n, l) => n + l.size, 0) * 4;
     const weightBuffer = new SharedArrayBuffer(bytes);
-    const workers = Array.from({ length: threads - 1 }, () => new GradientWorker(startTsWorker(new URL('./gradient-worker.ts', import.meta.url)), new SharedArrayBuffer(bytes)));
+    const workers = Array.from({ length: threads - 1 }, () => new GradientWorker(startTsWorker(new URL('./gradientWorker.ts', import.meta.url)), new SharedArrayBuffer(bytes)));
     const pool = new GradientPool(model, workers, weightBuffer);
     try {
       await Promise.all(
