@@ -1,33 +1,8 @@
-// Which sessions a run may look at for choices (validation) and which it reports on (test). Date splits name
-// days (data.valDays, data.testDays); session-hash splits take shares of the session ids (data.heldOutFraction,
-// data.testFraction). The old data.heldOutDays named one list for both: it still works, with a warning.
+// The old data.heldOutDays named one list of days for both validation and test: it still works, with a warning.
+// (Which days and shares each split reads: src/data/split.ts.)
 import { ConfigError } from '../errors.ts';
-import type { Config, DataConfig } from './schema.ts';
+import type { Config } from './schema.ts';
 import { COMMAND_LINE, type Origins } from './resolve.ts';
-
-export interface HeldOutDays {
-  /** Days that choose: validation during training, bestMetric, hyperparameters. */
-  val: string[];
-  /** Days that report: what `evaluate` scores by default. */
-  test: string[];
-}
-
-/**
- * The validation and test days of a date split. Configs written before valDays/testDays existed (run folders,
- * checkpoints, programs that fill DEFAULTS) may only have heldOutDays: those days then serve as both.
- */
-export function heldOutDaysOf(data: DataConfig): HeldOutDays {
-  const legacy = data.heldOutDays ?? [];
-  return {
-    val: data.valDays?.length ? data.valDays : legacy,
-    test: data.testDays?.length ? data.testDays : legacy,
-  };
-}
-
-/** The test share of a session-hash split; checkpoints made before data.testFraction existed have none. */
-export function testFractionOf(data: DataConfig): number {
-  return data.testFraction ?? 0;
-}
 
 export const HELD_OUT_DEPRECATION =
   'warning: data.heldOutDays is deprecated: it makes the days that choose the model also the days reported; set data.valDays and data.testDays';

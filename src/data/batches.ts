@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { ProgressLine } from '../util/progress.ts';
-import type { Config } from '../config/schema.ts';
+import type { DataSettings } from './dataConfig.ts';
 import { DataError } from '../errors.ts';
 import { Rng } from '../util/rng.ts';
 import { knownRows } from './challenge.ts';
@@ -22,7 +22,7 @@ import type { Batch, ChallengeSession, FeatureStats, LogRow, Session, TrackTable
 export type View = 'per-position' | 'challenge';
 
 export interface DataContext {
-  config: Config;
+  config: DataSettings;
   tracks: TrackTable;
   stats: FeatureStats;
   norm: Normaliser;
@@ -35,7 +35,7 @@ export interface DataContext {
  * Generates the built-in synthetic data first when the config asks for it and it is not there yet.
  */
 export async function loadDataContext(
-  config: Config,
+  config: DataSettings,
   opts: { statsPath?: string; stats?: FeatureStats; log?: (s: string) => void } = {},
 ): Promise<DataContext> {
   const log = opts.log ?? ((s: string) => console.error(s));
@@ -66,7 +66,7 @@ export async function loadDataContext(
  * parameters they were made with: data made with other parameters is regenerated (with a message), and files
  * without that record are the user's own and are never overwritten.
  */
-async function ensureSynthData(config: Config, log: (s: string) => void): Promise<void> {
+async function ensureSynthData(config: DataSettings, log: (s: string) => void): Promise<void> {
   const s = config.data.synth;
   if (s.sessions <= 0) return;
   const out = dirname(config.data.logs);
@@ -91,7 +91,7 @@ async function ensureSynthData(config: Config, log: (s: string) => void): Promis
   await writeFileAtomic(recordPath, `${wanted}\n`);
 }
 
-export function readOptions(config: Config): ReadLogOptions {
+export function readOptions(config: DataSettings): ReadLogOptions {
   return { dateFormat: config.data.dateFormat, badDates: config.data.badDates };
 }
 

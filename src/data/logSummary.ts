@@ -1,7 +1,7 @@
 // What `inspect` reports about a logs source, in one streaming pass: files, rows, sessions, rows per date, session
 // lengths, distinct and unknown tracks, skip rate. A pass can be split over shards: each accumulates a partial, and
 // the partials merge into the summary of one pass (counts add, distinct track ids are united).
-import type { DataConfig } from '../config/schema.ts';
+import type { DataConfig } from './dataConfig.ts';
 import { detach } from './csv.ts';
 import { readSessions, newReadCounts, type ReadProgress } from './logs.ts';
 import { readPartials } from './partials.ts';

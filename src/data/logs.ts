@@ -1,7 +1,7 @@
 // Session logs → Session objects, streamed. The reading itself (decompression, parse workers, grouping and every
 // check) is columnar/blockReader.ts; this file keeps the reader's options and counts and turns blocks into Sessions
 // for the consumers that want row objects.
-import type { DataConfig } from '../config/schema.ts';
+import type { DataConfig } from './dataConfig.ts';
 import { DataError } from '../errors.ts';
 import { LOG_COLUMNS } from './columns.ts';
 import type { TextEntry } from './archive.ts';
@@ -35,7 +35,7 @@ export interface ReadCounts {
 export interface ReadLogOptions {
   dateFormat?: DataConfig['dateFormat'];
   /**
-   * Rows dated outside `dateRange` (default: DEFAULTS.data.badDates = 'skip-row'). 'skip-row' drops the row and keeps
+   * Rows dated outside `dateRange` (default: DATA_DEFAULTS.badDates = 'skip-row'). 'skip-row' drops the row and keeps
    * the rest of its session, so row positions can then have a gap (row.position stays the file's); a session left
    * with no rows is not emitted.
    */

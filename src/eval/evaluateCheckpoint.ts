@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { evalBatches, loadDataContext, type DataContext } from '../data/batches.ts';
-import { heldOutDaysOf, testFractionOf, type HeldOutDays } from '../config/heldOut.ts';
+import { heldOutDaysOf, testFractionOf, type HeldOutDays } from '../data/split.ts';
 import { UserError } from '../errors.ts';
 import type { LoadedCheckpoint } from '../train/checkpoint.ts';
 import { makeBaselines } from './baselines.ts';

@@ -10,7 +10,7 @@
 // `auto` skips a CPU-only WebGPU adapter (lavapipe, SwiftShader): wasm is faster there.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_PREFERENCE, type Backend, type ConcreteBackend } from '../config/schema.ts';
+import { BACKEND_PREFERENCE, type Backend, type ConcreteBackend } from './backendNames.ts';
 import { UserError } from '../errors.ts';
 import { enableFastSlicing } from './fastSlicing.ts';
 import { hasVulkanLoader, isCpuAdapter, probeAdapter, registerWebGpuBackend } from './webgpu.ts';

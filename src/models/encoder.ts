@@ -1,7 +1,7 @@
 // The per-position input of both models: a projection of the feature vector (track features, pre-play context,
 // outcomes of t−1 — built by the data encoder) plus, optionally, a hashed learned track-id embedding.
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from '../config/schema.ts';
+import type { ModelConfig } from './modelConfig.ts';
 import { dense } from './dense.ts';
 import type { ParamStore } from './params.ts';
 import { embedTracks } from './trackEmbedding.ts';

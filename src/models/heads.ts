@@ -1,7 +1,7 @@
 // Output heads: the main skip logit at every position and, when auxWeight > 0, four auxiliary logits
 // (skip_1, skip_2, skip_3, not_skipped). One matmul serves both.
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from '../config/schema.ts';
+import type { ModelConfig } from './modelConfig.ts';
 import { dense } from './dense.ts';
 import type { ParamStore } from './params.ts';
 

@@ -1,7 +1,7 @@
 // The LSTM body: `layers` stacked LSTMs of width `hidden`, dropout between layers (the input projection's dropout
 // is applied by the model). Strictly causal by construction: h_t depends on inputs ≤ t only.
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from '../config/schema.ts';
+import type { ModelConfig } from './modelConfig.ts';
 import { dense } from './dense.ts';
 import type { DropoutFn } from './dropout.ts';
 import { lstmSequence } from './lstmSequence.ts';

@@ -2,7 +2,7 @@
 // Parameters are plain named tf.Variables (no tf.layers), so the trainer can run its own Adam, write exact
 // checkpoints and resume bit for bit.
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from '../config/schema.ts';
+import type { ModelConfig } from './modelConfig.ts';
 import type { Batch } from '../data/types.ts';
 import { ConfigError } from '../errors.ts';
 import { makeDropout } from './dropout.ts';

@@ -3,7 +3,7 @@
 // (additive −1e9 mask). Key padding: keys where present = 0 are masked too; since the causal mask is applied as
 // well, a query only ever sees the padding flags of positions ≤ t, so the padding mask cannot leak the future.
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from '../config/schema.ts';
+import type { ModelConfig } from './modelConfig.ts';
 import { MAX_SESSION_LENGTH } from '../data/columns.ts';
 import { ConfigError } from '../errors.ts';
 import { dense } from './dense.ts';

@@ -6,7 +6,7 @@ import { relative, resolve, sep } from 'node:path';
 import type { FeatureStats } from '../types.ts';
 import type { ReadLogOptions } from '../logs.ts';
 import { DEFAULT_DATE_RANGE } from '../dates.ts';
-import { DEFAULTS } from '../../config/schema.ts';
+import { DATA_DEFAULTS } from '../dataConfig.ts';
 import { listFilesSorted } from '../../util/files.ts';
 
 /** Bump whenever the shard layout or the meaning of a stored field changes: older caches are then rebuilt. */
@@ -64,8 +64,8 @@ export interface CacheManifest {
 
 export function cacheOptions(opts: ReadLogOptions): CacheOptions {
   return {
-    dateFormat: opts.dateFormat ?? DEFAULTS.data.dateFormat,
-    badDates: opts.badDates ?? DEFAULTS.data.badDates,
+    dateFormat: opts.dateFormat ?? DATA_DEFAULTS.dateFormat,
+    badDates: opts.badDates ?? DATA_DEFAULTS.badDates,
     dateRange: [...(opts.dateRange ?? DEFAULT_DATE_RANGE)] as [string, string],
   };
 }

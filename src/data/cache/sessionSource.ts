@@ -1,6 +1,6 @@
 // One place that decides where a run's sessions come from: the binary cache when `data.cache` names a folder
 // (built on first use, rebuilt when stale), else the CSV logs (parsed on worker threads).
-import type { Config } from '../../config/schema.ts';
+import type { DataSettings } from '../dataConfig.ts';
 import type { ReadLogOptions } from '../logs.ts';
 import { readSessions } from '../logs.ts';
 import type { Session, TrackTable } from '../types.ts';
@@ -13,7 +13,7 @@ export type SessionSource = (days?: ReadonlySet<string>) => AsyncIterable<Sessio
  * cache folder configured, the cache is checked (and built or rebuilt, with a message) once, here.
  */
 export async function openSessionSource(
-  config: Config,
+  config: Pick<DataSettings, 'data'>,
   tracks: TrackTable,
   log: (s: string) => void = (s) => console.error(s),
 ): Promise<SessionSource & { manifest?: CacheManifest }> {

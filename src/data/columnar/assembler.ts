@@ -3,7 +3,7 @@
 // session, the date range and badDates, the days filter, unknown tracks), applied row by row in the order the old
 // row reader applied them, with its counts and its messages. Track ids become track-table rows once per distinct id
 // per range.
-import { DEFAULTS } from '../../config/schema.ts';
+import { DATA_DEFAULTS } from '../dataConfig.ts';
 import { DataError } from '../../errors.ts';
 import { makeBlock, type SessionBlock } from '../cache/block.ts';
 import { DEFAULT_DATE_RANGE, inDateRange } from '../dates.ts';
@@ -113,7 +113,7 @@ export class SessionAssembler {
     private readonly opts: ReadLogOptions,
     private readonly counts: ReadCounts,
   ) {
-    this.badDates = opts.badDates ?? DEFAULTS.data.badDates;
+    this.badDates = opts.badDates ?? DATA_DEFAULTS.badDates;
     this.range = opts.dateRange ?? DEFAULT_DATE_RANGE;
     this.unknownPolicy = opts.unknownTracks ?? 'error';
   }

@@ -2,13 +2,13 @@
 // as on the trainer's thread) and posts them with their arrays transferred, at most `maxInFlight` ahead of the
 // trainer. Its data context (track table, cache) is loaded once and kept across epochs.
 import { parentPort } from 'node:worker_threads';
-import type { Config } from '../../config/schema.ts';
+import type { DataSettings } from '../../data/dataConfig.ts';
 import { loadDataContext, trainBatches, type DataContext, type View } from '../../data/batches.ts';
 import type { Batch, FeatureStats } from '../../data/types.ts';
 
 export interface BatchJob {
   id: number;
-  config: Config;
+  config: DataSettings;
   stats: FeatureStats;
   epoch: number;
   seed: number;

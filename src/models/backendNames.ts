@@ -1,0 +1,8 @@
+// The backend names alone, without TensorFlow.js: config validation and --help read them (src/models/backend.ts
+// loads and chooses backends).
+/** The TensorFlow.js backends, fastest first: the order `backend: auto` tries them in (backend.ts). */
+export const BACKEND_PREFERENCE = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type ConcreteBackend = (typeof BACKEND_PREFERENCE)[number];
+export type Backend = 'auto' | ConcreteBackend;
+/** What `backend` (and --backend) accepts. */
+export const BACKEND_CHOICES: readonly Backend[] = ['auto', ...BACKEND_PREFERENCE];

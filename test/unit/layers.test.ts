@@ -1,0 +1,58 @@
+// The import direction of src/ (README, "Project layout"): a module imports only from its own folder and from the
+// folders below it in LAYERS. Read from the source text, so a new upward import fails here, not in review.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const SRC = resolve('src');
+/** Lowest first. errors.ts and util sit under everything; commands and cli.ts on top, imported by nothing below. */
+const LAYERS = ['errors.ts', 'util', 'data', 'models', 'config', 'train', 'report', 'eval', 'explore', 'commands', 'cli.ts'];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const layerOf = (path: string) => {
+  const top = relative(SRC, path).split('/')[0];
+  const rank = LAYERS.indexOf(top);
+  if (rank < 0) throw new Error(`${relative(SRC, path)}: src/${top} is in no layer; add it to LAYERS (and the README)`);
+  return rank;
+};
+
+/** Relative imports, static and dynamic (`import('../x.ts')`), with their line numbers. */
+function relativeImports(path: string): { target: string; line: number }[] {
+  const out: { target: string; line: number }[] = [];
+  readFileSync(path, 'utf8').split('\n').forEach((text, i) => {
+    for (const m of text.matchAll(/(?:from\s+|import\s*\(?\s*|new URL\(\s*)'(\.{1,2}\/[^']+)'/g)) {
+      out.push({ target: resolve(dirname(path), m[1]), line: i + 1 });
+    }
+  });
+  return out;
+}
+
+test('every import in src/ points to its own layer or a lower one', () => {
+  const upward: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    const rank = layerOf(file);
+    for (const { target, line } of relativeImports(file)) {
+      if (!target.startsWith(SRC)) continue;
+      const targetRank = layerOf(target);
+      if (targetRank > rank) upward.push(`${relative('.', file)}:${line} imports ${relative('.', target)}`);
+    }
+  }
+  assert.equal(upward, []);
+});
+
+test('the check sees an upward import when there is one', () => {
+  // The trainer imports the config (below it) and is imported by eval (above it): both directions are present.
+  const evalImports = sourceFiles(join(SRC, 'eval')).flatMap(relativeImports).map((i) => relative(SRC, i.target));
+  assert.ok(evalImports.some((t) => t.startsWith('train/')), 'eval imports train');
+  assert.ok(layerOf(join(SRC, 'eval/x.ts')) > layerOf(join(SRC, 'train/x.ts')));
+  assert.ok(layerOf(join(SRC, 'data/x.ts')) < layerOf(join(SRC, 'config/x.ts')));
+});
+
+test.run();
