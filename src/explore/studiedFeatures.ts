@@ -2,26 +2,11 @@
 // columns are an unnamed embedding, and key/mode/time_signature are categorical, so correlations on them mean little.
 import { TRACK_FEATURES, type TrackFeature } from '../data/columns.ts';
 
-export const STUDIED_FEATURES: readonly TrackFeature[] = [
-  'duration',
-  'release_year',
-  'us_popularity_estimate',
-  'acousticness',
-  'beat_strength',
-  'bounciness',
-  'danceability',
-  'dyn_range_mean',
-  'energy',
-  'flatness',
-  'instrumentalness',
-  'liveness',
-  'loudness',
-  'mechanism',
-  'organism',
-  'speechiness',
-  'tempo',
-  'valence',
-];
+const CATEGORICAL: readonly TrackFeature[] = ['key', 'mode', 'time_signature'];
+
+export const STUDIED_FEATURES: readonly TrackFeature[] = TRACK_FEATURES.filter(
+  (f) => !f.startsWith('acoustic_vector_') && !CATEGORICAL.includes(f),
+);
 
 /** A few features for the scatterplot matrix (more would make the SVG huge and the panels tiny). */
 export const SCATTER_FEATURES: readonly TrackFeature[] = ['danceability', 'energy', 'valence', 'acousticness'];
