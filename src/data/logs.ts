@@ -52,6 +52,8 @@ export interface ReadLogOptions {
   /** Counts the unknown track rows seen under unknownTracks = 'zeros'. */
   unknownCount?: UnknownTrackCount;
   counts?: ReadCounts;
+  /** Where the reader's notes go (default stderr), e.g. a file whose slash dates are read month first by default. */
+  onNotice?: (line: string) => void;
   /** Called once per parsed byte range (about every 2 MiB of decompressed text). */
   onProgress?: (p: ReadProgress) => void;
 }
