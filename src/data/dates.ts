@@ -1,6 +1,6 @@
 // Dates in the log files: the dataset writes YYYY-MM-DD; copies re-saved with pandas write e.g. DD-MM-YY.
 // Everything is normalised to YYYY-MM-DD (logrow.ts caches the last parse, so the per-row cost is one compare).
-/** The spellings `data.dateFormat` (and --date-format) accept; auto detects them. */
+/** The spellings `data.dateFormat` (and --date-format) accept; auto detects them (slash dates: one order per file). */
 export const DATE_FORMATS = ['auto', 'YYYY-MM-DD', 'DD-MM-YY', 'MM/DD/YYYY', 'DD/MM/YYYY'] as const;
 export type DateFormat = (typeof DATE_FORMATS)[number];
 
