@@ -127,8 +127,8 @@ test('past the look-ahead the order is guessed and said; a later proof of the ot
   const file = logFile('long.csv', [...ambiguous(10), '25/07/2018']);
   const notes = noticeSink();
   const message = await dataErrorOf(datesOf(file, { rangeBytes: 300, dateLookaheadRows: 4, onNotice: notes.onNotice }));
-  assert.match(notes.lines.join('\n'), /long\.csv: .* no date in its first \d+ rows shows which order .* month first/);
-  assert.match(message, /long\.csv:12: date '25\/07\/2018' can only be day first .* the dates before it fit both orders and were read month first .*set data\.dateFormat/);
+  assert.match(notes.lines.join('\n'), /long\.csv: .* no date before line 8 \(as far as the reader looks ahead\) shows which order .* month first/);
+  assert.match(message, /long\.csv:12: date '25\/07\/2018' can only be day first .* the dates before it fit both orders and were read month first \(MM\/DD\/YYYY\), as no date before line 8 showed which: set data\.dateFormat to DD\/MM\/YYYY/);
   // Within the look-ahead the same file is simply day first.
   assert.equal(await datesOf(file, { rangeBytes: 300 }), [...ambiguous(10, '2018-07-05'), '2018-07-25']);
 });

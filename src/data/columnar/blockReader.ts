@@ -166,7 +166,7 @@ export async function* entryBlocks(
           heldRows += rows.rows;
           return;
         }
-        if (order.order === null) order.guess(heldRows, rows.error !== null);
+        if (order.order === null) order.guess(nextLine, rows.error !== null);
         yield* release();
       }
     }

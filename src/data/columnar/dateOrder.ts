@@ -91,8 +91,8 @@ export class FileDateOrder {
   private cause: SlashSeen | null = null;
   /** The first date both orders read (file line), for the notice. */
   private example: SlashSeen | null = null;
-  /** Rows looked ahead when the default was taken, or -1 when the file ended first. */
-  private guessedAfter = -1;
+  /** The line the look-ahead reached when the default was taken, or -1 when the file ended first. */
+  private guessedAt = -1;
 
   constructor(
     private readonly label: string,
@@ -129,16 +129,16 @@ export class FileDateOrder {
   }
 
   /**
-   * No evidence in the whole file (rowsAhead -1) or in the first `rowsAhead` rows: month first, as auto always read
-   * such dates, said once per run; `quiet` when the read is failing anyway.
+   * No evidence in the whole file (beforeLine -1) or before line `beforeLine`: month first, as auto always read such
+   * dates, said once per run; `quiet` when the read is failing anyway.
    */
-  guess(rowsAhead: number, quiet = false): void {
+  guess(beforeLine: number, quiet = false): void {
     this.order = DEFAULT_SLASH_ORDER;
-    this.guessedAfter = rowsAhead;
+    this.guessedAt = beforeLine;
     if (quiet || told.has(this.notice)) return;
     told.add(this.notice);
     const ex = this.example ? ` (e.g. '${this.example.value}' at line ${this.example.line})` : '';
-    const where = rowsAhead < 0 ? '' : ` in its first ${rowsAhead} rows`;
+    const where = beforeLine < 0 ? '' : ` before line ${beforeLine} (as far as the reader looks ahead)`;
     const name = this.fileDay ? `reads as its name's day ${this.fileDay}` : 'shows which order (its name carries no day)';
     this.notice(
       `note: ${this.label}: its slash dates${ex} fit both day first and month first, and no date${where} ${name}: ` +
@@ -156,13 +156,12 @@ export class FileDateOrder {
 
   private conflict(order: SlashOrder, value: string, byName: boolean): string {
     const why = (v: string, name: boolean) => (name ? `'${v}' reads as the file name's day ${this.fileDay} only` : `'${v}' can only be`);
-    const decided = this.cause
-      ? `line ${this.cause.line}: ${why(this.cause.value, this.cause.byName)} ${ORDER_WORDS[this.order!]}`
-      : `the dates before it fit both orders and were read ${ORDER_WORDS[this.order!]} (no date in the first ${this.guessedAfter} rows showed which)`;
-    return (
-      `date ${why(value, byName)} ${ORDER_WORDS[order]}, but ${decided}: ` +
-      'the file mixes both orders under data.dateFormat auto; set data.dateFormat to the order it is written in'
-    );
+    const was = ORDER_WORDS[this.order!];
+    const head = `date ${why(value, byName)} ${ORDER_WORDS[order]}, but`;
+    if (this.cause === null) {
+      return `${head} the dates before it fit both orders and were read ${was}, as no date before line ${this.guessedAt} showed which: set data.dateFormat to ${order} if the file is written so`;
+    }
+    return `${head} line ${this.cause.line}: ${why(this.cause.value, this.cause.byName)} ${was}: the file mixes both orders; set data.dateFormat to the one it is written in`;
   }
 }
 
