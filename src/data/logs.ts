@@ -68,7 +68,10 @@ export function newReadCounts(): ReadCounts {
 
 const parseCaches = new Map<DateFormat, DateCache>();
 
-/** One log row from its fields in LOG_COLUMNS order. `where` ("file:line") prefixes any DataError. */
+/**
+ * One log row from its fields in LOG_COLUMNS order. `where` ("file:line") prefixes any DataError. A row alone has no
+ * file to decide a slash order from: under auto a slash date both orders fit reads month first.
+ */
 export function parseLogRow(fields: string[], where: string, opts: RowParseOptions = {}): LogRow {
   if (fields.length !== LOG_COLUMNS.length) {
     throw new DataError(`expected ${LOG_COLUMNS.length} fields, found ${fields.length}`, where);

@@ -41,7 +41,7 @@ const NL = 0x0a;
 const RANGE = 2 * 1024 * 1024;
 /** Ranges in flight per worker (and at least this many inline): enough to keep each busy while one is assembled. */
 const IN_FLIGHT_PER_WORKER = 3;
-/** About 75 MB of log text, 20-50 MB held as columns: a file whose first this many rows tell no order is guessed. */
+/** About 75 MB of log text; held as columns it measured ~60 MB of RSS. Past it the order is guessed (and said). */
 const DATE_LOOKAHEAD_ROWS = 500_000;
 
 /** Every log file of `source` (archive, folder or file) as entry items, in file order. */
