@@ -23,7 +23,11 @@ export interface DataConfig {
   testFraction: number;
   /** The label predicted. */
   label: 'skip_1' | 'skip_2' | 'skip_3' | 'not_skipped';
-  /** Date format of the `date` column: auto detects YYYY-MM-DD, DD-MM-YY (pandas re-saves) and others. */
+  /**
+   * Date format of the `date` column: auto detects YYYY-MM-DD, DD-MM-YY (pandas re-saves) and others, and reads each
+   * file's slash dates in one order, decided per file from all its dates and the day in its name (a file mixing
+   * both orders is an error; one whose dates never tell is read month first, with a note).
+   */
   dateFormat: DateFormat;
   /** A log row whose track is not in the track table: stop with an error, or use all-zero features. */
   unknownTracks: 'error' | 'zeros';

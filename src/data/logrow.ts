@@ -22,10 +22,20 @@ export class DateCache {
   get(raw: string, label: string, line: number): string {
     if (raw !== this.raw) {
       this.raw = raw;
-      this.value = parseDate(raw, this.format);
+      this.value = this.read(raw);
     }
     if (this.value === null) throw badDate(raw, this.format, label, line);
     return this.value;
+  }
+
+  /** The next get reads its value afresh (what read() notes then belongs to the new range). */
+  forget(): void {
+    this.raw = '\u0000';
+  }
+
+  /** One distinct spelling, normalised (null: not a date in this format). */
+  protected read(raw: string): string | null {
+    return parseDate(raw, this.format);
   }
 }
 

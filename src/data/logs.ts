@@ -52,6 +52,8 @@ export interface ReadLogOptions {
   /** Counts the unknown track rows seen under unknownTracks = 'zeros'. */
   unknownCount?: UnknownTrackCount;
   counts?: ReadCounts;
+  /** Where the reader's notes go (default stderr), e.g. a file whose slash dates are read month first by default. */
+  onNotice?: (line: string) => void;
   /** Called once per parsed byte range (about every 2 MiB of decompressed text). */
   onProgress?: (p: ReadProgress) => void;
 }
@@ -66,7 +68,10 @@ export function newReadCounts(): ReadCounts {
 
 const parseCaches = new Map<DateFormat, DateCache>();
 
-/** One log row from its fields in LOG_COLUMNS order. `where` ("file:line") prefixes any DataError. */
+/**
+ * One log row from its fields in LOG_COLUMNS order. `where` ("file:line") prefixes any DataError. A row alone has no
+ * file to decide a slash order from: under auto a slash date both orders fit reads month first.
+ */
 export function parseLogRow(fields: string[], where: string, opts: RowParseOptions = {}): LogRow {
   if (fields.length !== LOG_COLUMNS.length) {
     throw new DataError(`expected ${LOG_COLUMNS.length} fields, found ${fields.length}`, where);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dayFromFileName, parseDate, inDateRange, DEFAULT_DATE_RANGE } from '../../src/data/dates.ts';
+import { dayFromFileName, parseDate, inDateRange, DEFAULT_DATE_RANGE, readAuto } from '../../src/data/dates.ts';
 
 test('auto recognises the dataset format and common re-saves', () => {
   assert.is(parseDate('2018-07-15', 'auto'), '2018-07-15');
@@ -12,6 +12,20 @@ test('auto recognises the dataset format and common re-saves', () => {
   assert.is(parseDate('2018-07-15 00:00:00', 'auto'), '2018-07-15');
   assert.is(parseDate('2018-02-30', 'auto'), null);
   assert.is(parseDate('soon', 'auto'), null);
+});
+
+test('auto: what a slash date says about the order of its file; alone it reads month first', () => {
+  assert.equal(readAuto('25/07/2018'), { date: '2018-07-25', proves: 'DD/MM/YYYY' });
+  assert.equal(readAuto('07/25/18'), { date: '2018-07-25', proves: 'MM/DD/YYYY' });
+  assert.is(readAuto('05/07/2018'), 'either');
+  assert.equal(readAuto('07/07/2018'), { date: '2018-07-07', proves: null }); // both orders read the same day
+  assert.equal(readAuto('2018-07-05'), { date: '2018-07-05', proves: null });
+  assert.is(readAuto('31/02/2018'), null);
+  assert.is(readAuto('13/13/2018'), null);
+  assert.is(readAuto('00/07/2018'), null);
+  assert.is(parseDate('05/07/2018', 'auto'), '2018-05-07');
+  assert.is(parseDate('05/07/2018', 'auto', 'DD/MM/YYYY'), '2018-07-05');
+  assert.is(parseDate('25/07/2018', 'auto', 'MM/DD/YYYY'), '2018-07-25'); // a proof reads in its own order
 });
 
 test('an explicit format is applied strictly', () => {

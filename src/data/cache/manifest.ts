@@ -9,8 +9,11 @@ import { DEFAULT_DATE_RANGE } from '../dates.ts';
 import { DATA_DEFAULTS } from '../dataConfig.ts';
 import { listFilesSorted } from '../../util/files.ts';
 
-/** Bump whenever the shard layout or the meaning of a stored field changes: older caches are then rebuilt. */
-export const CACHE_FORMAT_VERSION = 1;
+/**
+ * Bump whenever the shard layout or the meaning of a stored field changes: older caches are then rebuilt.
+ * 2: dateFormat auto reads each file's slash dates in one order (version 1 decided per value).
+ */
+export const CACHE_FORMAT_VERSION = 2;
 export const MANIFEST_NAME = 'manifest.json';
 const FORMAT_NAME = 'skiptrain-session-cache';
 

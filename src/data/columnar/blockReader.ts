@@ -2,7 +2,8 @@
 // this thread), its header read here, and the rest cut at line ends into ~2 MiB byte ranges that parse workers turn
 // into columns (rangeParser.ts); the columns come back in order and are grouped into SessionBlocks here
 // (assembler.ts). At most a few ranges per worker are in flight and a block is handed on before more input is read,
-// so memory stays flat whatever the archive's size.
+// so memory stays flat whatever the archive's size. Under dateFormat auto a file's ranges may wait for its slash
+// order (dateOrder.ts), at most DATE_LOOKAHEAD_ROWS rows of them.
 import { DataError } from '../../errors.ts';
 import { LOG_COLUMNS } from '../columns.ts';
 import { openEntries, StreamError, type TextEntry } from '../archive.ts';
@@ -13,6 +14,7 @@ import { entryFilter } from '../shard.ts';
 import type { HeaderLayout } from '../logrow.ts';
 import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../logs.ts';
 import { SessionAssembler } from './assembler.ts';
+import { FileDateOrder } from './dateOrder.ts';
 import { defaultParseWorkers, ParsePool } from './parsePool.ts';
 import type { RangeRows } from './rangeParser.ts';
 import { sharedTrackIndex } from './trackIndex.ts';
@@ -24,6 +26,8 @@ export interface BlockReadOptions extends ReadLogOptions {
   rangeBytes?: number;
   /** Bytes parsed on the reading thread before workers start (default 8 MiB: small inputs never start any). */
   inlineBytes?: number;
+  /** Rows of a file held while its dates fit both slash orders (dateFormat auto; default DATE_LOOKAHEAD_ROWS). */
+  dateLookaheadRows?: number;
 }
 
 /** What a read yields: each file's start, its session blocks and its end, then the totals. */
@@ -37,6 +41,8 @@ const NL = 0x0a;
 const RANGE = 2 * 1024 * 1024;
 /** Ranges in flight per worker (and at least this many inline): enough to keep each busy while one is assembled. */
 const IN_FLIGHT_PER_WORKER = 3;
+/** About 75 MB of log text; held as columns it measured ~60 MB of RSS. Past it the order is guessed (and said). */
+const DATE_LOOKAHEAD_ROWS = 500_000;
 
 /** Every log file of `source` (archive, folder or file) as entry items, in file order. */
 export async function* readLogBlocks(source: string, opts: BlockReadOptions = {}): AsyncGenerator<EntryItem> {
@@ -74,8 +80,13 @@ export async function* entryBlocks(
 ): AsyncGenerator<SessionBlock> {
   const label = entry.label;
   const rangeBytes = opts.rangeBytes ?? RANGE;
-  const assembler = new SessionAssembler(label, dayFromFileName(entry.path), opts, counts);
+  const fileDay = dayFromFileName(entry.path);
+  const assembler = new SessionAssembler(label, fileDay, opts, counts);
   const dateFormat = opts.dateFormat ?? 'auto';
+  const order = dateFormat === 'auto' ? new FileDateOrder(label, fileDay, opts.onNotice) : null;
+  const lookahead = opts.dateLookaheadRows ?? DATE_LOOKAHEAD_ROWS;
+  const held: { rows: RangeRows; first: number }[] = []; // parsed, waiting for the file's slash order
+  let heldRows = 0;
   const tracks = opts.tracks ? sharedTrackIndex(opts.tracks) : null;
   const maxInFlight = Math.max(IN_FLIGHT_PER_WORKER, pool.size * IN_FLIGHT_PER_WORKER);
   const queue: Promise<RangeRows>[] = [];
@@ -119,22 +130,57 @@ export async function* entryBlocks(
   const send = (start: number, end: number): void => {
     const bytes = new Uint8Array(end - start);
     bytes.set(acc.subarray(start, end));
-    const rows = pool.submit({ bytes, layout: layout!, dateFormat, tracks });
+    const rows = pool.submit({ bytes, layout: layout!, dateFormat, fileDay, tracks });
     rows.catch(() => {}); // a read stopped early never awaits it; one that goes on sees the failure in settle()
     queue.push(rows);
   };
+
+  /** A range's rows into the assembler (its dates in the file's order), then its error if it has one. */
+  const assemble = (rows: RangeRows, first: number): void => {
+    order?.resolve(rows);
+    assembler.add(rows, first);
+    if (rows.error) throw new DataError(rows.error.reason, `${label}:${first + rows.error.line}`);
+    opts.onProgress?.({ file: label, compressedBytes: bytesRead(), rows: counts.rows, sessions: counts.sessions });
+  };
+
+  /** The waiting ranges, now that the order is known, with their finished sessions. */
+  async function* release(): AsyncGenerator<SessionBlock> {
+    for (const h of held.splice(0)) {
+      assemble(h.rows, h.first);
+      const block = assembler.take();
+      if (block) yield block;
+    }
+    heldRows = 0;
+  }
 
   /** The oldest range's rows into the assembler; its finished sessions out (unless more are to join them). */
   async function* settle(hold = false): AsyncGenerator<SessionBlock> {
     const rows = await queue.shift()!;
     const first = nextLine;
-    assembler.add(rows, first);
-    if (rows.error) throw new DataError(rows.error.reason, `${label}:${first + rows.error.line}`);
     nextLine += rows.lines;
-    opts.onProgress?.({ file: label, compressedBytes: bytesRead(), rows: counts.rows, sessions: counts.sessions });
+    if (order) {
+      order.see(rows, first);
+      if (held.length > 0 || order.waits(rows)) {
+        if (order.order === null && rows.error === null && heldRows + rows.rows <= lookahead) {
+          held.push({ rows, first });
+          heldRows += rows.rows;
+          return;
+        }
+        if (order.order === null) order.guess(nextLine, rows.error !== null);
+        yield* release();
+      }
+    }
+    assemble(rows, first);
     if (hold) return;
     const block = assembler.take();
     if (block) yield block;
+  }
+
+  /** The end of the file (or of what could be read of it): waiting ranges are read in the default order. */
+  async function* endOfFile(failing: boolean): AsyncGenerator<SessionBlock> {
+    if (held.length === 0) return;
+    order!.guess(-1, failing);
+    yield* release();
   }
 
   try {
@@ -168,6 +214,7 @@ export async function* entryBlocks(
     if (cut >= 0) send(0, cut + 1);
     fill = 0;
     while (queue.length > 0) yield* settle();
+    yield* endOfFile(true);
     const line = layout === null ? accLine : nextLine;
     throw new DataError(`${e.reason} (while reading line ${line})`, `${label}:${line}`);
   }
@@ -175,6 +222,7 @@ export async function* entryBlocks(
   if (layout === null) throw new DataError('empty file: no header line', label);
   if (fill > 0) send(0, fill);
   while (queue.length > 0) yield* settle(queue.length === 1); // the last range's sessions go with the file's last
+  yield* endOfFile(false);
   assembler.finish();
   const last = assembler.take();
   if (last) yield last;

@@ -13,6 +13,8 @@ export interface RangeJob {
   bytes: Uint8Array; // whole lines; its buffer is transferred to the worker
   layout: HeaderLayout;
   dateFormat: DateFormat;
+  /** The day in the file's name (dates.ts dayFromFileName): evidence of its slash order under auto. */
+  fileDay: string | null;
   tracks: SharedTrackIndex | null;
 }
 
@@ -111,7 +113,7 @@ export class ParsePool {
     if (this.size === 0 || this.submitted <= this.inlineBytes) {
       const parser = parserFor(this.inline, job);
       try {
-        return Promise.resolve(parser.parse(job.bytes, 0, job.bytes.length));
+        return Promise.resolve(parser.parse(job.bytes, 0, job.bytes.length, job.fileDay));
       } catch (e) {
         return Promise.reject(e);
       }

@@ -9,7 +9,7 @@ const parsers = new Map<string, RangeParser>();
 port.on('message', (m: ToParseWorker) => {
   try {
     const bytes = m.job.bytes;
-    const rows = parserFor(parsers, m.job).parse(bytes, 0, bytes.length);
+    const rows = parserFor(parsers, m.job).parse(bytes, 0, bytes.length, m.job.fileDay);
     port.postMessage({ kind: 'rows', rows } satisfies FromParseWorker, rangeBuffers(rows));
   } catch (e) {
     const err = e as Error;

@@ -11,6 +11,7 @@ import type { DateFormat } from '../dates.ts';
 import { DateCache, parseRowText, type HeaderLayout } from '../logrow.ts';
 import type { LogRow } from '../types.ts';
 import { packFlags } from '../cache/block.ts';
+import { SlashDates, type SlashEvidence } from './dateOrder.ts';
 import { hashBytes, TrackLookup } from './trackIndex.ts';
 
 /** The rows of one range. Typed arrays may be longer than `rows`; only [0, rows) is meaningful. */
@@ -30,7 +31,9 @@ export interface RangeRows {
   hour: Uint8Array;
   track: Int32Array; // ≥ 0: track table row; < 0: tracks[-1 - v] (all of them when the parser has no table)
   ids: string[];
-  dates: string[]; // normalised YYYY-MM-DD
+  dates: string[]; // normalised YYYY-MM-DD; under auto, slash dates both orders read are as written (dateOrder.ts)
+  /** Under auto, what the range says about its file's slash order; null for an explicit dateFormat. */
+  slash: SlashEvidence | null;
   tracks: string[];
   /** The first bad line: everything before it is in the columns, nothing after it was read. */
   error: { line: number; reason: string } | null;
@@ -209,6 +212,7 @@ export function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Arr
 /** Dates are parsed once per distinct spelling; a parser keeps its caches from range to range. */
 export class RangeParser {
   private readonly dates: DateCache;
+  private readonly slashDates: SlashDates | null;
   private readonly fields = new Int32Array(N + 1);
 
   constructor(
@@ -217,11 +221,17 @@ export class RangeParser {
     /** The track table's ids: rows name table rows directly, and only other ids become strings. */
     private readonly table: TrackLookup | null = null,
   ) {
-    this.dates = new DateCache(dateFormat);
+    this.slashDates = dateFormat === 'auto' ? new SlashDates() : null;
+    this.dates = this.slashDates ?? new DateCache(dateFormat);
   }
 
-  /** Rows of buf[start, end): whole lines (the last may lack its '\n'); blank lines count but hold no row. */
-  parse(bytes: Uint8Array, start: number, end: number): RangeRows {
+  /**
+   * Rows of buf[start, end): whole lines (the last may lack its '\n'); blank lines count but hold no row. `fileDay`:
+   * the day in the file's name, evidence of its slash order under auto.
+   */
+  parse(bytes: Uint8Array, start: number, end: number, fileDay: string | null = null): RangeRows {
+    const slashDates = this.slashDates;
+    slashDates?.begin(fileDay);
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const layout = this.layout;
     const table = this.table;
@@ -318,6 +328,7 @@ export class RangeParser {
         const db = f[C.date + 1] - 1;
         if (dateA < 0 || !sameBytes(buf, da, db, dateA, dateB)) {
           let value: string;
+          if (slashDates) slashDates.line = no;
           try {
             value = this.dates.get(decoder(da, db), '', -1);
           } catch {
@@ -350,6 +361,7 @@ export class RangeParser {
       }
       // The reference path: one string per field, the reader's own checks and messages.
       let parsed;
+      if (slashDates) slashDates.line = no;
       try {
         parsed = parseRowText(decoder(a, b), layout, '', -1, this.dates);
       } catch (e) {
@@ -396,6 +408,7 @@ export class RangeParser {
       ids,
       dates: dates.values,
       tracks: tracks.values,
+      slash: slashDates?.evidence() ?? null,
       error,
     };
   }
