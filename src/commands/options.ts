@@ -6,7 +6,8 @@ import { DATE_FORMATS } from '../data/dates.ts';
 export const dateFormatOption = {
   choices: DATE_FORMATS,
   default: 'auto' as const,
-  describe: 'Format of the date column (auto detects the dataset format and pandas re-saves)',
+  describe:
+    "Format of the date column. auto detects the dataset format and pandas re-saves, and reads each file's slash dates (05/07/2018) in one order, decided from that file's dates and the day in its name",
 };
 
 export function badDatesOption(defaultValue: DataConfig['badDates'], describe: string) {
