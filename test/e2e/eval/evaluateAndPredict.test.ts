@@ -1,0 +1,196 @@
+// End to end on the built-in synthetic data: train a very small model, evaluate it against the baselines, write a
+// submission for the synthetic challenge test set, and the error cases around checkpoints and test files.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../../src/models/backend.ts';
+import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
+import { writeSynth } from '../../../src/data/synth/index.ts';
+import { DataError, UserError } from '../../../src/errors.ts';
+import { BASELINE_NAMES } from '../../../src/eval/baselines.ts';
+import { evaluateCheckpoint } from '../../../src/eval/evaluateCheckpoint.ts';
+import { METRIC_KEYS } from '../../../src/eval/evaluation.ts';
+import { predictSubmission } from '../../../src/eval/predictSubmission.ts';
+import { train } from '../../../src/train/trainer.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'eval-e2e-'));
+const quiet = () => {};
+const nullStream = { write: () => true, isTTY: false };
+
+function smallConfig(): Config {
+  const c: Config = structuredClone(DEFAULTS);
+  c.experiment = 'e2e';
+  c.checkpoints = join(root, 'runs');
+  c.backend = 'cpu';
+  c.data.logs = join(root, 'data', 'training_set.tar.gz');
+  c.data.tracks = join(root, 'data', 'track_features.tar.gz');
+  c.data.synth = { ...c.data.synth, sessions: 0 };
+  c.data.heldOutDays = ['2018-07-17'];
+  c.data.shuffleBuffer = 256;
+  c.model = { ...c.model, hidden: 32, dropout: 0, auxWeight: 0.3 };
+  c.train = { ...c.train, epochs: 4, batchSize: 32, lr: 0.01, warmupSteps: 5, logEvery: 5, checkpointEvery: 0, histogramEvery: 0 };
+  return c;
+}
+
+/** Every file under a folder with its size and mtime, to prove evaluation leaves the run folder alone. */
+function snapshot(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const s = statSync(p);
+      if (s.isDirectory()) walk(p);
+      else out.push(`${relative(dir, p)} ${s.size} ${s.mtimeMs}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+// Training days 2018-07-15..16, held out 2018-07-17, and a challenge test day from the same track catalogue.
+const synth = await writeSynth({ out: join(root, 'data'), sessions: 1500, days: 3, seed: 11, tracks: 400, testSet: true });
+const testSet = synth.testSet!;
+let runFolder = '';
+let backendBefore = '';
+
+// Train when the suite runs (not at import, when other files may still switch backends), on wasm: about ten times
+// faster than the pure-JS cpu backend. The previous backend is restored for the suites that follow.
+test.before(async () => {
+  backendBefore = tf.getBackend();
+  await selectBackend('wasm', quiet);
+  runFolder = (await train({ config: smallConfig(), log: quiet, progressStream: nullStream })).runFolder;
+});
+test.after(async () => {
+  if (backendBefore) await tf.setBackend(backendBefore);
+});
+
+test('on synthetic data the trained model beats every baseline, on the same sessions', async () => {
+  const before = snapshot(runFolder);
+  const { summary } = await evaluateCheckpoint({ checkpoint: runFolder, log: quiet });
+  assert.ok(summary.sessions > 100, `only ${summary.sessions} sessions`);
+  for (const name of BASELINE_NAMES) {
+    const b = summary.baselines[name];
+    // The protocol the model was trained for (per-position): better than every baseline.
+    assert.ok(summary.model.accuracy > b.accuracy, `accuracy: model ${summary.model.accuracy} vs ${name} ${b.accuracy}`);
+    assert.ok(summary.model.auc > b.auc, `AUC: model ${summary.model.auc} vs ${name} ${b.auc}`);
+    assert.ok(summary.model.logLoss < b.logLoss, `log loss: model ${summary.model.logLoss} vs ${name} ${b.logLoss}`);
+    // The challenge protocol: repeating the last known skip is a strong MAA baseline that a per-position model this
+    // small does not reliably beat on synthetic data (it wins on per-position accuracy at almost every hidden offset,
+    // but MAA rewards lastSkip's all-or-nothing sessions), so MAA is checked against the other three.
+    if (name !== 'lastSkip') assert.ok(summary.model.maa > b.maa, `MAA: model ${summary.model.maa} vs ${name} ${b.maa}`);
+  }
+  assert.equal(snapshot(runFolder), before);
+});
+
+test('skiptrain evaluate --json writes the documented shape; --report the HTML and metrics.json', () => {
+  const out = join(root, 'eval-out');
+  const before = snapshot(runFolder);
+  const r = spawnSync(
+    process.execPath,
+    ['bin/skiptrain.js', 'evaluate', '--checkpoint', runFolder, '--backend', 'wasm', '--max-sessions', '60', '--json', join(out, 'e.json'), '--report', join(out, 'report.html')],
+    { encoding: 'utf8' },
+  );
+  assert.is(r.status, 0, r.stderr);
+  for (const word of ['MAA', 'FPA', 'AUC', 'log loss', 'model', ...BASELINE_NAMES]) assert.ok(r.stdout.includes(word), word);
+  const json = JSON.parse(readFileSync(join(out, 'e.json'), 'utf8'));
+  assert.is(json.sessions, 60);
+  assert.equal(Object.keys(json.model), [...METRIC_KEYS]);
+  assert.equal(Object.keys(json.baselines).sort(), [...BASELINE_NAMES].sort());
+  for (const block of Object.values(json.baselines)) assert.equal(Object.keys(block as object), [...METRIC_KEYS]);
+  assert.ok(json.byPosition.length >= 10 && json.byPosition.every((p: { rows: number }) => p.rows > 0));
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.ok(html.includes('Training curves: loss'), 'training curves from the event files');
+  assert.ok((html.match(/<svg/g) ?? []).length >= 4);
+  assert.equal(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).model, json.model);
+  assert.equal(snapshot(runFolder), before);
+});
+
+test('predict writes one 0/1 line per test session, as long as its second half', async () => {
+  const dir = join(root, 'data', 'test_set');
+  const out = join(root, 'predict', 'submission.txt');
+  const { sessions } = await predictSubmission({
+    checkpoint: runFolder,
+    prehistory: [join(dir, 'log_prehistory_*.csv')],
+    input: [join(dir, 'log_input_*.csv')],
+    out,
+    log: quiet,
+  });
+  const lines = readFileSync(out, 'utf8').split('\n');
+  assert.is(lines.pop(), ''); // ends with a newline
+  const truth = readFileSync(testSet.truth[0], 'utf8').trim().split('\n');
+  assert.ok(truth.length > 10);
+  assert.is(lines.length, truth.length);
+  assert.is(sessions, truth.length);
+  lines.forEach((line, i) => {
+    assert.match(line, /^[01]+$/);
+    assert.is(line.length, truth[i].length, `line ${i + 1}`);
+  });
+});
+
+test('prehistory and input that do not match: a DataError and no submission', async () => {
+  const [pre] = testSet.prehistory;
+  const [input] = testSet.input;
+  const broken = join(root, 'broken');
+  cpSync(pre, join(broken, pre.split('/').pop()!));
+  // Drop the input's first session: the two files then list different sessions.
+  const rows = readFileSync(input, 'utf8').trimEnd().split('\n');
+  const first = rows[1].split(',')[0];
+  writeFileSync(join(broken, input.split('/').pop()!), [rows[0], ...rows.slice(1).filter((r) => !r.startsWith(`${first},`))].join('\n') + '\n');
+  const out = join(root, 'broken-out', 'submission.txt');
+  await predictSubmission({
+    checkpoint: runFolder,
+    prehistory: [join(broken, 'log_prehistory_*.csv')],
+    input: [join(broken, 'log_input_*.csv')],
+    out,
+    log: quiet,
+  }).then(
+    () => assert.unreachable('should fail'),
+    (e) => assert.ok(e instanceof DataError, String(e)),
+  );
+  assert.not.ok(existsSync(out));
+});
+
+test('scoring a training day warns that the scores are optimistic', async () => {
+  const lines: string[] = [];
+  const { summary } = await evaluateCheckpoint({ checkpoint: runFolder, days: ['2018-07-16'], maxSessions: 20, log: (l) => lines.push(l) });
+  assert.is(summary.sessions, 20);
+  assert.ok(lines.some((l) => /2018-07-16 is a training day/.test(l)), lines.join('\n'));
+});
+
+test('a missing or truncated checkpoint, or days absent from the data: a clear UserError', async () => {
+  const missing = join(root, 'runs', 'e2e', 'no-such-run');
+  await evaluateCheckpoint({ checkpoint: missing, log: quiet }).then(
+    () => assert.unreachable('missing'),
+    (e) => assert.ok(e instanceof UserError && e.message.includes(missing), String(e)),
+  );
+  const copy = join(root, 'truncated-run');
+  cpSync(runFolder, copy, { recursive: true });
+  const latest = readFileSync(join(copy, 'checkpoints', 'latest'), 'utf8').trim();
+  const bin = join(copy, 'checkpoints', latest, 'tensors.bin');
+  truncateSync(bin, Math.floor(statSync(bin).size / 2));
+  await evaluateCheckpoint({ checkpoint: copy, log: quiet }).then(
+    () => assert.unreachable('truncated'),
+    (e) => assert.ok(e instanceof UserError && /truncated/.test(e.message), String(e)),
+  );
+  await evaluateCheckpoint({ checkpoint: runFolder, days: ['2018-09-18'], log: quiet }).then(
+    () => assert.unreachable('absent day'),
+    (e) => assert.ok(e instanceof UserError && e.message.includes('2018-09-18'), String(e)),
+  );
+});
+
+test('the command line: a missing checkpoint exits 1 with the message and no stack; nothing written', () => {
+  const json = join(root, 'cli-err', 'e.json');
+  const r = spawnSync(process.execPath, ['bin/skiptrain.js', 'evaluate', '--checkpoint', join(root, 'nope'), '--backend', 'cpu', '--json', json], {
+    encoding: 'utf8',
+  });
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /error: .*nope/);
+  assert.not.match(r.stderr, /\n\s+at /);
+  assert.not.ok(existsSync(json));
+});
+
+test.run();
