@@ -1,5 +1,6 @@
-// Same seed ⇒ same initial weights; same dropoutSeed ⇒ same training-mode outputs; a few Adam steps on the cpu
-// backend are bit-for-bit repeatable (the trainer's resume test relies on it). Plus the model's bookkeeping:
+// Same seed ⇒ same initial weights; same dropoutSeed ⇒ same training-mode outputs; a few steps of the trainer's own
+// step (src/train/step.ts: its Adam, global-norm clipping, main + auxiliary loss) on the cpu backend are bit-for-bit
+// repeatable (the trainer's resume test relies on it). Plus the model's bookkeeping:
 // stable parameter names, no leaked tensors, config errors naming the key.
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
@@ -7,7 +8,8 @@ import * as assert from 'uvu/assert';
 import { selectBackend } from '../../../src/models/backend.ts';
 import { ConfigError } from '../../../src/errors.ts';
 import { batchToTensors, createModel, predictProbabilities } from '../../../src/models/model.ts';
-import { batchLoss } from '../../../src/train/loss.ts';
+import { Adam } from '../../../src/train/optimizer.ts';
+import { trainStep } from '../../../src/train/step.ts';
 import { randomBatch, tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
 
 const F = 6;
@@ -30,28 +32,31 @@ test('same seed gives identical weights, another seed different ones; names are 
   }
 });
 
-function train(cfgType: 'lstm' | 'transformer', steps: number): Map<string, number[]> {
+/** `steps` of the trainer's own step (its Adam, clipping and losses) from seed 9; the weights after them. */
+function train(cfgType: 'lstm' | 'transformer', steps: number, dropoutSeeds = (s: number) => s): Map<string, number[]> {
   const cfg = cfgType === 'lstm' ? tinyLstm : tinyTransformer;
   const model = createModel(cfg, F, 9);
   const batch = randomBatch(4, 8, F, 2);
-  const opt = tf.train.adam(0.01);
+  const optimizer = new Adam(model.weights);
   for (let s = 0; s < steps; s++) {
-    tf.tidy(() => {
-      opt.minimize(() => batchLoss(model, batch, { training: true, dropoutSeed: s, auxWeight: cfg.auxWeight }).loss, false, [...model.weights.values()]);
-    });
+    const r = trainStep(model, optimizer, batch, { lr: 0.01, clipNorm: 1, auxWeight: cfg.auxWeight, dropoutSeed: dropoutSeeds(s) });
+    tf.dispose([r.loss, r.correct, r.count, r.gradNorm]);
   }
   const out = snapshot(model.weights);
-  opt.dispose();
+  optimizer.dispose();
   model.dispose();
   return out;
 }
 
-test('training steps with dropout are bit-for-bit repeatable on cpu', async () => {
+test("the trainer's steps with dropout are bit-for-bit repeatable on cpu, and follow the dropout seeds", async () => {
   await selectBackend('cpu', () => {});
   for (const type of ['lstm', 'transformer'] as const) {
+    const start = train(type, 0);
     const first = train(type, 3);
     const second = train(type, 3);
     assert.equal(first, second, `${type}: two identical runs diverged`);
+    assert.not.equal(first, start, `${type}: the steps changed the weights`);
+    assert.not.equal(train(type, 3, (s) => s + 100), first, `${type}: other dropout masks, other weights`);
   }
 });
 
