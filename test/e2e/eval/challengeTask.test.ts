@@ -14,6 +14,12 @@ import { selectBackend } from '../../../src/models/backend.ts';
 import { train } from '../../../src/train/trainer.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'eval-challenge-'));
+/**
+ * Margins over the strongest baseline, lastSkip, seeds 1-5 (data seed 11-15, train seed 1-5): MAA +0.021, +0.016,
+ * +0.019, +0.017, +0.020 (mean 0.019, sd 0.002): the bar is min − 3 sd. FPA +0.028, +0.011, +0.014, +0.026, +0.022
+ * (mean 0.020, sd 0.007): only "better" is asserted, mean − 2.7 sd. The other baselines trail by 0.15 or more.
+ */
+const MAA_MARGIN = 0.009;
 const quiet = () => {};
 
 test('a challenge-task model beats every baseline on MAA and FPA', async () => {
@@ -33,8 +39,7 @@ test('a challenge-task model beats every baseline on MAA and FPA', async () => {
     assert.ok(summary.sessions >= 1500, `${summary.sessions} held-out sessions`);
     for (const name of BASELINE_NAMES) {
       const b = summary.baselines[name];
-      // measured margins over lastSkip on two seeds: +0.012 and +0.022 MAA, +0.014 and +0.027 FPA
-      assert.ok(summary.model.maa > b.maa + 0.005, `MAA: model ${summary.model.maa} vs ${name} ${b.maa}`);
+      assert.ok(summary.model.maa > b.maa + MAA_MARGIN, `MAA: model ${summary.model.maa} vs ${name} ${b.maa}`);
       assert.ok(summary.model.fpa > b.fpa, `FPA: model ${summary.model.fpa} vs ${name} ${b.fpa}`);
     }
   } finally {

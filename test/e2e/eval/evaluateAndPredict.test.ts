@@ -1,14 +1,17 @@
 // End to end on the built-in synthetic data: train a very small model, evaluate it against the baselines, write a
-// submission for the synthetic challenge test set, and the error cases around checkpoints and test files.
+// submission for the synthetic challenge test set and score it against the ground truth on disk, and the error
+// cases around checkpoints and test files.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/models/backend.ts';
 import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
+import { ChallengeScore } from '../../../src/data/challenge.ts';
+import { LOG_COLUMNS } from '../../../src/data/columns.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
 import { DataError, UserError } from '../../../src/errors.ts';
 import { BASELINE_NAMES } from '../../../src/eval/baselines.ts';
@@ -16,6 +19,7 @@ import { evaluateCheckpoint } from '../../../src/eval/evaluateCheckpoint.ts';
 import { METRIC_KEYS } from '../../../src/eval/evaluation.ts';
 import { predictSubmission } from '../../../src/eval/predictSubmission.ts';
 import { train } from '../../../src/train/trainer.ts';
+import { logLine } from '../../helpers/dataFixtures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'eval-e2e-'));
 const quiet = () => {};
@@ -52,7 +56,8 @@ function snapshot(dir: string): string[] {
 }
 
 // Training days 2018-07-15..16, held out 2018-07-17, and a challenge test day from the same track catalogue.
-const synth = await writeSynth({ out: join(root, 'data'), sessions: 1500, days: 3, seed: 11, tracks: 400, testSet: true });
+// One file per day: the challenge test set takes one file's share of sessions, 500 here.
+const synth = await writeSynth({ out: join(root, 'data'), sessions: 1500, days: 3, seed: 11, tracks: 400, testSet: true, filesPerDay: 1 });
 const testSet = synth.testSet!;
 let runFolder = '';
 let backendBefore = '';
@@ -109,7 +114,42 @@ test('skiptrain evaluate --json writes the documented shape; --report the HTML a
   assert.equal(snapshot(runFolder), before);
 });
 
-test('predict writes one 0/1 line per test session, as long as its second half', async () => {
+/**
+ * The challenge test day as one ordinary log file, for `evaluate --logs`: the prehistory rows as written, and each
+ * hidden row from the input file (session, position, track) with its skip_2 from the ground truth. The hidden rows'
+ * other columns are placeholders: the challenge view must not read them, so the scores cannot depend on them.
+ */
+function testDayAsLog(prehistoryPath: string, inputPath: string, truthPath: string, out: string): void {
+  const pre = readFileSync(prehistoryPath, 'utf8').trimEnd().split('\n');
+  const input = readFileSync(inputPath, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+  const truth = readFileSync(truthPath, 'utf8').trimEnd().split('\n');
+  const date = pre[1].split(',')[LOG_COLUMNS.indexOf('date')];
+  const known = new Map<string, string[]>();
+  for (const row of pre.slice(1)) known.set(row.split(',')[0], [...(known.get(row.split(',')[0]) ?? []), row]);
+  const lines = [pre[0]];
+  let session = -1;
+  let previous = '';
+  for (const [id, position, length, track] of input) {
+    if (id !== previous) {
+      session++;
+      previous = id;
+      lines.push(...(known.get(id) ?? []));
+    }
+    const hidden = Number(position) - (Math.floor(Number(length) / 2) + 1);
+    lines.push(logLine({ session: id, position: Number(position), length: Number(length), track, skip2: truth[session][hidden] === '1', date }));
+  }
+  assert.is(session + 1, truth.length, 'one truth line per input session');
+  writeFileSync(out, lines.join('\n') + '\n');
+}
+
+/** MAA and FPA of a submission against the ground-truth file, line by line (the organisers' scoring). */
+function scoreSubmission(submission: string[], truth: string[]): { maa: number; fpa: number } {
+  const score = new ChallengeScore();
+  submission.forEach((line, i) => score.add([...line].map(Number), [...truth[i]].map(Number)));
+  return { maa: score.maa, fpa: score.fpa };
+}
+
+test('predict writes one 0/1 line per test session; scored against the ground truth it matches evaluate and beats the trivial baselines', async () => {
   const dir = join(root, 'data', 'test_set');
   const out = join(root, 'predict', 'submission.txt');
   const { sessions } = await predictSubmission({
@@ -122,13 +162,30 @@ test('predict writes one 0/1 line per test session, as long as its second half',
   const lines = readFileSync(out, 'utf8').split('\n');
   assert.is(lines.pop(), ''); // ends with a newline
   const truth = readFileSync(testSet.truth[0], 'utf8').trim().split('\n');
-  assert.ok(truth.length > 10);
+  assert.ok(truth.length > 100, `${truth.length} test sessions`);
   assert.is(lines.length, truth.length);
   assert.is(sessions, truth.length);
   lines.forEach((line, i) => {
     assert.match(line, /^[01]+$/);
     assert.is(line.length, truth[i].length, `line ${i + 1}`);
   });
+
+  const scored = scoreSubmission(lines, truth);
+  const day = testSet.prehistory[0].match(/_(\d{8})_/)![1];
+  const log = join(root, 'test-day', `log_0_${day}_000000000000.csv`);
+  mkdirSync(dirname(log), { recursive: true });
+  testDayAsLog(testSet.prehistory[0], testSet.input[0], testSet.truth[0], log);
+  const { summary } = await evaluateCheckpoint({ checkpoint: runFolder, logs: log, log: quiet });
+  assert.is(summary.sessions, truth.length);
+  // The same probabilities thresholded the same way: equal up to the order of the sums.
+  assert.ok(Math.abs(scored.maa - summary.model.maa) < 1e-12, `MAA: submission ${scored.maa}, evaluate ${summary.model.maa}`);
+  assert.ok(Math.abs(scored.fpa - summary.model.fpa) < 1e-12, `FPA: submission ${scored.fpa}, evaluate ${summary.model.fpa}`);
+  // Trivial baselines on the same sessions (lastSkip is not trivial, see the first test).
+  for (const name of ['random', 'majority', 'positionRate'] as const) {
+    assert.ok(scored.maa > summary.baselines[name].maa, `MAA: submission ${scored.maa} vs ${name} ${summary.baselines[name].maa}`);
+  }
+  const allZeros = scoreSubmission(truth.map((t) => '0'.repeat(t.length)), truth);
+  assert.ok(scored.maa > allZeros.maa, `MAA: submission ${scored.maa} vs never-skip ${allZeros.maa}`);
 });
 
 test('prehistory and input that do not match: a DataError and no submission', async () => {

@@ -13,7 +13,10 @@ import { selectBackend } from '../../../src/models/backend.ts';
 import { tinyConfig } from '../../helpers/tinyConfig.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'skiptrain-learns-'));
-/** The model must beat the best baseline's accuracy by at least this much (absolute; observed ≈ +0.018 on this setup). */
+/**
+ * The model must beat the best baseline's accuracy by at least this much (absolute). Seeds 1-5 (data seed 3-7, train
+ * seed 1-5): +0.021, +0.034, +0.030, +0.029, +0.028, mean 0.028, sd 0.005; the bar is mean − 4 sd.
+ */
 const MARGIN = 0.01;
 
 /** Accuracy over the masked (hidden) positions of the majority label and of repeating each session's last known label. */
