@@ -3,7 +3,7 @@
 // Usage: node --import tsx scripts/run-tests.ts [folder] [filter]
 //   folder: only the tests under it (e.g. test/unit, as `npm run test:unit` does); filter: a substring of the path.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { run } from 'uvu/run';
 
 function findTests(dir: string): string[] {
@@ -16,11 +16,21 @@ function findTests(dir: string): string[] {
   return out;
 }
 
-const TREES = ['test/unit', 'test/e2e'];
+const TREES = ['test/unit', 'test/e2e'].map((dir) => resolve(dir));
 const args = process.argv.slice(2);
-const folder = args.length > 0 && existsSync(args[0]) && statSync(args[0]).isDirectory() ? args.shift() : undefined;
+const folder = args.length > 0 && existsSync(args[0]) && statSync(args[0]).isDirectory() ? args.shift()! : 'test';
 const filter = args[0];
-const files = (folder ? [folder] : TREES).flatMap((dir) => findTests(resolve(dir))).filter((f) => !filter || f.includes(filter));
+// Unit tests first (quick feedback), then end to end; a test file outside both trees still runs, last, with a warning.
+const tree = (file: string) => {
+  const i = TREES.findIndex((dir) => file.startsWith(dir + sep));
+  return i < 0 ? TREES.length : i;
+};
+const files = findTests(resolve(folder))
+  .filter((f) => !filter || f.includes(filter))
+  .sort((a, b) => tree(a) - tree(b));
+for (const file of files.filter((f) => tree(f) === TREES.length)) {
+  console.error(`warning: ${relative(process.cwd(), file)} is outside test/unit and test/e2e; move it into one of them`);
+}
 let captured = '';
 const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
