@@ -73,20 +73,28 @@ test.after(async () => {
   if (backendBefore) await tf.setBackend(backendBefore);
 });
 
+/**
+ * The model's lead over the closest baseline, seeds 1-5 (data seed 11-15, train seed 1-5): accuracy +0.020, +0.027,
+ * +0.030, +0.024, +0.012 (mean 0.023, sd 0.007: only "better" is asserted); AUC +0.073..+0.077 (mean 0.075, sd 0.002);
+ * log loss −0.139..−0.163 (mean 0.150, sd 0.009); MAA over the three weaker baselines +0.122..+0.164 (mean 0.150,
+ * sd 0.017; over lastSkip +0.009..+0.020, mean 0.012, sd 0.004). Each bar is below min − 3 sd.
+ */
+const MARGINS = { auc: 0.06, logLoss: 0.1, maa: 0.07 };
+
 test('on synthetic data the trained model beats every baseline, on the same sessions', async () => {
   const before = snapshot(runFolder);
   const { summary } = await evaluateCheckpoint({ checkpoint: runFolder, log: quiet });
   assert.ok(summary.sessions > 100, `only ${summary.sessions} sessions`);
   for (const name of BASELINE_NAMES) {
     const b = summary.baselines[name];
-    // The protocol the model was trained for (per-position): better than every baseline.
+    // The protocol the model was trained for (per-position): better than every baseline, by the margins of MARGINS.
     assert.ok(summary.model.accuracy > b.accuracy, `accuracy: model ${summary.model.accuracy} vs ${name} ${b.accuracy}`);
-    assert.ok(summary.model.auc > b.auc, `AUC: model ${summary.model.auc} vs ${name} ${b.auc}`);
-    assert.ok(summary.model.logLoss < b.logLoss, `log loss: model ${summary.model.logLoss} vs ${name} ${b.logLoss}`);
-    // The challenge protocol: repeating the last known skip is a strong MAA baseline that a per-position model this
-    // small does not reliably beat on synthetic data (it wins on per-position accuracy at almost every hidden offset,
-    // but MAA rewards lastSkip's all-or-nothing sessions), so MAA is checked against the other three.
-    if (name !== 'lastSkip') assert.ok(summary.model.maa > b.maa, `MAA: model ${summary.model.maa} vs ${name} ${b.maa}`);
+    assert.ok(summary.model.auc > b.auc + MARGINS.auc, `AUC: model ${summary.model.auc} vs ${name} ${b.auc}`);
+    assert.ok(summary.model.logLoss < b.logLoss - MARGINS.logLoss, `log loss: model ${summary.model.logLoss} vs ${name} ${b.logLoss}`);
+    // The challenge protocol: repeating the last known skip is a strong MAA baseline that this small per-position
+    // model beats by too little to assert (it wins on per-position accuracy at almost every hidden offset, but MAA
+    // rewards lastSkip's all-or-nothing sessions), so MAA is checked against the other three.
+    if (name !== 'lastSkip') assert.ok(summary.model.maa > b.maa + MARGINS.maa, `MAA: model ${summary.model.maa} vs ${name} ${b.maa}`);
   }
   assert.equal(snapshot(runFolder), before);
 });
@@ -180,7 +188,8 @@ test('predict writes one 0/1 line per test session; scored against the ground tr
   // The same probabilities thresholded the same way: equal up to the order of the sums.
   assert.ok(Math.abs(scored.maa - summary.model.maa) < 1e-12, `MAA: submission ${scored.maa}, evaluate ${summary.model.maa}`);
   assert.ok(Math.abs(scored.fpa - summary.model.fpa) < 1e-12, `FPA: submission ${scored.fpa}, evaluate ${summary.model.fpa}`);
-  // Trivial baselines on the same sessions (lastSkip is not trivial, see the first test).
+  // Trivial baselines on the same sessions (lastSkip is not trivial, see the first test). Seeds 1-5: the submission
+  // leads never-skip by +0.145..+0.249 MAA and always-skip by +0.121..+0.165.
   for (const name of ['random', 'majority', 'positionRate'] as const) {
     assert.ok(scored.maa > summary.baselines[name].maa, `MAA: submission ${scored.maa} vs ${name} ${summary.baselines[name].maa}`);
   }

@@ -14,7 +14,9 @@ await tf.setBackend('cpu');
 const root = mkdtempSync(join(tmpdir(), 'skiptrain-threads-'));
 const quiet = { log: () => {}, progressStream: { write: () => true, isTTY: false } };
 
-const LOSS_TOLERANCE = 1e-3;
+// Seeds 1-4 (data seed 3-6): every logged loss within 1.2e-7, every gradient norm within 1.2e-7 relative; the
+// bars are about 100 times that.
+const LOSS_TOLERANCE = 1e-5;
 test(`a 2-thread run follows the 1-thread run's loss curve (each logged loss within ${LOSS_TOLERANCE})`, async () => {
   const overrides = { 'model.dropout': '0', 'train.epochs': '1', 'train.checkpointEvery': '0', 'train.histogramEvery': '0' };
   const one = await train({ config: tinyConfig(root, { ...overrides, 'train.workers': '1', checkpoints: join(root, 'one') }), ...quiet });
@@ -27,7 +29,7 @@ test(`a 2-thread run follows the 1-thread run's loss curve (each logged loss wit
   // The logged gradient norm (before clipping) is the whole batch's however many threads computed it.
   const [na, nb] = [(await readScalars(one.runFolder)).get('train/grad_norm')!, (await readScalars(two.runFolder)).get('train/grad_norm')!];
   assert.equal(na.map((p) => p.step), a.map((p) => p.step));
-  na.forEach((p, i) => assert.ok(p.value > 0 && Math.abs(p.value - nb[i].value) <= 1e-3 * p.value, `grad_norm at step ${p.step}: ${p.value} vs ${nb[i].value}`));
+  na.forEach((p, i) => assert.ok(p.value > 0 && Math.abs(p.value - nb[i].value) <= 1e-5 * p.value, `grad_norm at step ${p.step}: ${p.value} vs ${nb[i].value}`));
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));
