@@ -1,3 +1,4 @@
+// summarizeLogs, what `skiptrain inspect` prints (the command itself: test/e2e/commands/inspect.test.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
