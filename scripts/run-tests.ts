@@ -1,7 +1,9 @@
-// Runs every uvu suite under test/ in one process and ends with the "N passed, N failed" line CI reads.
-// Usage: node --import tsx scripts/run-tests.ts [filter]   (filter = substring of the test file path)
-import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Runs uvu suites in one process and ends with the "N passed, N failed, N skipped" line CI reads: by default the unit
+// tests (test/unit: fast, in-process) and then the end-to-end ones (test/e2e: the CLI, training runs, the GPU).
+// Usage: node --import tsx scripts/run-tests.ts [folder] [filter]
+//   folder: only the tests under it (e.g. test/unit, as `npm run test:unit` does); filter: a substring of the path.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { run } from 'uvu/run';
 
 function findTests(dir: string): string[] {
@@ -14,8 +16,21 @@ function findTests(dir: string): string[] {
   return out;
 }
 
-const filter = process.argv[2];
-const files = findTests(resolve('test')).filter((f) => !filter || f.includes(filter));
+const TREES = ['test/unit', 'test/e2e'].map((dir) => resolve(dir));
+const args = process.argv.slice(2);
+const folder = args.length > 0 && existsSync(args[0]) && statSync(args[0]).isDirectory() ? args.shift()! : 'test';
+const filter = args[0];
+// Unit tests first (quick feedback), then end to end; a test file outside both trees still runs, last, with a warning.
+const tree = (file: string) => {
+  const i = TREES.findIndex((dir) => file.startsWith(dir + sep));
+  return i < 0 ? TREES.length : i;
+};
+const files = findTests(resolve(folder))
+  .filter((f) => !filter || f.includes(filter))
+  .sort((a, b) => tree(a) - tree(b));
+for (const file of files.filter((f) => tree(f) === TREES.length)) {
+  console.error(`warning: ${relative(process.cwd(), file)} is outside test/unit and test/e2e; move it into one of them`);
+}
 let captured = '';
 const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -23,7 +38,7 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
 }) as typeof process.stdout.write;
 
-await run(files.map((file) => ({ name: file.slice(resolve('test').length + 1), file })));
+await run(files.map((file) => ({ name: relative(resolve('test'), file), file })));
 
 // eslint-disable-next-line no-control-regex
 const plain = captured.replace(/\x1b\[[0-9;]*m/g, '');

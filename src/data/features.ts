@@ -2,8 +2,8 @@
 //
 // No label leakage, by construction: every value written for position t comes from (a) track t's features,
 // (b) the pre-play context of t — only when t is a known row — and (c) rows < t whose outcomes are known.
-// Nothing here reads skip_*, not_skipped, reason_end or seek counts of t itself (test/features.test.ts proves it by
-// permuting them). In the challenge view rows after ⌊L/2⌋ are hidden: they contribute their track and position only.
+// Nothing here reads skip_*, not_skipped, reason_end or seek counts of t itself (test/unit/data/features.test.ts
+// proves it by permuting them). In the challenge view rows after ⌊L/2⌋ are hidden: they contribute their track and position only.
 import { CONTEXT_TYPES, REASONS_END, REASONS_START, TRACK_FEATURES, MAX_SESSION_LENGTH } from './columns.ts';
 import type { FeatureStats, LogRow, TrackTable } from './types.ts';
 

@@ -139,7 +139,8 @@ export class ExploreAccumulator {
   /**
    * Adds the state of a pass over other sessions (another shard, same track table and options): counts and sums
    * add, the sketches and the sample merge by their own rules. Merging the N shards' states into a fresh
-   * accumulator and calling `finish` gives what one pass over all of them gives (see test/scale/explore-shards).
+   * accumulator and calling `finish` gives what one pass over all of them gives
+   * (see test/e2e/scale/exploreShards.test.ts).
    */
   merge(p: ExplorePartial): void {
     this.sessions += p.sessions;

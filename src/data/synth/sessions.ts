@@ -1,6 +1,7 @@
 // The synthetic listening sessions: one pass per session, position by position, following the generative model
 // described at the top of src/data/synth/index.ts. Every number here is either a published statistic (profile section
-// named) or a free parameter tuned so that the published statistics come out (see test/synth.test.ts).
+// named) or a free parameter tuned so that the published statistics come out (see
+// test/unit/data/synth/calibration.test.ts).
 import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../columns.ts';
 import type { LogRow, Session } from '../types.ts';
 import { Rng } from '../../util/rng.ts';

@@ -1,0 +1,43 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadFeatureStats } from '../../../src/data/stats.ts';
+import { TRACK_FEATURES } from '../../../src/data/columns.ts';
+import { logFile, tarGz, tempDir, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
+
+const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/skiptrain.js', 'prepare', ...args], { encoding: 'utf8' });
+
+test('CLI: prepare --days writes stats over those days only; a failure writes nothing', async () => {
+  const dir = tempDir();
+  const logs = join(dir, 'training_set.tar.gz');
+  writeFileSync(
+    logs,
+    await tarGz([
+      { name: 'training_set/log_0_20180715_000000000000.csv', content: logFile([['a', 3], ['b', 4]], '2018-07-15') },
+      { name: 'training_set/log_0_20180716_000000000000.csv', content: logFile([['c', 5]], '2018-07-16') },
+    ]),
+  );
+  const tracks = join(dir, 'tf.csv');
+  const ids = ['t_1', 't_2', 't_3', 't_4', 't_5'];
+  writeFileSync(tracks, [TRACK_HEADER, ...ids.map((id, i) => trackLine(id, TRACK_FEATURES.map(() => i)))].join('\n'));
+  const out = join(dir, 'stats.json');
+  const ok = cli('--logs', logs, '--tracks', tracks, '--out', out, '--days', '2018-07-15');
+  assert.is(ok.status, 0, ok.stderr);
+  const stats = await loadFeatureStats(out);
+  assert.is(stats.sessions, 2);
+  assert.is(stats.rows, 7);
+  // Plays of t_1..t_4 (feature value = index 0..3): a plays 0,1,2; b plays 0,1,2,3 → mean 9/7.
+  assert.ok(Math.abs(stats.mean[TRACK_FEATURES.indexOf('energy')] - 9 / 7) < 1e-6);
+
+  const failed = join(dir, 'failed.json');
+  writeFileSync(join(dir, 'bad-tf.csv'), TRACK_HEADER + '\n' + trackLine('t_1', TRACK_FEATURES.map(() => 1)).replace(/,1$/, ',x'));
+  const bad = cli('--logs', logs, '--tracks', join(dir, 'bad-tf.csv'), '--out', failed);
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /error: .*bad-tf\.csv:2: column 'acoustic_vector_7' must be a number, found 'x'/);
+  assert.not.ok(existsSync(failed));
+  assert.not.ok(readdirSync(dir).some((f) => f.endsWith('.tmp')));
+});
+
+test.run();

@@ -1,0 +1,199 @@
+// WebGPU against wasm, on whatever WebGPU adapter this machine has (in CI: lavapipe, Mesa's software Vulkan, which
+// .ci/run installs). Training and evaluation run in child processes, one per backend (backendJobs.ts: the library
+// calls behind `skiptrain train|evaluate`), plus one CLI run: the tfjs engine is global, and a GPU device must not
+// leak into the other test files. Without an adapter the file prints why it skipped.
+import * as tf from '@tensorflow/tfjs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configToYaml } from '../../../src/config/yaml.ts';
+import { readCheckpoint } from '../../../src/train/checkpoint.ts';
+import { readScalars } from '../../../src/train/tensorboard/reader.ts';
+import { selectBackend } from '../../../src/models/backend.ts';
+import { hasVulkanLoader, isCpuAdapter, probeAdapter } from '../../../src/models/webgpu.ts';
+import { tinyConfig } from '../../helpers/tinyConfig.ts';
+import type { Job } from './backendJobs.ts';
+
+function whyUnavailable(): string | null {
+  const require = createRequire(import.meta.url);
+  for (const pkg of ['webgpu', '@tensorflow/tfjs-backend-webgpu']) {
+    try {
+      require.resolve(pkg);
+    } catch {
+      return `${pkg} is not installed`;
+    }
+  }
+  if (process.platform === 'linux' && !hasVulkanLoader()) return 'no Vulkan loader (libvulkan.so.1); .ci/run installs lavapipe when it runs as root with apt';
+  try {
+    const adapter = probeAdapter();
+    return adapter ? null : 'Dawn found no WebGPU adapter (no Vulkan driver, e.g. mesa-vulkan-drivers from bookworm-backports)';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+interface Run {
+  code: number | null;
+  output: string;
+}
+
+function run(script: string, args: string[]): Promise<Run> {
+  const child = spawn(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmpdir() },
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+}
+
+interface JobResult {
+  kind: 'train' | 'evaluate';
+  backend: string;
+  config?: string;
+  resume?: string;
+  runFolder?: string;
+  checkpoint: string;
+  step?: number;
+  maa?: number;
+}
+
+/** Runs the jobs in one child process on `backend`; returns their results in order. */
+async function jobsOn(backend: string, jobs: Job[]): Promise<JobResult[]> {
+  const r = await run('test/e2e/gpu/backendJobs.ts', [backend, JSON.stringify(jobs)]);
+  assert.is(r.code, 0, r.output);
+  const results = r.output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as JobResult);
+  assert.is(results.length, jobs.length, r.output);
+  results.forEach((x) => assert.is(x.backend, backend));
+  return results;
+}
+
+const root = mkdtempSync(join(tmpdir(), 'skiptrain-webgpu-'));
+const STEPS = 50;
+
+/** A tiny config file (LSTM or 2-layer Transformer), STEPS steps, train/loss logged every 5. */
+function configFile(type: 'lstm' | 'transformer', backend: string): string {
+  const experiment = `${type}-${backend}`;
+  const file = join(root, `${experiment}.yaml`);
+  const shape: Record<string, string> = type === 'transformer' ? { 'model.heads': '2', 'model.ff': '16', 'model.layers': '2' } : {};
+  const config = tinyConfig(root, {
+    experiment,
+    backend,
+    'model.type': type,
+    'data.synth.sessions': '400',
+    'train.epochs': '8',
+    'train.maxSteps': String(STEPS),
+    'train.logEvery': '5',
+    'train.checkpointEvery': '25',
+    'train.histogramEvery': '25',
+    ...shape,
+  });
+  writeFileSync(file, configToYaml(config));
+  return file;
+}
+
+async function lossCurve(runFolder: string): Promise<{ step: number; value: number }[]> {
+  return (await readScalars(runFolder)).get('train/loss') ?? [];
+}
+
+async function assertSameCurve(gpuRun: string, cpuRun: string, what: string): Promise<void> {
+  // Up to STEPS: a later job resumes one of the runs further.
+  const [gpu, cpu] = (await Promise.all([lossCurve(gpuRun), lossCurve(cpuRun)])).map((c) => c.filter((p) => p.step <= STEPS));
+  assert.is(gpu.length, STEPS / 5, `${what}: a train/loss point every 5 steps`);
+  assert.equal(gpu.map((p) => p.step), cpu.map((p) => p.step));
+  gpu.forEach((p, i) => {
+    const rel = Math.abs(p.value - cpu[i].value) / Math.abs(cpu[i].value);
+    assert.ok(rel < 0.02, `${what} step ${p.step}: webgpu ${p.value} vs wasm ${cpu[i].value} (${(rel * 100).toFixed(2)}%)`);
+  });
+}
+
+const unavailable = whyUnavailable();
+if (unavailable) {
+  console.log(`\n  skipped: WebGPU tests (${unavailable})`);
+  test.skip('webgpu vs wasm', () => {});
+} else {
+  console.log("\n  WebGPU tests run on this machine's adapter (on CI: lavapipe, a software Vulkan device)");
+  let wasm: JobResult[] = [];
+  let gpu: JobResult[] = [];
+  let wasmAgain: JobResult[] = [];
+
+  test('LSTM: webgpu and wasm from the same seed log the same train/loss (within 2%) at every step', async () => {
+    wasm = await jobsOn('wasm', [{ kind: 'train', config: configFile('lstm', 'wasm') }, { kind: 'train', config: configFile('transformer', 'wasm') }]);
+    gpu = await jobsOn('webgpu', [
+      { kind: 'train', config: configFile('lstm', 'webgpu') },
+      { kind: 'train', config: configFile('transformer', 'webgpu') },
+      { kind: 'evaluate', checkpoint: '$0' },
+      { kind: 'evaluate', checkpoint: wasm[0].checkpoint },
+      // Last: it moves the wasm run on to STEPS + 10.
+      { kind: 'train', config: wasm[0].config!, resume: wasm[0].runFolder, maxSteps: STEPS + 10 },
+    ]);
+    await assertSameCurve(gpu[0].runFolder!, wasm[0].runFolder!, 'LSTM');
+  });
+
+  test('Transformer: webgpu and wasm from the same seed log the same train/loss (within 2%)', async () => {
+    await assertSameCurve(gpu[1].runFolder!, wasm[1].runFolder!, 'Transformer');
+  });
+
+  test('evaluate: a checkpoint scores the same MAA on webgpu and wasm (within 0.002), whichever backend wrote it', async () => {
+    wasmAgain = await jobsOn('wasm', [
+      { kind: 'evaluate', checkpoint: gpu[0].checkpoint },
+      { kind: 'evaluate', checkpoint: wasm[0].checkpoint },
+      { kind: 'train', config: gpu[0].config!, resume: gpu[0].runFolder, maxSteps: STEPS + 10 },
+    ]);
+    const pairs = [
+      ['webgpu-written', gpu[2].maa!, wasmAgain[0].maa!],
+      ['wasm-written', gpu[3].maa!, wasmAgain[1].maa!],
+    ] as const;
+    for (const [what, onGpu, onWasm] of pairs) {
+      assert.ok(onGpu > 0.3 && onGpu < 1, `${what}: a real MAA (${onGpu})`);
+      assert.ok(Math.abs(onGpu - onWasm) <= 0.002, `${what} checkpoint: MAA ${onGpu} on webgpu vs ${onWasm} on wasm`);
+    }
+  });
+
+  test('--resume: a webgpu checkpoint continues on wasm, a wasm one on webgpu', async () => {
+    for (const resumed of [gpu[4], wasmAgain[2]]) {
+      assert.is(resumed.step, STEPS + 10);
+      assert.is((await readCheckpoint(resumed.runFolder!)).manifest.step, STEPS + 10);
+      const curve = await lossCurve(resumed.runFolder!);
+      assert.equal(curve.map((p) => p.step).slice(-3), [STEPS, STEPS + 5, STEPS + 10]);
+      assert.ok(curve.every((p) => Number.isFinite(p.value) && p.value > 0 && p.value < 2), JSON.stringify(curve));
+    }
+  });
+
+  test('the CLI trains on webgpu when asked and says so', async () => {
+    const r = await run('bin/skiptrain.js', ['train', '--resume', gpu[0].runFolder!, '--backend', 'webgpu', '--train.maxSteps', String(STEPS + 15)]);
+    assert.is(r.code, 0, r.output);
+    assert.match(r.output, 'backend: webgpu');
+    assert.match(r.output, `resuming ${gpu[0].runFolder}`);
+    assert.is((await readCheckpoint(gpu[0].runFolder!)).manifest.step, STEPS + 15);
+  });
+
+  test('auto never picks a CPU-only adapter, and says why in its one line', async () => {
+    const adapter = probeAdapter()!;
+    const lines: string[] = [];
+    try {
+      const chosen = await selectBackend('auto', (l) => lines.push(l));
+      assert.is(lines.length, 1);
+      if (isCpuAdapter(adapter)) {
+        assert.is.not(chosen.name, 'webgpu');
+        assert.match(lines[0], `webgpu: only a CPU adapter (${adapter.description})`);
+      }
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  });
+
+  test('a GPU validation error stops with a clear message instead of returning numbers', async () => {
+    const r = await run('test/e2e/gpu/provokeValidationError.ts', []);
+    assert.is.not(r.code, 0, r.output);
+    assert.match(r.output, 'WebGPU device error, stopping');
+    assert.not.match(r.output, 'read back:');
+  });
+}
+
+test.run();

@@ -1,0 +1,72 @@
+// The fast LSTM (hand-written backward, sigmoid-based tanh, scaled state) must match a plain gate-by-gate LSTM
+// with ordinary autodiff on the same weights: loss and every gradient, on cpu and on wasm (which uses our
+// replacement slicing kernels). Tolerance: |Δ| ≤ 1e-5 · max|reference| + 1e-7 per tensor (float32 rounding
+// differs between the two formulations; a wrong formula is off by O(1) of the gradient scale).
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { lstmSequence } from '../../../src/models/lstmSequence.ts';
+import { referenceLstm } from '../../../src/models/referenceLstm.ts';
+import { setFastSlicing } from '../../../src/models/fastSlicing.ts';
+import { maxAbs, maxAbsDiff } from '../../helpers/tinyModels.ts';
+
+const B = 3;
+const T = 7;
+const F = 5;
+const H = 6;
+
+function compare(backend: string) {
+  const seeded = (shape: number[], seed: number, std = 0.5) => tf.randomNormal(shape, 0, std, 'float32', seed);
+  const x = seeded([B, T, F], 1, 1) as tf.Tensor3D;
+  const target = seeded([B, T, H], 5, 1);
+  const wx = tf.variable(seeded([F, 4 * H], 2));
+  const wh = tf.variable(seeded([H, 4 * H], 3));
+  const b = tf.variable(seeded([4 * H], 4));
+  const mse = (h: tf.Tensor) => tf.mean(tf.square(tf.sub(h, target))) as tf.Scalar;
+  const fast = tf.variableGrads(() => {
+    const xp = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [B * T, F]), wx), b), [B, T, 4 * H]) as tf.Tensor3D;
+    return mse(lstmSequence(xp, wh as tf.Tensor2D));
+  }, [wx, wh, b]);
+  const ref = tf.variableGrads(() => mse(referenceLstm(x, wx as tf.Tensor2D, wh as tf.Tensor2D, b as tf.Tensor1D)), [wx, wh, b]);
+  const lossDiff = Math.abs(fast.value.dataSync()[0] - ref.value.dataSync()[0]);
+  assert.ok(lossDiff <= 1e-6, `${backend}: loss differs by ${lossDiff}`);
+  for (const v of [wx, wh, b]) {
+    const got = fast.grads[v.name].dataSync();
+    const want = ref.grads[v.name].dataSync();
+    const scale = maxAbs(want);
+    assert.ok(scale > 1e-4, 'the reference gradient is not trivially zero');
+    const diff = maxAbsDiff(got, want);
+    assert.ok(diff <= 1e-5 * scale + 1e-7, `${backend}: gradient ${v.shape} differs by ${diff} (scale ${scale})`);
+  }
+  tf.dispose([x, target, wx, wh, b, fast.value, ref.value, ...Object.values(fast.grads), ...Object.values(ref.grads)]);
+}
+
+test('fast LSTM = plain autodiff LSTM (loss and gradients) on cpu, stock and replacement slicing kernels', async () => {
+  await tf.setBackend('cpu');
+  setFastSlicing(false, 'cpu');
+  compare('cpu (stock kernels)');
+  setFastSlicing(true, 'cpu');
+  compare('cpu');
+});
+
+test('fast LSTM = plain autodiff LSTM (loss and gradients) on wasm with the replacement slicing kernels', async () => {
+  await tf.setBackend('wasm');
+  setFastSlicing(true, 'wasm');
+  try {
+    compare('wasm');
+  } finally {
+    await tf.setBackend('cpu');
+  }
+});
+
+test('a one-step sequence works (no previous state to shift)', async () => {
+  await tf.setBackend('cpu');
+  const out = tf.tidy(() => lstmSequence(tf.ones([2, 1, 8]) as tf.Tensor3D, tf.zeros([2, 8]) as tf.Tensor2D).arraySync());
+  // h = σ(1)·tanh(σ(1)·tanh(1)) for every unit
+  const s = 1 / (1 + Math.exp(-1));
+  const expected = s * Math.tanh(s * Math.tanh(1));
+  assert.ok(Math.abs(out[0][0][0] - expected) < 1e-6, `${out[0][0][0]} vs ${expected}`);
+});
+
+test.run();
