@@ -1,5 +1,6 @@
 // A bounded random sample of sessions for the analyses that need rows together rather than running sums
 // (the shuffled null, the scatterplot matrix, the PC algorithm's correlation matrix).
+import { siftDown, siftUp } from '../util/heap.ts';
 import { Rng } from '../util/rng.ts';
 
 export interface SampledSession {
@@ -25,6 +26,8 @@ interface Kept extends Ranked {
 
 /** (key, id) order; the id breaks the rare tie of two 53-bit keys, so the order never depends on arrival. */
 const before = (a: Ranked, b: Ranked) => a.key < b.key || (a.key === b.key && a.id < b.id);
+/** Max-heap order: the later (key, id) nearer the root. */
+const above = (a: Ranked, b: Ranked) => before(b, a);
 
 /**
  * Bottom-k sampling by a hash of the session id: each session gets a pseudo-random key in [0, 1) fixed by the seed
@@ -65,10 +68,10 @@ export class SessionSample {
     const h = this.heap;
     if (h.length < this.capacity) {
       h.push({ key, id, session: make() });
-      this.siftUp(h.length - 1);
+      siftUp(h, h.length - 1, above);
     } else if (before({ key, id }, h[0])) {
       h[0] = { key, id, session: make() };
-      this.siftDown(0);
+      siftDown(h, 0, h.length, above);
     }
   }
 
@@ -89,29 +92,5 @@ export class SessionSample {
     const accepted = this.accepted + s.accepted;
     for (const x of s.sessions) this.keep(this.key(x.id), x.id, () => ({ trackRows: Int32Array.from(x.trackRows), skip2: Uint8Array.from(x.skip2) }));
     this.accepted = accepted;
-  }
-
-  private siftUp(i: number): void {
-    const h = this.heap;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(h[parent], h[i])) return;
-      [h[i], h[parent]] = [h[parent], h[i]];
-      i = parent;
-    }
-  }
-
-  private siftDown(i: number): void {
-    const h = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let largest = i;
-      if (l < h.length && before(h[largest], h[l])) largest = l;
-      if (r < h.length && before(h[largest], h[r])) largest = r;
-      if (largest === i) return;
-      [h[i], h[largest]] = [h[largest], h[i]];
-      i = largest;
-    }
   }
 }

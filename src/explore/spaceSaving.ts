@@ -2,6 +2,7 @@
 // in a fixed number of counters. Every key whose true count exceeds total/capacity is guaranteed to be monitored,
 // and each reported count overestimates the truth by at most that key's `error`.
 
+import { siftDown, siftUp } from '../util/heap.ts';
 import { ownCopy } from './ownCopy.ts';
 
 export interface HeavyHitter {
@@ -120,31 +121,17 @@ export class SpaceSaving {
     for (let i = (this.size >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
+  /** Min-heap order: the smaller count nearer the root (the key to evict). */
+  private readonly above = (a: number, b: number) => this.counts[a] < this.counts[b];
+  private readonly placed = (slot: number, index: number) => {
+    this.heapPos[slot] = index;
+  };
+
   private siftUp(i: number): void {
-    const h = this.heap;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.counts[h[parent]] <= this.counts[h[i]]) return;
-      [h[i], h[parent]] = [h[parent], h[i]];
-      this.heapPos[h[i]] = i;
-      this.heapPos[h[parent]] = parent;
-      i = parent;
-    }
+    siftUp(this.heap, i, this.above, this.placed);
   }
 
   private siftDown(i: number): void {
-    const h = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let smallest = i;
-      if (l < this.size && this.counts[h[l]] < this.counts[h[smallest]]) smallest = l;
-      if (r < this.size && this.counts[h[r]] < this.counts[h[smallest]]) smallest = r;
-      if (smallest === i) return;
-      [h[i], h[smallest]] = [h[smallest], h[i]];
-      this.heapPos[h[i]] = i;
-      this.heapPos[h[smallest]] = smallest;
-      i = smallest;
-    }
+    siftDown(this.heap, i, this.size, this.above, this.placed);
   }
 }
