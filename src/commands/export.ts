@@ -38,6 +38,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       badDates: a['bad-dates'],
       days: days?.length ? new Set(days) : undefined,
       onProgress: (p) => progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions`),
+      onNotice: (line) => progress.log(line),
     });
     const r = await exportParquet(sessions, a.parquet);
     progress.done();

@@ -69,6 +69,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       badDates: args['bad-dates'],
       onTrackProgress: (n) => progress.update(`loading tracks: ${fmt(n)}`),
       onProgress: (p) => progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`),
+      onNotice: (line) => progress.log(line),
       shard,
     });
     progress.done();

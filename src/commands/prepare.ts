@@ -53,7 +53,7 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     const progress = new ProgressLine();
     const tracks = await loadTrackTable(args.tracks, (p) => progress.update(`loading tracks: ${fmt(p.tracks)}`));
     progress.done(`${fmt(tracks.ids.length)} tracks loaded`);
-    const readOpts = { dateFormat: args['date-format'], badDates: args['bad-dates'], shard };
+    const readOpts = { dateFormat: args['date-format'], badDates: args['bad-dates'], shard, onNotice: (line: string) => progress.log(line) };
     const onProgress = (p: { file: string; rows: number; sessions: number; compressedBytes: number }) =>
       progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`);
     const daySet = days && days.length > 0 ? new Set(days) : undefined;
@@ -71,6 +71,7 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
       dateFormat: args['date-format'],
       badDates: args['bad-dates'],
       shard,
+      onNotice: readOpts.onNotice,
       onProgress: (p) => progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`),
     });
     progress.done();

@@ -31,6 +31,7 @@ export interface SummaryOptions {
   /** Default 'keep': an inspection should show odd dates, not hide them. */
   badDates?: DataConfig['badDates'];
   onProgress?: (p: ReadProgress) => void;
+  onNotice?: (line: string) => void;
   onTrackProgress?: (tracks: number) => void;
   /** Only this shard's log files (see data/shard.ts). */
   shard?: ShardSpec;
@@ -60,6 +61,7 @@ export async function accumulateLogSummary(logs: string, opts: SummaryOptions = 
     badDates: opts.badDates ?? 'keep',
     counts,
     onProgress: opts.onProgress,
+    onNotice: opts.onNotice,
     shard: opts.shard,
   })) {
     lengths.set(s.length, (lengths.get(s.length) ?? 0) + 1);

@@ -42,6 +42,11 @@ export class ExploreProgress {
     );
   }
 
+  /** A note on a line of its own, without breaking the progress line. */
+  log(message: string): void {
+    this.line.log(message);
+  }
+
   done(): void {
     this.line.done();
   }

@@ -56,6 +56,7 @@ async function explorePass(args: Omit<RunExploreArgs, 'json'>, log: Log, shard?:
   const sessions = readSessions(args.logs, {
     days: args.days?.length ? new Set(args.days) : undefined,
     shard,
+    onNotice: (line) => (progress ? progress.log(line) : log(line)),
     onProgress: (p) => {
       bytes = p.compressedBytes;
       file = p.file;
