@@ -1,16 +1,17 @@
 // WebGPU against wasm, on whatever WebGPU adapter this machine has (in CI: lavapipe, Mesa's software Vulkan, which
 // .ci/run installs). Training and evaluation run in child processes, one per backend (backendJobs.ts: the library
-// calls behind `skiptrain train|evaluate`), plus one CLI run: the tfjs engine is global, and a GPU device must not
+// calls behind `skiptrain train|evaluate`), plus CLI runs of train and predict: the tfjs engine is global, and a GPU device must not
 // leak into the other test files. Without an adapter the file prints why it skipped.
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configToYaml } from '../../../src/config/yaml.ts';
+import { writeSynth } from '../../../src/data/synth/index.ts';
 import { readCheckpoint } from '../../../src/train/checkpoint.ts';
 import { readScalars } from '../../../src/train/tensorboard/reader.ts';
 import { selectBackend } from '../../../src/models/backend.ts';
@@ -173,6 +174,26 @@ if (unavailable) {
     assert.is((await readCheckpoint(gpu[0].runFolder!)).manifest.step, STEPS + 15);
   });
 
+  test('the CLI predicts on webgpu: the same submission as on wasm, but for probabilities at the threshold', async () => {
+    const synth = await writeSynth({ out: join(root, 'test-data'), sessions: 200, days: 1, seed: 5, tracks: 300, testSet: true, filesPerDay: 1 });
+    const submissions: string[][] = [];
+    for (const backend of ['webgpu', 'wasm']) {
+      const out = join(root, `submission-${backend}.txt`);
+      const args = ['--prehistory', ...synth.testSet!.prehistory, '--input', ...synth.testSet!.input, '--tracks', synth.tracks];
+      const r = await run('bin/skiptrain.js', ['predict', '--checkpoint', gpu[0].runFolder!, ...args, '--out', out, '--backend', backend]);
+      assert.is(r.code, 0, r.output);
+      assert.match(r.output, `backend: ${backend}`);
+      submissions.push(readFileSync(out, 'utf8').trimEnd().split('\n'));
+    }
+    const [onGpu, onWasm] = submissions;
+    assert.ok(onGpu.length >= 20, `${onGpu.length} test sessions`);
+    assert.equal(onGpu.map((l) => l.length), onWasm.map((l) => l.length));
+    const chars = onWasm.join('');
+    const same = [...onGpu.join('')].filter((c, i) => c === chars[i]).length;
+    // float32 on both; only a probability within rounding of 0.5 may land on the other side.
+    assert.ok(same / chars.length >= 0.99, `${same} of ${chars.length} predictions agree`);
+  });
+
   test('auto never picks a CPU-only adapter, and says why in its one line', async () => {
     const adapter = probeAdapter()!;
     const lines: string[] = [];
@@ -196,4 +217,5 @@ if (unavailable) {
   });
 }
 
+test.after(() => rmSync(root, { recursive: true, force: true }));
 test.run();
