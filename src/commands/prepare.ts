@@ -68,11 +68,8 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
       sessions: cache ? readCachedSessions(cache.dir, cache.manifest, tracks, { days: daySet }) : undefined,
       days: daySet,
       maxSessions,
-      dateFormat: args['date-format'],
-      badDates: args['bad-dates'],
-      shard,
-      onNotice: readOpts.onNotice,
-      onProgress: (p) => progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`),
+      ...readOpts,
+      onProgress,
     });
     progress.done();
     if (shard) {
