@@ -1,29 +1,44 @@
 // The trainer's own step, timed: the model built from a shipped config with the real input width, the trainer's
-// Adam, clipping, auxiliary and known-half losses, on one thread (trainStep) or on gradient workers (the same
-// Stepper `train` uses). Also how busy each thread is while stepping: the trainer's thread (batch tensors, weight
-// sharing, gradient sum, Adam) and each worker (forward + backward of its slice).
+// Adam, clipping, auxiliary and known-half losses, through the same Stepper `train` uses (the native engine, one
+// thread, or gradient workers). Also how busy each thread is while stepping, and how many kernels one step runs:
+// tfjs kernels (tf.profile), or calls into the native engine.
 import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { knownRows } from '../../src/data/challenge.ts';
 import { inputFeatureCount } from '../../src/data/features.ts';
 import type { Batch } from '../../src/data/types.ts';
+import { nativeCalls } from '../../src/kernels/native.ts';
 import { createModel } from '../../src/models/model.ts';
+import { lossDenominator, lossWeights } from '../../src/train/loss.ts';
 import { Adam } from '../../src/train/optimizer.ts';
 import { learningRate } from '../../src/train/schedule.ts';
+import { sliceGradient } from '../../src/train/workers/sliceGradient.ts';
+import { sliceBatch, sliceRanges } from '../../src/train/workers/sliceBatch.ts';
+import { NativeStepper } from '../../src/train/workers/nativeStepper.ts';
 import { createStepper } from '../../src/train/workers/stepper.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 export interface TrainerRow {
   model: string;
+  /** The config the shape comes from ('lstm-synth' with hidden 64, 'lstm-synth', 'lstm', …). */
+  config: string;
   step: 'trainer';
+  /** The backend that ran the step: 'native', or the tfjs backend. */
   backend: string;
   batch: number;
   seqLen: number;
   features: number;
   hidden: number;
+  layers: number;
+  /** Track-embedding rows (0 = none). */
+  buckets: number;
   workers: number;
   seqPerSec: number;
+  msPerStep: number;
+  /** Kernels one step runs: tfjs kernels on every thread, or calls into the native engine. */
+  kernels: number;
 }
 
 export interface BusyRow {
@@ -41,14 +56,38 @@ export interface BusyRow {
   cpuUsPerSeq: number;
 }
 
-/** The shapes measured: the reference H=64 at B=64 and 512, and each shipped synth config as it is. */
-export function trainerShapes(): { name: string; config: Config }[] {
-  const out: { name: string; config: Config }[] = [];
+/** Where the native engine's step time goes, ms per step and phase (kernels/native.ts, NATIVE_PHASES). */
+export interface PhasesRow {
+  model: string;
+  config: string;
+  step: 'trainer-phases';
+  backend: 'native';
+  batch: number;
+  hidden: number;
+  workers: number;
+  msPerStep: Record<string, number>;
+}
+
+export interface TrainerShape {
+  /** 'lstm' | 'transformer' */
+  name: string;
+  /** Where the shape comes from, for the rows. */
+  label: string;
+  config: Config;
+}
+
+/**
+ * The shapes measured: the reference H=64 at B=64 and 512, each shipped synth config as it is, and the shipped
+ * `lstm.yaml` (B=512, H=128, 2 layers, a 262,144 × 16 track embedding).
+ */
+export function trainerShapes(): TrainerShape[] {
+  const out: TrainerShape[] = [];
   for (const type of ['lstm', 'transformer'] as const) {
     const shipped = loadConfig(`${type}-synth`);
-    for (const B of [64, 512]) out.push({ name: type, config: loadConfig(`${type}-synth`, { 'model.hidden': 64, 'train.batchSize': B }) });
-    if (shipped.model.hidden !== 64 || shipped.train.batchSize !== 64) out.push({ name: type, config: shipped });
+    for (const B of [64, 512]) out.push({ name: type, label: `${type}-synth H=64`, config: loadConfig(`${type}-synth`, { 'model.hidden': 64, 'train.batchSize': B }) });
+    if (shipped.model.hidden !== 64 || shipped.train.batchSize !== 64) out.push({ name: type, label: `${type}-synth`, config: shipped });
   }
+  out.push({ name: 'lstm', label: 'lstm', config: loadConfig('lstm') });
   return out;
 }
 
@@ -84,14 +123,9 @@ export function workerCounts(): number[] {
   return out;
 }
 
-export async function measureTrainerStep(
-  name: string,
-  config: Config,
-  backend: string,
-  workers: number,
-  budgetMs: number,
-): Promise<[TrainerRow, BusyRow]> {
+export async function measureTrainerStep(shape: TrainerShape, backend: string, workers: number, budgetMs: number): Promise<(TrainerRow | BusyRow | PhasesRow)[]> {
   const T = 20;
+  const { config, name } = shape;
   const t = config.train;
   const B = t.batchSize;
   const model = createModel(config.model, inputFeatureCount(), t.seed);
@@ -99,12 +133,14 @@ export async function measureTrainerStep(
   const stepper = await createStepper(model, optimizer, workers);
   const batch = challengeBatch(B, T, config.data.synth.tracks);
   let n = 0;
-  const step = () =>
-    stepper.step(batch, { lr: learningRate(n, t, 10_000), clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed: n++ });
+  const options = () => ({ lr: learningRate(n, t, 10_000), clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed: n++ });
+  const step = async () => tf.dispose(Object.values(await stepper.step(batch, options())));
   try {
     await step(); // warm-up: kernel setup, Adam slots, heap growth, worker start
     await step();
     let steps = 0;
+    const native = stepper instanceof NativeStepper ? stepper : null;
+    native?.phases(); // from here on
     const busyStart = stepper.busyMs();
     const cpuStart = process.cpuUsage();
     const start = performance.now();
@@ -116,14 +152,55 @@ export async function measureTrainerStep(
     const cpu = process.cpuUsage(cpuStart);
     const cpuUsPerSeq = Math.round((cpu.user + cpu.system) / (B * steps));
     const busy = stepper.busyMs().map((ms, k) => Number(((ms - busyStart[k]) / wall).toFixed(2)));
-    const common = { model: name, backend, batch: B, hidden: config.model.hidden, workers: stepper.workers };
-    return [
-      { model: name, step: 'trainer', backend, batch: B, seqLen: T, features: inputFeatureCount(), hidden: config.model.hidden, workers: stepper.workers, seqPerSec: Math.round((B * steps * 1000) / wall) },
-      { ...common, step: 'trainer-busy', busy, cpuUsPerSeq },
-    ];
+    const phases = native ? Object.fromEntries(Object.entries(native.phases()).map(([k, ms]) => [k, Number((ms / steps).toFixed(3))])) : null;
+    const kernels = await kernelsPerStep(stepper.backend, stepper.workers, step, () => sliceKernels(model, batch, config, stepper.workers));
+    const common = { model: name, backend: stepper.backend, batch: B, hidden: config.model.hidden, workers: stepper.workers };
+    const row: TrainerRow = {
+      model: name,
+      config: shape.label,
+      step: 'trainer',
+      backend: stepper.backend,
+      batch: B,
+      seqLen: T,
+      features: inputFeatureCount(),
+      hidden: config.model.hidden,
+      layers: config.model.layers,
+      buckets: config.model.trackBuckets,
+      workers: stepper.workers,
+      seqPerSec: Math.round((B * steps * 1000) / wall),
+      msPerStep: Number((wall / steps).toFixed(2)),
+      kernels,
+    };
+    const busyRow: BusyRow = { ...common, step: 'trainer-busy', busy, cpuUsPerSeq };
+    if (!phases) return [row, busyRow];
+    return [row, busyRow, { model: name, config: shape.label, step: 'trainer-phases', backend: 'native', batch: B, hidden: config.model.hidden, workers: stepper.workers, msPerStep: phases }];
   } finally {
     await stepper.dispose();
     optimizer.dispose();
     model.dispose();
   }
+}
+
+/**
+ * Kernels of one step. Native: the calls into the engine. tfjs: the trainer thread's kernels (tf.profile; its
+ * slice, clipping, Adam), plus, with gradient workers, each worker's — the same graph on its own slice, counted
+ * here on the first worker's slice.
+ */
+async function kernelsPerStep(backend: string, workers: number, step: () => Promise<void>, workerSlice: () => Promise<number>): Promise<number> {
+  if (backend === 'native') {
+    const before = nativeCalls();
+    await step();
+    return nativeCalls() - before;
+  }
+  const own = (await tf.profile(step)).kernels.length;
+  return workers > 1 ? own + (workers - 1) * (await workerSlice()) : own;
+}
+
+async function sliceKernels(model: ReturnType<typeof createModel>, batch: Batch, config: Config, workers: number): Promise<number> {
+  const [, second] = sliceRanges(batch.size, workers);
+  const slice = sliceBatch(batch, second[0], second[1]);
+  const denominator = lossDenominator(lossWeights(batch, config.train.knownWeight));
+  const grads = new Float32Array([...model.weights.values()].reduce((s, v) => s + v.size, 0));
+  const opts = { auxWeight: config.model.auxWeight, knownWeight: config.train.knownWeight, dropoutSeed: 1, dropoutRowOffset: second[0], denominator };
+  return (await tf.profile(async () => void (await sliceGradient(model, slice, opts, grads)))).kernels.length;
 }

@@ -36,4 +36,4 @@ export const shardOption = {
     '(Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm job array)',
 };
 
-export const backendOption = { choices: BACKEND_CHOICES, describe: 'TensorFlow.js backend (default: auto, the fastest available)' };
+export const backendOption = { choices: BACKEND_CHOICES, describe: 'compute backend: native (skiptrain\'s own CPU engine) or a TensorFlow.js backend (default: auto, the fastest available)' };

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.ts';
 import type { Batch, FeatureStats, TrackTable } from '../data/types.ts';
 import { trackTableFingerprint } from '../data/trackKey.ts';
 import { UserError } from '../errors.ts';
-import * as tf from '@tensorflow/tfjs';
+import { activeBackend } from '../models/backend.ts';
 import { loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.ts';
 import { createPredictor, resolveWorkers, type ParallelPredictor } from '../train/workers/stepper.ts';
 import type { Predictor } from './predictor.ts';
@@ -64,7 +64,7 @@ export async function loadEnsemble(paths: string[], log: (line: string) => void 
     for (const m of members) m.model.dispose();
   };
   try {
-    for (const m of members) predictors.push(await createPredictor(m.model, resolveWorkers(m.config.train, tf.getBackend(), log)));
+    for (const m of members) predictors.push(await createPredictor(m.model, resolveWorkers(m.config.train, activeBackend(), log), log));
   } catch (e) {
     await dispose();
     throw e;

@@ -7,16 +7,20 @@
 // enough, we never use their namespace. Only one of the two can be loaded in a process (same backend name, same
 // native symbols), which is why 'tensorflow-gpu' is tried before 'tensorflow' and the first that loads wins.
 // The WebGPU backend needs a GPU device from the optional 'webgpu' package (Dawn's dawn.node); webgpu.ts opens it.
-// `auto` skips a CPU-only WebGPU adapter (lavapipe, SwiftShader): wasm is faster there.
+// `auto` skips a CPU-only WebGPU adapter (lavapipe, SwiftShader): the CPU backends are faster there.
+// `native` is not a tfjs backend: it loads skiptrain's own engine (src/kernels/native.ts) and activates tfjs-wasm
+// beneath it, which holds the model's variables and runs what the engine has no kernels for (the Transformer).
+// activeBackend() names what is in use; trainers and predictors ask nativeUnsupported(model) whether to use it.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_PREFERENCE, type Backend, type ConcreteBackend } from './backendNames.ts';
 import { UserError } from '../errors.ts';
-import { enableFastSlicing } from './fastSlicing.ts';
+import { enableFastSlicing } from '../kernels/fastSlicing.ts';
+import { loadNative } from '../kernels/native.ts';
 import { hasVulkanLoader, isCpuAdapter, probeAdapter, registerWebGpuBackend } from './webgpu.ts';
 
 export interface SelectedBackend {
-  /** The tfjs backend name now active ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
+  /** The backend now active: 'native', or the tfjs backend's name ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
   name: string;
   /** Why this one: for auto, the reasons each faster candidate was skipped. */
   reason: string;
@@ -25,6 +29,7 @@ export interface SelectedBackend {
 const INSTALL_HINT: Record<ConcreteBackend, string> = {
   'tensorflow-gpu': 'npm install @tensorflow/tfjs-node-gpu (needs Linux x64 with CUDA 11.2 + cuDNN 8; its install downloads libtensorflow)',
   webgpu: 'npm install webgpu @tensorflow/tfjs-backend-webgpu (and a machine whose GPU Dawn can open: Vulkan, Metal or D3D12)',
+  native: 'npm run build:native (it needs a C compiler, make, python3 and Node\'s headers)',
   tensorflow: 'npm install @tensorflow/tfjs-node (its install downloads libtensorflow)',
   wasm: 'npm install @tensorflow/tfjs-backend-wasm',
   cpu: 'it ships with @tensorflow/tfjs',
@@ -77,8 +82,22 @@ function checkWebGpuAdapter(forAuto: boolean): void {
   if (isCpuAdapter(adapter)) throw new Unavailable(`only a CPU adapter (${adapter.description}), slower than wasm; name it with --backend webgpu to use it anyway`);
 }
 
+/** True while the native engine is the selected backend (set by selectBackend). */
+let nativeSelected = false;
+
+/** The backend in use: 'native', or the active tfjs backend's name. */
+export function activeBackend(): string {
+  return nativeSelected ? 'native' : tf.getBackend();
+}
+
 async function tryBackend(which: ConcreteBackend, forAuto: boolean): Promise<string> {
   switch (which) {
+    case 'native': {
+      const native = loadNative();
+      if ('reason' in native) throw new Unavailable(native.reason);
+      await tryBackend('wasm', forAuto);
+      return 'native';
+    }
     case 'tensorflow-gpu':
       await importOptional('@tensorflow/tfjs-node-gpu');
       await activate('tensorflow');
@@ -121,6 +140,12 @@ function reasonOf(e: unknown): string {
  * the install command.
  */
 export async function selectBackend(name: Backend, log: (line: string) => void = (l) => console.error(l)): Promise<SelectedBackend> {
+  const selected = await select(name, log);
+  nativeSelected = selected.name === 'native';
+  return selected;
+}
+
+async function select(name: Backend, log: (line: string) => void): Promise<SelectedBackend> {
   if (name !== 'auto') {
     try {
       const active = await tryBackend(name, false);

@@ -2,7 +2,7 @@
 // outcomes of t−1 — built by the data encoder) plus, optionally, a hashed learned track-id embedding.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './modelConfig.ts';
-import { dense } from './dense.ts';
+import { dense } from '../kernels/dense.ts';
 import type { ParamStore } from './params.ts';
 import { embedTracks } from './trackEmbedding.ts';
 

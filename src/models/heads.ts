@@ -2,7 +2,7 @@
 // (skip_1, skip_2, skip_3, not_skipped). One matmul serves both.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './modelConfig.ts';
-import { dense } from './dense.ts';
+import { dense } from '../kernels/dense.ts';
 import type { ParamStore } from './params.ts';
 
 export const AUX_LABELS = ['skip_1', 'skip_2', 'skip_3', 'not_skipped'] as const;

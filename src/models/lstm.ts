@@ -2,12 +2,17 @@
 // is applied by the model). Strictly causal by construction: h_t depends on inputs ≤ t only.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './modelConfig.ts';
-import { dense } from './dense.ts';
-import type { DropoutFn } from './dropout.ts';
-import { lstmSequence } from './lstmSequence.ts';
+import { dense } from '../kernels/dense.ts';
+import { INPUT_DROPOUT_SITE, type DropoutFn } from './dropout.ts';
+import { lstmSequence } from '../kernels/lstmSequence.ts';
 import type { ParamStore } from './params.ts';
 
 export type Body = (x: tf.Tensor3D, dropout: DropoutFn, present: tf.Tensor2D | null) => tf.Tensor3D;
+
+/** The LSTM's dropout sites in order: the encoder's output, then the input of each layer after the first. */
+export function lstmDropoutSites(layers: number): string[] {
+  return [INPUT_DROPOUT_SITE, ...Array.from({ length: layers - 1 }, (_, l) => `lstm.${l + 1}.input`)];
+}
 
 export function buildLstm(params: ParamStore, cfg: ModelConfig): Body {
   const H = cfg.hidden;
@@ -20,10 +25,11 @@ export function buildLstm(params: ParamStore, cfg: ModelConfig): Body {
       b: params.create(`lstm.${l}.b`, [4 * H], { kind: 'values', values: forgetBias }) as tf.Variable<tf.Rank.R1>,
     };
   });
+  const sites = lstmDropoutSites(cfg.layers);
   return (x, dropout) => {
     let h = x;
     layers.forEach((layer, l) => {
-      if (l > 0) h = dropout(h, `lstm.${l}.input`);
+      if (l > 0) h = dropout(h, sites[l]);
       h = lstmSequence(dense(h, layer.wx, layer.b), layer.wh);
     });
     return h;

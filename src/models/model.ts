@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './modelConfig.ts';
 import type { Batch } from '../data/types.ts';
 import { ConfigError } from '../errors.ts';
-import { makeDropout } from './dropout.ts';
+import { INPUT_DROPOUT_SITE, makeDropout } from './dropout.ts';
 import { buildEncoder } from './encoder.ts';
 import { buildHeads } from './heads.ts';
 import { buildLstm, type Body } from './lstm.ts';
@@ -31,6 +31,8 @@ export interface ApplyOptions {
   training: boolean;
   /** Seeds every dropout mask of this call (derive it from the step). Without it, a per-model call counter. */
   dropoutSeed?: number;
+  /** Where this batch starts in the step's whole batch (a gradient thread's slice): its part of the masks. */
+  dropoutRowOffset?: number;
 }
 
 export interface SkipModel {
@@ -75,8 +77,8 @@ export function createModel(cfg: ModelConfig, inputFeatures: number, seed: numbe
     apply(x, opts) {
       const [, , F] = x.inputs.shape;
       if (F !== inputFeatures) throw new Error(`model expects ${inputFeatures} input features per position, the batch has ${F}`);
-      const dropout = makeDropout(opts.training, cfg.dropout, opts.dropoutSeed ?? calls++);
-      const embedded = dropout(encode(x.inputs, x.trackIndex), 'input');
+      const dropout = makeDropout(opts.training, cfg.dropout, opts.dropoutSeed ?? calls++, opts.dropoutRowOffset);
+      const embedded = dropout(encode(x.inputs, x.trackIndex), INPUT_DROPOUT_SITE);
       return heads(body(embedded, dropout, x.present ?? null));
     },
     dispose() {
@@ -104,5 +106,17 @@ export async function predictProbabilities(model: SkipModel, batch: Batch): Prom
     return Float32Array.from((await readTensor(probs)) as Float32Array);
   } finally {
     probs.dispose();
+  }
+}
+
+/** The main logit of every position, [B·T] row-major; evaluation mode; leaves no tensors behind. */
+export async function modelLogits(model: SkipModel, batch: Batch): Promise<Float32Array> {
+  const x = batchToTensors(batch);
+  const logits = tf.tidy(() => model.apply(x, { training: false }).logits);
+  tf.dispose([x.inputs, x.trackIndex, x.present ?? []].flat());
+  try {
+    return Float32Array.from((await readTensor(logits)) as Float32Array);
+  } finally {
+    logits.dispose();
   }
 }

@@ -3,6 +3,7 @@
 // unique per process and several models (tests, evaluation beside training) can live side by side.
 import * as tf from '@tensorflow/tfjs';
 import { initialValues, type Init } from './init.ts';
+import { readTensor } from './webgpu.ts';
 
 export class ParamStore {
   readonly variables = new Map<string, tf.Variable>();
@@ -21,4 +22,39 @@ export class ParamStore {
     for (const v of this.variables.values()) v.dispose();
     this.variables.clear();
   }
+}
+
+/** Where each weight sits in the flat vector of all weights in the map's order (gradient threads, the native engine). */
+export function flatLayout(weights: ReadonlyMap<string, tf.Variable>): Map<string, { offset: number; size: number; shape: number[] }> {
+  const out = new Map<string, { offset: number; size: number; shape: number[] }>();
+  let offset = 0;
+  for (const [name, v] of weights) {
+    out.set(name, { offset, size: v.size, shape: v.shape });
+    offset += v.size;
+  }
+  return out;
+}
+
+/** Every weight copied into `out` (or a new vector), back to back in the map's order. */
+export async function readFlatWeights(weights: ReadonlyMap<string, tf.Variable>, out?: Float32Array): Promise<Float32Array> {
+  let total = 0;
+  for (const v of weights.values()) total += v.size;
+  const flat = out ?? new Float32Array(total);
+  let offset = 0;
+  for (const v of weights.values()) {
+    flat.set((await readTensor(v)) as Float32Array, offset);
+    offset += v.size;
+  }
+  return flat;
+}
+
+/** The inverse of readFlatWeights: each weight takes its run of `flat`. */
+export function writeFlatWeights(weights: ReadonlyMap<string, tf.Variable>, flat: Float32Array): void {
+  tf.tidy(() => {
+    let offset = 0;
+    for (const v of weights.values()) {
+      v.assign(tf.tensor(flat.subarray(offset, offset + v.size), v.shape, 'float32'));
+      offset += v.size;
+    }
+  });
 }

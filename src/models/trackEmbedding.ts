@@ -3,7 +3,7 @@
 // The lookup has its own gradient (scatter-add of the rows) because tfjs's gather gradient needs
 // UnsortedSegmentSum, which the wasm backend does not implement.
 import * as tf from '@tensorflow/tfjs';
-import { customOp } from './customOp.ts';
+import { customOp } from '../kernels/customOp.ts';
 
 function lookup(table: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
   const op = customOp((tbl: tf.Tensor, save: tf.GradSaveFunc) => {

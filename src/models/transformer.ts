@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './modelConfig.ts';
 import { MAX_SESSION_LENGTH } from '../data/columns.ts';
 import { ConfigError } from '../errors.ts';
-import { dense } from './dense.ts';
+import { dense } from '../kernels/dense.ts';
 import type { DropoutFn } from './dropout.ts';
-import { layerNorm } from './layerNorm.ts';
+import { layerNorm } from '../kernels/layerNorm.ts';
 import type { Body } from './lstm.ts';
 import type { ParamStore } from './params.ts';
 

@@ -43,6 +43,8 @@ export function lossDenominator(weights: Float32Array): number {
 export interface LossOptions {
   training: boolean;
   dropoutSeed?: number;
+  /** Where `batch` starts in the step's whole batch (a slice of it): the part of the dropout masks it takes. */
+  dropoutRowOffset?: number;
   auxWeight: number;
   knownWeight?: number;
   /**
@@ -59,7 +61,7 @@ export function batchLoss(model: TrainableModel, batch: Batch, opts: LossOptions
   const weights = lossWeights(batch, opts.knownWeight);
   const mask = weights === batch.mask ? scored : tf.tensor2d(weights, [B, T]);
   const labels = tf.tensor2d(batch.labels, [B, T]);
-  const { logits, auxLogits } = model.apply(batchToTensors(batch), { training: opts.training, dropoutSeed: opts.dropoutSeed });
+  const { logits, auxLogits } = model.apply(batchToTensors(batch), { training: opts.training, dropoutSeed: opts.dropoutSeed, dropoutRowOffset: opts.dropoutRowOffset });
   const count = scored.sum();
   const denominator = tf.scalar(opts.denominator ?? lossDenominator(weights));
   const mainLoss = bceWithLogits(logits, labels).mul(mask).sum().div(denominator) as tf.Scalar;

@@ -12,6 +12,11 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
+/** Weight decay applies to matrices only: biases and gains stay free. */
+export function takesWeightDecay(shape: readonly number[]): boolean {
+  return shape.length >= 2;
+}
+
 /** Everything needed to continue optimisation bit-for-bit: the step count and m, v per variable name. */
 export interface AdamState {
   step: number;
@@ -24,10 +29,10 @@ export class Adam {
   step = 0;
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
-  private readonly beta1: number;
-  private readonly beta2: number;
-  private readonly epsilon: number;
-  private readonly weightDecay: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
 
   constructor(
     private readonly variables: ReadonlyMap<string, tf.Variable>,
@@ -60,7 +65,7 @@ export class Adam {
         const mHat = m.div(correction1);
         const vHat = v.div(correction2);
         let next = variable.sub(mHat.div(vHat.sqrt().add(epsilon)).mul(lr));
-        if (weightDecay > 0 && variable.rank >= 2) next = next.sub(variable.mul(lr * weightDecay));
+        if (weightDecay > 0 && takesWeightDecay(variable.shape)) next = next.sub(variable.mul(lr * weightDecay));
         variable.assign(next);
       }
     });

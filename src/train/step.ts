@@ -51,6 +51,24 @@ export function applyUpdate(optimizer: Adam, grads: ReadonlyMap<string, tf.Tenso
   return clipped.norm;
 }
 
+export interface Stepper {
+  /** Threads computing gradients (1 = the trainer's own). */
+  readonly workers: number;
+  /** What computes the steps: 'native', or the tfjs backend's name. */
+  readonly backend: string;
+  step(batch: Batch, opts: StepOptions): Promise<StepResult>;
+  /** The main logit of every position with the current weights, no dropout (validation). */
+  logits(batch: Batch): Promise<Float32Array>;
+  /**
+   * Brings the model's variables and the optimizer up to date with the steps taken (the native engine keeps its
+   * own copy between steps): call before reading either, as checkpoints and histograms do.
+   */
+  sync(): Promise<void>;
+  /** Milliseconds each gradient thread has computed so far, the trainer's own first. */
+  busyMs(): number[];
+  dispose(): Promise<void>;
+}
+
 export type StepValues = Record<keyof StepResult, number>;
 
 /** Reads a step's scalars (waiting for the device) and disposes them. */

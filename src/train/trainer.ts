@@ -10,6 +10,7 @@ import { inputFeatureCount } from '../data/features.ts';
 import { trackTableFingerprint } from '../data/trackKey.ts';
 import type { FeatureStats } from '../data/types.ts';
 import { UserError } from '../errors.ts';
+import { activeBackend } from '../models/backend.ts';
 import { createModel } from '../models/model.ts';
 import { readTensor } from '../models/webgpu.ts';
 import { Rng } from '../util/rng.ts';
@@ -73,8 +74,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     log(`resuming ${runFolder} at step ${pos.step} (epoch ${pos.epoch + 1}, batch ${pos.batchesInEpoch})`);
   }
   const rng = new Rng(pos.rngState);
-  const stepper = await createStepper(model, optimizer, resolveWorkers(t, tf.getBackend(), log));
-  if (stepper.workers > 1) log(`training on ${stepper.workers} gradient threads`);
+  const stepper = await createStepper(model, optimizer, resolveWorkers(t, activeBackend(), log), log);
+  if (stepper.workers > 1) log(stepper.backend === 'native' ? `training in the native engine on ${stepper.workers} threads` : `training on ${stepper.workers} gradient threads`);
   // With several gradient threads, batches are built on a thread of their own so none of them waits for data.
   const batchThread = stepper.workers > 1 ? new BatchThread() : null;
   const batchesOf = (o: Parameters<typeof trainBatches>[1]) => batchThread?.batches(ctx, o) ?? trainBatches(ctx, o);
@@ -89,7 +90,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let savedAt = performance.now();
   const runValidation = async () => {
     if (validatedAt === pos.step) return; // e.g. validateEvery coinciding with an epoch end
-    metrics = await validate(model, ctx, config.task);
+    metrics = await validate((batch) => stepper.logits(batch), ctx, config.task);
     validatedAt = pos.step;
     if (!metrics) return progress.log('validation skipped: no held-out sessions');
     for (const [tag, value] of Object.entries(metrics)) writer.scalar(tag, value, pos.step);
@@ -98,6 +99,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const save = async () => {
     pos.rngState = rng.state;
     pos.metrics = validatedAt === pos.step && metrics ? { ...metrics } : {};
+    await stepper.sync();
     const contents = { position: pos, config, stats: ctx.stats, trackTable, inputFeatures: inputFeatureCount() };
     checkpoint = await saveCheckpoint(runFolder, { ...contents, weights: model.weights, optimizer: await optimizer.exportState() }, t);
     await writer.flush();
@@ -132,6 +134,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         }
         const stepEnd = performance.now(); // the log-time read waits for the device's steps: it counts as training time
         if (t.histogramEvery > 0 && pos.step % t.histogramEvery === 0) {
+          await stepper.sync();
           for (const [name, w] of model.weights) writer.histogram(`weights/${name}`, await readTensor(w), pos.step);
         }
         if (t.validateEvery > 0 && pos.step % t.validateEvery === 0) await runValidation();

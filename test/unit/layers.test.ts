@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 
 const SRC = resolve('src');
 /** Lowest first. errors.ts and util sit under everything; commands and cli.ts on top, imported by nothing below. */
-const LAYERS = ['errors.ts', 'util', 'data', 'models', 'config', 'train', 'report', 'eval', 'explore', 'commands', 'cli.ts'];
+const LAYERS = ['errors.ts', 'util', 'data', 'kernels', 'models', 'config', 'train', 'report', 'eval', 'explore', 'commands', 'cli.ts'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -10,7 +10,6 @@ import type { Batch } from '../../data/types.ts';
 import { startTsWorker } from '../../util/threads.ts';
 import { predictProbabilities, type SkipModel } from '../../models/model.ts';
 import { readTensor } from '../../models/webgpu.ts';
-import { Rng } from '../../util/rng.ts';
 import { lossDenominator, lossWeights } from '../loss.ts';
 import { sliceGradient, type SliceOptions } from './sliceGradient.ts';
 import type { Adam } from '../optimizer.ts';
@@ -114,16 +113,17 @@ export class GradientPool {
     await this.shareWeights();
     this.workersCurrent = false;
     const denominator = lossDenominator(lossWeights(batch, opts.knownWeight));
-    const sliceOpts = (k: number): SliceOptions => ({
+    // Every slice takes its part of the whole batch's dropout masks, so the masks do not depend on the thread count.
+    const sliceOpts = (start: number): SliceOptions => ({
       auxWeight: opts.auxWeight,
       knownWeight: opts.knownWeight ?? 0,
-      // Each slice gets its own dropout masks; the first keeps the step's seed.
-      dropoutSeed: k === 0 ? opts.dropoutSeed : Rng.derive(opts.dropoutSeed, 'slice', k).state,
+      dropoutSeed: opts.dropoutSeed,
+      dropoutRowOffset: start,
       denominator,
     });
     const [first, ...rest] = sliceRanges(batch.size, this.threads);
-    const replies = Promise.all(rest.map(([start, end], i) => this.workers[i].request({ kind: 'step', batch: sliceBatch(batch, start, end), opts: sliceOpts(i + 1) })));
-    const own = await sliceGradient(this.model, sliceBatch(batch, first[0], first[1]), sliceOpts(0), this.sum);
+    const replies = Promise.all(rest.map(([start, end], i) => this.workers[i].request({ kind: 'step', batch: sliceBatch(batch, start, end), opts: sliceOpts(start) })));
+    const own = await sliceGradient(this.model, sliceBatch(batch, first[0], first[1]), sliceOpts(first[0]), this.sum);
     let mainMs = performance.now() - started;
     const totals = { ...own };
     for (const [i, r] of (await replies).entries()) {

@@ -1,37 +1,44 @@
-// How the trainer takes a step: on its own thread (train.workers = 1, or a backend that cannot be shared between
-// threads), or data-parallel on a pool of gradient workers.
+// How the trainer takes a step: in the native engine (backend native, an LSTM), on its own thread
+// (train.workers = 1, or a tfjs backend that cannot be shared between threads), or data-parallel on a pool of
+// gradient workers.
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../config/schema.ts';
-import { predictProbabilities, type SkipModel } from '../../models/model.ts';
 import type { Batch } from '../../data/types.ts';
+import { activeBackend } from '../../models/backend.ts';
+import { modelLogits, predictProbabilities, type SkipModel } from '../../models/model.ts';
+import { createNativeEngine, engineBatch, nativeUnsupported } from '../../models/nativeLstm.ts';
+import { readFlatWeights } from '../../models/params.ts';
 import type { Adam } from '../optimizer.ts';
-import { trainStep, type StepOptions, type StepResult } from '../step.ts';
+import { trainStep, type StepOptions, type Stepper } from '../step.ts';
 import { GradientPool } from './gradientPool.ts';
+import { NativeStepper } from './nativeStepper.ts';
 
-export interface Stepper {
-  /** Threads computing gradients (1 = the trainer's own). */
-  readonly workers: number;
-  step(batch: Batch, opts: StepOptions): Promise<StepResult>;
-  /** Milliseconds each gradient thread has computed so far, the trainer's own first. */
-  busyMs(): number[];
-  dispose(): Promise<void>;
-}
+/** Backends that spread a step over threads: the native engine inside itself, wasm and cpu with gradient workers. */
+const THREADED = new Set(['native', 'wasm', 'cpu']);
 
 /**
- * The worker count a config asks for on the active backend: 'auto' = the cores available, never more than the
- * batch has sessions. Only wasm and cpu run in worker threads (a GPU or libtensorflow backend already uses the
- * whole device, and one device cannot be shared by several tfjs engines), so other backends get 1 and a log line.
+ * The thread count a config asks for on the active backend: 'auto' = the cores available, never more than the
+ * batch has sessions. A GPU or libtensorflow backend already uses the whole device (and one device cannot be
+ * shared by several tfjs engines), so other backends get 1 and a log line.
  */
 export function resolveWorkers(t: Pick<TrainConfig, 'workers' | 'batchSize'>, backend: string, log: (s: string) => void): number {
   // Configs saved before train.workers existed mean the default.
   const workers = t.workers ?? 'auto';
   const asked = workers === 'auto' ? availableParallelism() : workers;
-  if (asked > 1 && backend !== 'wasm' && backend !== 'cpu') {
+  if (asked > 1 && !THREADED.has(backend)) {
     if (workers !== 'auto') log(`train.workers: ${asked} ignored on the ${backend} backend (it uses the whole device); training on 1 thread`);
     return 1;
   }
   return Math.max(1, Math.min(asked, t.batchSize));
+}
+
+/** Whether `model` runs in the native engine here; says once why not when native is selected but cannot run it. */
+function onNative(model: SkipModel, log?: (s: string) => void): boolean {
+  if (activeBackend() !== 'native') return false;
+  const why = nativeUnsupported(model);
+  if (why) log?.(`backend native: ${why}; it runs on ${tf.getBackend()}`);
+  return why === null;
 }
 
 /** Inference with the same threads: each batch's sessions spread over them (evaluate, predict). */
@@ -41,7 +48,13 @@ export interface ParallelPredictor {
   dispose(): Promise<void>;
 }
 
-export async function createPredictor(model: SkipModel, workers: number): Promise<ParallelPredictor> {
+export async function createPredictor(model: SkipModel, workers: number, log?: (s: string) => void): Promise<ParallelPredictor> {
+  if (onNative(model, log)) {
+    const engine = createNativeEngine(model, workers);
+    const params = await readFlatWeights(model.weights);
+    const predict = async (batch: Batch) => engine.logits(params, engineBatch(batch)).map((x) => 1 / (1 + Math.exp(-x)));
+    return { workers, predict, dispose: async () => {} };
+  }
   const backend = tf.getBackend();
   if (workers <= 1 || (backend !== 'wasm' && backend !== 'cpu')) {
     return { workers: 1, predict: async (batch) => predictProbabilities(model, batch), dispose: async () => {} };
@@ -50,18 +63,22 @@ export async function createPredictor(model: SkipModel, workers: number): Promis
   return { workers, predict: (batch) => pool.predict(batch), dispose: () => pool.dispose() };
 }
 
-export async function createStepper(model: SkipModel, optimizer: Adam, workers: number): Promise<Stepper> {
+/** `log` hears why a model the native backend cannot run trains on tfjs instead. */
+export async function createStepper(model: SkipModel, optimizer: Adam, workers: number, log?: (s: string) => void): Promise<Stepper> {
+  if (onNative(model, log)) return NativeStepper.create(model, optimizer, workers);
   const backend = tf.getBackend();
+  const logits = (batch: Batch) => modelLogits(model, batch);
+  const sync = async () => {};
   if (workers <= 1 || (backend !== 'wasm' && backend !== 'cpu')) {
     let busy = 0;
-    const step = async (batch: Batch, opts: StepOptions) => {
+    const step = async (batch: Batch, o: StepOptions) => {
       const start = performance.now();
-      const result = trainStep(model, optimizer, batch, opts);
+      const result = trainStep(model, optimizer, batch, o);
       busy += performance.now() - start;
       return result;
     };
-    return { workers: 1, step, busyMs: () => [busy], dispose: async () => {} };
+    return { workers: 1, backend, step, logits, sync, busyMs: () => [busy], dispose: async () => {} };
   }
   const pool = await GradientPool.start(workers, model, backend);
-  return { workers, step: (batch, opts) => pool.step(optimizer, batch, opts), busyMs: () => [...pool.busyMs], dispose: () => pool.dispose() };
+  return { workers, backend, step: (batch, o) => pool.step(optimizer, batch, o), logits, sync, busyMs: () => [...pool.busyMs], dispose: () => pool.dispose() };
 }

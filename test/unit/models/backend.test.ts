@@ -1,5 +1,7 @@
 // Backend selection: a named backend that is missing is a UserError with the install command; auto picks a usable
 // one and says why each faster one was skipped, in one line.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -36,17 +38,37 @@ test('a named backend whose package is missing is a UserError with the install c
   }
 });
 
-test('auto logs exactly one line naming the backend and the skipped ones', async () => {
-  const lines: string[] = [];
-  try {
-    const r = await selectBackend('auto', (l) => lines.push(l));
-    assert.is(lines.length, 1);
-    assert.match(lines[0], /^backend: (tensorflow-gpu|webgpu|tensorflow|wasm|cpu)/);
-    assert.is(tf.getBackend(), r.name);
-    if (!lines[0].startsWith('backend: tensorflow-gpu')) assert.match(lines[0], 'tensorflow-gpu: ');
-  } finally {
-    await tf.setBackend('cpu');
-  }
+/** selectBackend in a fresh process (auto loads the native addon: that happens in a child, not here). */
+function selectInChild(name: string, env: Record<string, string> = {}): { lines: string[]; name?: string; active?: string; tfjs?: string; error?: string; kind?: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../helpers/selectBackendChild.ts', import.meta.url)), name], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  assert.is(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+test('auto logs exactly one line naming the backend and the skipped ones; native runs on wasm beneath', () => {
+  const r = selectInChild('auto');
+  assert.is(r.lines.length, 1);
+  assert.match(r.lines[0], /^backend: (tensorflow-gpu|webgpu|native|tensorflow|wasm|cpu)/);
+  assert.is(r.active, r.name);
+  assert.is(r.tfjs, r.name === 'native' ? 'wasm' : r.name);
+  if (!r.lines[0].startsWith('backend: tensorflow-gpu')) assert.match(r.lines[0], 'tensorflow-gpu: ');
+});
+
+test('without the native addon, auto uses wasm and its one line says why', () => {
+  const r = selectInChild('auto', { SKIPTRAIN_NATIVE_ADDON: '/nonexistent/skiptrain.node' });
+  assert.is(r.lines.length, 1);
+  assert.ok(r.name !== 'native', r.lines[0]);
+  assert.match(r.lines[0], 'native: the native addon is not built (npm run build:native');
+});
+
+test('--backend native without the addon is a UserError saying how to build it', () => {
+  const r = selectInChild('native', { SKIPTRAIN_NATIVE_ADDON: '/nonexistent/skiptrain.node' });
+  assert.is(r.kind, 'UserError');
+  assert.match(r.error!, "backend 'native' is not usable");
+  assert.match(r.error!, 'npm run build:native');
 });
 
 test.run();

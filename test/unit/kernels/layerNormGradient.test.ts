@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { layerNorm } from '../../../src/models/layerNorm.ts';
+import { layerNorm } from '../../../src/kernels/layerNorm.ts';
 import { maxAbs, maxAbsDiff } from '../../helpers/tinyModels.ts';
 
 function plainLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { setFastSlicing } from '../../../src/models/fastSlicing.ts';
+import { setFastSlicing } from '../../../src/kernels/fastSlicing.ts';
 import { Rng } from '../../../src/util/rng.ts';
 
 function cases(): (() => tf.Tensor | tf.Tensor[])[] {

@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lstmSequence } from '../../../src/models/lstmSequence.ts';
-import { referenceLstm } from '../../../src/models/referenceLstm.ts';
-import { setFastSlicing } from '../../../src/models/fastSlicing.ts';
+import { lstmSequence } from '../../../src/kernels/lstmSequence.ts';
+import { referenceLstm } from '../../../src/kernels/referenceLstm.ts';
+import { setFastSlicing } from '../../../src/kernels/fastSlicing.ts';
 import { maxAbs, maxAbsDiff } from '../../helpers/tinyModels.ts';
 
 const B = 3;

@@ -26,7 +26,7 @@ const layerNormOp = customOp((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, s
   };
 });
 
-/** The same as the plain formula (test/unit/models/layerNormGradient.test.ts checks value and gradients). */
+/** The same as the plain formula (test/unit/kernels/layerNormGradient.test.ts checks value and gradients). */
 export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D): T {
   return layerNormOp(x, gamma, beta) as T;
 }

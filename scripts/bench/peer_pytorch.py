@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""skiptrain's LSTM skip model in PyTorch, trained the way the trainer trains it: the peer of `npm run bench -- train --peers`.
+
+The model (src/models/model.ts, lstm.ts, encoder.ts, heads.ts), as a PyTorch user writes it:
+  Linear(F, H)(x) + Linear(E, H, bias=False)(Embedding(buckets, E)(track)) -> Dropout -> LSTM(H, layers, dropout
+  between layers) -> Linear(H, 5): the main skip logit and four auxiliary ones
+Objective (src/train/loss.ts): masked BCE on the main logit plus auxWeight x the mean BCE of the auxiliary ones, with
+per-position loss weights; then clip_grad_norm_ and Adam (dense, the embedding included) - one optimizer step.
+The batch: [B, 20, F] with session lengths 10-20, the first half known (loss weight knownWeight), as the trainer's.
+Warm-up steps, then timed steps for --budget seconds, synchronising a CUDA device before reading the clock.
+
+  python3 scripts/bench/peer_pytorch.py --batch 64 --hidden 64 --layers 1 --buckets 8192 --embed 8 --threads 1
+prints one JSON line {"step": "peer", "peer": "pytorch", "model", "batch", "threads", "seqPerSec", ...}.
+Refuses a torch built without MKL (Debian's python3-torch uses reference BLAS, 3-5x slower than pip's).
+"""
+import argparse
+import json
+import sys
+import time
+
+T = 20
+
+
+def build(torch, nn, a):
+    class SkipLstm(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.input = nn.Linear(a.features, a.hidden)
+            self.table = nn.Embedding(a.buckets, a.embed) if a.buckets > 0 else None
+            self.track = nn.Linear(a.embed, a.hidden, bias=False) if a.buckets > 0 else None
+            self.drop = nn.Dropout(a.dropout)
+            self.lstm = nn.LSTM(a.hidden, a.hidden, num_layers=a.layers, batch_first=True, dropout=a.dropout if a.layers > 1 else 0.0)
+            self.head = nn.Linear(a.hidden, 5 if a.aux_weight > 0 else 1)
+
+        def forward(self, x, keys):
+            h = self.input(x)
+            if self.table is not None:
+                known = (keys >= 0).unsqueeze(-1).float()
+                h = h + self.track(self.table(keys.clamp(min=0) % a.buckets) * known)
+            out, _ = self.lstm(self.drop(h))
+            return self.head(out)
+
+    return SkipLstm()
+
+
+def batch(torch, a, device):
+    g = torch.Generator().manual_seed(2)
+    B = a.batch
+    lengths = torch.randint(10, T + 1, (B,), generator=g)
+    pos = torch.arange(T).unsqueeze(0)
+    present = (pos < lengths.unsqueeze(1)).float()
+    known = (pos < (lengths // 2).unsqueeze(1)).float() * present
+    scored = present - known
+    x = torch.randn(B, T, a.features, generator=g)
+    keys = torch.where(present > 0, torch.randint(0, max(a.tracks, 1), (B, T), generator=g), torch.full((B, T), -1))
+    labels = (torch.rand(B, T, generator=g) < 0.5).float()
+    aux = (torch.rand(B, T, 4, generator=g) < 0.5).float()
+    weights = scored + known * a.known_weight
+    return [t.to(device) for t in (x, keys, labels, aux, weights)]
+
+
+def measure(torch, nn, a, device):
+    torch.manual_seed(1)
+    model = build(torch, nn, a).to(device)
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    bce = nn.BCEWithLogitsLoss(reduction="none")
+    x, keys, labels, aux, weights = batch(torch, a, device)
+    denominator = weights.sum().clamp(min=1)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        out = model(x, keys)
+        loss = (bce(out[..., 0], labels) * weights).sum() / denominator
+        if out.shape[-1] > 1:
+            loss = loss + a.aux_weight * (bce(out[..., 1:], aux) * weights.unsqueeze(-1)).sum() / (4 * denominator)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    for _ in range(5):
+        step()
+    sync()
+    steps = 0
+    start = time.perf_counter()
+    while steps < 3 or time.perf_counter() - start < a.budget:
+        step()
+        steps += 1
+        if steps % 10 == 0:
+            sync()
+    sync()
+    ms = (time.perf_counter() - start) * 1000 / steps
+    return ms
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="lstm", choices=["lstm"])
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--features", type=int, default=88)
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--layers", type=int, default=1)
+    p.add_argument("--buckets", type=int, default=8192, help="track-embedding rows (0 = none)")
+    p.add_argument("--embed", type=int, default=8)
+    p.add_argument("--tracks", type=int, default=5000, help="distinct track keys in the batch")
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--aux-weight", type=float, default=0.3)
+    p.add_argument("--known-weight", type=float, default=0.5)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--budget", type=float, default=2.0, help="seconds of timed steps")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    a = p.parse_args()
+    try:
+        import torch
+        from torch import nn
+    except ImportError:
+        print("peer_pytorch: PyTorch is not installed in this Python (pip install torch)", file=sys.stderr)
+        return 3
+    if a.device == "cpu" and not torch.backends.mkl.is_available():
+        print(
+            f"peer_pytorch: this torch {torch.__version__} has no MKL (Debian's python3-torch uses reference BLAS, 3-5x slower than "
+            "the build a user installs); install pip's: python3 -m venv v && v/bin/pip install torch",
+            file=sys.stderr,
+        )
+        return 4
+    if a.device == "cuda" and not torch.cuda.is_available():
+        print("peer_pytorch: --device cuda but torch.cuda.is_available() is False", file=sys.stderr)
+        return 3
+    torch.set_num_threads(a.threads)
+    device = torch.device(a.device)
+    ms = measure(torch, nn, a, device)
+    print(
+        json.dumps(
+            {
+                "step": "peer",
+                "peer": "pytorch",
+                "model": a.model,
+                "batch": a.batch,
+                "hidden": a.hidden,
+                "layers": a.layers,
+                "buckets": a.buckets,
+                "threads": a.threads,
+                "device": a.device,
+                "seqPerSec": round(a.batch / ms * 1000),
+                "msPerStep": round(ms, 2),
+                "version": torch.__version__,
+            }
+        ),
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

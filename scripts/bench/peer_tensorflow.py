@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""skiptrain's LSTM skip model in TensorFlow / Keras, trained the way the trainer trains it: the peer of
+`npm run bench -- train --peers`.
+
+The model (src/models/model.ts, lstm.ts, encoder.ts, heads.ts), as a Keras user writes it:
+  Dense(H)(x) + Dense(H, no bias)(Embedding(buckets, E)(track)) -> Dropout -> LSTM(H) x layers (Dropout between
+  them) -> Dense(5): the main skip logit and four auxiliary ones
+Objective (src/train/loss.ts): masked BCE on the main logit plus auxWeight x the mean BCE of the auxiliary ones, with
+per-position loss weights; Adam with global-norm clipping (global_clipnorm) - one optimizer step, in a tf.function
+as model.fit runs it. The batch: [B, 20, F] with session lengths 10-20, the first half known (loss weight
+knownWeight), as the trainer's. Warm-up steps, then timed steps for --budget seconds.
+
+  python3 scripts/bench/peer_tensorflow.py --batch 64 --hidden 64 --layers 1 --buckets 8192 --embed 8 --threads 1
+prints one JSON line {"step": "peer", "peer": "tensorflow", "model", "batch", "threads", "seqPerSec", ...}.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+T = 20
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="lstm", choices=["lstm"])
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--features", type=int, default=88)
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--layers", type=int, default=1)
+    p.add_argument("--buckets", type=int, default=8192, help="track-embedding rows (0 = none)")
+    p.add_argument("--embed", type=int, default=8)
+    p.add_argument("--tracks", type=int, default=5000, help="distinct track keys in the batch")
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--aux-weight", type=float, default=0.3)
+    p.add_argument("--known-weight", type=float, default=0.5)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--budget", type=float, default=2.0, help="seconds of timed steps")
+    p.add_argument("--device", default="cpu", help="cpu or gpu")
+    a = p.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if a.device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    try:
+        import tensorflow as tf
+        import keras
+    except ImportError:
+        print("peer_tensorflow: TensorFlow is not installed in this Python (pip install tensorflow-cpu)", file=sys.stderr)
+        return 3
+    tf.config.threading.set_intra_op_parallelism_threads(a.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(a.threads)
+    keras.utils.set_random_seed(1)
+
+    x_in = keras.Input((T, a.features))
+    keys_in = keras.Input((T,), dtype="int32")
+    h = keras.layers.Dense(a.hidden)(x_in)
+    if a.buckets > 0:
+        known = keras.ops.expand_dims(keras.ops.cast(keys_in >= 0, "float32"), -1)
+        rows = keras.ops.mod(keras.ops.maximum(keys_in, 0), a.buckets)
+        e = keras.layers.Embedding(a.buckets, a.embed)(rows) * known
+        h = h + keras.layers.Dense(a.hidden, use_bias=False)(e)
+    h = keras.layers.Dropout(a.dropout)(h)
+    for layer in range(a.layers):
+        if layer > 0:
+            h = keras.layers.Dropout(a.dropout)(h)
+        h = keras.layers.LSTM(a.hidden, return_sequences=True)(h)
+    out = keras.layers.Dense(5 if a.aux_weight > 0 else 1)(h)
+    model = keras.Model([x_in, keys_in], out)
+    optimizer = keras.optimizers.Adam(learning_rate=1e-3, global_clipnorm=1.0)
+
+    g = tf.random.Generator.from_seed(2)
+    B = a.batch
+    lengths = g.uniform((B,), 10, T + 1, dtype=tf.int32)
+    pos = tf.range(T)[tf.newaxis, :]
+    present = tf.cast(pos < lengths[:, tf.newaxis], tf.float32)
+    known = tf.cast(pos < (lengths // 2)[:, tf.newaxis], tf.float32) * present
+    weights = (present - known) + known * a.known_weight
+    x = g.normal((B, T, a.features))
+    keys = tf.where(present > 0, g.uniform((B, T), 0, max(a.tracks, 1), dtype=tf.int32), -1)
+    labels = tf.cast(g.uniform((B, T)) < 0.5, tf.float32)
+    aux = tf.cast(g.uniform((B, T, 4)) < 0.5, tf.float32)
+    denominator = tf.maximum(tf.reduce_sum(weights), 1.0)
+
+    def bce(logits, y):
+        return tf.nn.relu(logits) - logits * y + tf.math.log1p(tf.exp(-tf.abs(logits)))
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            o = model([x, keys], training=True)
+            loss = tf.reduce_sum(bce(o[..., 0], labels) * weights) / denominator
+            if a.aux_weight > 0:
+                loss += a.aux_weight * tf.reduce_sum(bce(o[..., 1:], aux) * weights[..., tf.newaxis]) / (4 * denominator)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    for _ in range(5):
+        step().numpy()
+    steps = 0
+    start = time.perf_counter()
+    while steps < 3 or time.perf_counter() - start < a.budget:
+        loss = step()
+        steps += 1
+        if steps % 10 == 0:
+            loss.numpy()
+    loss.numpy()
+    ms = (time.perf_counter() - start) * 1000 / steps
+    print(
+        json.dumps(
+            {
+                "step": "peer",
+                "peer": "tensorflow",
+                "model": a.model,
+                "batch": a.batch,
+                "hidden": a.hidden,
+                "layers": a.layers,
+                "buckets": a.buckets,
+                "threads": a.threads,
+                "device": a.device,
+                "seqPerSec": round(a.batch / ms * 1000),
+                "msPerStep": round(ms, 2),
+                "version": tf.__version__,
+            }
+        ),
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+// The native CPU engine (C sources in ./native, built into build/Release/skiptrain.node by `npm install` or
+// `npm run build:native`): loading it, and its functions with the TypeScript types of their flat buffers.
+// Every call into it is counted (nativeCalls), which is what the bench reports as kernels per step.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** An engine instance inside the addon (an opaque handle; freed when garbage-collected). */
+export type EngineHandle = { readonly __engine: unique symbol };
+
+/** A batch as the engine reads it: row-major [size, seqLen, …]; the last four only for training. */
+export interface EngineBatch {
+  size: number;
+  seqLen: number;
+  inputs: Float32Array;
+  trackIndex: Int32Array;
+  labels?: Float32Array;
+  auxLabels?: Float32Array;
+  /** The loss weight of each position. */
+  weights?: Float32Array;
+  /** Positions counted by the accuracy. */
+  scored?: Float32Array;
+}
+
+interface Addon {
+  createLstm(shape: Int32Array, layout: Float64Array, decay: Uint8Array, threads: number): EngineHandle;
+  trainStep(e: EngineHandle, params: Float32Array, m: Float32Array, v: Float32Array, batch: EngineBatch, pass: Float64Array, seeds: Uint32Array, optimizer: Float64Array, out: Float64Array): void;
+  gradients(e: EngineHandle, params: Float32Array, batch: EngineBatch, pass: Float64Array, seeds: Uint32Array, grads: Float32Array, out: Float64Array): void;
+  logits(e: EngineHandle, params: Float32Array, batch: EngineBatch, out: Float32Array): void;
+  dropout(e: EngineHandle, x: Float32Array, first: number, seed: number, threshold: number, scale: number): void;
+  isa(e: EngineHandle): string;
+  phases(e: EngineHandle, out: Float64Array): void;
+}
+
+/** Where a native step's time goes (engine.h, engine_phases). */
+export const NATIVE_PHASES = ['pack', 'forward', 'backward', 'reduce', 'optimizer'] as const;
+
+/** Where `npm run build:native` puts the addon; SKIPTRAIN_NATIVE_ADDON names another build (or none, to test without). */
+const ADDON_PATH = process.env.SKIPTRAIN_NATIVE_ADDON || fileURLToPath(new URL('../../build/Release/skiptrain.node', import.meta.url));
+const NOT_BUILT = 'the native addon is not built (npm run build:native builds it and shows why it failed)';
+
+/** Why the addon is certainly unusable here without loading it (it is not built), or null. */
+export function nativeMissing(): string | null {
+  return existsSync(ADDON_PATH) ? null : NOT_BUILT;
+}
+
+let loaded: { addon: Addon } | { reason: string } | undefined;
+
+/** The addon, or why it cannot be used (not built, or built for another Node/CPU). Loaded once. */
+export function loadNative(): { addon: Addon } | { reason: string } {
+  if (loaded) return loaded;
+  if (!existsSync(ADDON_PATH)) {
+    loaded = { reason: NOT_BUILT };
+  } else {
+    try {
+      loaded = { addon: createRequire(import.meta.url)(ADDON_PATH) as Addon };
+    } catch (e) {
+      loaded = { reason: `the native addon failed to load (${String((e as Error)?.message ?? e).split('\n')[0]}); npm run build:native rebuilds it` };
+    }
+  }
+  return loaded;
+}
+
+function addon(): Addon {
+  const n = loadNative();
+  if ('reason' in n) throw new Error(n.reason);
+  return n.addon;
+}
+
+let calls = 0;
+/** Calls into the native engine so far in this process. */
+export function nativeCalls(): number {
+  return calls;
+}
+
+/** Model dimensions, in the order the engine takes them. */
+export interface LstmShape {
+  features: number;
+  hidden: number;
+  layers: number;
+  /** 1, or 5 with the auxiliary heads. */
+  outputs: number;
+  buckets: number;
+  embed: number;
+}
+
+/**
+ * Offsets of the tensors in the flat parameter vector, in the engine's order: input.w, input.b, track.table,
+ * track.w, (wx, wh, b) per layer, head.w, head.b (−1 for absent track tensors); `decay` per tensor, same order.
+ */
+export interface LstmLayout {
+  total: number;
+  offsets: number[];
+  decay: boolean[];
+}
+
+export interface PassValues {
+  auxWeight: number;
+  /** The whole batch's loss denominator. */
+  denominator: number;
+  dropout: { threshold: number; scale: number; seeds: Uint32Array } | null;
+}
+
+export interface OptimizerValues {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  clipNorm: number;
+  /** This update's step number, from 1. */
+  step: number;
+}
+
+export interface StepValues {
+  loss: number;
+  correct: number;
+  count: number;
+  gradNorm: number;
+}
+
+/** One LSTM skip model inside the native engine: flat buffers in, results out, nothing kept but scratch. */
+export class NativeLstmEngine {
+  private readonly handle: EngineHandle;
+  private readonly out = new Float64Array(4);
+  private readonly noDropSeeds: Uint32Array;
+
+  constructor(
+    readonly shape: LstmShape,
+    readonly layout: LstmLayout,
+    readonly threads: number,
+  ) {
+    const dims = Int32Array.of(shape.features, shape.hidden, shape.layers, shape.outputs, shape.buckets, shape.embed);
+    calls++;
+    this.handle = addon().createLstm(dims, Float64Array.from([layout.total, ...layout.offsets]), Uint8Array.from(layout.decay, Number), threads);
+    this.noDropSeeds = new Uint32Array(shape.layers);
+  }
+
+  /** 'avx2' or 'generic': the instruction set the engine chose. */
+  get isa(): string {
+    return addon().isa(this.handle);
+  }
+
+  private pass(p: PassValues): [Float64Array, Uint32Array] {
+    const d = p.dropout;
+    return [Float64Array.of(p.auxWeight, p.denominator, d ? d.scale : 0, d ? d.threshold : 0), d ? d.seeds : this.noDropSeeds];
+  }
+
+  private stats(): StepValues {
+    const [loss, correct, count, gradNorm] = this.out;
+    return { loss, correct, count, gradNorm };
+  }
+
+  /** Forward, backward, clipping and the Adam update of params, m and v in place: one call. */
+  trainStep(params: Float32Array, m: Float32Array, v: Float32Array, batch: EngineBatch, pass: PassValues, o: OptimizerValues): StepValues {
+    const [passArray, seeds] = this.pass(pass);
+    const opt = Float64Array.of(o.lr, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.clipNorm, o.step);
+    calls++;
+    addon().trainStep(this.handle, params, m, v, batch, passArray, seeds, opt, this.out);
+    return this.stats();
+  }
+
+  /** The gradient of the loss (before clipping) in the parameter layout; gradNorm is its global norm. */
+  gradients(params: Float32Array, batch: EngineBatch, pass: PassValues, grads: Float32Array): StepValues {
+    const [passArray, seeds] = this.pass(pass);
+    calls++;
+    addon().gradients(this.handle, params, batch, passArray, seeds, grads, this.out);
+    return this.stats();
+  }
+
+  /** The main logit of every position, [size·seqLen], without dropout. */
+  logits(params: Float32Array, batch: EngineBatch): Float32Array {
+    const out = new Float32Array(batch.size * batch.seqLen);
+    calls++;
+    addon().logits(this.handle, params, batch, out);
+    return out;
+  }
+
+  /**
+   * Milliseconds per phase since the last call: packing the weights, forward + loss and backward (the first
+   * thread's slice), the gradient sum with the embedding scatter, clipping + Adam. Not counted as a call.
+   */
+  phases(): Record<(typeof NATIVE_PHASES)[number], number> {
+    const out = new Float64Array(NATIVE_PHASES.length);
+    addon().phases(this.handle, out);
+    return Object.fromEntries(NATIVE_PHASES.map((name, i) => [name, out[i]])) as Record<(typeof NATIVE_PHASES)[number], number>;
+  }
+
+  /** x ⊙= the dropout mask of elements first … of a site (to check it against dropoutMask.ts). */
+  dropout(x: Float32Array, first: number, seed: number, threshold: number, scale: number): void {
+    calls++;
+    addon().dropout(this.handle, x, first, seed, threshold, scale);
+  }
+}

@@ -1,0 +1,282 @@
+// The Node-API face of the engine (src/kernels/native.ts is its TypeScript side). Every function checks the
+// lengths of the typed arrays it is given against the shapes, and throws a TypeError instead of reading past an
+// end: a mistake on the JavaScript side is an exception, never a crash.
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include "engine.h"
+
+#define CHECK(call)                                                         \
+  do {                                                                      \
+    if ((call) != napi_ok) {                                                \
+      napi_throw_error(env, NULL, "skiptrain native: Node-API call failed"); \
+      return NULL;                                                          \
+    }                                                                       \
+  } while (0)
+
+static napi_value fail(napi_env env, const char *message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+/** A typed array's data and length; 0 when `value` is not a typed array of `type`. */
+static int typed(napi_env env, napi_value value, napi_typedarray_type type, void **data, size_t *length) {
+  bool is = false;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return 0;
+  napi_typedarray_type actual;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &actual, length, data, &buffer, &offset) != napi_ok) return 0;
+  return actual == type;
+}
+
+static int property(napi_env env, napi_value object, const char *name, napi_typedarray_type type, void **data, size_t *length) {
+  napi_value value;
+  if (napi_get_named_property(env, object, name, &value) != napi_ok) return 0;
+  return typed(env, value, type, data, length);
+}
+
+static int number(napi_env env, napi_value object, const char *name, double *out) {
+  napi_value value;
+  return napi_get_named_property(env, object, name, &value) == napi_ok && napi_get_value_double(env, value, out) == napi_ok;
+}
+
+static Engine *engine_of(napi_env env, napi_value value) {
+  void *data = NULL;
+  napi_valuetype kind;
+  if (napi_typeof(env, value, &kind) != napi_ok || kind != napi_external) return NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
+  return data;
+}
+
+static void finalize(napi_env env, void *data, void *hint) {
+  (void)env, (void)hint;
+  engine_destroy(data);
+}
+
+/** createLstm(shape Int32Array[6], layout Float64Array[7 + 3·layers], decay Uint8Array[6 + 3·layers], threads) */
+static napi_value create_lstm(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) return fail(env, "createLstm(shape, layout, decay, threads)");
+  int32_t *sh;
+  double *lay;
+  unsigned char *decay;
+  size_t nsh, nlay, ndecay;
+  if (!typed(env, argv[0], napi_int32_array, (void **)&sh, &nsh) || nsh != 6) return fail(env, "createLstm: shape must be an Int32Array of 6");
+  Shape shape = {.features = sh[0], .hidden = sh[1], .layers = sh[2], .outputs = sh[3], .buckets = sh[4], .embed = sh[5]};
+  if (shape.layers < 1 || shape.layers > MAX_LAYERS) return fail(env, "createLstm: layers out of range");
+  const size_t tensors = 6 + 3 * (size_t)shape.layers;
+  if (!typed(env, argv[1], napi_float64_array, (void **)&lay, &nlay) || nlay != tensors + 1) return fail(env, "createLstm: layout must be a Float64Array of 7 + 3·layers");
+  if (!typed(env, argv[2], napi_uint8_array, (void **)&decay, &ndecay) || ndecay != tensors) return fail(env, "createLstm: decay must be a Uint8Array of 6 + 3·layers");
+  int32_t threads;
+  CHECK(napi_get_value_int32(env, argv[3], &threads));
+  // layout: total, input.w, input.b, track.table, track.w, then (wx, wh, b) per layer, then head.w, head.b
+  Layout layout = {.total = (long)lay[0], .inputW = (long)lay[1], .inputB = (long)lay[2], .trackTable = (long)lay[3], .trackW = (long)lay[4]};
+  unsigned char order[6 + 3 * MAX_LAYERS];
+  for (int l = 0; l < shape.layers; l++) {
+    layout.wx[l] = (long)lay[5 + 3 * l];
+    layout.wh[l] = (long)lay[6 + 3 * l];
+    layout.b[l] = (long)lay[7 + 3 * l];
+  }
+  layout.headW = (long)lay[5 + 3 * shape.layers];
+  layout.headB = (long)lay[6 + 3 * shape.layers];
+  memcpy(order, decay, tensors);
+  const char *error = NULL;
+  Engine *e = engine_create(&shape, &layout, order, threads, &error);
+  if (!e) {
+    char message[256];
+    snprintf(message, sizeof message, "createLstm: %s", error ? error : "failed");
+    napi_throw_error(env, NULL, message);
+    return NULL;
+  }
+  napi_value external;
+  CHECK(napi_create_external(env, e, finalize, NULL, &external));
+  return external;
+}
+
+/** The batch fields of a { size, seqLen, inputs, trackIndex, labels?, auxLabels?, weights?, scored? } object. */
+static int batch_of(napi_env env, napi_value object, int features, int training, BatchArgs *b, const char **error) {
+  double size, seqLen;
+  size_t n;
+  if (!number(env, object, "size", &size) || !number(env, object, "seqLen", &seqLen) || size < 0 || seqLen < 1) return *error = "batch: size and seqLen must be numbers", 0;
+  b->size = (int)size;
+  b->seqLen = (int)seqLen;
+  const size_t positions = (size_t)b->size * (size_t)b->seqLen;
+  if (!property(env, object, "inputs", napi_float32_array, (void **)&b->inputs, &n) || n != positions * (size_t)features) return *error = "batch.inputs: a Float32Array of size·seqLen·features", 0;
+  if (!property(env, object, "trackIndex", napi_int32_array, (void **)&b->keys, &n) || n != positions) return *error = "batch.trackIndex: an Int32Array of size·seqLen", 0;
+  b->labels = b->auxLabels = b->weights = b->scored = NULL;
+  if (!training) return 1;
+  if (!property(env, object, "labels", napi_float32_array, (void **)&b->labels, &n) || n != positions) return *error = "batch.labels: a Float32Array of size·seqLen", 0;
+  if (!property(env, object, "auxLabels", napi_float32_array, (void **)&b->auxLabels, &n) || n != positions * 4) return *error = "batch.auxLabels: a Float32Array of size·seqLen·4", 0;
+  if (!property(env, object, "weights", napi_float32_array, (void **)&b->weights, &n) || n != positions) return *error = "batch.weights: a Float32Array of size·seqLen", 0;
+  if (!property(env, object, "scored", napi_float32_array, (void **)&b->scored, &n) || n != positions) return *error = "batch.scored: a Float32Array of size·seqLen", 0;
+  return 1;
+}
+
+/** pass Float64Array [auxWeight, denominator, dropScale, dropThreshold], seeds Uint32Array[layers] */
+static int pass_of(napi_env env, napi_value passValue, napi_value seedsValue, int layers, PassOptions *o, const char **error) {
+  double *pass;
+  uint32_t *seeds;
+  size_t n, ns;
+  if (!typed(env, passValue, napi_float64_array, (void **)&pass, &n) || n != 4) return *error = "pass: a Float64Array of 4", 0;
+  if (!typed(env, seedsValue, napi_uint32_array, (void **)&seeds, &ns) || ns != (size_t)layers) return *error = "seeds: a Uint32Array with one seed per layer", 0;
+  *o = (PassOptions){.auxWeight = (float)pass[0], .denominator = (float)pass[1], .dropScale = (float)pass[2], .dropThreshold = (uint32_t)pass[3], .siteSeeds = seeds};
+  return 1;
+}
+
+typedef struct {
+  Engine *e;
+  float *params;
+  size_t nparams;
+} Target;
+
+/** The engine, the parameter vector and its length, from the first two arguments. */
+static int target_of(napi_env env, napi_value *argv, Target *t) {
+  t->e = engine_of(env, argv[0]);
+  return t->e && typed(env, argv[1], napi_float32_array, (void **)&t->params, &t->nparams);
+}
+
+static int features_of(Engine *e) { return engine_shape(e)->features; }
+static int layers_of(Engine *e) { return engine_shape(e)->layers; }
+static long total_of(Engine *e) { return engine_parameters(e); }
+
+static napi_value put_stats(napi_env env, napi_value outValue, const StepStats *st) {
+  double *out;
+  size_t n;
+  if (!typed(env, outValue, napi_float64_array, (void **)&out, &n) || n != 4) return fail(env, "out: a Float64Array of 4");
+  out[0] = st->loss, out[1] = st->correct, out[2] = st->count, out[3] = st->gradNorm;
+  return NULL;
+}
+
+/** trainStep(engine, params, m, v, batch, pass, seeds, optimizer Float64Array[7], out Float64Array[4]) */
+static napi_value train_step(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Target t;
+  if (argc < 9 || !target_of(env, argv, &t)) return fail(env, "trainStep(engine, params, m, v, batch, pass, seeds, optimizer, out)");
+  float *m, *v;
+  size_t nm, nv, nopt;
+  double *opt;
+  const long total = total_of(t.e);
+  if ((long)t.nparams != total || !typed(env, argv[2], napi_float32_array, (void **)&m, &nm) || !typed(env, argv[3], napi_float32_array, (void **)&v, &nv) || (long)nm != total ||
+      (long)nv != total)
+    return fail(env, "trainStep: params, m and v must be Float32Arrays of the model's parameter count");
+  const char *error = NULL;
+  BatchArgs b;
+  PassOptions pass;
+  if (!batch_of(env, argv[4], features_of(t.e), 1, &b, &error) || !pass_of(env, argv[5], argv[6], layers_of(t.e), &pass, &error)) return fail(env, error);
+  if (!typed(env, argv[7], napi_float64_array, (void **)&opt, &nopt) || nopt != 7) return fail(env, "optimizer: a Float64Array of 7");
+  // optimizer: lr, beta1, beta2, epsilon, weightDecay, clipNorm, step
+  OptimizerArgs o = {.lr = (float)opt[0], .beta1 = (float)opt[1], .beta2 = (float)opt[2], .epsilon = (float)opt[3], .weightDecay = (float)opt[4], .clipNorm = (float)opt[5], .step = opt[6]};
+  StepStats st;
+  if (engine_step(t.e, t.params, m, v, &b, &pass, &o, &st) != 0) {
+    napi_throw_error(env, "ENOMEM", "skiptrain native: out of memory for this batch's activations");
+    return NULL;
+  }
+  return put_stats(env, argv[8], &st);
+}
+
+/** gradients(engine, params, batch, pass, seeds, grads Float32Array, out Float64Array[4]) */
+static napi_value gradients(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Target t;
+  if (argc < 7 || !target_of(env, argv, &t)) return fail(env, "gradients(engine, params, batch, pass, seeds, grads, out)");
+  float *grads;
+  size_t ng;
+  const long total = total_of(t.e);
+  if ((long)t.nparams != total || !typed(env, argv[5], napi_float32_array, (void **)&grads, &ng) || (long)ng != total)
+    return fail(env, "gradients: params and grads must be Float32Arrays of the model's parameter count");
+  const char *error = NULL;
+  BatchArgs b;
+  PassOptions pass;
+  if (!batch_of(env, argv[2], features_of(t.e), 1, &b, &error) || !pass_of(env, argv[3], argv[4], layers_of(t.e), &pass, &error)) return fail(env, error);
+  StepStats st;
+  if (engine_gradients(t.e, t.params, &b, &pass, grads, &st) != 0) {
+    napi_throw_error(env, "ENOMEM", "skiptrain native: out of memory for this batch's activations");
+    return NULL;
+  }
+  return put_stats(env, argv[6], &st);
+}
+
+/** logits(engine, params, batch, out Float32Array[size·seqLen]) */
+static napi_value logits(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Target t;
+  if (argc < 4 || !target_of(env, argv, &t)) return fail(env, "logits(engine, params, batch, out)");
+  if ((long)t.nparams != total_of(t.e)) return fail(env, "logits: params must be a Float32Array of the model's parameter count");
+  const char *error = NULL;
+  BatchArgs b;
+  if (!batch_of(env, argv[2], features_of(t.e), 0, &b, &error)) return fail(env, error);
+  float *out;
+  size_t n;
+  if (!typed(env, argv[3], napi_float32_array, (void **)&out, &n) || n != (size_t)b.size * (size_t)b.seqLen) return fail(env, "logits: out must be a Float32Array of size·seqLen");
+  if (engine_logits(t.e, t.params, &b, out) != 0) {
+    napi_throw_error(env, "ENOMEM", "skiptrain native: out of memory for this batch's activations");
+    return NULL;
+  }
+  return NULL;
+}
+
+/** dropout(engine, x Float32Array, first, seed, threshold, scale): x ⊙= the mask, in place (tests). */
+static napi_value dropout(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Engine *e = argc == 6 ? engine_of(env, argv[0]) : NULL;
+  float *x;
+  size_t n;
+  if (!e || !typed(env, argv[1], napi_float32_array, (void **)&x, &n)) return fail(env, "dropout(engine, x, first, seed, threshold, scale)");
+  uint32_t first, seed, threshold;
+  double scale;
+  CHECK(napi_get_value_uint32(env, argv[2], &first));
+  CHECK(napi_get_value_uint32(env, argv[3], &seed));
+  CHECK(napi_get_value_uint32(env, argv[4], &threshold));
+  CHECK(napi_get_value_double(env, argv[5], &scale));
+  engine_dropout(e, x, (long)n, first, seed, threshold, (float)scale);
+  return NULL;
+}
+
+/** phases(engine, out Float64Array[5]): ms per phase since the last call (engine.h, engine_phases). */
+static napi_value phases(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Engine *e = argc == 2 ? engine_of(env, argv[0]) : NULL;
+  double *out;
+  size_t n;
+  if (!e || !typed(env, argv[1], napi_float64_array, (void **)&out, &n) || n != PHASES) return fail(env, "phases(engine, out Float64Array[5])");
+  engine_phases(e, out);
+  return NULL;
+}
+
+static napi_value isa(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Engine *e = argc == 1 ? engine_of(env, argv[0]) : NULL;
+  if (!e) return fail(env, "isa(engine)");
+  CHECK(napi_create_string_utf8(env, engine_isa(e), NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor functions[] = {
+      {"createLstm", NULL, create_lstm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"trainStep", NULL, train_step, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gradients", NULL, gradients, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"logits", NULL, logits, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dropout", NULL, dropout, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"isa", NULL, isa, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"phases", NULL, phases, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof functions / sizeof *functions, functions) != napi_ok) return NULL;
+  return exports;
+}
