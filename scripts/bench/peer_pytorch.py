@@ -13,12 +13,10 @@ Warm-up steps, then timed steps for --budget seconds, synchronising a CUDA devic
 prints one JSON line {"step": "peer", "peer": "pytorch", "model", "batch", "threads", "seqPerSec", ...}.
 Refuses a torch built without MKL (Debian's python3-torch uses reference BLAS, 3-5x slower than pip's).
 """
-import argparse
-import json
 import sys
 import time
 
-T = 20
+from peer_common import T, parse_args, report
 
 
 def build(torch, nn, a):
@@ -98,22 +96,7 @@ def measure(torch, nn, a, device):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default="lstm", choices=["lstm"])
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--features", type=int, default=88)
-    p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--layers", type=int, default=1)
-    p.add_argument("--buckets", type=int, default=8192, help="track-embedding rows (0 = none)")
-    p.add_argument("--embed", type=int, default=8)
-    p.add_argument("--tracks", type=int, default=5000, help="distinct track keys in the batch")
-    p.add_argument("--dropout", type=float, default=0.1)
-    p.add_argument("--aux-weight", type=float, default=0.3)
-    p.add_argument("--known-weight", type=float, default=0.5)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--budget", type=float, default=2.0, help="seconds of timed steps")
-    p.add_argument("--device", default="cpu", help="cpu or cuda")
-    a = p.parse_args()
+    a = parse_args(__doc__)
     try:
         import torch
         from torch import nn
@@ -133,25 +116,7 @@ def main():
     torch.set_num_threads(a.threads)
     device = torch.device(a.device)
     ms = measure(torch, nn, a, device)
-    print(
-        json.dumps(
-            {
-                "step": "peer",
-                "peer": "pytorch",
-                "model": a.model,
-                "batch": a.batch,
-                "hidden": a.hidden,
-                "layers": a.layers,
-                "buckets": a.buckets,
-                "threads": a.threads,
-                "device": a.device,
-                "seqPerSec": round(a.batch / ms * 1000),
-                "msPerStep": round(ms, 2),
-                "version": torch.__version__,
-            }
-        ),
-        flush=True,
-    )
+    report("pytorch", a, ms, torch.__version__)
     return 0
 
 

@@ -7,38 +7,21 @@ The model (src/models/model.ts, lstm.ts, encoder.ts, heads.ts), as a Keras user 
   them) -> Dense(5): the main skip logit and four auxiliary ones
 Objective (src/train/loss.ts): masked BCE on the main logit plus auxWeight x the mean BCE of the auxiliary ones, with
 per-position loss weights; Adam with global-norm clipping (global_clipnorm) - one optimizer step, in a tf.function
-as model.fit runs it. The batch: [B, 20, F] with session lengths 10-20, the first half known (loss weight
+as model.fit runs it (not XLA: jit_compile=True measured 3-5x slower on CPU here). The batch: [B, 20, F] with session lengths 10-20, the first half known (loss weight
 knownWeight), as the trainer's. Warm-up steps, then timed steps for --budget seconds.
 
   python3 scripts/bench/peer_tensorflow.py --batch 64 --hidden 64 --layers 1 --buckets 8192 --embed 8 --threads 1
 prints one JSON line {"step": "peer", "peer": "tensorflow", "model", "batch", "threads", "seqPerSec", ...}.
 """
-import argparse
-import json
 import os
 import sys
 import time
 
-T = 20
+from peer_common import T, parse_args, report
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default="lstm", choices=["lstm"])
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--features", type=int, default=88)
-    p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--layers", type=int, default=1)
-    p.add_argument("--buckets", type=int, default=8192, help="track-embedding rows (0 = none)")
-    p.add_argument("--embed", type=int, default=8)
-    p.add_argument("--tracks", type=int, default=5000, help="distinct track keys in the batch")
-    p.add_argument("--dropout", type=float, default=0.1)
-    p.add_argument("--aux-weight", type=float, default=0.3)
-    p.add_argument("--known-weight", type=float, default=0.5)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--budget", type=float, default=2.0, help="seconds of timed steps")
-    p.add_argument("--device", default="cpu", help="cpu or gpu")
-    a = p.parse_args()
+    a = parse_args(__doc__)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if a.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""
@@ -107,25 +90,7 @@ def main():
             loss.numpy()
     loss.numpy()
     ms = (time.perf_counter() - start) * 1000 / steps
-    print(
-        json.dumps(
-            {
-                "step": "peer",
-                "peer": "tensorflow",
-                "model": a.model,
-                "batch": a.batch,
-                "hidden": a.hidden,
-                "layers": a.layers,
-                "buckets": a.buckets,
-                "threads": a.threads,
-                "device": a.device,
-                "seqPerSec": round(a.batch / ms * 1000),
-                "msPerStep": round(ms, 2),
-                "version": tf.__version__,
-            }
-        ),
-        flush=True,
-    )
+    report("tensorflow", a, ms, tf.__version__)
     return 0
 
 

@@ -9,10 +9,9 @@
 // the best skiptrain row against the best peer ({"step": "ratio", …}). The Python comes from --peers-python or
 // SKIPTRAIN_PEERS_PYTHON (else python3); a torch without MKL (Debian's python3-torch) is refused by the script.
 // Without --json, the same as tables.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BACKEND_PREFERENCE, type Backend } from '../../src/config/schema.ts';
+import { childRows, type BenchRow } from './childRows.ts';
 import { benchArgs } from './common.ts';
 import { INSTALL_PEERS, PEERS, peersPython, runPeer, type PeerRow } from './peers.ts';
 import { trainerShapes, type TrainerRow } from './trainer-step.ts';
@@ -24,7 +23,7 @@ const PEER_THREADS = [1, 2];
 /** The child's arguments: everything but the parent's own flags. */
 const childArgs = argv.filter((a, i) => !['--json', '--peers', '--backend', '--peers-python'].includes(a) && !['--backend', '--peers-python'].includes(argv[i - 1]));
 
-type AnyRow = { step: string } & Record<string, unknown>;
+type AnyRow = BenchRow;
 
 function show(row: AnyRow): void {
   if (json) return console.log(JSON.stringify(row));
@@ -62,30 +61,10 @@ function show(row: AnyRow): void {
   }
 }
 
-/** Runs one backend's child, showing its rows as they come; a death by signal or error becomes a crash row. */
+/** One backend's rows, from a child process of its own (a crash there becomes a crash row). */
 function runBackend(backend: Backend): Promise<AnyRow[]> {
   const script = fileURLToPath(new URL('./trainBackend.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, backend, ...childArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const rows: AnyRow[] = [];
-  let current: string | null = null;
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    if (!line.startsWith('{')) return void console.error(line);
-    const row = JSON.parse(line) as AnyRow;
-    if (row.step === 'row-start') return void (current = String(row.row));
-    current = null;
-    rows.push(row);
-    show(row);
-  });
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => {
-      if (code !== 0 || signal) {
-        const crash: AnyRow = { step: 'crash', backend, row: current ?? 'setting up', signal, ...(signal ? {} : { exitCode: code }) };
-        rows.push(crash);
-        show(crash);
-      }
-      resolve(rows);
-    });
-  });
+  return childRows(backend, process.execPath, ['--expose-gc', '--import', 'tsx', script, backend, ...childArgs], show);
 }
 
 if (!json) console.log('the trainer\'s step (T=20, the trainer\'s 88 input features, its losses, clipping and Adam) and micro-benchmarks; higher seq/s is better');

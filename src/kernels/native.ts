@@ -24,7 +24,7 @@ export interface EngineBatch {
 
 interface Addon {
   createLstm(shape: Int32Array, layout: Float64Array, decay: Uint8Array, threads: number): EngineHandle;
-  trainStep(e: EngineHandle, params: Float32Array, m: Float32Array, v: Float32Array, batch: EngineBatch, pass: Float64Array, seeds: Uint32Array, optimizer: Float64Array, out: Float64Array): void;
+  trainStep(e: EngineHandle, params: Float32Array, batch: EngineBatch, pass: Float64Array, seeds: Uint32Array, m: Float32Array, v: Float32Array, optimizer: Float64Array, out: Float64Array): void;
   gradients(e: EngineHandle, params: Float32Array, batch: EngineBatch, pass: Float64Array, seeds: Uint32Array, grads: Float32Array, out: Float64Array): void;
   logits(e: EngineHandle, params: Float32Array, batch: EngineBatch, out: Float32Array): void;
   dropout(e: EngineHandle, x: Float32Array, first: number, seed: number, threshold: number, scale: number): void;
@@ -32,8 +32,8 @@ interface Addon {
   phases(e: EngineHandle, out: Float64Array): void;
 }
 
-/** Where a native step's time goes (engine.h, engine_phases). */
-export const NATIVE_PHASES = ['pack', 'forward', 'backward', 'reduce', 'optimizer'] as const;
+/** Where a native step's time goes (model.h, engine_phases): the model's parts forward + backward, then the update. */
+export const NATIVE_PHASES = ['pack', 'encoder', 'recurrence', 'loss', 'reduce', 'optimizer'] as const;
 
 /** Where `npm run build:native` puts the addon; SKIPTRAIN_NATIVE_ADDON names another build (or none, to test without). */
 const ADDON_PATH = process.env.SKIPTRAIN_NATIVE_ADDON || fileURLToPath(new URL('../../build/Release/skiptrain.node', import.meta.url));
@@ -156,7 +156,7 @@ export class NativeLstmEngine {
     const [passArray, seeds] = this.pass(pass);
     const opt = Float64Array.of(o.lr, o.beta1, o.beta2, o.epsilon, o.weightDecay, o.clipNorm, o.step);
     calls++;
-    addon().trainStep(this.handle, params, m, v, batch, passArray, seeds, opt, this.out);
+    addon().trainStep(this.handle, params, batch, passArray, seeds, m, v, opt, this.out);
     return this.stats();
   }
 
@@ -177,8 +177,9 @@ export class NativeLstmEngine {
   }
 
   /**
-   * Milliseconds per phase since the last call: packing the weights, forward + loss and backward (the first
-   * thread's slice), the gradient sum with the embedding scatter, clipping + Adam. Not counted as a call.
+   * Milliseconds per phase since the last call: packing the weights; the encoder with the track embedding, the
+   * LSTM recurrence, the heads with the losses (forward + backward, the first thread's slice); the gradient sum
+   * with the embedding scatter; clipping + Adam. Not counted as a call.
    */
   phases(): Record<(typeof NATIVE_PHASES)[number], number> {
     const out = new Float64Array(NATIVE_PHASES.length);

@@ -151,32 +151,47 @@ static napi_value put_stats(napi_env env, napi_value outValue, const StepStats *
   return NULL;
 }
 
-/** trainStep(engine, params, m, v, batch, pass, seeds, optimizer Float64Array[7], out Float64Array[4]) */
+/** A Float32Array of the model's parameter count (params, m, v, grads). */
+static int parameter_vector(napi_env env, Engine *e, napi_value value, float **data) {
+  size_t n;
+  return typed(env, value, napi_float32_array, (void **)data, &n) && (long)n == total_of(e);
+}
+
+static napi_value out_of_memory(napi_env env) {
+  napi_throw_error(env, "ENOMEM", "skiptrain native: out of memory for this batch's activations");
+  return NULL;
+}
+
+/** The arguments trainStep and gradients share: (engine, params, batch, pass, seeds); NULL error when they parse. */
+static const char *training_args(napi_env env, napi_value *argv, Target *t, BatchArgs *b, PassOptions *pass) {
+  const char *error = "(engine, params, batch, pass, seeds, …): the first two are not an engine and a Float32Array";
+  if (!target_of(env, argv, t)) return error;
+  if ((long)t->nparams != total_of(t->e)) return "params: a Float32Array of the model's parameter count";
+  error = NULL;
+  if (!batch_of(env, argv[2], features_of(t->e), 1, b, &error) || !pass_of(env, argv[3], argv[4], layers_of(t->e), pass, &error)) return error;
+  return NULL;
+}
+
+/** trainStep(engine, params, batch, pass, seeds, m, v, optimizer Float64Array[7], out Float64Array[4]) */
 static napi_value train_step(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value argv[9];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 9) return fail(env, "trainStep(engine, params, batch, pass, seeds, m, v, optimizer, out)");
   Target t;
-  if (argc < 9 || !target_of(env, argv, &t)) return fail(env, "trainStep(engine, params, m, v, batch, pass, seeds, optimizer, out)");
-  float *m, *v;
-  size_t nm, nv, nopt;
-  double *opt;
-  const long total = total_of(t.e);
-  if ((long)t.nparams != total || !typed(env, argv[2], napi_float32_array, (void **)&m, &nm) || !typed(env, argv[3], napi_float32_array, (void **)&v, &nv) || (long)nm != total ||
-      (long)nv != total)
-    return fail(env, "trainStep: params, m and v must be Float32Arrays of the model's parameter count");
-  const char *error = NULL;
   BatchArgs b;
   PassOptions pass;
-  if (!batch_of(env, argv[4], features_of(t.e), 1, &b, &error) || !pass_of(env, argv[5], argv[6], layers_of(t.e), &pass, &error)) return fail(env, error);
+  const char *error = training_args(env, argv, &t, &b, &pass);
+  if (error) return fail(env, error);
+  float *m, *v;
+  if (!parameter_vector(env, t.e, argv[5], &m) || !parameter_vector(env, t.e, argv[6], &v)) return fail(env, "trainStep: m and v must be Float32Arrays of the model's parameter count");
+  double *opt;
+  size_t nopt;
   if (!typed(env, argv[7], napi_float64_array, (void **)&opt, &nopt) || nopt != 7) return fail(env, "optimizer: a Float64Array of 7");
   // optimizer: lr, beta1, beta2, epsilon, weightDecay, clipNorm, step
   OptimizerArgs o = {.lr = (float)opt[0], .beta1 = (float)opt[1], .beta2 = (float)opt[2], .epsilon = (float)opt[3], .weightDecay = (float)opt[4], .clipNorm = (float)opt[5], .step = opt[6]};
   StepStats st;
-  if (engine_step(t.e, t.params, m, v, &b, &pass, &o, &st) != 0) {
-    napi_throw_error(env, "ENOMEM", "skiptrain native: out of memory for this batch's activations");
-    return NULL;
-  }
+  if (engine_step(t.e, t.params, m, v, &b, &pass, &o, &st) != 0) return out_of_memory(env);
   return put_stats(env, argv[8], &st);
 }
 
@@ -185,22 +200,16 @@ static napi_value gradients(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) return fail(env, "gradients(engine, params, batch, pass, seeds, grads, out)");
   Target t;
-  if (argc < 7 || !target_of(env, argv, &t)) return fail(env, "gradients(engine, params, batch, pass, seeds, grads, out)");
-  float *grads;
-  size_t ng;
-  const long total = total_of(t.e);
-  if ((long)t.nparams != total || !typed(env, argv[5], napi_float32_array, (void **)&grads, &ng) || (long)ng != total)
-    return fail(env, "gradients: params and grads must be Float32Arrays of the model's parameter count");
-  const char *error = NULL;
   BatchArgs b;
   PassOptions pass;
-  if (!batch_of(env, argv[2], features_of(t.e), 1, &b, &error) || !pass_of(env, argv[3], argv[4], layers_of(t.e), &pass, &error)) return fail(env, error);
+  const char *error = training_args(env, argv, &t, &b, &pass);
+  if (error) return fail(env, error);
+  float *grads;
+  if (!parameter_vector(env, t.e, argv[5], &grads)) return fail(env, "gradients: grads must be a Float32Array of the model's parameter count");
   StepStats st;
-  if (engine_gradients(t.e, t.params, &b, &pass, grads, &st) != 0) {
-    napi_throw_error(env, "ENOMEM", "skiptrain native: out of memory for this batch's activations");
-    return NULL;
-  }
+  if (engine_gradients(t.e, t.params, &b, &pass, grads, &st) != 0) return out_of_memory(env);
   return put_stats(env, argv[6], &st);
 }
 
@@ -218,10 +227,7 @@ static napi_value logits(napi_env env, napi_callback_info info) {
   float *out;
   size_t n;
   if (!typed(env, argv[3], napi_float32_array, (void **)&out, &n) || n != (size_t)b.size * (size_t)b.seqLen) return fail(env, "logits: out must be a Float32Array of size·seqLen");
-  if (engine_logits(t.e, t.params, &b, out) != 0) {
-    napi_throw_error(env, "ENOMEM", "skiptrain native: out of memory for this batch's activations");
-    return NULL;
-  }
+  if (engine_logits(t.e, t.params, &b, out) != 0) return out_of_memory(env);
   return NULL;
 }
 
@@ -244,7 +250,7 @@ static napi_value dropout(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/** phases(engine, out Float64Array[5]): ms per phase since the last call (engine.h, engine_phases). */
+/** phases(engine, out Float64Array[PHASES]): ms per phase since the last call (engine.h, engine_phases). */
 static napi_value phases(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -252,7 +258,7 @@ static napi_value phases(napi_env env, napi_callback_info info) {
   Engine *e = argc == 2 ? engine_of(env, argv[0]) : NULL;
   double *out;
   size_t n;
-  if (!e || !typed(env, argv[1], napi_float64_array, (void **)&out, &n) || n != PHASES) return fail(env, "phases(engine, out Float64Array[5])");
+  if (!e || !typed(env, argv[1], napi_float64_array, (void **)&out, &n) || n != PHASES) return fail(env, "phases(engine, out Float64Array[6])");
   engine_phases(e, out);
   return NULL;
 }

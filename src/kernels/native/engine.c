@@ -83,7 +83,7 @@ static int ws_reserve(Workspace *w, const Shape *s, int rows, int T) {
   ws_free(w);
   const long H = s->hidden, E = s->buckets > 0 ? s->embed : 0;
 #define ALLOC(p, n) (((p) = malloc(sizeof(float) * (size_t)((n) > 0 ? (n) : 1))) != NULL)
-  int ok = ALLOC(w->xe, N * (s->features + E)) && ALLOC(w->keysT, N) && ALLOC(w->a0, N * H) && ALLOC(w->out, N * OUT_STRIDE) && ALLOC(w->dout, N * OUT_STRIDE) &&
+  int ok = ALLOC(w->xe, N * (s->features + E)) && (w->keysT = malloc(sizeof(int32_t) * (size_t)N)) != NULL && ALLOC(w->a0, N * H) && ALLOC(w->out, N * OUT_STRIDE) && ALLOC(w->dout, N * OUT_STRIDE) &&
            ALLOC(w->dA, N * H) && ALLOC(w->dB, N * H) && ALLOC(w->dEmb, N * E) && ALLOC(w->carry, (long)rows * H) && ALLOC(w->pack, packed_size_of(GEMM_CHUNK, widest(s)));
   for (int l = 0; ok && l < s->layers; l++) {
     ok = (l == 0 || ALLOC(w->in[l], N * H)) && ALLOC(w->G[l], N * 4 * H) && ALLOC(w->C[l], N * H) && ALLOC(w->TC[l], N * H) && ALLOC(w->Hs[l], N * H);
@@ -300,20 +300,22 @@ typedef struct {
   float *logits;
 } Job;
 
+/** Thread k's scratch for its slice; 0 (and the step marked failed) when memory runs out. */
+static int reserve(Engine *e, int k) {
+  if (ws_reserve(&e->ws[k], &e->net.s, e->slices[k].rows, e->slices[k].T) == 0) return 1;
+  e->failed = 1;
+  return 0;
+}
+
 static void task_gradients(void *arg, int k, int threads) {
   (void)threads;
   Job *j = arg;
   Engine *e = j->e;
   const Slice *s = &e->slices[k];
-  if (ws_reserve(&e->ws[k], &e->net.s, s->rows, s->T) != 0) {
-    e->failed = 1;
-    return;
-  }
-  double t0 = now_ms();
-  e->isa->sliceForward(&e->net, j->params, s, j->pass, &e->ws[k], &e->losses[k]);
-  double t1 = now_ms();
-  e->isa->sliceBackward(&e->net, j->params, s, j->pass, &e->ws[k], e->grads[k]);
-  if (k == 0) e->phaseMs[PHASE_FORWARD] += t1 - t0, e->phaseMs[PHASE_BACKWARD] += now_ms() - t1;
+  if (!reserve(e, k)) return;
+  double *timing = k == 0 ? e->phaseMs : NULL;
+  e->isa->sliceForward(&e->net, j->params, s, j->pass, &e->ws[k], &e->losses[k], timing);
+  e->isa->sliceBackward(&e->net, j->params, s, j->pass, &e->ws[k], e->grads[k], timing);
 }
 
 static void range_of(long total, int k, int n, long *lo, long *hi) {
@@ -391,10 +393,7 @@ static void task_logits(void *arg, int k, int threads) {
   Job *j = arg;
   Engine *e = j->e;
   const Slice *s = &e->slices[k];
-  if (ws_reserve(&e->ws[k], &e->net.s, s->rows, s->T) != 0) {
-    e->failed = 1;
-    return;
-  }
+  if (!reserve(e, k)) return;
   e->isa->sliceLogits(&e->net, j->params, s, &e->ws[k], j->logits + (long)s->rowOffset * s->T);
 }
 

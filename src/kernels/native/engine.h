@@ -43,11 +43,10 @@ int engine_step(Engine *e, float *params, float *m, float *v, const BatchArgs *b
 int engine_gradients(Engine *e, const float *params, const BatchArgs *b, const PassOptions *pass, float *grads, StepStats *out);
 /** The main logit of every position, [size, seqLen], no dropout. */
 int engine_logits(Engine *e, const float *params, const BatchArgs *b, float *logits);
-/** The phases of a step, for engine_phases. */
-enum { PHASE_PACK, PHASE_FORWARD, PHASE_BACKWARD, PHASE_REDUCE, PHASE_OPTIMIZER, PHASES };
 /**
- * Milliseconds per phase since the last call (then reset): packing the weights, forward + loss and backward
- * (thread 0's slice), the gradient sum with the embedding scatter, clipping + Adam.
+ * Milliseconds per phase since the last call (then reset): packing the weights; the encoder with the embedding,
+ * the LSTM layers and the heads with the losses, each forward and backward (thread 0's slice); the gradient sum
+ * with the embedding scatter; clipping + Adam. The phases are listed in model.h.
  */
 void engine_phases(Engine *e, double *ms);
 /** x[n] ⊙= the dropout mask of elements first … first + n − 1 of a site, with the chosen instruction set. */

@@ -15,8 +15,9 @@ typedef struct {
 typedef struct {
   const char *name;
   /** Forward and loss of a slice (the gradient at the heads stays in ws), then its backward into grads. */
-  void (*sliceForward)(const Net *net, const float *params, const Slice *s, const PassOptions *o, Workspace *ws, SliceLoss *loss);
-  void (*sliceBackward)(const Net *net, const float *params, const Slice *s, const PassOptions *o, Workspace *ws, float *grads);
+  /** `timing` (PHASES milliseconds, or NULL) adds the time of the slice's encoder, recurrence and loss phases. */
+  void (*sliceForward)(const Net *net, const float *params, const Slice *s, const PassOptions *o, Workspace *ws, SliceLoss *loss, double *timing);
+  void (*sliceBackward)(const Net *net, const float *params, const Slice *s, const PassOptions *o, Workspace *ws, float *grads, double *timing);
   void (*sliceLogits)(const Net *net, const float *params, const Slice *s, Workspace *ws, float *logits);
   void (*adamUpdate)(const AdamArgs *a, float *p, const float *g, float *m, float *v, long n, int decay);
   void (*sumInto)(float *dst, const float *src, long n);

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include "isa.h"
 #if defined(__x86_64__) || defined(__i386__)
 #if defined(__clang__)

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include "isa.h"
 #include "vec.h"
 #include "gemm.c"

@@ -3,6 +3,20 @@
 // on its own slice; the engine adds the slices' gradients up and takes the optimizer step.
 // Included by the instruction-set units (isaAvx2.c, isaGeneric.c), not compiled alone.
 
+static inline double clock_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
+}
+
+/** Adds the time since *mark to timing[phase] and moves the mark (nothing without timing). */
+static inline void lap(double *timing, int phase, double *mark) {
+  if (!timing) return;
+  double now = clock_ms();
+  timing[phase] += now - *mark;
+  *mark = now;
+}
+
 /** Dropout of site `site` on the slice's time-major x [N, width] (forward and backward are the same product). */
 static void slice_dropout(const Slice *s, const PassOptions *o, int site, float *x, int width) {
   const long N = (long)s->rows * s->T;
@@ -26,11 +40,13 @@ static float *layer_input(Workspace *ws, const PassOptions *o, int l) {
 }
 
 /** Encoder, dropout, LSTM layers and heads: leaves every layer's input, gates, cells and outputs in ws. */
-static void body_forward(const Net *net, const float *p, const Slice *s, const PassOptions *o, Workspace *ws) {
+static void body_forward(const Net *net, const float *p, const Slice *s, const PassOptions *o, Workspace *ws, double *timing) {
   const int H = net->s.hidden;
   const long N = (long)s->rows * s->T;
+  double mark = timing ? clock_ms() : 0;
   encoder_forward(net, p, s, ws);
   if (dropping(o)) slice_dropout(s, o, 0, ws->a0, H);
+  lap(timing, PHASE_ENCODER, &mark);
   for (int l = 0; l < net->s.layers; l++) {
     if (l > 0 && dropping(o)) {
       memcpy(ws->in[l], ws->Hs[l - 1], (size_t)N * H * sizeof(float));
@@ -39,24 +55,30 @@ static void body_forward(const Net *net, const float *p, const Slice *s, const P
     LstmWeights w = layer_weights(net, p, l);
     lstm_forward(s->rows, s->T, H, H, layer_input(ws, o, l), &w, ws->G[l], ws->C[l], ws->TC[l], ws->Hs[l]);
   }
+  lap(timing, PHASE_RECURRENCE, &mark);
   heads_forward(net, p, N, ws->Hs[net->s.layers - 1], ws->out);
+  lap(timing, PHASE_LOSS, &mark);
 }
 
 /** Forward and loss of one slice: leaves the activations and the gradient at the heads (dout) in ws. */
-static void slice_forward(const Net *net, const float *p, const Slice *s, const PassOptions *o, Workspace *ws, SliceLoss *loss) {
+static void slice_forward(const Net *net, const float *p, const Slice *s, const PassOptions *o, Workspace *ws, SliceLoss *loss, double *timing) {
   if (s->rows == 0) return;
-  body_forward(net, p, s, o, ws);
+  body_forward(net, p, s, o, ws, timing);
+  double mark = timing ? clock_ms() : 0;
   loss_forward_backward(s, net->s.outputs, ws->out, o->auxWeight, o->denominator, ws->dout, loss);
+  lap(timing, PHASE_LOSS, &mark);
 }
 
 /** Backward of one slice after slice_forward: every dense tensor's gradient into g (zeroed here), dEmb into ws. */
-static void slice_backward(const Net *net, const float *p, const Slice *s, const PassOptions *o, Workspace *ws, float *g) {
+static void slice_backward(const Net *net, const float *p, const Slice *s, const PassOptions *o, Workspace *ws, float *g, double *timing) {
   const int H = net->s.hidden;
   const long N = (long)s->rows * s->T;
   memset(g, 0, (size_t)net->grads.total * sizeof(float));
   if (s->rows == 0) return;
+  double mark = timing ? clock_ms() : 0;
   float *dUp = ws->dA, *dDown = ws->dB; // the gradient at a layer's output, and at its input
   heads_backward(net, N, ws->Hs[net->s.layers - 1], ws->dout, dUp, ws, g);
+  lap(timing, PHASE_LOSS, &mark);
   for (int l = net->s.layers - 1; l >= 0; l--) {
     LstmWeights w = layer_weights(net, p, l);
     lstm_backward(s->rows, s->T, H, H, layer_input(ws, o, l), &w, ws->G[l], ws->C[l], ws->TC[l], ws->Hs[l], dUp, dDown, g + net->grads.wx[l], g + net->grads.wh[l],
@@ -66,13 +88,15 @@ static void slice_backward(const Net *net, const float *p, const Slice *s, const
     dUp = dDown;
     dDown = swap;
   }
+  lap(timing, PHASE_RECURRENCE, &mark);
   encoder_backward(net, s, dUp, ws, g);
+  lap(timing, PHASE_ENCODER, &mark);
 }
 
 /** The main logit of every position of the slice, no dropout (evaluation). logits: the slice's [rows, T]. */
 static void slice_logits(const Net *net, const float *p, const Slice *s, Workspace *ws, float *logits) {
   if (s->rows == 0) return;
-  body_forward(net, p, s, NULL, ws);
+  body_forward(net, p, s, NULL, ws, NULL);
   const long N = (long)s->rows * s->T;
   for (long r = 0; r < N; r++) logits[batch_row(s, r)] = ws->out[r * OUT_STRIDE];
 }

@@ -64,6 +64,9 @@ typedef struct {
   double loss, correct, count;
 } SliceLoss;
 
+/** Where a step's time goes (engine_phases); the slice phases are timed on thread 0 only. */
+enum { PHASE_PACK, PHASE_ENCODER, PHASE_RECURRENCE, PHASE_LOSS, PHASE_REDUCE, PHASE_OPTIMIZER, PHASES };
+
 /**
  * Scratch for `capacity` positions (rows × T) of one thread, time-major (row t·rows + b); grown by the engine
  * when a batch needs more.

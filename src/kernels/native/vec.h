@@ -61,9 +61,4 @@ static inline v8 vtanh(v8 x) {
   return vselect(x < 0.0f, -t, t);
 }
 
-static inline float hsum(v8 v) {
-  float s = 0.0f;
-  for (int i = 0; i < 8; i++) s += v[i];
-  return s;
-}
 #endif

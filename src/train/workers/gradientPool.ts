@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/types.ts';
 import { startTsWorker } from '../../util/threads.ts';
 import { predictProbabilities, type SkipModel } from '../../models/model.ts';
-import { readTensor } from '../../models/webgpu.ts';
+import { readFlatWeights } from '../../models/params.ts';
 import { lossDenominator, lossWeights } from '../loss.ts';
 import { sliceGradient, type SliceOptions } from './sliceGradient.ts';
 import type { Adam } from '../optimizer.ts';
@@ -175,11 +175,7 @@ export class GradientPool {
 
   /** The trainer's current weights into shared memory, for the workers to load. */
   private async shareWeights(): Promise<void> {
-    let offset = 0;
-    for (const v of this.model.weights.values()) {
-      this.weights.set((await readTensor(v)) as Float32Array, offset);
-      offset += v.size;
-    }
+    await readFlatWeights(this.model.weights, this.weights);
   }
 
   async dispose(): Promise<void> {

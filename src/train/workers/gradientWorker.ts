@@ -2,9 +2,9 @@
 // trainer shared, runs forward and backward on its slice of the batch and writes the gradient back into shared
 // memory; no optimizer here. For evaluation it predicts its slice instead.
 import { parentPort } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../models/backend.ts';
 import { createModel, predictProbabilities, type SkipModel } from '../../models/model.ts';
+import { writeFlatWeights } from '../../models/params.ts';
 import type { FromGradientWorker, ToGradientWorker, WorkerInit } from './protocol.ts';
 import { sliceGradient } from './sliceGradient.ts';
 
@@ -24,13 +24,7 @@ async function init(w: WorkerInit): Promise<FromGradientWorker> {
 }
 
 function loadWeights(): void {
-  tf.tidy(() => {
-    let offset = 0;
-    for (const v of model.weights.values()) {
-      v.assign(tf.tensor(weights.subarray(offset, offset + v.size), v.shape, 'float32'));
-      offset += v.size;
-    }
-  });
+  writeFlatWeights(model.weights, weights);
 }
 
 async function step(m: Extract<ToGradientWorker, { kind: 'step' }>): Promise<FromGradientWorker> {
