@@ -82,12 +82,13 @@ function checkWebGpuAdapter(forAuto: boolean): void {
   if (isCpuAdapter(adapter)) throw new Unavailable(`only a CPU adapter (${adapter.description}), slower than wasm; name it with --backend webgpu to use it anyway`);
 }
 
-/** True while the native engine is the selected backend (set by selectBackend). */
-let nativeSelected = false;
+/** The tfjs backend beneath the native engine while native is the selected backend (set by selectBackend). */
+let beneathNative: string | null = null;
 
-/** The backend in use: 'native', or the active tfjs backend's name. */
+/** The backend in use: 'native' while the tfjs backend beneath it is still the active one, else that tfjs backend. */
 export function activeBackend(): string {
-  return nativeSelected ? 'native' : tf.getBackend();
+  const tfjs = tf.getBackend();
+  return beneathNative === tfjs ? 'native' : tfjs;
 }
 
 async function tryBackend(which: ConcreteBackend, forAuto: boolean): Promise<string> {
@@ -141,7 +142,7 @@ function reasonOf(e: unknown): string {
  */
 export async function selectBackend(name: Backend, log: (line: string) => void = (l) => console.error(l)): Promise<SelectedBackend> {
   const selected = await select(name, log);
-  nativeSelected = selected.name === 'native';
+  beneathNative = selected.name === 'native' ? tf.getBackend() : null;
   return selected;
 }
 

@@ -2,10 +2,9 @@
 // .ci/run installs). Training and evaluation run in child processes, one per backend (backendJobs.ts: the library
 // calls behind `skiptrain train|evaluate`), plus CLI runs of train and predict: the tfjs engine is global, and a GPU device must not
 // leak into the other test files. Without an adapter the file prints why it skipped.
-import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,6 @@ import { configToYaml } from '../../../src/config/yaml.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
 import { readCheckpoint } from '../../../src/train/checkpoint.ts';
 import { readScalars } from '../../../src/train/tensorboard/reader.ts';
-import { selectBackend } from '../../../src/models/backend.ts';
 import { hasVulkanLoader, isCpuAdapter, probeAdapter } from '../../../src/models/webgpu.ts';
 import { tinyConfig } from '../../helpers/tinyConfig.ts';
 import type { Job } from './backendJobs.ts';
@@ -194,18 +192,16 @@ if (unavailable) {
     assert.ok(same / chars.length >= 0.99, `${same} of ${chars.length} predictions agree`);
   });
 
-  test('auto never picks a CPU-only adapter, and says why in its one line', async () => {
+  test('auto never picks a CPU-only adapter, and says why in its one line', () => {
     const adapter = probeAdapter()!;
-    const lines: string[] = [];
-    try {
-      const chosen = await selectBackend('auto', (l) => lines.push(l));
-      assert.is(lines.length, 1);
-      if (isCpuAdapter(adapter)) {
-        assert.is.not(chosen.name, 'webgpu');
-        assert.match(lines[0], `webgpu: only a CPU adapter (${adapter.description})`);
-      }
-    } finally {
-      await tf.setBackend('cpu');
+    // In a child process: auto may load the native addon, which tests keep out of this process.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/selectBackendChild.ts', 'auto'], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const chosen = JSON.parse(r.stdout.trim().split('\n').pop()!) as { lines: string[]; name: string };
+    assert.is(chosen.lines.length, 1);
+    if (isCpuAdapter(adapter)) {
+      assert.is.not(chosen.name, 'webgpu');
+      assert.match(chosen.lines[0], `webgpu: only a CPU adapter (${adapter.description})`);
     }
   });
 
