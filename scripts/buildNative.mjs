@@ -12,9 +12,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict');
 const output = join(root, 'build', 'Release', 'skiptrain.node');
 
-/** npm hands its own node-gyp to scripts; outside npm, the node-gyp beside npm-cli.js, else one on PATH. */
+/** npm hands its own node-gyp to scripts; else the one npm ships beside this Node, else one on PATH. */
 function nodeGyp() {
-  const candidates = [process.env.npm_config_node_gyp];
+  const candidates = [process.env.npm_config_node_gyp, join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')];
   if (process.env.npm_execpath) candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   const found = candidates.find((c) => c && existsSync(c));
   return found ? [process.execPath, found] : ['node-gyp'];
@@ -38,7 +38,13 @@ if (strict) {
 }
 // Leave no half-built addon behind for the loader to trip on.
 rmSync(output, { force: true });
-const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-8).join('\n  ');
+// The lines that say what failed: node-gyp's own bookkeeping (info, stack, versions, paths) left out.
+const noise = /^gyp (info|http|WARN|ERR! (stack|System|command|cwd|node -v|node-gyp -v|\$npm|not ok))/;
+const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`
+  .split('\n')
+  .filter((line) => line.trim() && !noise.test(line))
+  .slice(-6)
+  .join('\n  ');
 console.error(
   `skiptrain: the native CPU backend could not be built (${why}); training uses the wasm backend instead.\n` +
     `  It needs a C compiler, make, python3 and Node's headers; run \`npm run build:native\` to see the whole log.\n  ${tail}`,

@@ -79,7 +79,7 @@ function checkWebGpuAdapter(forAuto: boolean): void {
   if (!forAuto) return;
   const adapter = probeAdapter();
   if (!adapter) throw new Unavailable('no GPU adapter');
-  if (isCpuAdapter(adapter)) throw new Unavailable(`only a CPU adapter (${adapter.description}), slower than wasm; name it with --backend webgpu to use it anyway`);
+  if (isCpuAdapter(adapter)) throw new Unavailable(`only a CPU adapter (${adapter.description}), slower than the CPU backends; name it with --backend webgpu to use it anyway`);
 }
 
 /** The tfjs backend beneath the native engine while native is the selected backend (set by selectBackend). */

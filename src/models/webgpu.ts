@@ -75,7 +75,7 @@ export function probeAdapter(): AdapterSummary | null {
   return JSON.parse(r.stdout) as AdapterSummary | null;
 }
 
-/** True for CPU implementations of WebGPU/Vulkan: `auto` never picks them (they are far slower than wasm). */
+/** True for CPU implementations of WebGPU/Vulkan: `auto` never picks them (they are far slower than the CPU backends). */
 export function isCpuAdapter(a: AdapterSummary): boolean {
   return a.isFallbackAdapter || /software|cpu/i.test(a.architecture) || /llvmpipe|lavapipe|swiftshader/i.test(a.description);
 }
