@@ -5,7 +5,7 @@
 // still print. Rows: the trainer's own step ("trainer", with msPerStep, kernels per step and the backend that
 // actually ran it; "trainer-busy"), and on tfjs backends the micro-benchmarks ("micro").
 // --peers: the same LSTM models in PyTorch and TensorFlow (scripts/bench/peer_*.py) at the trainer's exact shapes,
-// on 1 and 2 threads, after skiptrain's rows in the same run ({"step": "peer", …}), then for every LSTM shape
+// on 1 and 2 threads, in the same run right after the native rows ({"step": "peer", …}), then for every LSTM shape
 // the best skiptrain row against the best peer ({"step": "ratio", …}). The Python comes from --peers-python or
 // SKIPTRAIN_PEERS_PYTHON (else python3); a torch without MKL (Debian's python3-torch) is refused by the script.
 // Without --json, the same as tables.
@@ -69,15 +69,23 @@ function runBackend(backend: Backend): Promise<AnyRow[]> {
 
 if (!json) console.log('the trainer\'s step (T=20, the trainer\'s 88 input features, its losses, clipping and Adam) and micro-benchmarks; higher seq/s is better');
 const rows: AnyRow[] = [];
-for (const backend of backends) rows.push(...(await runBackend(backend)));
+const peerRows: PeerRow[] = [];
+const lstmShapes = trainerShapes().filter((s) => s.name === 'lstm');
+// The peers run right after the native rows (else after the last backend): the machine's speed drifts over a
+// long run, so the two sides of a ratio are measured minutes apart, not the whole run apart.
+const peersAfter = backends.includes('native') ? 'native' : backends[backends.length - 1];
+for (const backend of backends) {
+  rows.push(...(await runBackend(backend)));
+  if (flag('peers') && backend === peersAfter) peerRows.push(...runPeers());
+}
 
-if (flag('peers')) {
+/** Every peer on every LSTM shape and thread count; a peer that cannot run is named once, with why. */
+function runPeers(): PeerRow[] {
   const python = peersPython(option('peers-python'));
-  const shapes = trainerShapes().filter((s) => s.name === 'lstm');
   const budget = flag('quick') ? 1 : 2;
-  const peerRows: PeerRow[] = [];
+  const out: PeerRow[] = [];
   const missing = new Map<string, string>();
-  for (const shape of shapes) {
+  for (const shape of lstmShapes) {
     for (const peer of PEERS) {
       if (missing.has(peer)) continue;
       for (const threads of PEER_THREADS) {
@@ -87,14 +95,18 @@ if (flag('peers')) {
           show({ step: 'peer-missing', peer, python, reason: r.error });
           break;
         }
-        peerRows.push(r);
+        out.push(r);
         show(r as unknown as AnyRow);
       }
     }
   }
-  if (peerRows.length === 0) console.error(`no peer ran (${[...missing].map(([p, why]) => `${p}: ${why}`).join('; ')}). To install them: ${INSTALL_PEERS}`);
+  if (out.length === 0) console.error(`no peer ran (${[...missing].map(([p, why]) => `${p}: ${why}`).join('; ')}). To install them: ${INSTALL_PEERS}`);
+  return out;
+}
+
+if (flag('peers')) {
   const trainers = rows.filter((r) => r.step === 'trainer') as unknown as TrainerRow[];
-  for (const shape of shapes) {
+  for (const shape of lstmShapes) {
     const { model, train } = shape.config;
     const same = (r: { hidden: number; layers: number; batch: number; buckets: number }) =>
       r.hidden === model.hidden && r.layers === model.layers && r.batch === train.batchSize && r.buckets === model.trackBuckets;
