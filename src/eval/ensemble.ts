@@ -64,7 +64,7 @@ export async function loadEnsemble(paths: string[], log: (line: string) => void 
     for (const m of members) m.model.dispose();
   };
   try {
-    for (const m of members) predictors.push(await createPredictor(m.model, resolveWorkers(m.config.train, activeBackend(), log), log));
+    for (const m of members) predictors.push(await createPredictor(m.model, resolveWorkers(m.config.train, activeBackend(), log)));
   } catch (e) {
     await dispose();
     throw e;

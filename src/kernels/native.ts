@@ -14,6 +14,8 @@ export interface EngineBatch {
   seqLen: number;
   inputs: Float32Array;
   trackIndex: Int32Array;
+  /** 1 where a track exists: the Transformer's key-padding mask (the LSTM does not read it). */
+  present?: Float32Array;
   labels?: Float32Array;
   auxLabels?: Float32Array;
   /** The loss weight of each position. */
@@ -23,7 +25,7 @@ export interface EngineBatch {
 }
 
 interface Addon {
-  createLstm(shape: Int32Array, layout: Float64Array, decay: Uint8Array, threads: number): EngineHandle;
+  createEngine(shape: Int32Array, layout: Float64Array, decay: Uint8Array, threads: number): EngineHandle;
   trainStep(e: EngineHandle, params: Float32Array, batch: EngineBatch, pass: Float64Array, seeds: Uint32Array, m: Float32Array, v: Float32Array, optimizer: Float64Array, out: Float64Array): void;
   gradients(e: EngineHandle, params: Float32Array, batch: EngineBatch, pass: Float64Array, seeds: Uint32Array, grads: Float32Array, out: Float64Array): void;
   logits(e: EngineHandle, params: Float32Array, batch: EngineBatch, out: Float32Array): void;
@@ -32,8 +34,8 @@ interface Addon {
   phases(e: EngineHandle, out: Float64Array): void;
 }
 
-/** Where a native step's time goes (model.h, engine_phases): the model's parts forward + backward, then the update. */
-export const NATIVE_PHASES = ['pack', 'encoder', 'recurrence', 'loss', 'reduce', 'optimizer'] as const;
+/** Where a native step's time goes (native/model.h, engine_phases): the model's parts forward + backward, then the update. */
+export const NATIVE_PHASES = ['pack', 'encoder', 'body', 'loss', 'reduce', 'optimizer'] as const;
 
 /** Where `npm run build:native` puts the addon; SKIPTRAIN_NATIVE_ADDON names another build (or none, to test without). */
 const ADDON_PATH = process.env.SKIPTRAIN_NATIVE_ADDON || fileURLToPath(new URL('../../build/Release/skiptrain.node', import.meta.url));
@@ -73,22 +75,28 @@ export function nativeCalls(): number {
   return calls;
 }
 
-/** Model dimensions, in the order the engine takes them. */
-export interface LstmShape {
+/** A model's dimensions, as the engine takes them. */
+export interface EngineShape {
+  kind: 'lstm' | 'transformer';
   features: number;
+  /** LSTM units, or the Transformer's width. */
   hidden: number;
   layers: number;
   /** 1, or 5 with the auxiliary heads. */
   outputs: number;
   buckets: number;
   embed: number;
+  /** The Transformer's heads, feed-forward width and positional-table rows (0 for the LSTM). */
+  heads: number;
+  ff: number;
+  maxLen: number;
 }
 
 /**
- * Offsets of the tensors in the flat parameter vector, in the engine's order: input.w, input.b, track.table,
- * track.w, (wx, wh, b) per layer, head.w, head.b (−1 for absent track tensors); `decay` per tensor, same order.
+ * Offsets of the tensors in the flat parameter vector, in the engine's order (native/engine.h: the model's own
+ * creation order; −1 for absent track tensors); `decay` per tensor, same order.
  */
-export interface LstmLayout {
+export interface EngineLayout {
   total: number;
   offsets: number[];
   decay: boolean[];
@@ -119,21 +127,24 @@ export interface StepValues {
   gradNorm: number;
 }
 
-/** One LSTM skip model inside the native engine: flat buffers in, results out, nothing kept but scratch. */
-export class NativeLstmEngine {
+/** One skip model inside the native engine: flat buffers in, results out, nothing kept but scratch. */
+export class NativeEngine {
   private readonly handle: EngineHandle;
   private readonly out = new Float64Array(4);
   private readonly noDropSeeds: Uint32Array;
 
   constructor(
-    readonly shape: LstmShape,
-    readonly layout: LstmLayout,
+    readonly shape: EngineShape,
+    readonly layout: EngineLayout,
     readonly threads: number,
+    /** Dropout sites of the model (PassValues.dropout.seeds has one seed each). */
+    sites: number,
   ) {
-    const dims = Int32Array.of(shape.features, shape.hidden, shape.layers, shape.outputs, shape.buckets, shape.embed);
+    const s = shape;
+    const dims = Int32Array.of(s.kind === 'lstm' ? 0 : 1, s.features, s.hidden, s.layers, s.outputs, s.buckets, s.embed, s.heads, s.ff, s.maxLen);
     calls++;
-    this.handle = addon().createLstm(dims, Float64Array.from([layout.total, ...layout.offsets]), Uint8Array.from(layout.decay, Number), threads);
-    this.noDropSeeds = new Uint32Array(shape.layers);
+    this.handle = addon().createEngine(dims, Float64Array.from([layout.total, ...layout.offsets]), Uint8Array.from(layout.decay, Number), threads);
+    this.noDropSeeds = new Uint32Array(sites);
   }
 
   /** 'avx2' or 'generic': the instruction set the engine chose. */
@@ -178,8 +189,8 @@ export class NativeLstmEngine {
 
   /**
    * Milliseconds per phase since the last call: packing the weights; the encoder with the track embedding, the
-   * LSTM recurrence, the heads with the losses (forward + backward, the first thread's slice); the gradient sum
-   * with the embedding scatter; clipping + Adam. Not counted as a call.
+   * body (the LSTM recurrence, or the Transformer's blocks), the heads with the losses (forward + backward, the
+   * first thread's slice); the gradient sum with the embedding scatter; clipping + Adam. Not counted as a call.
    */
   phases(): Record<(typeof NATIVE_PHASES)[number], number> {
     const out = new Float64Array(NATIVE_PHASES.length);

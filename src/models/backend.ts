@@ -8,9 +8,9 @@
 // native symbols), which is why 'tensorflow-gpu' is tried before 'tensorflow' and the first that loads wins.
 // The WebGPU backend needs a GPU device from the optional 'webgpu' package (Dawn's dawn.node); webgpu.ts opens it.
 // `auto` skips a CPU-only WebGPU adapter (lavapipe, SwiftShader): the CPU backends are faster there.
-// `native` is not a tfjs backend: it loads skiptrain's own engine (src/kernels/native.ts) and activates tfjs-wasm
-// beneath it, which holds the model's variables and runs what the engine has no kernels for (the Transformer).
-// activeBackend() names what is in use; trainers and predictors ask nativeUnsupported(model) whether to use it.
+// `native` is not a tfjs backend: it loads skiptrain's own engine (src/kernels/native.ts), which trains and
+// predicts both models, and activates tfjs-wasm beneath it, which holds the model's variables (checkpoints,
+// histograms). activeBackend() names what is in use; trainers and predictors ask it whether to use the engine.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_PREFERENCE, type Backend, type ConcreteBackend } from './backendNames.ts';

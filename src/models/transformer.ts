@@ -7,7 +7,7 @@ import type { ModelConfig } from './modelConfig.ts';
 import { MAX_SESSION_LENGTH } from '../data/columns.ts';
 import { ConfigError } from '../errors.ts';
 import { dense } from '../kernels/dense.ts';
-import type { DropoutFn } from './dropout.ts';
+import { INPUT_DROPOUT_SITE, type DropoutFn } from './dropout.ts';
 import { layerNorm } from '../kernels/layerNorm.ts';
 import type { Body } from './lstm.ts';
 import type { ParamStore } from './params.ts';
@@ -28,6 +28,11 @@ function attentionBias(T: number, present: tf.Tensor2D | null): tf.Tensor4D {
   const [B] = present.shape;
   const padding = tf.reshape(tf.mul(tf.sub(1, present), MASKED), [B, 1, 1, T]);
   return tf.add(causal, padding);
+}
+
+/** The Transformer's dropout sites in order: the encoder's output, then each layer's attention and feed-forward outputs. */
+export function transformerDropoutSites(layers: number): string[] {
+  return [INPUT_DROPOUT_SITE, ...Array.from({ length: layers }, (_, l) => [`transformer.${l}.attn`, `transformer.${l}.ff`]).flat()];
 }
 
 export function buildTransformer(params: ParamStore, cfg: ModelConfig): Body {
@@ -56,24 +61,30 @@ export function buildTransformer(params: ParamStore, cfg: ModelConfig): Body {
   });
   const lnFg = v('transformer.final.gamma', [d], { kind: 'constant', value: 1 }) as tf.Tensor1D;
   const lnFb = v('transformer.final.beta', [d], { kind: 'zeros' }) as tf.Tensor1D;
+  const sites = transformerDropoutSites(cfg.layers);
 
   return (x, dropout: DropoutFn, present) => {
     const [B, T] = x.shape;
     if (T > MAX_SESSION_LENGTH) throw new Error(`sequence length ${T} exceeds the positional table (${MAX_SESSION_LENGTH})`);
     const bias = attentionBias(T, present);
+    // The key bias is left out of the products (its third of bqkv is multiplied by 0): adding q·b_k to all of a
+    // query's scores cannot change their softmax, so its true gradient is zero and what arrived instead was rounding
+    // noise, which Adam's normalisation turned into full-size steps that made runs drift apart. It stays in the
+    // parameters, so checkpoints keep their layout.
+    const keyBiasOff = tf.tensor1d(new Float32Array(3 * d).fill(1).fill(0, d, 2 * d));
     let h = tf.add(x, tf.slice(pos, [0, 0], [T, d])) as tf.Tensor3D;
     blocks.forEach((blk, l) => {
       // Attention: [B,T,3d] → [B, 3·heads, T, dh] → q, k, v of [B, heads, T, dh].
-      const qkv = dense(layerNorm(h, blk.ln1g, blk.ln1b), blk.wqkv, blk.bqkv);
+      const qkv = dense(layerNorm(h, blk.ln1g, blk.ln1b), blk.wqkv, tf.mul(blk.bqkv, keyBiasOff) as tf.Tensor1D);
       const split = tf.transpose(tf.reshape(qkv, [B, T, 3 * heads, dh]), [0, 2, 1, 3]);
       const [q, k, val] = tf.split(split, 3, 1);
       // Batched matmuls run tfjs-wasm's generic loop either way; transposeB costs nothing extra there.
       const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true), bias);
       const attended = tf.matMul(tf.softmax(scores), val); // [B, heads, T, dh]
       const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [B, T, d]) as tf.Tensor3D;
-      h = tf.add(h, dropout(dense(merged, blk.wo, blk.bo), `transformer.${l}.attn`));
+      h = tf.add(h, dropout(dense(merged, blk.wo, blk.bo), sites[1 + 2 * l]));
       const hidden = tf.relu(dense(layerNorm(h, blk.ln2g, blk.ln2b), blk.w1, blk.b1));
-      h = tf.add(h, dropout(dense(hidden, blk.w2, blk.b2), `transformer.${l}.ff`));
+      h = tf.add(h, dropout(dense(hidden, blk.w2, blk.b2), sites[2 + 2 * l]));
     });
     return layerNorm(h, lnFg, lnFb);
   };

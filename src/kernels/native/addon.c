@@ -55,40 +55,33 @@ static void finalize(napi_env env, void *data, void *hint) {
   engine_destroy(data);
 }
 
-/** createLstm(shape Int32Array[6], layout Float64Array[7 + 3·layers], decay Uint8Array[6 + 3·layers], threads) */
-static napi_value create_lstm(napi_env env, napi_callback_info info) {
+/** createEngine(shape Int32Array[10], layout Float64Array[1 + tensors], decay Uint8Array[tensors], threads) */
+static napi_value create_engine(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) return fail(env, "createLstm(shape, layout, decay, threads)");
+  if (argc < 4) return fail(env, "createEngine(shape, layout, decay, threads)");
   int32_t *sh;
   double *lay;
   unsigned char *decay;
   size_t nsh, nlay, ndecay;
-  if (!typed(env, argv[0], napi_int32_array, (void **)&sh, &nsh) || nsh != 6) return fail(env, "createLstm: shape must be an Int32Array of 6");
-  Shape shape = {.features = sh[0], .hidden = sh[1], .layers = sh[2], .outputs = sh[3], .buckets = sh[4], .embed = sh[5]};
-  if (shape.layers < 1 || shape.layers > MAX_LAYERS) return fail(env, "createLstm: layers out of range");
-  const size_t tensors = 6 + 3 * (size_t)shape.layers;
-  if (!typed(env, argv[1], napi_float64_array, (void **)&lay, &nlay) || nlay != tensors + 1) return fail(env, "createLstm: layout must be a Float64Array of 7 + 3·layers");
-  if (!typed(env, argv[2], napi_uint8_array, (void **)&decay, &ndecay) || ndecay != tensors) return fail(env, "createLstm: decay must be a Uint8Array of 6 + 3·layers");
+  // shape: kind (0 LSTM, 1 Transformer), features, hidden, layers, outputs, buckets, embed, heads, ff, maxLen
+  if (!typed(env, argv[0], napi_int32_array, (void **)&sh, &nsh) || nsh != 10) return fail(env, "createEngine: shape must be an Int32Array of 10");
+  Shape shape = {.kind = sh[0], .features = sh[1], .hidden = sh[2], .layers = sh[3], .outputs = sh[4], .buckets = sh[5], .embed = sh[6], .heads = sh[7], .ff = sh[8], .maxLen = sh[9]};
+  if (shape.layers < 1 || shape.layers > MAX_LAYERS) return fail(env, "createEngine: layers out of range");
+  const size_t tensors = (size_t)engine_tensors(&shape);
+  // layout: the parameter count, then every tensor's offset in the engine's order (engine.h)
+  if (!typed(env, argv[1], napi_float64_array, (void **)&lay, &nlay) || nlay != tensors + 1) return fail(env, "createEngine: layout must be a Float64Array of 1 + the model's tensor count");
+  if (!typed(env, argv[2], napi_uint8_array, (void **)&decay, &ndecay) || ndecay != tensors) return fail(env, "createEngine: decay must be a Uint8Array of the model's tensor count");
   int32_t threads;
   CHECK(napi_get_value_int32(env, argv[3], &threads));
-  // layout: total, input.w, input.b, track.table, track.w, then (wx, wh, b) per layer, then head.w, head.b
-  Layout layout = {.total = (long)lay[0], .inputW = (long)lay[1], .inputB = (long)lay[2], .trackTable = (long)lay[3], .trackW = (long)lay[4]};
-  unsigned char order[6 + 3 * MAX_LAYERS];
-  for (int l = 0; l < shape.layers; l++) {
-    layout.wx[l] = (long)lay[5 + 3 * l];
-    layout.wh[l] = (long)lay[6 + 3 * l];
-    layout.b[l] = (long)lay[7 + 3 * l];
-  }
-  layout.headW = (long)lay[5 + 3 * shape.layers];
-  layout.headB = (long)lay[6 + 3 * shape.layers];
-  memcpy(order, decay, tensors);
+  long offsets[tensors];
+  for (size_t i = 0; i < tensors; i++) offsets[i] = (long)lay[1 + i];
   const char *error = NULL;
-  Engine *e = engine_create(&shape, &layout, order, threads, &error);
+  Engine *e = engine_create(&shape, offsets, (long)lay[0], decay, threads, &error);
   if (!e) {
     char message[256];
-    snprintf(message, sizeof message, "createLstm: %s", error ? error : "failed");
+    snprintf(message, sizeof message, "createEngine: %s", error ? error : "failed");
     napi_throw_error(env, NULL, message);
     return NULL;
   }
@@ -97,17 +90,21 @@ static napi_value create_lstm(napi_env env, napi_callback_info info) {
   return external;
 }
 
-/** The batch fields of a { size, seqLen, inputs, trackIndex, labels?, auxLabels?, weights?, scored? } object. */
-static int batch_of(napi_env env, napi_value object, int features, int training, BatchArgs *b, const char **error) {
+/** The batch fields of a { size, seqLen, inputs, trackIndex, present?, labels?, auxLabels?, weights?, scored? } object. */
+static int batch_of(napi_env env, napi_value object, const Shape *shape, int training, BatchArgs *b, const char **error) {
+  const int features = shape->features;
   double size, seqLen;
   size_t n;
   if (!number(env, object, "size", &size) || !number(env, object, "seqLen", &seqLen) || size < 0 || seqLen < 1) return *error = "batch: size and seqLen must be numbers", 0;
   b->size = (int)size;
   b->seqLen = (int)seqLen;
+  if (shape->kind == MODEL_TRANSFORMER && b->seqLen > shape->maxLen) return *error = "batch: seqLen exceeds the Transformer's positional table", 0;
   const size_t positions = (size_t)b->size * (size_t)b->seqLen;
   if (!property(env, object, "inputs", napi_float32_array, (void **)&b->inputs, &n) || n != positions * (size_t)features) return *error = "batch.inputs: a Float32Array of size·seqLen·features", 0;
   if (!property(env, object, "trackIndex", napi_int32_array, (void **)&b->keys, &n) || n != positions) return *error = "batch.trackIndex: an Int32Array of size·seqLen", 0;
-  b->labels = b->auxLabels = b->weights = b->scored = NULL;
+  b->present = b->labels = b->auxLabels = b->weights = b->scored = NULL;
+  if (shape->kind == MODEL_TRANSFORMER && (!property(env, object, "present", napi_float32_array, (void **)&b->present, &n) || n != positions))
+    return *error = "batch.present: a Float32Array of size·seqLen (the Transformer masks padded keys)", 0;
   if (!training) return 1;
   if (!property(env, object, "labels", napi_float32_array, (void **)&b->labels, &n) || n != positions) return *error = "batch.labels: a Float32Array of size·seqLen", 0;
   if (!property(env, object, "auxLabels", napi_float32_array, (void **)&b->auxLabels, &n) || n != positions * 4) return *error = "batch.auxLabels: a Float32Array of size·seqLen·4", 0;
@@ -116,13 +113,13 @@ static int batch_of(napi_env env, napi_value object, int features, int training,
   return 1;
 }
 
-/** pass Float64Array [auxWeight, denominator, dropScale, dropThreshold], seeds Uint32Array[layers] */
-static int pass_of(napi_env env, napi_value passValue, napi_value seedsValue, int layers, PassOptions *o, const char **error) {
+/** pass Float64Array [auxWeight, denominator, dropScale, dropThreshold], seeds Uint32Array[dropout sites] */
+static int pass_of(napi_env env, napi_value passValue, napi_value seedsValue, int sites, PassOptions *o, const char **error) {
   double *pass;
   uint32_t *seeds;
   size_t n, ns;
   if (!typed(env, passValue, napi_float64_array, (void **)&pass, &n) || n != 4) return *error = "pass: a Float64Array of 4", 0;
-  if (!typed(env, seedsValue, napi_uint32_array, (void **)&seeds, &ns) || ns != (size_t)layers) return *error = "seeds: a Uint32Array with one seed per layer", 0;
+  if (!typed(env, seedsValue, napi_uint32_array, (void **)&seeds, &ns) || ns != (size_t)sites) return *error = "seeds: a Uint32Array with one seed per dropout site", 0;
   *o = (PassOptions){.auxWeight = (float)pass[0], .denominator = (float)pass[1], .dropScale = (float)pass[2], .dropThreshold = (uint32_t)pass[3], .siteSeeds = seeds};
   return 1;
 }
@@ -139,8 +136,6 @@ static int target_of(napi_env env, napi_value *argv, Target *t) {
   return t->e && typed(env, argv[1], napi_float32_array, (void **)&t->params, &t->nparams);
 }
 
-static int features_of(Engine *e) { return engine_shape(e)->features; }
-static int layers_of(Engine *e) { return engine_shape(e)->layers; }
 static long total_of(Engine *e) { return engine_parameters(e); }
 
 static napi_value put_stats(napi_env env, napi_value outValue, const StepStats *st) {
@@ -168,7 +163,7 @@ static const char *training_args(napi_env env, napi_value *argv, Target *t, Batc
   if (!target_of(env, argv, t)) return error;
   if ((long)t->nparams != total_of(t->e)) return "params: a Float32Array of the model's parameter count";
   error = NULL;
-  if (!batch_of(env, argv[2], features_of(t->e), 1, b, &error) || !pass_of(env, argv[3], argv[4], layers_of(t->e), pass, &error)) return error;
+  if (!batch_of(env, argv[2], engine_shape(t->e), 1, b, &error) || !pass_of(env, argv[3], argv[4], engine_dropout_sites(engine_shape(t->e)), pass, &error)) return error;
   return NULL;
 }
 
@@ -223,7 +218,7 @@ static napi_value logits(napi_env env, napi_callback_info info) {
   if ((long)t.nparams != total_of(t.e)) return fail(env, "logits: params must be a Float32Array of the model's parameter count");
   const char *error = NULL;
   BatchArgs b;
-  if (!batch_of(env, argv[2], features_of(t.e), 0, &b, &error)) return fail(env, error);
+  if (!batch_of(env, argv[2], engine_shape(t.e), 0, &b, &error)) return fail(env, error);
   float *out;
   size_t n;
   if (!typed(env, argv[3], napi_float32_array, (void **)&out, &n) || n != (size_t)b.size * (size_t)b.seqLen) return fail(env, "logits: out must be a Float32Array of size·seqLen");
@@ -275,7 +270,7 @@ static napi_value isa(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   const napi_property_descriptor functions[] = {
-      {"createLstm", NULL, create_lstm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"createEngine", NULL, create_engine, NULL, NULL, NULL, napi_enumerable, NULL},
       {"trainStep", NULL, train_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gradients", NULL, gradients, NULL, NULL, NULL, napi_enumerable, NULL},
       {"logits", NULL, logits, NULL, NULL, NULL, napi_enumerable, NULL},

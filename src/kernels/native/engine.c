@@ -13,7 +13,12 @@
 #include "isa.h"
 #include "pool.h"
 
-#define MAX_TENSORS (4 + 3 * MAX_LAYERS + 2)
+#define MAX_TENSORS (9 + 12 * MAX_LAYERS)
+
+/** A tensor in the engine's order: its kind (model.h) and layer. */
+typedef struct {
+  int kind, layer;
+} TensorRef;
 
 typedef struct {
   long param, grad, size;
@@ -30,6 +35,8 @@ struct Engine {
   SliceLoss *losses;
   Slice *slices;
   double *partial;
+  int ntensors;
+  TensorRef order[MAX_TENSORS];
   int nseg;
   Segment seg[MAX_TENSORS]; // every tensor but the table
   long tableOffset, tableSize;
@@ -52,27 +59,80 @@ static double now_ms(void) {
   return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
 }
 
+/* ---- the models' tensors ---- */
+
+/** The tensors in the engine's order, which is the models' own creation order (engine.h). */
+static int tensor_order(const Shape *s, TensorRef *out) {
+  int n = 0;
+#define ADD(k, l) (out[n++] = (TensorRef){(k), (l)})
+  ADD(T_INPUT_W, 0), ADD(T_INPUT_B, 0), ADD(T_TRACK_TABLE, 0), ADD(T_TRACK_W, 0);
+  if (s->kind == MODEL_LSTM) {
+    for (int l = 0; l < s->layers; l++) ADD(T_WX, l), ADD(T_WH, l), ADD(T_B, l);
+  } else {
+    ADD(T_POSITION, 0);
+    static const int perLayer[] = {T_LN1G, T_LN1B, T_WQKV, T_BQKV, T_WO, T_BO, T_LN2G, T_LN2B, T_W1, T_B1, T_W2, T_B2};
+    for (int l = 0; l < s->layers; l++)
+      for (size_t i = 0; i < sizeof perLayer / sizeof *perLayer; i++) ADD(perLayer[i], l);
+    ADD(T_FINAL_G, 0), ADD(T_FINAL_B, 0);
+  }
+  ADD(T_HEAD_W, 0), ADD(T_HEAD_B, 0);
+#undef ADD
+  return n;
+}
+
+/** A tensor's rows and columns (vectors: 1 row), as src/models creates it. */
+static void tensor_dims(const Shape *s, int kind, long *rows, long *cols) {
+  const long F = s->features, H = s->hidden, E = s->embed, O = s->outputs, ff = s->ff;
+  long r = 1, c = H;
+  switch (kind) {
+    case T_INPUT_W: r = F; break;
+    case T_TRACK_TABLE: r = s->buckets, c = E; break;
+    case T_TRACK_W: r = E; break;
+    case T_HEAD_W: r = H, c = O; break;
+    case T_HEAD_B: c = O; break;
+    case T_WX: case T_WH: r = H, c = 4 * H; break;
+    case T_B: c = 4 * H; break;
+    case T_POSITION: r = s->maxLen; break;
+    case T_WQKV: r = H, c = 3 * H; break;
+    case T_BQKV: c = 3 * H; break;
+    case T_WO: r = H; break;
+    case T_W1: r = H, c = ff; break;
+    case T_B1: c = ff; break;
+    case T_W2: r = ff; break;
+    default: break; // H-wide vectors: biases and layer-norm gains
+  }
+  *rows = r, *cols = c;
+}
+
+/** Weights the products read as x·W and, in the backward pass, dy·Wᵀ: packed both ways every step. */
+static int packed_both_ways(int kind) {
+  return kind == T_WX || kind == T_WH || kind == T_WQKV || kind == T_WO || kind == T_W1 || kind == T_W2 || kind == T_HEAD_W;
+}
+
 /* ---- set-up ---- */
 
 static void ws_free(Workspace *w) {
-  float **all[] = {&w->xe, &w->a0, &w->out, &w->dout, &w->dA, &w->dB, &w->dEmb, &w->carry, &w->pack};
+  float **all[] = {&w->xe, &w->a0, &w->out, &w->dout, &w->dA, &w->dB, &w->dEmb, &w->carry, &w->pack, &w->hF, &w->xhatF, &w->rF, &w->yF, &w->tmp, &w->dY, &w->dQKV, &w->dMerged, &w->dHid};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
     free(*all[i]);
     *all[i] = NULL;
   }
-  free(w->keysT);
-  w->keysT = NULL;
+  free(w->keys);
+  w->keys = NULL;
   for (int l = 0; l < MAX_LAYERS; l++) {
-    free(w->in[l]), free(w->G[l]), free(w->C[l]), free(w->TC[l]), free(w->Hs[l]);
-    w->in[l] = w->G[l] = w->C[l] = w->TC[l] = w->Hs[l] = NULL;
+    LstmLayerScratch *a = &w->lstm[l];
+    free(a->in), free(a->G), free(a->C), free(a->TC), free(a->Hs);
+    TransformerLayerScratch *t = &w->tf[l];
+    float **tf[] = {&t->h, &t->xhat1, &t->r1, &t->y1, &t->qkv, &t->P, &t->merged, &t->h1, &t->xhat2, &t->r2, &t->y2, &t->hid};
+    for (size_t i = 0; i < sizeof tf / sizeof *tf; i++) free(*tf[i]);
   }
-  w->capacity = 0;
-  w->rowsCapacity = 0;
+  memset(w, 0, sizeof *w);
 }
 
-/** The widest right-hand side a weight gradient packs: the gates (4H), or the model's other widths. */
+/** The widest right-hand side a weight gradient packs: the gates (4H), the qkv rows (3H), the feed-forward width. */
 static int widest(const Shape *s) {
-  int w = 4 * s->hidden;
+  int w = (s->kind == MODEL_LSTM ? 4 : 3) * s->hidden;
+  if (s->kind == MODEL_TRANSFORMER && s->ff > w) w = s->ff;
   return w > OUT_STRIDE ? w : OUT_STRIDE;
 }
 
@@ -81,12 +141,24 @@ static int ws_reserve(Workspace *w, const Shape *s, int rows, int T) {
   long N = (long)rows * T;
   if (N <= w->capacity && rows <= w->rowsCapacity) return 0;
   ws_free(w);
-  const long H = s->hidden, E = s->buckets > 0 ? s->embed : 0;
+  const long H = s->hidden, E = s->buckets > 0 ? s->embed : 0, ff = s->ff;
 #define ALLOC(p, n) (((p) = malloc(sizeof(float) * (size_t)((n) > 0 ? (n) : 1))) != NULL)
-  int ok = ALLOC(w->xe, N * (s->features + E)) && (w->keysT = malloc(sizeof(int32_t) * (size_t)N)) != NULL && ALLOC(w->a0, N * H) && ALLOC(w->out, N * OUT_STRIDE) && ALLOC(w->dout, N * OUT_STRIDE) &&
-           ALLOC(w->dA, N * H) && ALLOC(w->dB, N * H) && ALLOC(w->dEmb, N * E) && ALLOC(w->carry, (long)rows * H) && ALLOC(w->pack, packed_size_of(GEMM_CHUNK, widest(s)));
-  for (int l = 0; ok && l < s->layers; l++) {
-    ok = (l == 0 || ALLOC(w->in[l], N * H)) && ALLOC(w->G[l], N * 4 * H) && ALLOC(w->C[l], N * H) && ALLOC(w->TC[l], N * H) && ALLOC(w->Hs[l], N * H);
+  int ok = ALLOC(w->xe, N * (s->features + E)) && (w->keys = malloc(sizeof(int32_t) * (size_t)N)) != NULL && ALLOC(w->a0, N * H) && ALLOC(w->out, N * OUT_STRIDE) &&
+           ALLOC(w->dout, N * OUT_STRIDE) && ALLOC(w->dA, N * H) && ALLOC(w->dB, N * H) && ALLOC(w->dEmb, N * E) && ALLOC(w->pack, packed_size_of(GEMM_CHUNK, widest(s)));
+  if (s->kind == MODEL_LSTM) {
+    ok = ok && ALLOC(w->carry, (long)rows * H);
+    for (int l = 0; ok && l < s->layers; l++) {
+      LstmLayerScratch *a = &w->lstm[l];
+      ok = (l == 0 || ALLOC(a->in, N * H)) && ALLOC(a->G, N * 4 * H) && ALLOC(a->C, N * H) && ALLOC(a->TC, N * H) && ALLOC(a->Hs, N * H);
+    }
+  } else {
+    ok = ok && ALLOC(w->hF, N * H) && ALLOC(w->xhatF, N * H) && ALLOC(w->rF, N) && ALLOC(w->yF, N * H) && ALLOC(w->tmp, N * H) && ALLOC(w->dY, N * H) &&
+         ALLOC(w->dQKV, N * 3 * H) && ALLOC(w->dMerged, N * H) && ALLOC(w->dHid, N * ff);
+    for (int l = 0; ok && l < s->layers; l++) {
+      TransformerLayerScratch *t = &w->tf[l];
+      ok = ALLOC(t->h, N * H) && ALLOC(t->xhat1, N * H) && ALLOC(t->r1, N) && ALLOC(t->y1, N * H) && ALLOC(t->qkv, N * 3 * H) && ALLOC(t->P, (long)rows * s->heads * T * T) &&
+           ALLOC(t->merged, N * H) && ALLOC(t->h1, N * H) && ALLOC(t->xhat2, N * H) && ALLOC(t->r2, N) && ALLOC(t->y2, N * H) && ALLOC(t->hid, N * ff);
+    }
   }
 #undef ALLOC
   if (!ok) {
@@ -117,69 +189,58 @@ static const Isa *choose_isa(const char **error) {
   return avx2 ? isa_avx2() : isa_generic();
 }
 
-/** Offsets and sizes of the tensors in engine.h's order; checks they tile [0, total) exactly. */
-static int build_segments(Engine *e, const unsigned char *decay, const char **error) {
+/**
+ * Takes the tensors' offsets (in the engine's order) and weight-decay flags; checks they tile [0, total) exactly;
+ * lays out the gradient vector (the same without the table) and the optimizer's segments.
+ */
+static int build_layout(Engine *e, const long *offsets, long total, const unsigned char *decay, const char **error) {
   const Shape *s = &e->net.s;
-  const Layout *p = &e->net.params;
-  const long F = s->features, H = s->hidden, O = s->outputs, E = s->embed;
-  long offsets[MAX_TENSORS], sizes[MAX_TENSORS];
-  int n = 0;
-#define TENSOR(off, size) (offsets[n] = (off), sizes[n] = (size), n++)
-  TENSOR(p->inputW, F * H);
-  TENSOR(p->inputB, H);
-  TENSOR(s->buckets > 0 ? p->trackTable : -1, (long)s->buckets * E);
-  TENSOR(s->buckets > 0 ? p->trackW : -1, E * H);
-  for (int l = 0; l < s->layers; l++) {
-    TENSOR(p->wx[l], H * 4 * H);
-    TENSOR(p->wh[l], H * 4 * H);
-    TENSOR(p->b[l], 4 * H);
-  }
-  TENSOR(p->headW, H * O);
-  TENSOR(p->headB, O);
-#undef TENSOR
+  Layout *p = &e->net.params, *g = &e->net.grads;
+  for (int t = 0; t < TENSORS; t++)
+    for (int l = 0; l < MAX_LAYERS; l++) p->at[t][l] = g->at[t][l] = -1;
+  p->total = total;
   long covered = 0;
-  for (int i = 0; i < n; i++) {
-    if (offsets[i] < 0) continue;
-    if (offsets[i] + sizes[i] > p->total) {
-      *error = "a tensor lies past the end of the parameter vector";
+  for (int i = 0; i < e->ntensors; i++) {
+    const TensorRef r = e->order[i];
+    long rows, cols;
+    tensor_dims(s, r.kind, &rows, &cols);
+    const int absent = (r.kind == T_TRACK_TABLE || r.kind == T_TRACK_W) && s->buckets == 0;
+    if (absent) continue;
+    if (offsets[i] < 0 || offsets[i] + rows * cols > total) {
+      *error = "a tensor lies outside the parameter vector";
       return -1;
     }
-    covered += sizes[i];
+    p->at[r.kind][r.layer] = offsets[i];
+    covered += rows * cols;
   }
-  if (covered != p->total) {
+  if (covered != total) {
     *error = "the tensor sizes do not add up to the parameter vector's length";
     return -1;
   }
-  e->tableOffset = s->buckets > 0 ? p->trackTable : -1;
-  e->tableSize = s->buckets > 0 ? (long)s->buckets * E : 0;
+  e->tableOffset = p->at[T_TRACK_TABLE][0];
+  e->tableSize = s->buckets > 0 ? (long)s->buckets * s->embed : 0;
   e->tableDecay = decay[2];
-  Layout *g = &e->net.grads;
-  long *gradField[MAX_TENSORS];
-  int k = 0;
-  gradField[k++] = &g->inputW;
-  gradField[k++] = &g->inputB;
-  gradField[k++] = &g->trackTable;
-  gradField[k++] = &g->trackW;
-  for (int l = 0; l < s->layers; l++) {
-    gradField[k++] = &g->wx[l];
-    gradField[k++] = &g->wh[l];
-    gradField[k++] = &g->b[l];
-  }
-  gradField[k++] = &g->headW;
-  gradField[k++] = &g->headB;
   e->nseg = 0;
-  for (int i = 0; i < n; i++) {
-    if (offsets[i] < 0 || i == 2) {
-      *gradField[i] = -1;
-      continue;
-    }
-    long gradOffset = offsets[i] - (e->tableOffset >= 0 && offsets[i] > e->tableOffset ? e->tableSize : 0);
-    *gradField[i] = gradOffset;
-    e->seg[e->nseg++] = (Segment){offsets[i], gradOffset, sizes[i], decay[i]};
+  for (int i = 0; i < e->ntensors; i++) {
+    const TensorRef r = e->order[i];
+    const long at = p->at[r.kind][r.layer];
+    if (at < 0 || r.kind == T_TRACK_TABLE) continue;
+    long rows, cols;
+    tensor_dims(s, r.kind, &rows, &cols);
+    const long gradOffset = at - (e->tableOffset >= 0 && at > e->tableOffset ? e->tableSize : 0);
+    g->at[r.kind][r.layer] = gradOffset;
+    e->seg[e->nseg++] = (Segment){at, gradOffset, rows * cols, decay[i]};
   }
-  g->total = p->total - e->tableSize;
+  g->total = total - e->tableSize;
   return 0;
 }
+
+int engine_tensors(const Shape *shape) {
+  TensorRef order[MAX_TENSORS];
+  return tensor_order(shape, order);
+}
+
+int engine_dropout_sites(const Shape *shape) { return shape->kind == MODEL_LSTM ? shape->layers : 1 + 2 * shape->layers; }
 
 void engine_destroy(Engine *e) {
   if (!e) return;
@@ -191,15 +252,19 @@ void engine_destroy(Engine *e) {
   }
   free(e->ws), free(e->grads), free(e->touched), free(e->nTouched), free(e->losses), free(e->slices), free(e->partial);
   free(e->tableGrad), free(e->mark);
-  for (int l = 0; l < MAX_LAYERS; l++) free(e->net.wx[l]), free(e->net.wh[l]), free(e->net.wxT[l]), free(e->net.whT[l]);
-  free(e->net.encoderW), free(e->net.trackWT), free(e->net.headW), free(e->net.headWT), free(e->stacked);
+  for (int t = 0; t < TENSORS; t++)
+    for (int l = 0; l < MAX_LAYERS; l++) free(e->net.packed[t][l]), free(e->net.packedT[t][l]);
+  for (int l = 0; l < MAX_LAYERS; l++) free(e->net.qkvBias[l]);
+  free(e->net.encoderW), free(e->stacked);
   free(e);
 }
 
-Engine *engine_create(const Shape *shape, const Layout *params, const unsigned char *decay, int threads, const char **error) {
+Engine *engine_create(const Shape *shape, const long *offsets, long total, const unsigned char *decay, int threads, const char **error) {
   *error = NULL;
-  if (shape->layers < 1 || shape->layers > MAX_LAYERS || shape->hidden < 1 || shape->features < 1 || (shape->outputs != 1 && shape->outputs != 5) ||
-      (shape->buckets > 0 && shape->embed < 1) || threads < 1) {
+  const int transformer = shape->kind == MODEL_TRANSFORMER;
+  if ((shape->kind != MODEL_LSTM && !transformer) || shape->layers < 1 || shape->layers > MAX_LAYERS || shape->hidden < 1 || shape->features < 1 ||
+      (shape->outputs != 1 && shape->outputs != 5) || (shape->buckets > 0 && shape->embed < 1) || threads < 1 ||
+      (transformer && (shape->heads < 1 || shape->hidden % shape->heads != 0 || shape->ff < 1 || shape->maxLen < 1))) {
     *error = "unsupported model shape";
     return NULL;
   }
@@ -208,25 +273,31 @@ Engine *engine_create(const Shape *shape, const Layout *params, const unsigned c
   Engine *e = calloc(1, sizeof *e);
   if (!e) goto oom;
   e->net.s = *shape;
-  e->net.params = *params;
   e->isa = isa;
   e->threads = threads;
-  if (build_segments(e, decay, error) != 0) {
+  e->ntensors = tensor_order(shape, e->order);
+  if (build_layout(e, offsets, total, decay, error) != 0) {
     engine_destroy(e);
     return NULL;
   }
-  const long H = shape->hidden, E = shape->embed;
   int ok = (e->ws = calloc(threads, sizeof *e->ws)) && (e->grads = calloc(threads, sizeof *e->grads)) && (e->touched = calloc(threads, sizeof *e->touched)) &&
            (e->nTouched = calloc(threads, sizeof *e->nTouched)) && (e->losses = calloc(threads, sizeof *e->losses)) && (e->slices = calloc(threads, sizeof *e->slices)) &&
            (e->partial = calloc(threads, sizeof *e->partial));
   for (int k = 0; ok && k < threads; k++) ok = (e->grads[k] = malloc(sizeof(float) * (size_t)e->net.grads.total)) != NULL;
-  const long F = shape->features, Ek = shape->buckets > 0 ? E : 0, O = shape->outputs;
+  const long H = shape->hidden, E = shape->buckets > 0 ? shape->embed : 0, F = shape->features;
 #define PACKED(p, K, N) (((p) = malloc(sizeof(float) * (size_t)packed_size_of((int)(K), (int)(N)))) != NULL)
-  for (int l = 0; ok && l < shape->layers; l++)
-    ok = PACKED(e->net.wx[l], H, 4 * H) && PACKED(e->net.wh[l], H, 4 * H) && PACKED(e->net.wxT[l], 4 * H, H) && PACKED(e->net.whT[l], 4 * H, H);
-  ok = ok && PACKED(e->net.encoderW, F + Ek, H) && PACKED(e->net.headW, H, O) && PACKED(e->net.headWT, O, H) && (e->stacked = malloc(sizeof(float) * (size_t)((F + Ek) * H)));
+  for (int i = 0; ok && i < e->ntensors; i++) {
+    const TensorRef r = e->order[i];
+    if (!packed_both_ways(r.kind)) continue;
+    long rows, cols;
+    tensor_dims(shape, r.kind, &rows, &cols);
+    ok = PACKED(e->net.packed[r.kind][r.layer], rows, cols) && PACKED(e->net.packedT[r.kind][r.layer], cols, rows);
+  }
+  ok = ok && PACKED(e->net.encoderW, F + E, H) && (e->stacked = malloc(sizeof(float) * (size_t)((F + E) * H)));
+  for (int l = 0; ok && transformer && l < shape->layers; l++) ok = (e->net.qkvBias[l] = malloc(sizeof(float) * 3 * (size_t)H)) != NULL;
   if (ok && shape->buckets > 0) {
-    ok = PACKED(e->net.trackWT, H, E) && (e->tableGrad = calloc((size_t)e->tableSize, sizeof(float))) && (e->mark = calloc((size_t)shape->buckets, sizeof(uint32_t)));
+    ok = PACKED(e->net.packedT[T_TRACK_W][0], H, E) && (e->tableGrad = calloc((size_t)e->tableSize, sizeof(float))) &&
+         (e->mark = calloc((size_t)shape->buckets, sizeof(uint32_t)));
   }
 #undef PACKED
   if (!ok) goto oom;
@@ -253,22 +324,26 @@ long engine_parameters(const Engine *e) { return e->net.params.total; }
 static void prepare_weights(Engine *e, const float *p) {
   Net *n = &e->net;
   const Isa *isa = e->isa;
-  const int H = n->s.hidden, O = n->s.outputs, F = n->s.features, E = n->s.buckets > 0 ? n->s.embed : 0;
-  for (int l = 0; l < n->s.layers; l++) {
-    const float *wx = p + n->params.wx[l], *wh = p + n->params.wh[l];
-    isa->packB(H, 4 * H, wx, 4 * H, 1, n->wx[l]);
-    isa->packB(H, 4 * H, wh, 4 * H, 1, n->wh[l]);
-    isa->packB(4 * H, H, wx, 1, 4 * H, n->wxT[l]);
-    isa->packB(4 * H, H, wh, 1, 4 * H, n->whT[l]);
+  const int H = n->s.hidden, F = n->s.features, E = n->s.buckets > 0 ? n->s.embed : 0;
+  for (int i = 0; i < e->ntensors; i++) {
+    const TensorRef r = e->order[i];
+    if (!packed_both_ways(r.kind)) continue;
+    long rows, cols;
+    tensor_dims(&n->s, r.kind, &rows, &cols);
+    const float *w = PARAM(n, p, r.kind, r.layer);
+    isa->packB((int)rows, (int)cols, w, cols, 1, n->packed[r.kind][r.layer]);
+    isa->packB((int)cols, (int)rows, w, 1, cols, n->packedT[r.kind][r.layer]);
   }
-  memcpy(e->stacked, p + n->params.inputW, sizeof(float) * (size_t)F * H);
+  memcpy(e->stacked, PARAM(n, p, T_INPUT_W, 0), sizeof(float) * (size_t)F * H);
   if (E) {
-    memcpy(e->stacked + (long)F * H, p + n->params.trackW, sizeof(float) * (size_t)E * H);
-    isa->packB(H, E, p + n->params.trackW, 1, H, n->trackWT);
+    memcpy(e->stacked + (long)F * H, PARAM(n, p, T_TRACK_W, 0), sizeof(float) * (size_t)E * H);
+    isa->packB(H, E, PARAM(n, p, T_TRACK_W, 0), 1, H, n->packedT[T_TRACK_W][0]);
   }
   isa->packB(F + E, H, e->stacked, H, 1, n->encoderW);
-  isa->packB(H, O, p + n->params.headW, O, 1, n->headW);
-  isa->packB(O, H, p + n->params.headW, 1, O, n->headWT);
+  for (int l = 0; n->s.kind == MODEL_TRANSFORMER && l < n->s.layers; l++) {
+    memcpy(n->qkvBias[l], PARAM(n, p, T_BQKV, l), sizeof(float) * 3 * (size_t)H);
+    memset(n->qkvBias[l] + H, 0, sizeof(float) * (size_t)H);
+  }
 }
 
 /** Thread k's sequences: an even split, the first slices one longer when it does not divide. */
@@ -280,8 +355,10 @@ static void make_slices(Engine *e, const BatchArgs *b) {
         .rows = end - start,
         .T = b->seqLen,
         .rowOffset = start,
+        .timeMajor = e->net.s.kind == MODEL_LSTM,
         .inputs = b->inputs + at * e->net.s.features,
         .keys = b->keys + at,
+        .present = b->present ? b->present + at : NULL,
         .labels = b->labels ? b->labels + at : NULL,
         .auxLabels = b->auxLabels ? b->auxLabels + at * 4 : NULL,
         .weights = b->weights ? b->weights + at : NULL,
@@ -343,7 +420,7 @@ static void task_reduce(void *arg, int k, int n) {
       const Slice *s = &e->slices[t];
       const long N = (long)s->rows * s->T;
       const float *dEmb = e->ws[t].dEmb;
-      const int32_t *keys = e->ws[t].keysT; // dEmb's rows are time-major
+      const int32_t *keys = e->ws[t].keys; // dEmb's rows are in the slice's order
       for (long r = 0; r < N; r++) {
         int32_t key = keys[r];
         if (key < 0) continue;

@@ -1,4 +1,4 @@
-// The native LSTM engine: one training step (forward, loss, backward, gradient sum, clipping, Adam) or one
+// The native engine (the LSTM and the Transformer skip models): one training step (forward, loss, backward, gradient sum, clipping, Adam) or one
 // evaluation pass per call, over flat buffers the caller owns, spread over a fixed number of threads.
 #ifndef SKIPTRAIN_ENGINE_H
 #define SKIPTRAIN_ENGINE_H
@@ -11,6 +11,7 @@ typedef struct {
   int size, seqLen;
   const float *inputs;
   const int32_t *keys;
+  const float *present; // the Transformer's key-padding mask (NULL for the LSTM)
   const float *labels, *auxLabels, *weights, *scored;
 } BatchArgs;
 
@@ -25,12 +26,17 @@ typedef struct {
 } StepStats;
 
 /**
- * The tensors, in the model's own order: input.w, input.b, track.table, track.w, then lstm.l.wx, lstm.l.wh,
- * lstm.l.b per layer, then head.w, head.b. `params` holds their offsets (track ones −1 without an embedding) and
- * the total; `decay[i]` says whether tensor i takes weight decay. NULL with *error set when the layout does not
- * fit the shape, the instruction set asked for is missing, or memory or threads run out.
+ * The tensors, in the model's own (creation) order: input.w, input.b, track.table, track.w; then for the LSTM per
+ * layer lstm.l.wx, wh, b; for the Transformer transformer.position, per layer ln1.gamma, ln1.beta, attn.wqkv,
+ * attn.bqkv, attn.wo, attn.bo, ln2.gamma, ln2.beta, ff.w1, ff.b1, ff.w2, ff.b2, then final.gamma, final.beta; then
+ * head.w, head.b. `offsets` holds engine_tensors(shape) offsets (track ones −1 without an embedding), `decay[i]`
+ * whether tensor i takes weight decay. NULL with *error set when the layout does not fit the shape, the
+ * instruction set asked for is missing, or memory or threads run out.
  */
-Engine *engine_create(const Shape *shape, const Layout *params, const unsigned char *decay, int threads, const char **error);
+Engine *engine_create(const Shape *shape, const long *offsets, long total, const unsigned char *decay, int threads, const char **error);
+/** How many tensors a model of this shape has, and how many dropout sites (PassOptions.siteSeeds). */
+int engine_tensors(const Shape *shape);
+int engine_dropout_sites(const Shape *shape);
 void engine_destroy(Engine *e);
 const char *engine_isa(const Engine *e);
 const Shape *engine_shape(const Engine *e);

@@ -35,12 +35,23 @@ static void pack_b(int K, int N, const float *B, long rsb, long csb, float *out)
 }
 
 /**
+ * What happens to a tile of C on its way out of the registers, so that no second pass reads it again: a ReLU
+ * (max(0, ·)), or the ReLU's backward (0 where `gate`, laid out like C, is ≤ 0).
+ */
+typedef struct {
+  int relu;
+  const float *gate;
+} Epilogue;
+
+static const Epilogue NO_EPILOGUE = {0, NULL};
+
+/**
  * C[mr × n] (+)= A[mr × kc]·panel, n ≤ 16; mr and n are constants after inlining (n = 16 in the main loop).
  * With `overwrite`, C is not read: the accumulators start from `bias` (n values, or zeros when NULL). Not reading
- * C saves a wait on memory for every tile of a large output.
+ * C saves a wait on memory for every tile of a large output. `G`: the tile's gate (Epilogue), or NULL.
  */
 static inline __attribute__((always_inline)) void micro(int mr, int n, int kc, const float *A, long rsa, long csa, const float *P, float *C, long ldc, int overwrite,
-                                                        const float *bias) {
+                                                        const float *bias, int relu, const float *G) {
   v8 c0[GEMM_MR], c1[GEMM_MR];
   const int n0 = n < 8 ? n : 8, n1 = n - 8;
   if (overwrite) {
@@ -62,6 +73,11 @@ static inline __attribute__((always_inline)) void micro(int mr, int n, int kc, c
     }
   }
   for (int r = 0; r < mr; r++) {
+    if (relu) c0[r] = vmax(c0[r], vsplat(0.0f)), c1[r] = vmax(c1[r], vsplat(0.0f));
+    if (G) {
+      c0[r] = vselect(vloadn(G + r * ldc, n0) > 0.0f, c0[r], vsplat(0.0f));
+      if (n1 > 0) c1[r] = vselect(vloadn(G + r * ldc + 8, n1) > 0.0f, c1[r], vsplat(0.0f));
+    }
     vstoren(C + r * ldc, c0[r], n0);
     if (n1 > 0) vstoren(C + r * ldc + 8, c1[r], n1);
   }
@@ -80,9 +96,9 @@ static inline __attribute__((always_inline)) void micro(int mr, int n, int kc, c
 /**
  * C[M×N] += A·B with B packed (pack_b of its K × N), A(i, k) = A[i·rsa + k·csa], C(i, j) = C[i·ldc + j].
  * Row-major A: rsa = lda, csa = 1; A read transposed (A stored [K × M]): rsa = 1, csa = lda.
- * overwrite: C = bias + A·B instead (bias: a row of N, or NULL for zeros), C not read.
+ * overwrite: C = bias + A·B instead (bias: a row of N, or NULL for zeros), C not read. `e` applies on the way out.
  */
-static void gemm_packed(int M, int N, int K, const float *A, long rsa, long csa, const float *Bp, float *C, long ldc, int overwrite, const float *bias) {
+static void gemm_packed(int M, int N, int K, const float *A, long rsa, long csa, const float *Bp, float *C, long ldc, int overwrite, const float *bias, Epilogue e) {
   for (int i0 = 0; i0 < M; i0 += GEMM_MC) {
     int iEnd = M - i0 < GEMM_MC ? M : i0 + GEMM_MC;
     const float *P = Bp;
@@ -91,18 +107,18 @@ static void gemm_packed(int M, int N, int K, const float *A, long rsa, long csa,
       const float *bj = bias ? bias + j : NULL;
       for (int i = i0; i < iEnd; i += GEMM_MR) {
         int mr = iEnd - i < GEMM_MR ? iEnd - i : GEMM_MR;
-        const float *Ai = A + i * rsa;
+        const float *Ai = A + i * rsa, *Gi = e.gate ? e.gate + i * ldc + j : NULL;
         float *Ci = C + i * ldc + j;
         if (n == GEMM_NR && overwrite) {
-#define FULL_NEW(R) micro(R, GEMM_NR, K, Ai, rsa, csa, P, Ci, ldc, 1, bj)
+#define FULL_NEW(R) micro(R, GEMM_NR, K, Ai, rsa, csa, P, Ci, ldc, 1, bj, e.relu, Gi)
           DISPATCH_MR(mr, FULL_NEW)
 #undef FULL_NEW
         } else if (n == GEMM_NR) {
-#define FULL_ADD(R) micro(R, GEMM_NR, K, Ai, rsa, csa, P, Ci, ldc, 0, NULL)
+#define FULL_ADD(R) micro(R, GEMM_NR, K, Ai, rsa, csa, P, Ci, ldc, 0, NULL, e.relu, Gi)
           DISPATCH_MR(mr, FULL_ADD)
 #undef FULL_ADD
         } else {
-#define TAIL(R) micro(R, n, K, Ai, rsa, csa, P, Ci, ldc, overwrite, bj)
+#define TAIL(R) micro(R, n, K, Ai, rsa, csa, P, Ci, ldc, overwrite, bj, e.relu, Gi)
           DISPATCH_MR(mr, TAIL)
 #undef TAIL
         }
@@ -113,8 +129,38 @@ static void gemm_packed(int M, int N, int K, const float *A, long rsa, long csa,
 
 /** C (+)= X[M×K]·W with X row-major (row stride ldx) and W packed; see gemm_packed for overwrite and bias. */
 static inline void gemm_nn(int M, int N, int K, const float *X, long ldx, const float *Wp, float *C, long ldc, int overwrite, const float *bias) {
-  gemm_packed(M, N, K, X, ldx, 1, Wp, C, ldc, overwrite, bias);
+  gemm_packed(M, N, K, X, ldx, 1, Wp, C, ldc, overwrite, bias, NO_EPILOGUE);
+}
+
+/** C = relu(bias + X·W): a dense layer and its activation in one pass over C. */
+static inline void gemm_nn_relu(int M, int N, int K, const float *X, long ldx, const float *Wp, float *C, long ldc, const float *bias) {
+  gemm_packed(M, N, K, X, ldx, 1, Wp, C, ldc, 1, bias, (Epilogue){1, NULL});
+}
+
+/** C = (X·W) ⊙ [out > 0]: the gradient through a ReLU whose outputs `out` (laid out like C) the forward kept. */
+static inline void gemm_nn_relu_backward(int M, int N, int K, const float *X, long ldx, const float *Wp, float *C, long ldc, const float *out) {
+  gemm_packed(M, N, K, X, ldx, 1, Wp, C, ldc, 1, NULL, (Epilogue){0, out});
 }
 
 /** Xᵀ·Dp added into C[K×N]: the sum over M rows of X[M×K] and of D, packed (a chunk of a weight gradient). */
-static inline void gemm_tn_packed(int M, int K, int N, const float *X, long ldx, const float *Dp, float *C, long ldc) { gemm_packed(K, N, M, X, 1, ldx, Dp, C, ldc, 0, NULL); }
+static inline void gemm_tn_packed(int M, int K, int N, const float *X, long ldx, const float *Dp, float *C, long ldc) {
+  gemm_packed(K, N, M, X, 1, ldx, Dp, C, ldc, 0, NULL, NO_EPILOGUE);
+}
+
+/** Xᵀ·D added into C[K×N] over all M rows (a weight gradient), D packed chunk by chunk into `pack`. */
+static void gemm_tn(long M, int K, int N, const float *X, long ldx, const float *D, long ldd, float *C, long ldc, float *pack) {
+  for (long m0 = 0; m0 < M; m0 += GEMM_KC) {
+    int mc = M - m0 < GEMM_KC ? (int)(M - m0) : GEMM_KC;
+    pack_b(mc, N, D + m0 * ldd, ldd, 1, pack);
+    gemm_tn_packed(mc, K, N, X + m0 * ldx, ldx, pack, C, ldc);
+  }
+}
+
+/** Adds the column sums of rows × n values into sum (a bias gradient). */
+static void add_column_sums(long rows, int n, const float *x, long ldx, float *sum) {
+  for (long r = 0; r < rows; r++)
+    for (int j = 0; j < n; j += 8) {
+      int w = n - j < 8 ? n - j : 8;
+      vstoren(sum + j, vloadn(sum + j, w) + vloadn(x + r * ldx + j, w), w);
+    }
+}

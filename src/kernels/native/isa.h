@@ -1,5 +1,5 @@
-// The kernels that exist once per instruction set: each isa*.c unit compiles the same sources (gemm.c, lstm.c,
-// encoder.c, heads.c, loss.c, dropout.c, adam.c, lstmModel.c) for its target, and the engine picks one table when
+// The kernels that exist once per instruction set: each isa*.c unit compiles the same sources (isaKernels.h lists
+// them: the matrix products, the models' layers, losses and optimizer) for its target, and the engine picks one table when
 // it loads (engine.c: AVX2+FMA where the CPU has them, else the generic build; SKIPTRAIN_NATIVE_ISA=generic forces
 // the latter, which tests use to check both).
 #ifndef SKIPTRAIN_ISA_H

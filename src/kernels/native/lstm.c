@@ -80,15 +80,6 @@ static void lstm_cell_backward(int rows, int H, float *G, const float *cPrev, co
   }
 }
 
-/** Adds the column sums of rows × n values into sum (a bias gradient). */
-static void add_column_sums(long rows, int n, const float *x, long ldx, float *sum) {
-  for (long r = 0; r < rows; r++)
-    for (int j = 0; j < n; j += 8) {
-      int w = n - j < 8 ? n - j : 8;
-      vstoren(sum + j, vloadn(sum + j, w) + vloadn(x + r * ldx + j, w), w);
-    }
-}
-
 /**
  * The backward pass of lstm_forward. dHs [T·rows, H]: the gradient at the outputs (consumed: the recurrent term is
  * added into it). Turns G into dz, adds the weight gradients into dwx [in, 4H], dwh [H, 4H], db [4H] and writes

@@ -61,4 +61,18 @@ static inline v8 vtanh(v8 x) {
   return vselect(x < 0.0f, -t, t);
 }
 
+/** All ones in lanes 0 … n − 1, zeros after. */
+static inline v8i vfirst(int n) {
+  const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7};
+  return lane < n;
+}
+
+/** The sum of the eight lanes. */
+static inline float vsum(v8 v) {
+  v8 s = v;
+  float out = 0.0f;
+  for (int i = 0; i < 8; i++) out += s[i];
+  return out;
+}
+
 #endif

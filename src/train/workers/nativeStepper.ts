@@ -4,9 +4,9 @@
 // back before anything reads those (checkpoints, histograms).
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/types.ts';
-import type { NativeLstmEngine } from '../../kernels/native.ts';
+import type { NativeEngine } from '../../kernels/native.ts';
 import type { SkipModel } from '../../models/model.ts';
-import { createNativeEngine, engineBatch, trainingPass } from '../../models/nativeLstm.ts';
+import { createNativeEngine, engineBatch, trainingPass } from '../../models/nativeModel.ts';
 import { flatLayout, readFlatWeights, writeFlatWeights } from '../../models/params.ts';
 import { lossDenominator, lossWeights } from '../loss.ts';
 import { takesWeightDecay, type Adam } from '../optimizer.ts';
@@ -19,7 +19,7 @@ export class NativeStepper implements Stepper {
   private constructor(
     private readonly model: SkipModel,
     private readonly optimizer: Adam,
-    private readonly engine: NativeLstmEngine,
+    private readonly engine: NativeEngine,
     private readonly params: Float32Array,
     private readonly m: Float32Array,
     private readonly v: Float32Array,

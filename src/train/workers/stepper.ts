@@ -1,4 +1,4 @@
-// How the trainer takes a step: in the native engine (backend native, an LSTM), on its own thread
+// How the trainer takes a step: in the native engine (backend native), on its own thread
 // (train.workers = 1, or a tfjs backend that cannot be shared between threads), or data-parallel on a pool of
 // gradient workers.
 import { availableParallelism } from 'node:os';
@@ -7,7 +7,7 @@ import type { TrainConfig } from '../../config/schema.ts';
 import type { Batch } from '../../data/types.ts';
 import { activeBackend } from '../../models/backend.ts';
 import { modelLogits, predictProbabilities, type SkipModel } from '../../models/model.ts';
-import { createNativeEngine, engineBatch, nativeUnsupported } from '../../models/nativeLstm.ts';
+import { createNativeEngine, engineBatch } from '../../models/nativeModel.ts';
 import { readFlatWeights } from '../../models/params.ts';
 import type { Adam } from '../optimizer.ts';
 import { trainStep, type StepOptions, type Stepper } from '../step.ts';
@@ -33,14 +33,6 @@ export function resolveWorkers(t: Pick<TrainConfig, 'workers' | 'batchSize'>, ba
   return Math.max(1, Math.min(asked, t.batchSize));
 }
 
-/** Whether `model` runs in the native engine here; says once why not when native is selected but cannot run it. */
-function onNative(model: SkipModel, log?: (s: string) => void): boolean {
-  if (activeBackend() !== 'native') return false;
-  const why = nativeUnsupported(model);
-  if (why) log?.(`backend native: ${why}; it runs on ${tf.getBackend()}`);
-  return why === null;
-}
-
 /** Inference with the same threads: each batch's sessions spread over them (evaluate, predict). */
 export interface ParallelPredictor {
   readonly workers: number;
@@ -48,8 +40,8 @@ export interface ParallelPredictor {
   dispose(): Promise<void>;
 }
 
-export async function createPredictor(model: SkipModel, workers: number, log?: (s: string) => void): Promise<ParallelPredictor> {
-  if (onNative(model, log)) {
+export async function createPredictor(model: SkipModel, workers: number): Promise<ParallelPredictor> {
+  if (activeBackend() === 'native') {
     const engine = createNativeEngine(model, workers);
     const params = await readFlatWeights(model.weights);
     const predict = async (batch: Batch) => engine.logits(params, engineBatch(batch)).map((x) => 1 / (1 + Math.exp(-x)));
@@ -63,9 +55,8 @@ export async function createPredictor(model: SkipModel, workers: number, log?: (
   return { workers, predict: (batch) => pool.predict(batch), dispose: () => pool.dispose() };
 }
 
-/** `log` hears why a model the native backend cannot run trains on tfjs instead. */
-export async function createStepper(model: SkipModel, optimizer: Adam, workers: number, log?: (s: string) => void): Promise<Stepper> {
-  if (onNative(model, log)) return NativeStepper.create(model, optimizer, workers);
+export async function createStepper(model: SkipModel, optimizer: Adam, workers: number): Promise<Stepper> {
+  if (activeBackend() === 'native') return NativeStepper.create(model, optimizer, workers);
   const backend = tf.getBackend();
   const logits = (batch: Batch) => modelLogits(model, batch);
   const sync = async () => {};
