@@ -1,10 +1,11 @@
-// npm run bench [-- <pipeline|train|cache|explore> [--json]]: speed and memory figures, each with its baseline measured in
+// npm run bench [-- <pipeline|train|evaluate|cache|explore> [--json]]: speed and memory figures, each with its baseline measured in
 // the same run. Without a name, runs every bench one after the other (each in its own process, so peak RSS is its own).
 import { spawnSync } from 'node:child_process';
 
 const benches: Record<string, string> = {
   pipeline: './bench/pipeline.ts',
   train: './bench/train.ts',
+  evaluate: './bench/evaluate.ts',
   cache: './bench/cache.ts',
   explore: './bench/explore.ts',
 };

@@ -8,11 +8,13 @@ T = 20
 
 def parse_args(doc):
     p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default="lstm", choices=["lstm"])
+    p.add_argument("--model", default="lstm", choices=["lstm", "transformer"])
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--features", type=int, default=88)
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--layers", type=int, default=1)
+    p.add_argument("--heads", type=int, default=4, help="Transformer attention heads")
+    p.add_argument("--ff", type=int, default=256, help="Transformer feed-forward width")
     p.add_argument("--buckets", type=int, default=8192, help="track-embedding rows (0 = none)")
     p.add_argument("--embed", type=int, default=8)
     p.add_argument("--tracks", type=int, default=5000, help="distinct track keys in the batch")

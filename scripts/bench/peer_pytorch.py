@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""skiptrain's LSTM skip model in PyTorch, trained the way the trainer trains it: the peer of `npm run bench -- train --peers`.
+"""skiptrain's skip models in PyTorch, trained the way the trainer trains them: the peer of `npm run bench -- train --peers`.
 
-The model (src/models/model.ts, lstm.ts, encoder.ts, heads.ts), as a PyTorch user writes it:
-  Linear(F, H)(x) + Linear(E, H, bias=False)(Embedding(buckets, E)(track)) -> Dropout -> LSTM(H, layers, dropout
-  between layers) -> Linear(H, 5): the main skip logit and four auxiliary ones
+The models (src/models/model.ts, encoder.ts, lstm.ts, transformer.ts, heads.ts), as a PyTorch user writes them:
+  encoder: Linear(F, H)(x) + Linear(E, H, bias=False)(Embedding(buckets, E)(track)) -> Dropout
+  lstm: -> LSTM(H, layers, dropout between layers)
+  transformer: + learned positions -> TransformerEncoder(pre-LN layers, heads, ff, ReLU, dropout; causal mask and
+    padded keys masked) -> LayerNorm
+  -> Linear(H, 5): the main skip logit and four auxiliary ones
 Objective (src/train/loss.ts): masked BCE on the main logit plus auxWeight x the mean BCE of the auxiliary ones, with
 per-position loss weights; then clip_grad_norm_ and Adam (dense, the embedding included) - one optimizer step.
 The batch: [B, 20, F] with session lengths 10-20, the first half known (loss weight knownWeight), as the trainer's.
@@ -20,25 +23,49 @@ from peer_common import T, parse_args, report
 
 
 def build(torch, nn, a):
-    class SkipLstm(nn.Module):
+    class Encoder(nn.Module):
         def __init__(self):
             super().__init__()
             self.input = nn.Linear(a.features, a.hidden)
             self.table = nn.Embedding(a.buckets, a.embed) if a.buckets > 0 else None
             self.track = nn.Linear(a.embed, a.hidden, bias=False) if a.buckets > 0 else None
             self.drop = nn.Dropout(a.dropout)
-            self.lstm = nn.LSTM(a.hidden, a.hidden, num_layers=a.layers, batch_first=True, dropout=a.dropout if a.layers > 1 else 0.0)
-            self.head = nn.Linear(a.hidden, 5 if a.aux_weight > 0 else 1)
 
         def forward(self, x, keys):
             h = self.input(x)
             if self.table is not None:
                 known = (keys >= 0).unsqueeze(-1).float()
                 h = h + self.track(self.table(keys.clamp(min=0) % a.buckets) * known)
-            out, _ = self.lstm(self.drop(h))
+            return self.drop(h)
+
+    class SkipLstm(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encode = Encoder()
+            self.lstm = nn.LSTM(a.hidden, a.hidden, num_layers=a.layers, batch_first=True, dropout=a.dropout if a.layers > 1 else 0.0)
+            self.head = nn.Linear(a.hidden, 5 if a.aux_weight > 0 else 1)
+
+        def forward(self, x, keys, present):
+            out, _ = self.lstm(self.encode(x, keys))
             return self.head(out)
 
-    return SkipLstm()
+    class SkipTransformer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encode = Encoder()
+            self.position = nn.Parameter(torch.randn(T, a.hidden) * 0.02)
+            layer = nn.TransformerEncoderLayer(a.hidden, a.heads, a.ff, a.dropout, activation="relu", batch_first=True, norm_first=True)
+            self.body = nn.TransformerEncoder(layer, a.layers, enable_nested_tensor=False)
+            self.norm = nn.LayerNorm(a.hidden)
+            self.head = nn.Linear(a.hidden, 5 if a.aux_weight > 0 else 1)
+            # True = masked: key j > query t (no look-ahead), as skiptrain's causal mask.
+            self.register_buffer("causal", torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1))
+
+        def forward(self, x, keys, present):
+            h = self.encode(x, keys) + self.position
+            return self.head(self.norm(self.body(h, mask=self.causal, src_key_padding_mask=present == 0)))
+
+    return SkipLstm() if a.model == "lstm" else SkipTransformer()
 
 
 def batch(torch, a, device):
@@ -54,7 +81,7 @@ def batch(torch, a, device):
     labels = (torch.rand(B, T, generator=g) < 0.5).float()
     aux = (torch.rand(B, T, 4, generator=g) < 0.5).float()
     weights = scored + known * a.known_weight
-    return [t.to(device) for t in (x, keys, labels, aux, weights)]
+    return [t.to(device) for t in (x, keys, present, labels, aux, weights)]
 
 
 def measure(torch, nn, a, device):
@@ -63,12 +90,12 @@ def measure(torch, nn, a, device):
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     bce = nn.BCEWithLogitsLoss(reduction="none")
-    x, keys, labels, aux, weights = batch(torch, a, device)
+    x, keys, present, labels, aux, weights = batch(torch, a, device)
     denominator = weights.sum().clamp(min=1)
 
     def step():
         optimizer.zero_grad(set_to_none=True)
-        out = model(x, keys)
+        out = model(x, keys, present)
         loss = (bce(out[..., 0], labels) * weights).sum() / denominator
         if out.shape[-1] > 1:
             loss = loss + a.aux_weight * (bce(out[..., 1:], aux) * weights.unsqueeze(-1)).sum() / (4 * denominator)

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""skiptrain's LSTM skip model in TensorFlow / Keras, trained the way the trainer trains it: the peer of
+"""skiptrain's skip models in TensorFlow / Keras, trained the way the trainer trains them: the peer of
 `npm run bench -- train --peers`.
 
-The model (src/models/model.ts, lstm.ts, encoder.ts, heads.ts), as a Keras user writes it:
-  Dense(H)(x) + Dense(H, no bias)(Embedding(buckets, E)(track)) -> Dropout -> LSTM(H) x layers (Dropout between
-  them) -> Dense(5): the main skip logit and four auxiliary ones
+The models (src/models/model.ts, encoder.ts, lstm.ts, transformer.ts, heads.ts), as a Keras user writes them:
+  encoder: Dense(H)(x) + Dense(H, no bias)(Embedding(buckets, E)(track)) -> Dropout
+  lstm: -> LSTM(H) x layers (Dropout between them)
+  transformer: + learned positions -> pre-LN blocks [MultiHeadAttention (causal, padded keys masked), Dropout,
+    residual; LayerNormalization, Dense(ff, relu), Dense(H), Dropout, residual] -> LayerNormalization
+  -> Dense(5): the main skip logit and four auxiliary ones
 Objective (src/train/loss.ts): masked BCE on the main logit plus auxWeight x the mean BCE of the auxiliary ones, with
 per-position loss weights; Adam with global-norm clipping (global_clipnorm) - one optimizer step, in a tf.function
 as model.fit runs it (not XLA: jit_compile=True measured 3-5x slower on CPU here). The batch: [B, 20, F] with session lengths 10-20, the first half known (loss weight
@@ -37,6 +40,7 @@ def main():
 
     x_in = keras.Input((T, a.features))
     keys_in = keras.Input((T,), dtype="int32")
+    present_in = keras.Input((T,))
     h = keras.layers.Dense(a.hidden)(x_in)
     if a.buckets > 0:
         known = keras.ops.expand_dims(keras.ops.cast(keys_in >= 0, "float32"), -1)
@@ -44,12 +48,25 @@ def main():
         e = keras.layers.Embedding(a.buckets, a.embed)(rows) * known
         h = h + keras.layers.Dense(a.hidden, use_bias=False)(e)
     h = keras.layers.Dropout(a.dropout)(h)
-    for layer in range(a.layers):
-        if layer > 0:
-            h = keras.layers.Dropout(a.dropout)(h)
-        h = keras.layers.LSTM(a.hidden, return_sequences=True)(h)
+    if a.model == "lstm":
+        for layer in range(a.layers):
+            if layer > 0:
+                h = keras.layers.Dropout(a.dropout)(h)
+            h = keras.layers.LSTM(a.hidden, return_sequences=True)(h)
+    else:
+        h = h + keras.layers.Embedding(T, a.hidden)(keras.ops.arange(T))
+        # Query t may see key j when j holds a track (the causal part comes from use_causal_mask).
+        keys_mask = keras.ops.cast(keras.ops.expand_dims(present_in, 1) * keras.ops.ones((1, T, 1)), "bool")
+        for _ in range(a.layers):
+            y = keras.layers.LayerNormalization(epsilon=1e-5)(h)
+            y = keras.layers.MultiHeadAttention(a.heads, a.hidden // a.heads)(y, y, attention_mask=keys_mask, use_causal_mask=True)
+            h = h + keras.layers.Dropout(a.dropout)(y)
+            y = keras.layers.LayerNormalization(epsilon=1e-5)(h)
+            y = keras.layers.Dense(a.hidden)(keras.layers.Dense(a.ff, activation="relu")(y))
+            h = h + keras.layers.Dropout(a.dropout)(y)
+        h = keras.layers.LayerNormalization(epsilon=1e-5)(h)
     out = keras.layers.Dense(5 if a.aux_weight > 0 else 1)(h)
-    model = keras.Model([x_in, keys_in], out)
+    model = keras.Model([x_in, keys_in, present_in], out)
     optimizer = keras.optimizers.Adam(learning_rate=1e-3, global_clipnorm=1.0)
 
     g = tf.random.Generator.from_seed(2)
@@ -71,7 +88,7 @@ def main():
     @tf.function
     def step():
         with tf.GradientTape() as tape:
-            o = model([x, keys], training=True)
+            o = model([x, keys, present], training=True)
             loss = tf.reduce_sum(bce(o[..., 0], labels) * weights) / denominator
             if a.aux_weight > 0:
                 loss += a.aux_weight * tf.reduce_sum(bce(o[..., 1:], aux) * weights[..., tf.newaxis]) / (4 * denominator)

@@ -1,4 +1,4 @@
-// The peers of the trainer bench: the same LSTM skip model, batch shape and objective in PyTorch and in
+// The peers of the trainer bench: the same skip models (LSTM, Transformer), batch shape and objective in PyTorch and in
 // TensorFlow/Keras (scripts/bench/peer_pytorch.py, peer_tensorflow.py), timed in child processes on 1 and 2
 // threads, in the same run as skiptrain's own rows.
 import { spawnSync } from 'node:child_process';
@@ -34,7 +34,10 @@ export function peersPython(option: string | undefined): string {
 function shapeArgs(shape: TrainerShape): string[] {
   const { model, train, data } = shape.config;
   const args = {
+    model: model.type,
     batch: train.batchSize,
+    heads: model.heads,
+    ff: model.ff,
     hidden: model.hidden,
     layers: model.layers,
     buckets: model.trackBuckets,

@@ -1,11 +1,11 @@
-// npm run bench -- train [--json] [--quick] [--backend NAME] [--workers 1,2] [--trainer-only] [--batches 64,512]
-//                        [--peers] [--peers-python PATH]
+// npm run bench -- train [--json] [--quick] [--backend NAME] [--models lstm,transformer] [--workers 1,2] [--trainer-only]
+//                        [--batches 64,512] [--peers] [--peers-python PATH]
 // Training speed, each backend's rows in a child process of its own (trainBackend.ts), one after the other: a crash
 // inside one backend becomes one {"step": "crash", "backend", "row", "signal"} line and the other backends' rows
 // still print. Rows: the trainer's own step ("trainer", with msPerStep, kernels per step and the backend that
 // actually ran it; "trainer-busy"), and on tfjs backends the micro-benchmarks ("micro").
-// --peers: the same LSTM models in PyTorch and TensorFlow (scripts/bench/peer_*.py) at the trainer's exact shapes,
-// on 1 and 2 threads, in the same run right after the native rows ({"step": "peer", …}), then for every LSTM shape
+// --peers: the same models in PyTorch and TensorFlow (scripts/bench/peer_*.py) at the trainer's exact shapes,
+// on 1 and 2 threads, in the same run right after the native rows ({"step": "peer", …}), then for every shape
 // the best skiptrain row against the best peer ({"step": "ratio", …}). The Python comes from --peers-python or
 // SKIPTRAIN_PEERS_PYTHON (else python3); a torch without MKL (Debian's python3-torch) is refused by the script.
 // Without --json, the same as tables.
@@ -70,7 +70,7 @@ function runBackend(backend: Backend): Promise<AnyRow[]> {
 if (!json) console.log('the trainer\'s step (T=20, the trainer\'s 88 input features, its losses, clipping and Adam) and micro-benchmarks; higher seq/s is better');
 const rows: AnyRow[] = [];
 const peerRows: PeerRow[] = [];
-const lstmShapes = trainerShapes().filter((s) => s.name === 'lstm');
+const peerShapes = trainerShapes(option('models')?.split(','));
 // The peers run right after the native rows (else after the last backend): the machine's speed drifts over a
 // long run, so the two sides of a ratio are measured minutes apart, not the whole run apart.
 const peersAfter = backends.includes('native') ? 'native' : backends[backends.length - 1];
@@ -85,7 +85,7 @@ function runPeers(): PeerRow[] {
   const budget = flag('quick') ? 1 : 2;
   const out: PeerRow[] = [];
   const missing = new Map<string, string>();
-  for (const shape of lstmShapes) {
+  for (const shape of peerShapes) {
     for (const peer of PEERS) {
       if (missing.has(peer)) continue;
       for (const threads of PEER_THREADS) {
@@ -106,16 +106,16 @@ function runPeers(): PeerRow[] {
 
 if (flag('peers')) {
   const trainers = rows.filter((r) => r.step === 'trainer') as unknown as TrainerRow[];
-  for (const shape of lstmShapes) {
+  for (const shape of peerShapes) {
     const { model, train } = shape.config;
-    const same = (r: { hidden: number; layers: number; batch: number; buckets: number }) =>
-      r.hidden === model.hidden && r.layers === model.layers && r.batch === train.batchSize && r.buckets === model.trackBuckets;
-    const ours = trainers.filter((r) => r.model === 'lstm' && same(r)).sort((a, b) => b.seqPerSec - a.seqPerSec)[0];
+    const same = (r: { model: string; hidden: number; layers: number; batch: number; buckets: number }) =>
+      r.model === model.type && r.hidden === model.hidden && r.layers === model.layers && r.batch === train.batchSize && r.buckets === model.trackBuckets;
+    const ours = trainers.filter(same).sort((a, b) => b.seqPerSec - a.seqPerSec)[0];
     const theirs = peerRows.filter(same).sort((a, b) => b.seqPerSec - a.seqPerSec)[0];
     if (!ours || !theirs) continue;
     show({
       step: 'ratio',
-      model: 'lstm',
+      model: model.type,
       config: shape.label,
       batch: train.batchSize,
       hidden: model.hidden,

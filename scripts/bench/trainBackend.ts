@@ -11,7 +11,8 @@
 //   "unavailable"  the backend cannot be selected here, and why.
 // On a CPU WebGPU adapter (lavapipe, SwiftShader) only the LSTM and Transformer micro rows at B=64 run, as a
 // correctness check, not a speed figure.
-// Usage: node --expose-gc --import tsx scripts/bench/trainBackend.ts BACKEND [--quick] [--workers 1,2] [--trainer-only] [--batches 64,512]
+// Usage: node --expose-gc --import tsx scripts/bench/trainBackend.ts BACKEND [--quick] [--models lstm,transformer] [--workers 1,2] [--trainer-only]
+//        [--batches 64,512]
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULTS, type Backend, type ModelConfig } from '../../src/config/schema.ts';
 import { selectBackend } from '../../src/models/backend.ts';
@@ -218,10 +219,8 @@ if (active) {
   const adapter = gpu ? `${gpu.description}${softwareGpu ? ', a CPU adapter: correctness only' : ''}` : undefined;
   // The native engine and the wasm/cpu gradient workers use several threads; other backends use their whole device from one.
   const counts = active === 'native' || active === 'wasm' || active === 'cpu' ? workerList : [1];
-  for (const shape of trainerShapes()) {
+  for (const shape of trainerShapes(option('models')?.split(','))) {
     if (active === 'cpu' && shape.config.train.batchSize > 64) continue;
-    // The Transformer has no native kernels yet: under native its rows would be the wasm rows.
-    if (active === 'native' && shape.name !== 'lstm') continue;
     for (const workers of counts) {
       announce(`trainer ${shape.label} B=${shape.config.train.batchSize} workers=${workers}`);
       for (const row of await measureTrainerStep(shape, active, workers, active === 'cpu' ? 0 : BUDGET_MS)) emit(row);

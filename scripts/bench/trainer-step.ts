@@ -78,16 +78,18 @@ export interface TrainerShape {
 
 /**
  * The shapes measured: the reference H=64 at B=64 and 512, each shipped synth config as it is, and the shipped
- * `lstm.yaml` (B=512, H=128, 2 layers, a 262,144 × 16 track embedding).
+ * full-data configs (`lstm.yaml`: B=512, H=128, 2 layers; `transformer.yaml`: B=512, H=128, 3 layers, ff 512; both
+ * with a 262,144 × 16 track embedding).
  */
-export function trainerShapes(): TrainerShape[] {
+export function trainerShapes(models: readonly string[] = ['lstm', 'transformer']): TrainerShape[] {
   const out: TrainerShape[] = [];
-  for (const type of ['lstm', 'transformer'] as const) {
+  const types = (['lstm', 'transformer'] as const).filter((type) => models.includes(type));
+  for (const type of types) {
     const shipped = loadConfig(`${type}-synth`);
     for (const B of [64, 512]) out.push({ name: type, label: `${type}-synth H=64`, config: loadConfig(`${type}-synth`, { 'model.hidden': 64, 'train.batchSize': B }) });
     if (shipped.model.hidden !== 64 || shipped.train.batchSize !== 64) out.push({ name: type, label: `${type}-synth`, config: shipped });
   }
-  out.push({ name: 'lstm', label: 'lstm', config: loadConfig('lstm') });
+  for (const type of types) out.push({ name: type, label: type, config: loadConfig(type) });
   return out;
 }
 
