@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULTS, type Backend, type ModelConfig } from '../../src/config/schema.ts';
 import { selectBackend } from '../../src/models/backend.ts';
-import { isCpuAdapter, openedAdapter } from '../../src/models/webgpu.ts';
+import { isCpuAdapter, openedAdapter } from '../../src/kernels/webgpu/device.ts';
 import { createModel, type ModelInputs } from '../../src/models/model.ts';
 import type { Batch } from '../../src/data/types.ts';
 import { batchLoss, type TrainableModel } from '../../src/train/loss.ts';
@@ -214,19 +214,21 @@ try {
 }
 if (active) {
   // On a CPU WebGPU adapter (lavapipe, SwiftShader) the rows check correctness (first loss), not speed: keep them short.
-  const gpu = active === 'webgpu' ? openedAdapter() : null;
+  const gpu = active === 'webgpu' ? await openedAdapter() : null;
   const softwareGpu = gpu !== null && isCpuAdapter(gpu);
   const adapter = gpu ? `${gpu.description}${softwareGpu ? ', a CPU adapter: correctness only' : ''}` : undefined;
   // The native engine and the wasm/cpu gradient workers use several threads; other backends use their whole device from one.
   const counts = active === 'native' || active === 'wasm' || active === 'cpu' ? workerList : [1];
   for (const shape of trainerShapes(option('models')?.split(','))) {
-    if (active === 'cpu' && shape.config.train.batchSize > 64) continue;
+    // The cpu backend and a CPU WebGPU adapter take seconds per step at large batches: B=64 shows what they show.
+    if ((active === 'cpu' || softwareGpu) && shape.config.train.batchSize > 64) continue;
     for (const workers of counts) {
       announce(`trainer ${shape.label} B=${shape.config.train.batchSize} workers=${workers}`);
-      for (const row of await measureTrainerStep(shape, active, workers, active === 'cpu' ? 0 : BUDGET_MS)) emit(row);
+      for (const row of await measureTrainerStep(shape, active, workers, active === 'cpu' ? 0 : BUDGET_MS)) emit(row.step === 'trainer' && adapter ? { ...row, adapter } : row);
     }
   }
-  if (!flag('trainer-only') && active !== 'native') {
+  // The micro-benchmarks time tfjs kernels: the engines (native, webgpu) have none.
+  if (!flag('trainer-only') && active !== 'native' && active !== 'webgpu') {
     // The CPU backend is ~50× slower than wasm; its large batch would take minutes.
     const batches = active === 'cpu' || softwareGpu ? [64] : BATCHES;
     for (const B of batches) {

@@ -14,8 +14,10 @@ import { createModel } from '../../src/models/model.ts';
 import { lossDenominator, lossWeights } from '../../src/train/loss.ts';
 import { Adam } from '../../src/train/optimizer.ts';
 import { learningRate } from '../../src/train/schedule.ts';
+import type { PendingStep, Stepper } from '../../src/train/step.ts';
 import { sliceGradient } from '../../src/train/workers/sliceGradient.ts';
 import { sliceBatch, sliceRanges } from '../../src/train/workers/sliceBatch.ts';
+import { GpuStepper } from '../../src/train/workers/gpuStepper.ts';
 import { NativeStepper } from '../../src/train/workers/nativeStepper.ts';
 import { createStepper } from '../../src/train/workers/stepper.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -37,8 +39,10 @@ export interface TrainerRow {
   workers: number;
   seqPerSec: number;
   msPerStep: number;
-  /** Kernels one step runs: tfjs kernels on every thread, or calls into the native engine. */
+  /** Kernels one step runs: tfjs kernels on every thread, calls into the native engine, or GPU dispatches. */
   kernels: number;
+  /** For webgpu: the GPU adapter (a CPU one, lavapipe, gives correctness and dispatch counts, not speed). */
+  adapter?: string;
 }
 
 export interface BusyRow {
@@ -136,10 +140,20 @@ export async function measureTrainerStep(shape: TrainerShape, backend: string, w
   const batch = challengeBatch(B, T, config.data.synth.tracks);
   let n = 0;
   const options = () => ({ lr: learningRate(n, t, 10_000), clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed: n++ });
-  const step = async () => tf.dispose(Object.values(await stepper.step(batch, options())));
+  // A GPU step returns once submitted: the timing ends when the last step's statistics can be read.
+  let last: PendingStep | null = null;
+  const step = async () => {
+    last?.dispose();
+    last = await stepper.step(batch, options());
+  };
+  const settle = async () => {
+    await last?.read();
+    last = null;
+  };
   try {
     await step(); // warm-up: kernel setup, Adam slots, heap growth, worker start
     await step();
+    await settle();
     let steps = 0;
     const native = stepper instanceof NativeStepper ? stepper : null;
     native?.phases(); // from here on
@@ -150,12 +164,14 @@ export async function measureTrainerStep(shape: TrainerShape, backend: string, w
       await step();
       steps++;
     }
+    await settle();
     const wall = performance.now() - start;
     const cpu = process.cpuUsage(cpuStart);
     const cpuUsPerSeq = Math.round((cpu.user + cpu.system) / (B * steps));
     const busy = stepper.busyMs().map((ms, k) => Number(((ms - busyStart[k]) / wall).toFixed(2)));
     const phases = native ? Object.fromEntries(Object.entries(native.phases()).map(([k, ms]) => [k, Number((ms / steps).toFixed(3))])) : null;
-    const kernels = await kernelsPerStep(stepper.backend, stepper.workers, step, () => sliceKernels(model, batch, config, stepper.workers));
+    const kernels = await kernelsPerStep(stepper, step, () => sliceKernels(model, batch, config, stepper.workers));
+    await settle();
     const common = { model: name, backend: stepper.backend, batch: B, hidden: config.model.hidden, workers: stepper.workers };
     const row: TrainerRow = {
       model: name,
@@ -184,11 +200,16 @@ export async function measureTrainerStep(shape: TrainerShape, backend: string, w
 }
 
 /**
- * Kernels of one step. Native: the calls into the engine. tfjs: the trainer thread's kernels (tf.profile; its
+ * Kernels of one step. WebGPU: the dispatches of its command buffer. Native: the calls into the engine. tfjs: the trainer thread's kernels (tf.profile; its
  * slice, clipping, Adam), plus, with gradient workers, each worker's — the same graph on its own slice, counted
  * here on the first worker's slice.
  */
-async function kernelsPerStep(backend: string, workers: number, step: () => Promise<void>, workerSlice: () => Promise<number>): Promise<number> {
+async function kernelsPerStep(stepper: Stepper, step: () => Promise<void>, workerSlice: () => Promise<number>): Promise<number> {
+  const { backend, workers } = stepper;
+  if (stepper instanceof GpuStepper) {
+    await step();
+    return stepper.dispatches;
+  }
   if (backend === 'native') {
     const before = nativeCalls();
     await step();

@@ -13,6 +13,11 @@ function mix32(x: number): number {
   return x >>> 0;
 }
 
+/** The hash key of a site's seed: what the engines' kernels take in place of the seed. */
+export function dropoutKey(seed: number): number {
+  return mix32(seed >>> 0);
+}
+
 /** The integer threshold of `rate` on the hash's top 24 bits. */
 export function dropoutThreshold(rate: number): number {
   return Math.round(rate * 2 ** 24);
@@ -26,7 +31,7 @@ export function dropoutScale(rate: number): number {
 /** Mask values (scale or 0) of elements first … first + n − 1 of the site seeded `seed`. */
 export function dropoutMask(n: number, first: number, seed: number, rate: number): Float32Array {
   const out = new Float32Array(n);
-  const key = mix32(seed >>> 0);
+  const key = dropoutKey(seed);
   const threshold = dropoutThreshold(rate);
   const scale = dropoutScale(rate);
   for (let j = 0; j < n; j++) {

@@ -4,25 +4,10 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { EngineBatch, EngineLayout, EngineShape, OptimizerValues, PassValues, StepValues } from './engine.ts';
 
 /** An engine instance inside the addon (an opaque handle; freed when garbage-collected). */
 export type EngineHandle = { readonly __engine: unique symbol };
-
-/** A batch as the engine reads it: row-major [size, seqLen, …]; the last four only for training. */
-export interface EngineBatch {
-  size: number;
-  seqLen: number;
-  inputs: Float32Array;
-  trackIndex: Int32Array;
-  /** 1 where a track exists: the Transformer's key-padding mask (the LSTM does not read it). */
-  present?: Float32Array;
-  labels?: Float32Array;
-  auxLabels?: Float32Array;
-  /** The loss weight of each position. */
-  weights?: Float32Array;
-  /** Positions counted by the accuracy. */
-  scored?: Float32Array;
-}
 
 interface Addon {
   createEngine(shape: Int32Array, layout: Float64Array, decay: Uint8Array, threads: number): EngineHandle;
@@ -73,58 +58,6 @@ let calls = 0;
 /** Calls into the native engine so far in this process. */
 export function nativeCalls(): number {
   return calls;
-}
-
-/** A model's dimensions, as the engine takes them. */
-export interface EngineShape {
-  kind: 'lstm' | 'transformer';
-  features: number;
-  /** LSTM units, or the Transformer's width. */
-  hidden: number;
-  layers: number;
-  /** 1, or 5 with the auxiliary heads. */
-  outputs: number;
-  buckets: number;
-  embed: number;
-  /** The Transformer's heads, feed-forward width and positional-table rows (0 for the LSTM). */
-  heads: number;
-  ff: number;
-  maxLen: number;
-}
-
-/**
- * Offsets of the tensors in the flat parameter vector, in the engine's order (native/engine.h: the model's own
- * creation order; −1 for absent track tensors); `decay` per tensor, same order.
- */
-export interface EngineLayout {
-  total: number;
-  offsets: number[];
-  decay: boolean[];
-}
-
-export interface PassValues {
-  auxWeight: number;
-  /** The whole batch's loss denominator. */
-  denominator: number;
-  dropout: { threshold: number; scale: number; seeds: Uint32Array } | null;
-}
-
-export interface OptimizerValues {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  weightDecay: number;
-  clipNorm: number;
-  /** This update's step number, from 1. */
-  step: number;
-}
-
-export interface StepValues {
-  loss: number;
-  correct: number;
-  count: number;
-  gradNorm: number;
 }
 
 /** One skip model inside the native engine: flat buffers in, results out, nothing kept but scratch. */

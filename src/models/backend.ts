@@ -6,21 +6,22 @@
 // named 'tensorflow' (libtensorflow, CPU or CUDA build) and re-export their own copy of tfjs; importing them is
 // enough, we never use their namespace. Only one of the two can be loaded in a process (same backend name, same
 // native symbols), which is why 'tensorflow-gpu' is tried before 'tensorflow' and the first that loads wins.
-// The WebGPU backend needs a GPU device from the optional 'webgpu' package (Dawn's dawn.node); webgpu.ts opens it.
+// The WebGPU engine needs a GPU device from the optional 'webgpu' package (Dawn's dawn.node); kernels/webgpu/device.ts opens it.
 // `auto` skips a CPU-only WebGPU adapter (lavapipe, SwiftShader): the CPU backends are faster there.
-// `native` is not a tfjs backend: it loads skiptrain's own engine (src/kernels/native.ts), which trains and
-// predicts both models, and activates tfjs-wasm beneath it, which holds the model's variables (checkpoints,
-// histograms). activeBackend() names what is in use; trainers and predictors ask it whether to use the engine.
+// `native` and `webgpu` are not tfjs backends: they are skiptrain's own engines (src/kernels/native.ts: C on the
+// CPU; src/kernels/webgpu: WGSL on a GPU through Dawn), which train and predict both models, with tfjs-wasm
+// activated beneath them to hold the model's variables (checkpoints, histograms). activeBackend() names what is in
+// use; trainers and predictors ask it which engine to use.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_PREFERENCE, type Backend, type ConcreteBackend } from './backendNames.ts';
 import { UserError } from '../errors.ts';
 import { enableFastSlicing } from '../kernels/fastSlicing.ts';
 import { loadNative } from '../kernels/native.ts';
-import { hasVulkanLoader, isCpuAdapter, probeAdapter, registerWebGpuBackend } from './webgpu.ts';
+import { hasVulkanLoader, isCpuAdapter, openGpu, probeAdapter } from '../kernels/webgpu/device.ts';
 
 export interface SelectedBackend {
-  /** The backend now active: 'native', or the tfjs backend's name ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
+  /** The backend now active: an engine ('native', 'webgpu'), or the tfjs backend's name ('tensorflow', 'wasm', 'cpu'). */
   name: string;
   /** Why this one: for auto, the reasons each faster candidate was skipped. */
   reason: string;
@@ -28,7 +29,7 @@ export interface SelectedBackend {
 
 const INSTALL_HINT: Record<ConcreteBackend, string> = {
   'tensorflow-gpu': 'npm install @tensorflow/tfjs-node-gpu (needs Linux x64 with CUDA 11.2 + cuDNN 8; its install downloads libtensorflow)',
-  webgpu: 'npm install webgpu @tensorflow/tfjs-backend-webgpu (and a machine whose GPU Dawn can open: Vulkan, Metal or D3D12)',
+  webgpu: 'npm install webgpu (and a machine whose GPU Dawn can open: Vulkan, Metal or D3D12)',
   native: 'npm run build:native (it needs a C compiler, make, python3 and Node\'s headers)',
   tensorflow: 'npm install @tensorflow/tfjs-node (its install downloads libtensorflow)',
   wasm: 'npm install @tensorflow/tfjs-backend-wasm',
@@ -82,13 +83,13 @@ function checkWebGpuAdapter(forAuto: boolean): void {
   if (isCpuAdapter(adapter)) throw new Unavailable(`only a CPU adapter (${adapter.description}), slower than the CPU backends; name it with --backend webgpu to use it anyway`);
 }
 
-/** The tfjs backend beneath the native engine while native is the selected backend (set by selectBackend). */
-let beneathNative: string | null = null;
+/** The engine selected (native or webgpu) and the tfjs backend beneath it, which holds the model's variables. */
+let engine: { name: string; beneath: string } | null = null;
 
-/** The backend in use: 'native' while the tfjs backend beneath it is still the active one, else that tfjs backend. */
+/** The backend in use: the engine ('native', 'webgpu') while the tfjs backend beneath it is still the active one, else that tfjs backend. */
 export function activeBackend(): string {
   const tfjs = tf.getBackend();
-  return beneathNative === tfjs ? 'native' : tfjs;
+  return engine?.beneath === tfjs ? engine.name : tfjs;
 }
 
 async function tryBackend(which: ConcreteBackend, forAuto: boolean): Promise<string> {
@@ -108,15 +109,14 @@ async function tryBackend(which: ConcreteBackend, forAuto: boolean): Promise<str
       await activate('tensorflow');
       return 'tensorflow';
     case 'webgpu':
-      assertInstalled('@tensorflow/tfjs-backend-webgpu');
       assertInstalled('webgpu');
       checkWebGpuAdapter(forAuto);
       try {
-        await registerWebGpuBackend();
+        await openGpu();
       } catch (e) {
         throw new Unavailable(`no usable GPU device (${reasonOf(e)})`);
       }
-      await activate('webgpu');
+      await tryBackend('wasm', forAuto);
       return 'webgpu';
     case 'wasm':
       await importOptional('@tensorflow/tfjs-backend-wasm');
@@ -142,7 +142,7 @@ function reasonOf(e: unknown): string {
  */
 export async function selectBackend(name: Backend, log: (line: string) => void = (l) => console.error(l)): Promise<SelectedBackend> {
   const selected = await select(name, log);
-  beneathNative = selected.name === 'native' ? tf.getBackend() : null;
+  engine = selected.name === 'native' || selected.name === 'webgpu' ? { name: selected.name, beneath: tf.getBackend() } : null;
   return selected;
 }
 

@@ -10,7 +10,6 @@ import { buildEncoder } from './encoder.ts';
 import { buildHeads } from './heads.ts';
 import { buildLstm, type Body } from './lstm.ts';
 import { ParamStore } from './params.ts';
-import { readTensor } from './webgpu.ts';
 import { buildTransformer } from './transformer.ts';
 
 export { AUX_LABELS } from './heads.ts';
@@ -103,7 +102,7 @@ export async function predictProbabilities(model: SkipModel, batch: Batch): Prom
   const probs = tf.tidy(() => tf.sigmoid(model.apply(x, { training: false }).logits));
   tf.dispose([x.inputs, x.trackIndex, x.present ?? []].flat());
   try {
-    return Float32Array.from((await readTensor(probs)) as Float32Array);
+    return Float32Array.from((await probs.data()) as Float32Array);
   } finally {
     probs.dispose();
   }
@@ -115,7 +114,7 @@ export async function modelLogits(model: SkipModel, batch: Batch): Promise<Float
   const logits = tf.tidy(() => model.apply(x, { training: false }).logits);
   tf.dispose([x.inputs, x.trackIndex, x.present ?? []].flat());
   try {
-    return Float32Array.from((await readTensor(logits)) as Float32Array);
+    return Float32Array.from((await logits.data()) as Float32Array);
   } finally {
     logits.dispose();
   }

@@ -3,7 +3,6 @@
 // unique per process and several models (tests, evaluation beside training) can live side by side.
 import * as tf from '@tensorflow/tfjs';
 import { initialValues, type Init } from './init.ts';
-import { readTensor } from './webgpu.ts';
 
 export class ParamStore {
   readonly variables = new Map<string, tf.Variable>();
@@ -42,7 +41,7 @@ export async function readFlatWeights(weights: ReadonlyMap<string, tf.Variable>,
   const flat = out ?? new Float32Array(total);
   let offset = 0;
   for (const v of weights.values()) {
-    flat.set((await readTensor(v)) as Float32Array, offset);
+    flat.set((await v.data()) as Float32Array, offset);
     offset += v.size;
   }
   return flat;

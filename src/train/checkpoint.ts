@@ -20,7 +20,6 @@ import type { Config, TrainConfig } from '../config/schema.ts';
 import { TRACK_KEY_NAME, type TrackTableFingerprint } from '../data/trackKey.ts';
 import type { FeatureStats } from '../data/types.ts';
 import { UserError } from '../errors.ts';
-import { readTensor } from '../models/webgpu.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import type { AdamState } from './optimizer.ts';
 import type { SkipModel } from '../models/model.ts';
@@ -110,7 +109,7 @@ export async function saveCheckpoint(
     offset += values.byteLength;
   };
   for (const [name, variable] of contents.weights) {
-    add(name, 'weight', variable.shape, Float32Array.from((await readTensor(variable)) as Float32Array));
+    add(name, 'weight', variable.shape, Float32Array.from((await variable.data()) as Float32Array));
     add(name, 'adam.m', variable.shape, contents.optimizer.m.get(name) ?? new Float32Array(variable.size));
     add(name, 'adam.v', variable.shape, contents.optimizer.v.get(name) ?? new Float32Array(variable.size));
   }

@@ -2,7 +2,6 @@
 // its whole state — step count and the two moment estimates — can be exported to typed arrays and restored exactly.
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
-import { readTensor } from '../models/webgpu.ts';
 
 export interface AdamOptions {
   beta1?: number;
@@ -74,7 +73,7 @@ export class Adam {
   async exportState(): Promise<AdamState> {
     const read = async (vars: Map<string, tf.Variable>) => {
       const out = new Map<string, Float32Array>();
-      for (const [name, t] of vars) out.set(name, Float32Array.from((await readTensor(t)) as Float32Array));
+      for (const [name, t] of vars) out.set(name, Float32Array.from((await t.data()) as Float32Array));
       return out;
     };
     return { step: this.step, m: await read(this.m), v: await read(this.v) };

@@ -2,7 +2,6 @@
 // tensor disposed, so memory stays flat however many steps run.
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/types.ts';
-import { readTensor } from '../models/webgpu.ts';
 import { batchLoss, type TrainableModel } from './loss.ts';
 import { clipByGlobalNorm, type Adam } from './optimizer.ts';
 
@@ -51,12 +50,33 @@ export function applyUpdate(optimizer: Adam, grads: ReadonlyMap<string, tf.Tenso
   return clipped.norm;
 }
 
+/**
+ * A step's statistics where they were computed (tfjs scalars, a GPU buffer, numbers from native code): the trainer
+ * reads them once per log interval, so that no step waits for a device.
+ */
+export interface PendingStep {
+  /** The values (waiting for the device if need be); releases what held them. */
+  read(): Promise<StepValues>;
+  /** Releases them unread. */
+  dispose(): void;
+}
+
+/** A tfjs step's scalars as a pending step. */
+export function pendingTensors(r: StepResult): PendingStep {
+  return { read: () => readStep(r), dispose: () => tf.dispose([r.loss, r.correct, r.count, r.gradNorm]) };
+}
+
+/** Statistics already known. */
+export function settledStep(values: StepValues): PendingStep {
+  return { read: async () => values, dispose: () => {} };
+}
+
 export interface Stepper {
   /** Threads computing gradients (1 = the trainer's own). */
   readonly workers: number;
-  /** What computes the steps: 'native', or the tfjs backend's name. */
+  /** What computes the steps: 'native', 'webgpu' (the engines), or the tfjs backend's name. */
   readonly backend: string;
-  step(batch: Batch, opts: StepOptions): Promise<StepResult>;
+  step(batch: Batch, opts: StepOptions): Promise<PendingStep>;
   /** The main logit of every position with the current weights, no dropout (validation). */
   logits(batch: Batch): Promise<Float32Array>;
   /**
@@ -76,7 +96,7 @@ export async function readStep(r: StepResult): Promise<StepValues> {
   const packed = tf.stack([r.loss, r.correct, r.count, r.gradNorm]);
   tf.dispose([r.loss, r.correct, r.count, r.gradNorm]);
   try {
-    const [loss, correct, count, gradNorm] = await readTensor(packed);
+    const [loss, correct, count, gradNorm] = await packed.data();
     return { loss, correct, count, gradNorm };
   } finally {
     packed.dispose();

@@ -3,7 +3,6 @@
 // rate, the optimizer state — is a function of the seed and the step, so a resumed run is bit-identical.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.ts';
 import { loadDataContext, trainBatches } from '../data/batches.ts';
 import { inputFeatureCount } from '../data/features.ts';
@@ -12,7 +11,6 @@ import type { FeatureStats } from '../data/types.ts';
 import { UserError } from '../errors.ts';
 import { activeBackend } from '../models/backend.ts';
 import { createModel } from '../models/model.ts';
-import { readTensor } from '../models/webgpu.ts';
 import { Rng } from '../util/rng.ts';
 import { EventWriter } from './tensorboard/writer.ts';
 import { assignWeights, readCheckpoint, saveCheckpoint, type CheckpointContents, type TrainingPosition } from './checkpoint.ts';
@@ -21,7 +19,7 @@ import { Progress, type ProgressOptions } from './progress.ts';
 import { resumeTarget } from './resumeTarget.ts';
 import { createRunFolder, writeRunFiles } from './runFolder.ts';
 import { learningRate } from './schedule.ts';
-import type { StepResult } from './step.ts';
+import type { PendingStep, StepValues } from './step.ts';
 import { BatchThread } from './workers/batchThread.ts';
 import { createStepper, resolveWorkers } from './workers/stepper.ts';
 import { validate, type ValidationMetrics } from './validate.ts';
@@ -135,7 +133,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const stepEnd = performance.now(); // the log-time read waits for the device's steps: it counts as training time
         if (t.histogramEvery > 0 && pos.step % t.histogramEvery === 0) {
           await stepper.sync();
-          for (const [name, w] of model.weights) writer.histogram(`weights/${name}`, await readTensor(w), pos.step);
+          for (const [name, w] of model.weights) writer.histogram(`weights/${name}`, (await w.data()) as Float32Array, pos.step);
         }
         if (t.validateEvery > 0 && pos.step % t.validateEvery === 0) await runValidation();
         if ((t.checkpointEvery > 0 && pos.step % t.checkpointEvery === 0) || saveDueByClock()) await save();
@@ -200,30 +198,24 @@ function checkResumable(c: CheckpointContents, config: Config, log: (s: string) 
   if (config.task !== saved.task) log(`warning: task changed from ${saved.task} to ${config.task}`);
 }
 
-/** Running means of the training metrics since the last log line, summed on the device until read. */
+/** Running means of the training metrics since the last log line; each step's values stay where they were computed until read. */
 class TrainingWindow {
-  private sums: tf.Tensor1D | null = null; // [loss, correct, count, gradNorm]
-  private steps = 0;
+  private pending: PendingStep[] = [];
   private sequences = 0;
   private since = performance.now();
 
-  /** Takes ownership of the step's scalars. */
-  add(r: StepResult, sequences: number): void {
-    const previous = this.sums;
-    this.sums = tf.tidy((): tf.Tensor1D => {
-      const step = tf.stack([r.loss, r.correct, r.count, r.gradNorm]) as tf.Tensor1D;
-      return previous ? tf.add(previous, step) : step;
-    });
-    tf.dispose([previous ?? [], r.loss, r.correct, r.count, r.gradNorm].flat());
-    this.steps++;
+  add(step: PendingStep, sequences: number): void {
+    this.pending.push(step);
     this.sequences += sequences;
   }
 
   /** Means since the last reset; gradNorm is the global gradient norm before clipping. */
   async read(): Promise<{ loss: number; accuracy: number; gradNorm: number; seqPerSec: number }> {
-    const [lossSum, correct, count, normSum] = this.sums ? await readTensor(this.sums) : [0, 0, 0, 0];
-    const steps = Math.max(1, this.steps);
-    return { loss: lossSum / steps, accuracy: correct / Math.max(1, count), gradNorm: normSum / steps, seqPerSec: this.seqPerSec };
+    const values = await Promise.all(this.pending.map((p) => p.read()));
+    this.pending = [];
+    const sum = (key: keyof StepValues) => values.reduce((total, v) => total + v[key], 0);
+    const steps = Math.max(1, values.length);
+    return { loss: sum('loss') / steps, accuracy: sum('correct') / Math.max(1, sum('count')), gradNorm: sum('gradNorm') / steps, seqPerSec: this.seqPerSec };
   }
 
   get seqPerSec(): number {
@@ -236,7 +228,7 @@ class TrainingWindow {
   }
 
   reset(): void {
-    this.sums?.dispose();
-    Object.assign(this, { sums: null, steps: 0, sequences: 0, since: performance.now() });
+    for (const p of this.pending) p.dispose();
+    Object.assign(this, { pending: [], sequences: 0, since: performance.now() });
   }
 }

@@ -2,15 +2,14 @@
 // update of one batch in ONE call, threaded inside the engine. The weights and Adam's moments live in flat vectors
 // here between steps (the model's tf.Variables and the Adam object are not touched by a step); sync() writes them
 // back before anything reads those (checkpoints, histograms).
-import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/types.ts';
 import type { NativeEngine } from '../../kernels/native.ts';
 import type { SkipModel } from '../../models/model.ts';
-import { createNativeEngine, engineBatch, trainingPass } from '../../models/nativeModel.ts';
+import { createNativeEngine, engineBatch, trainingPass } from '../../models/engineModel.ts';
 import { flatLayout, readFlatWeights, writeFlatWeights } from '../../models/params.ts';
 import { lossDenominator, lossWeights } from '../loss.ts';
 import { takesWeightDecay, type Adam } from '../optimizer.ts';
-import type { StepOptions, StepResult, Stepper } from '../step.ts';
+import { settledStep, type PendingStep, type StepOptions, type Stepper } from '../step.ts';
 
 export class NativeStepper implements Stepper {
   readonly backend = 'native';
@@ -48,7 +47,7 @@ export class NativeStepper implements Stepper {
     return this.engine.isa;
   }
 
-  async step(batch: Batch, opts: StepOptions): Promise<StepResult> {
+  async step(batch: Batch, opts: StepOptions): Promise<PendingStep> {
     const start = performance.now();
     const weights = lossWeights(batch, opts.knownWeight);
     const o = this.optimizer;
@@ -63,7 +62,7 @@ export class NativeStepper implements Stepper {
       step: o.step,
     });
     this.busy += performance.now() - start;
-    return { loss: tf.scalar(r.loss), correct: tf.scalar(r.correct), count: tf.scalar(r.count), gradNorm: tf.scalar(r.gradNorm) };
+    return settledStep(r);
   }
 
   /** Milliseconds per phase of the engine since the last call (kernels/native.ts, NATIVE_PHASES). */

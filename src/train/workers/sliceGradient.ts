@@ -2,7 +2,6 @@
 // weights in order). The trainer's thread runs it on the first slice, each gradient worker on its own.
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/types.ts';
-import { readTensor } from '../../models/webgpu.ts';
 import { batchLoss, type LossOptions, type TrainableModel } from '../loss.ts';
 
 export type SliceOptions = Required<Omit<LossOptions, 'training'>>;
@@ -24,12 +23,12 @@ export async function sliceGradient(model: TrainableModel, batch: Batch, opts: S
   let offset = 0;
   for (const v of variables) {
     const g = grads[v.name];
-    if (g) out.set((await readTensor(g)) as Float32Array, offset);
+    if (g) out.set((await g.data()) as Float32Array, offset);
     else out.fill(0, offset, offset + v.size);
     offset += v.size;
   }
   const packed = tf.stack([value, ...counts]);
-  const [loss, correct, count] = await readTensor(packed);
+  const [loss, correct, count] = await packed.data();
   tf.dispose([packed, value, ...counts, ...Object.values(grads)]);
   return { loss, correct, count };
 }

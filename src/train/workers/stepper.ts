@@ -1,4 +1,4 @@
-// How the trainer takes a step: in the native engine (backend native), on its own thread
+// How the trainer takes a step: in an engine (backend native: C on the CPU; webgpu: WGSL on a GPU), on its own thread
 // (train.workers = 1, or a tfjs backend that cannot be shared between threads), or data-parallel on a pool of
 // gradient workers.
 import { availableParallelism } from 'node:os';
@@ -7,11 +7,12 @@ import type { TrainConfig } from '../../config/schema.ts';
 import type { Batch } from '../../data/types.ts';
 import { activeBackend } from '../../models/backend.ts';
 import { modelLogits, predictProbabilities, type SkipModel } from '../../models/model.ts';
-import { createNativeEngine, engineBatch } from '../../models/nativeModel.ts';
+import { createGpuEngine, createNativeEngine, engineBatch } from '../../models/engineModel.ts';
 import { readFlatWeights } from '../../models/params.ts';
 import type { Adam } from '../optimizer.ts';
-import { trainStep, type StepOptions, type Stepper } from '../step.ts';
+import { pendingTensors, trainStep, type StepOptions, type Stepper } from '../step.ts';
 import { GradientPool } from './gradientPool.ts';
+import { GpuStepper } from './gpuStepper.ts';
 import { NativeStepper } from './nativeStepper.ts';
 
 /** Backends that spread a step over threads: the native engine inside itself, wasm and cpu with gradient workers. */
@@ -41,6 +42,11 @@ export interface ParallelPredictor {
 }
 
 export async function createPredictor(model: SkipModel, workers: number): Promise<ParallelPredictor> {
+  if (activeBackend() === 'webgpu') {
+    const engine = await createGpuEngine(model);
+    const predict = async (batch: Batch) => (await engine.logits(engineBatch(batch))).map((x) => 1 / (1 + Math.exp(-x)));
+    return { workers: 1, predict, dispose: async () => engine.destroy() };
+  }
   if (activeBackend() === 'native') {
     const engine = createNativeEngine(model, workers);
     const params = await readFlatWeights(model.weights);
@@ -57,6 +63,7 @@ export async function createPredictor(model: SkipModel, workers: number): Promis
 
 export async function createStepper(model: SkipModel, optimizer: Adam, workers: number): Promise<Stepper> {
   if (activeBackend() === 'native') return NativeStepper.create(model, optimizer, workers);
+  if (activeBackend() === 'webgpu') return GpuStepper.create(model, optimizer);
   const backend = tf.getBackend();
   const logits = (batch: Batch) => modelLogits(model, batch);
   const sync = async () => {};
@@ -66,10 +73,10 @@ export async function createStepper(model: SkipModel, optimizer: Adam, workers: 
       const start = performance.now();
       const result = trainStep(model, optimizer, batch, o);
       busy += performance.now() - start;
-      return result;
+      return pendingTensors(result);
     };
     return { workers: 1, backend, step, logits, sync, busyMs: () => [busy], dispose: async () => {} };
   }
   const pool = await GradientPool.start(workers, model, backend);
-  return { workers, backend, step: (batch, o) => pool.step(optimizer, batch, o), logits, sync, busyMs: () => [...pool.busyMs], dispose: () => pool.dispose() };
+  return { workers, backend, step: async (batch, o) => pendingTensors(await pool.step(optimizer, batch, o)), logits, sync, busyMs: () => [...pool.busyMs], dispose: () => pool.dispose() };
 }

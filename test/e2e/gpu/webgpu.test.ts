@@ -5,35 +5,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../../src/config/load.ts';
 import { configToYaml } from '../../../src/config/yaml.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
 import { readCheckpoint } from '../../../src/train/checkpoint.ts';
 import { readScalars } from '../../../src/train/tensorboard/reader.ts';
-import { hasVulkanLoader, isCpuAdapter, probeAdapter } from '../../../src/models/webgpu.ts';
+import { isCpuAdapter, probeAdapter } from '../../../src/kernels/webgpu/device.ts';
+import { webgpuMissing } from '../../helpers/childCases.ts';
 import { tinyConfig } from '../../helpers/tinyConfig.ts';
 import type { Job } from './backendJobs.ts';
-
-function whyUnavailable(): string | null {
-  const require = createRequire(import.meta.url);
-  for (const pkg of ['webgpu', '@tensorflow/tfjs-backend-webgpu']) {
-    try {
-      require.resolve(pkg);
-    } catch {
-      return `${pkg} is not installed`;
-    }
-  }
-  if (process.platform === 'linux' && !hasVulkanLoader()) return 'no Vulkan loader (libvulkan.so.1); .ci/run installs lavapipe when it runs as root with apt';
-  try {
-    const adapter = probeAdapter();
-    return adapter ? null : 'Dawn found no WebGPU adapter (no Vulkan driver, e.g. mesa-vulkan-drivers from bookworm-backports)';
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 
 interface Run {
   code: number | null;
@@ -100,10 +83,34 @@ async function lossCurve(runFolder: string): Promise<{ step: number; value: numb
   return (await readScalars(runFolder)).get('train/loss') ?? [];
 }
 
-async function assertSameCurve(gpuRun: string, cpuRun: string, what: string): Promise<void> {
-  // Up to STEPS: a later job resumes one of the runs further.
-  const [gpu, cpu] = (await Promise.all([lossCurve(gpuRun), lossCurve(cpuRun)])).map((c) => c.filter((p) => p.step <= STEPS));
-  assert.is(gpu.length, STEPS / 5, `${what}: a train/loss point every 5 steps`);
+/** A shipped synth config at a CI-sized shape (width 32, batch 32, 3,000 sessions), SYNTH_STEPS steps. */
+function synthConfigFile(type: 'lstm' | 'transformer', backend: string): string {
+  const file = join(root, `${type}-synth-${backend}.yaml`);
+  const data = join(root, 'synth3k');
+  const config = loadConfig(`${type}-synth`, {
+    experiment: `${type}-synth-${backend}`,
+    backend,
+    checkpoints: join(root, 'runs'),
+    'data.logs': join(data, 'training_set.tar.gz'),
+    'data.tracks': join(data, 'track_features.tar.gz'),
+    'data.synth.sessions': '3000',
+    'data.maxValSessions': '300',
+    'model.hidden': '32',
+    ...(type === 'transformer' ? { 'model.ff': '64' } : {}),
+    'train.batchSize': '32',
+    'train.maxSteps': String(SYNTH_STEPS),
+    'train.workers': '1',
+  });
+  writeFileSync(file, configToYaml(config));
+  return file;
+}
+
+const SYNTH_STEPS = 200;
+
+async function assertSameCurve(gpuRun: string, cpuRun: string, what: string, steps = STEPS, every = 5): Promise<void> {
+  // Up to `steps`: a later job resumes one of the runs further.
+  const [gpu, cpu] = (await Promise.all([lossCurve(gpuRun), lossCurve(cpuRun)])).map((c) => c.filter((p) => p.step <= steps));
+  assert.is(gpu.length, steps / every, `${what}: a train/loss point every ${every} steps`);
   assert.equal(gpu.map((p) => p.step), cpu.map((p) => p.step));
   gpu.forEach((p, i) => {
     const rel = Math.abs(p.value - cpu[i].value) / Math.abs(cpu[i].value);
@@ -111,7 +118,7 @@ async function assertSameCurve(gpuRun: string, cpuRun: string, what: string): Pr
   });
 }
 
-const unavailable = whyUnavailable();
+const unavailable = webgpuMissing();
 if (unavailable) {
   console.log(`\n  skipped: WebGPU tests (${unavailable})`);
   test.skip('webgpu vs wasm', () => {});
@@ -190,6 +197,20 @@ if (unavailable) {
     const same = [...onGpu.join('')].filter((c, i) => c === chars[i]).length;
     // float32 on both; only a probability within rounding of 0.5 may land on the other side.
     assert.ok(same / chars.length >= 0.99, `${same} of ${chars.length} predictions agree`);
+  });
+
+  test('200-step lstm-synth and transformer-synth runs (width 32, batch 32): train/loss within 2% of wasm at every logged step; each checkpoint scores the same MAA on both (within 0.002)', async () => {
+    const types = ['lstm', 'transformer'] as const;
+    const onWasm = await jobsOn('wasm', types.map((t) => ({ kind: 'train', config: synthConfigFile(t, 'wasm') })));
+    const onGpu = await jobsOn('webgpu', types.map((t): Job => ({ kind: 'train', config: synthConfigFile(t, 'webgpu') })));
+    // Every checkpoint of the four runs, scored on both backends.
+    const checkpoints = [...onGpu, ...onWasm].map((r): Job => ({ kind: 'evaluate', checkpoint: r.checkpoint }));
+    const [gpuScores, wasmScores] = [await jobsOn('webgpu', checkpoints), await jobsOn('wasm', checkpoints)];
+    for (const [k, type] of types.entries()) await assertSameCurve(onGpu[k].runFolder!, onWasm[k].runFolder!, `${type}-synth`, SYNTH_STEPS, 20);
+    gpuScores.forEach((scored, i) => {
+      assert.ok(scored.maa! > 0.4 && scored.maa! < 1, `${scored.checkpoint}: a real MAA (${scored.maa})`);
+      assert.ok(Math.abs(scored.maa! - wasmScores[i].maa!) <= 0.002, `${scored.checkpoint}: MAA ${scored.maa} on webgpu vs ${wasmScores[i].maa} on wasm`);
+    });
   });
 
   test('auto never picks a CPU-only adapter, and says why in its one line', () => {

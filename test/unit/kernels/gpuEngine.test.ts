@@ -1,0 +1,94 @@
+// The WebGPU engine (src/kernels/webgpu) against today's tf-ops models, the LSTM and the Transformer
+// (test/helpers/engineEquivalence.ts: forward logits, the loss, every weight's gradient, whole training steps with
+// clipping, Adam and AdamW, on random inputs with padded sessions, an empty session and the challenge's loss
+// weights), on whatever WebGPU adapter this machine has (in CI: lavapipe). Tolerance per tensor (f32 on a GPU,
+// whose exp, tanh and summation orders differ from wasm's): max |a − b| ≤ 1e-4 · max |b| + 1e-6; 1e-4 relative
+// for the loss and the gradient norm. Each case runs in a child process (test/helpers/childCases.ts).
+import * as assert from 'uvu/assert';
+import { selectBackend } from '../../../src/models/backend.ts';
+import { createModel } from '../../../src/models/model.ts';
+import { createGpuEngine, engineBatch, trainingPass } from '../../../src/models/engineModel.ts';
+import { lossDenominator, lossWeights } from '../../../src/train/loss.ts';
+import { Adam } from '../../../src/train/optimizer.ts';
+import { GpuStepper } from '../../../src/train/workers/gpuStepper.ts';
+import { GpuError } from '../../../src/kernels/webgpu/device.ts';
+import { STATS_SLOTS } from '../../../src/kernels/webgpu/engine.ts';
+import { challengeLike, compareGradients, compareStepsOfBothModels, SETUPS, type EngineUnderTest } from '../../helpers/engineEquivalence.ts';
+import { gpuCases } from '../../helpers/childCases.ts';
+import { tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
+
+const gpu: EngineUnderTest = {
+  tolerance: { rel: 1e-4, abs: 1e-6, scalar: 1e-4 },
+  async gradients(model, batch, knownWeight, dropoutSeed) {
+    const weights = lossWeights(batch, knownWeight);
+    const engine = await createGpuEngine(model);
+    const { grads, stats } = await engine.gradients(engineBatch(batch, weights), trainingPass(model, dropoutSeed, model.config.auxWeight, lossDenominator(weights)));
+    engine.destroy();
+    return { grads, ...stats };
+  },
+  async logits(model, batch) {
+    const engine = await createGpuEngine(model);
+    const logits = await engine.logits(engineBatch(batch));
+    engine.destroy();
+    return logits;
+  },
+  stepper: (model, optimizer) => GpuStepper.create(model, optimizer),
+};
+
+async function ready(): Promise<void> {
+  await selectBackend('webgpu', () => {});
+}
+
+gpuCases(import.meta.url, {
+  'forward logits, loss and every gradient equal the tfjs model (LSTM and Transformer, padded and empty sessions)': async () => {
+    await ready();
+    // From 512 sessions on, an LSTM workgroup carries several (kernels.ts, lstmRows).
+    for (const s of [...SETUPS, { name: 'LSTM, 600 sessions', cfg: tinyLstm, F: 5, B: 600, T: 5, threads: 1 }]) await compareGradients(gpu, s);
+  },
+  'training steps (loss, norm, weights, Adam m and v) equal trainStep on tfjs, with AdamW and with clipping': async () => {
+    await ready();
+    await compareStepsOfBothModels(gpu);
+  },
+  'a step is tens of dispatches, none read back; statistics wait in their slot until read': async () => {
+    await ready();
+    for (const [cfg, most] of [
+      [tinyLstm, 40],
+      [tinyTransformer, 150],
+    ] as const) {
+      const model = createModel(cfg, 6, 1);
+      const stepper = await GpuStepper.create(model, new Adam(model.weights));
+      const opts = { lr: 0.01, clipNorm: 1, auxWeight: cfg.auxWeight, knownWeight: 0.5, dropoutSeed: 1 };
+      const pending = [];
+      for (let step = 0; step < 3; step++) pending.push(await stepper.step(challengeLike(5, 7, 6, step), opts));
+      assert.ok(stepper.dispatches > 0 && stepper.dispatches <= most, `${cfg.type}: ${stepper.dispatches} dispatches per step`);
+      const values = await Promise.all(pending.map((p) => p.read()));
+      // Three different batches: three different losses, each read from its own slot.
+      assert.is(new Set(values.map((v) => v.loss)).size, 3, JSON.stringify(values));
+      values.forEach((v) => assert.ok(v.loss > 0 && v.count > 0 && v.gradNorm > 0, JSON.stringify(v)));
+      await stepper.dispose();
+    }
+    assert.ok(STATS_SLOTS >= 1000, 'a log interval of up to 1,000 steps fits the ring');
+  },
+  'wrong arguments are TypeErrors naming the argument; a destroyed engine is a GpuError, never numbers': async () => {
+    await ready();
+    const model = createModel(tinyTransformer, 5, 1);
+    const engine = await createGpuEngine(model);
+    const batch = challengeLike(3, 7, 5, 1);
+    const rejectsWith = async (f: () => Promise<unknown>, type: Function, what: RegExp) => {
+      try {
+        await f();
+      } catch (e) {
+        assert.ok(e instanceof type && what.test((e as Error).message), `expected ${type.name} matching ${what}, got ${(e as Error).message}`);
+        return;
+      }
+      assert.unreachable(`expected ${type.name} matching ${what}`);
+    };
+    await rejectsWith(() => engine.logits({ ...engineBatch(batch), inputs: new Float32Array(3) }), TypeError, /batch\.inputs/);
+    await rejectsWith(() => engine.logits({ ...engineBatch(batch), present: undefined }), TypeError, /batch\.present/);
+    await rejectsWith(() => engine.logits(engineBatch(challengeLike(1, 21, 5, 1))), TypeError, /positional table/);
+    const weights = lossWeights(batch, 0.5);
+    await rejectsWith(() => engine.gradients({ ...engineBatch(batch, weights), labels: undefined }, trainingPass(model, 1, 0.3, 10)), TypeError, /batch\.labels/);
+    engine.destroy();
+    await rejectsWith(() => engine.logits(engineBatch(batch)), GpuError, /WebGPU device error, stopping/);
+  },
+});
