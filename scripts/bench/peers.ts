@@ -17,6 +17,7 @@ export interface PeerRow {
   layers: number;
   buckets: number;
   threads: number;
+  device: string;
   seqPerSec: number;
   msPerStep: number;
   version: string;
@@ -50,10 +51,13 @@ function shapeArgs(shape: TrainerShape): string[] {
   return Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)]);
 }
 
-/** One peer on one shape: its row, or why it did not run (not installed, a torch without MKL, a crash). */
-export function runPeer(python: string, peer: Peer, shape: TrainerShape, threads: number, budgetSeconds: number): PeerRow | { error: string } {
+/**
+ * One peer on one shape: its row, or why it did not run (not installed, a torch without MKL, a crash). `device`:
+ * cpu, or the framework's GPU (PyTorch: cuda).
+ */
+export function runPeer(python: string, peer: Peer, shape: TrainerShape, threads: number, budgetSeconds: number, device = 'cpu'): PeerRow | { error: string } {
   const script = fileURLToPath(new URL(`./peer_${peer}.py`, import.meta.url));
-  const r = spawnSync(python, [script, ...shapeArgs(shape), '--threads', String(threads), '--budget', String(budgetSeconds)], {
+  const r = spawnSync(python, [script, ...shapeArgs(shape), '--threads', String(threads), '--budget', String(budgetSeconds), '--device', device], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
     env: { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },

@@ -26,7 +26,7 @@ import { lstmSequence } from '../../src/kernels/lstmSequence.ts';
 import { setFastSlicing } from '../../src/kernels/fastSlicing.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { benchArgs } from './common.ts';
-import { measureTrainerStep, trainerShapes, workerCounts } from './trainer-step.ts';
+import { trainerRows, workerCounts } from './trainer-step.ts';
 
 const { argv, flag, option } = benchArgs('train');
 const backendName = argv[0] as Backend;
@@ -218,15 +218,10 @@ if (active) {
   const softwareGpu = gpu !== null && isCpuAdapter(gpu);
   const adapter = gpu ? `${gpu.description}${softwareGpu ? ', a CPU adapter: correctness only' : ''}` : undefined;
   // The native engine and the wasm/cpu gradient workers use several threads; other backends use their whole device from one.
-  const counts = active === 'native' || active === 'wasm' || active === 'cpu' ? workerList : [1];
-  for (const shape of trainerShapes(option('models')?.split(','))) {
-    // The cpu backend and a CPU WebGPU adapter take seconds per step at large batches: B=64 shows what they show.
-    if ((active === 'cpu' || softwareGpu) && shape.config.train.batchSize > 64) continue;
-    for (const workers of counts) {
-      announce(`trainer ${shape.label} B=${shape.config.train.batchSize} workers=${workers}`);
-      for (const row of await measureTrainerStep(shape, active, workers, active === 'cpu' ? 0 : BUDGET_MS)) emit(row.step === 'trainer' && adapter ? { ...row, adapter } : row);
-    }
-  }
+  const workers = active === 'native' || active === 'wasm' || active === 'cpu' ? workerList : [1];
+  // The cpu backend and a CPU WebGPU adapter take seconds per step at large batches: B=64 shows what they show.
+  const maxBatch = active === 'cpu' || softwareGpu ? 64 : undefined;
+  await trainerRows(active, { models: option('models')?.split(','), workers, maxBatch, budgetMs: active === 'cpu' ? 0 : BUDGET_MS, adapter }, emit, announce);
   // The micro-benchmarks time tfjs kernels: the engines (native, webgpu) have none.
   if (!flag('trainer-only') && active !== 'native' && active !== 'webgpu') {
     // The CPU backend is ~50× slower than wasm; its large batch would take minutes.

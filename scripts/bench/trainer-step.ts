@@ -81,20 +81,44 @@ export interface TrainerShape {
 }
 
 /**
- * The shapes measured: the reference H=64 at B=64 and 512, each shipped synth config as it is, and the shipped
+ * The shapes measured: the reference H=64 at B=64 and 512 (or `batches`), each shipped synth config as it is, and the shipped
  * full-data configs (`lstm.yaml`: B=512, H=128, 2 layers; `transformer.yaml`: B=512, H=128, 3 layers, ff 512; both
  * with a 262,144 × 16 track embedding).
  */
-export function trainerShapes(models: readonly string[] = ['lstm', 'transformer']): TrainerShape[] {
+export function trainerShapes(models: readonly string[] = ['lstm', 'transformer'], batches: readonly number[] = [64, 512]): TrainerShape[] {
   const out: TrainerShape[] = [];
   const types = (['lstm', 'transformer'] as const).filter((type) => models.includes(type));
   for (const type of types) {
     const shipped = loadConfig(`${type}-synth`);
-    for (const B of [64, 512]) out.push({ name: type, label: `${type}-synth H=64`, config: loadConfig(`${type}-synth`, { 'model.hidden': 64, 'train.batchSize': B }) });
+    for (const B of batches) out.push({ name: type, label: `${type}-synth H=64`, config: loadConfig(`${type}-synth`, { 'model.hidden': 64, 'train.batchSize': B }) });
     if (shipped.model.hidden !== 64 || shipped.train.batchSize !== 64) out.push({ name: type, label: `${type}-synth`, config: shipped });
   }
   for (const type of types) out.push({ name: type, label: type, config: loadConfig(type) });
   return out;
+}
+
+export interface TrainerRowsOptions {
+  models?: readonly string[];
+  /** Batch sizes of the reference H=64 shapes (trainerShapes). */
+  batches?: readonly number[];
+  /** Thread counts to measure (backends that use one thread take [1]). */
+  workers: readonly number[];
+  budgetMs: number;
+  /** Shapes with a larger batch are left out (a slow backend). */
+  maxBatch?: number;
+  /** For webgpu: the adapter, written into each trainer row. */
+  adapter?: string;
+}
+
+/** Every trainer row of the active backend: each shape at each thread count, each row announced first. */
+export async function trainerRows(active: string, o: TrainerRowsOptions, emit: (row: object) => void, announce: (row: string) => void = () => {}): Promise<void> {
+  for (const shape of trainerShapes(o.models, o.batches)) {
+    if (shape.config.train.batchSize > (o.maxBatch ?? Infinity)) continue;
+    for (const workers of o.workers) {
+      announce(`trainer ${shape.label} B=${shape.config.train.batchSize} workers=${workers}`);
+      for (const row of await measureTrainerStep(shape, active, workers, o.budgetMs)) emit(row.step === 'trainer' && o.adapter ? { ...row, adapter: o.adapter } : row);
+    }
+  }
 }
 
 /** A challenge-view batch with random lengths (10–20), the first ⌊L/2⌋ rows known and the rest scored (also a test fixture). */

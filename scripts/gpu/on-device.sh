@@ -4,19 +4,19 @@
 #   bash scripts/gpu/on-device.sh
 # Steps (each bounded by `timeout`, the whole run stays under the 10-minute command limit):
 #   1. unpack the Vulkan/EGL loader .debs and the Node binary; point Vulkan at the NVIDIA driver if it is not found
-#   2. probe: dawn.node's adapter request, then the project's webgpu backend + a matmul checked against cpu
-#   3. scripts/bench/train.ts on every usable backend (webgpu, wasm, cpu), B=64, 512, 4096 -> bench.jsonl
-#   4. scripts/gpu/torch_bench.py, the same models in PyTorch on CUDA   -> torch.jsonl
-#   5. the same short training run on cpu, wasm and webgpu, loss curves compared -> lossCurve.jsonl
-#   6. summary.json: webgpu ÷ wasm and webgpu ÷ torch-cuda per model and batch, probe results, curve comparisons
+#   2. probe: dawn.node's adapter request, then the WebGPU engine's gradients against the tf-ops models
+#   3. the trainer's step on webgpu (B=64, 512, 4096 and the shipped configs), then wasm (B ≤ 512), then the same
+#      models in PyTorch on CUDA (the bench's peer_pytorch.py --device cuda, where python3 has a CUDA torch) -> bench.jsonl
+#   4. the same 200-step training run on wasm and webgpu, loss curves compared -> lossCurve.jsonl
+#   5. summary.json: webgpu ÷ wasm and webgpu ÷ torch-cuda per shape and batch, dispatches per step, probe results,
+#      curve comparisons
 # Results go to $OUT (the device tool's return folder), or /tmp/skiptrain-gpu-out when $OUT is unset.
 # Rehearsal on a machine without a GPU (checks everything but the GPU numbers):
 #   GL_ROOT=/tmp/glroot BENCH_TIMEOUT=60 OUT=/tmp/out bash scripts/gpu/on-device.sh
 set -uo pipefail
 
 OUT=${OUT:-/tmp/skiptrain-gpu-out}
-BENCH_TIMEOUT=${BENCH_TIMEOUT:-270}
-TORCH_TIMEOUT=${TORCH_TIMEOUT:-90}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-330}
 CURVE_TIMEOUT=${CURVE_TIMEOUT:-120}
 mkdir -p "$OUT"
 cd "$(dirname "$0")/../.." || exit 1
@@ -25,7 +25,7 @@ log="$OUT/log.txt"
 say() { echo "[$(date +%H:%M:%S) +${SECONDS}s] $*" | tee -a "$log" >&2; }
 fail() { say "FAILED: $*"; exit 1; }
 
-[ -f .gpu/main.mjs ] && [ -f .gpu/node.xz ] || fail ".gpu/ is missing: build it with scripts/gpu/build-bundle.sh and pass carry [\".gpu\", \".gl\"]"
+[ -f .gpu/bin/main.mjs ] && [ -f .gpu/node.xz ] || fail ".gpu/ is missing: build it with scripts/gpu/build-bundle.sh and pass carry [\".gpu\", \".gl\"]"
 ls .gl/*.deb >/dev/null 2>&1 || fail ".gl/*.deb are missing: build them with scripts/gpu/build-bundle.sh and pass carry [\".gpu\", \".gl\"]"
 
 # --- 1. runtime ---------------------------------------------------------------------------------------------------
@@ -64,32 +64,27 @@ use_nvidia_icd() {
 if ! ls /usr/share/vulkan/icd.d/*nvidia* /etc/vulkan/icd.d/*nvidia* >/dev/null 2>&1 && [ -f "$nvidia_icd" ]; then use_nvidia_icd; fi
 
 # --- 2. probe -----------------------------------------------------------------------------------------------------
-probe() { timeout 90 "$node" .gpu/main.mjs probe >"$OUT/probe.jsonl" 2>>"$log"; }
+probe() { timeout 90 "$node" .gpu/bin/main.mjs probe >"$OUT/probe.jsonl" 2>>"$log"; }
 probe
-if ! grep -q '"check":"webgpu-backend","ok":true' "$OUT/probe.jsonl" && [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nvidia_icd" ]; then
+if ! grep -q '"check":"webgpu-engine","ok":true' "$OUT/probe.jsonl" && [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nvidia_icd" ]; then
   say "no adapter with the default Vulkan search path; retrying with the NVIDIA ICD"
   use_nvidia_icd
   probe
 fi
 cat "$OUT/probe.jsonl" | tee -a "$log" >&2
-grep -q '"check":"webgpu-backend","ok":true' "$OUT/probe.jsonl" || say "WARNING: the webgpu backend is not usable here; the bench runs on the CPU backends only"
+grep -q '"check":"webgpu-engine","ok":true' "$OUT/probe.jsonl" || say "WARNING: the WebGPU engine is not usable here; the bench runs on wasm only"
 
-# --- 3. our training bench (webgpu first, then wasm, then cpu: a timeout only costs the slow cpu rows) -------------
-say "bench: scripts/bench/train.ts (timeout ${BENCH_TIMEOUT}s)"
-timeout "$BENCH_TIMEOUT" "$node" .gpu/main.mjs bench --json --batches 64,512,4096 >"$OUT/bench.jsonl" 2>>"$log"
+# --- 3. the trainer's step: webgpu first, then wasm, then PyTorch on CUDA (a timeout costs only the last rows) ------
+say "bench (timeout ${BENCH_TIMEOUT}s)"
+timeout "$BENCH_TIMEOUT" "$node" .gpu/bin/main.mjs bench --backends webgpu,wasm --batches 64,512,4096 --torch python3 >"$OUT/bench.jsonl" 2>>"$log"
 say "bench exit $? with $(grep -c '^{' "$OUT/bench.jsonl") rows"
 
-# --- 4. PyTorch on the same GPU -----------------------------------------------------------------------------------
-say "torch_bench.py --device cuda (timeout ${TORCH_TIMEOUT}s)"
-timeout "$TORCH_TIMEOUT" python3 scripts/gpu/torch_bench.py --device cuda --batches 64,512,4096 >"$OUT/torch.jsonl" 2>>"$log"
-say "torch exit $? with $(grep -c '^{' "$OUT/torch.jsonl") rows"
+# --- 4. loss curves: wasm (the tf-ops reference) vs webgpu, 200 steps ---------------------------------------------
+say "loss-curve wasm,webgpu (timeout ${CURVE_TIMEOUT}s)"
+timeout "$CURVE_TIMEOUT" "$node" .gpu/bin/main.mjs loss-curve --backends wasm,webgpu >"$OUT/lossCurve.jsonl" 2>>"$log"
+say "loss-curve exit $? (0: the curves agree, 3: a backend missing or a curve out of tolerance)"
 
-# --- 5. loss curves: cpu (reference) vs wasm vs webgpu ------------------------------------------------------------
-say "loss-curve cpu,wasm,webgpu (timeout ${CURVE_TIMEOUT}s)"
-timeout "$CURVE_TIMEOUT" "$node" .gpu/main.mjs loss-curve --backends cpu,wasm,webgpu >"$OUT/lossCurve.jsonl" 2>>"$log"
-say "loss-curve exit $? (0: all curves agree, 3: a backend missing or a curve out of tolerance)"
-
-# --- 6. summary ---------------------------------------------------------------------------------------------------
-"$node" .gpu/main.mjs summarize "$OUT" >"$OUT/summary.json" 2>>"$log" || say "summarize failed"
+# --- 5. summary ---------------------------------------------------------------------------------------------------
+"$node" .gpu/bin/main.mjs summarize "$OUT" >"$OUT/summary.json" 2>>"$log" || say "summarize failed"
 cat "$OUT/summary.json"
 say "done"

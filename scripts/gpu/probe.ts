@@ -1,10 +1,16 @@
-// Is there a GPU the webgpu backend can use? Two independent answers, printed as JSON lines on stdout:
+// Is there a GPU the WebGPU engine can use? Two independent answers, printed as JSON lines on stdout:
 //   {"check":"adapter",...}  dawn.node's own adapter request (what `vulkaninfo` would tell, without needing it)
-//   {"check":"webgpu-backend",...}  the project's selectBackend('webgpu'): the path training takes
-// plus a tiny matmul checked against the cpu backend, so "it started" also means "it computes".
+//   {"check":"webgpu-engine",...}  the project's selectBackend('webgpu') and the engine's gradient of a small LSTM
+//   and Transformer against the tf-ops models, so "it started" also means "it computes the same numbers".
 // Never throws for a missing GPU: the reason goes into the JSON line (ok: false).
 import * as tf from '@tensorflow/tfjs';
+import { DEFAULTS, type ModelConfig } from '../../src/config/schema.ts';
 import { selectBackend } from '../../src/models/backend.ts';
+import { createGpuEngine, engineBatch, trainingPass } from '../../src/models/engineModel.ts';
+import { createModel } from '../../src/models/model.ts';
+import { flatLayout } from '../../src/models/params.ts';
+import { batchLoss, lossDenominator, lossWeights } from '../../src/train/loss.ts';
+import { syntheticBatch } from './lossCurve.ts';
 
 interface AdapterInfo {
   vendor?: string;
@@ -51,40 +57,48 @@ async function probeAdapter(): Promise<Record<string, unknown>> {
   }
 }
 
-/** A small product on the active backend, compared with the cpu backend's result. */
-async function matmulAgreesWithCpu(backend: string): Promise<{ maxAbsDiff: number }> {
-  const a = Float32Array.from({ length: 64 * 48 }, (_, i) => Math.sin(i));
-  const b = Float32Array.from({ length: 48 * 32 }, (_, i) => Math.cos(i));
-  const product = async (): Promise<Float32Array> => {
-    const ta = tf.tensor2d(a, [64, 48]);
-    const tb = tf.tensor2d(b, [48, 32]);
-    const tc = tf.matMul(ta, tb);
-    const out = (await tc.data()) as Float32Array;
-    tf.dispose([ta, tb, tc]);
-    return out;
-  };
-  await tf.setBackend(backend);
-  const onBackend = await product();
-  await tf.setBackend('cpu');
-  const onCpu = await product();
-  await tf.setBackend(backend);
-  let maxAbsDiff = 0;
-  for (let i = 0; i < onCpu.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(onBackend[i] - onCpu[i]));
-  return { maxAbsDiff };
+/** The largest per-tensor gap between the engine's gradient and the tf-ops reference's, relative to the tensor's scale. */
+async function gradientGap(type: 'lstm' | 'transformer'): Promise<{ relGap: number; dispatches: number }> {
+  const cfg: ModelConfig = { ...DEFAULTS.model, type, hidden: 16, layers: 2, heads: 2, ff: 32, dropout: 0.1, trackBuckets: 64, trackEmbedding: 4, auxWeight: 0.3 };
+  const model = createModel(cfg, 8, 1);
+  const batch = syntheticBatch(4, 8, 1, 0);
+  const reference = tf.variableGrads(() => batchLoss(model, batch, { training: true, dropoutSeed: 3, auxWeight: cfg.auxWeight }).loss, [...model.weights.values()]);
+  const weights = lossWeights(batch, 0);
+  const engine = await createGpuEngine(model);
+  const { grads } = await engine.gradients(engineBatch(batch, weights), trainingPass(model, 3, cfg.auxWeight, lossDenominator(weights)));
+  let relGap = 0;
+  for (const [name, { offset, size }] of flatLayout(model.weights)) {
+    const want = (await reference.grads[model.weights.get(name)!.name].data()) as Float32Array;
+    let gap = 0;
+    let scale = 0;
+    want.forEach((w, i) => {
+      gap = Math.max(gap, Math.abs(grads[offset + i] - w));
+      scale = Math.max(scale, Math.abs(w));
+    });
+    if (size > 0 && scale > 0) relGap = Math.max(relGap, gap / scale);
+  }
+  const dispatches = engine.dispatches;
+  engine.destroy();
+  tf.dispose([reference.value, ...Object.values(reference.grads)]);
+  model.dispose();
+  return { relGap, dispatches };
 }
 
-async function probeBackend(): Promise<Record<string, unknown>> {
+/** The project's selectBackend('webgpu'), then the engine's gradient of both models against the tf-ops models. */
+async function probeEngine(): Promise<Record<string, unknown>> {
   try {
     const selected = await selectBackend('webgpu', () => {});
-    const { maxAbsDiff } = await matmulAgreesWithCpu(selected.name);
-    return { check: 'webgpu-backend', ok: maxAbsDiff < 1e-3, backend: selected.name, matmulMaxAbsDiffVsCpu: maxAbsDiff };
+    const lstm = await gradientGap('lstm');
+    const transformer = await gradientGap('transformer');
+    // The unit tests' bound is 1e-4 of each tensor's scale; a probe on a new GPU gets some room before it says no.
+    return { check: 'webgpu-engine', ok: Math.max(lstm.relGap, transformer.relGap) < 1e-3, backend: selected.name, lstm, transformer };
   } catch (e) {
-    return { check: 'webgpu-backend', ok: false, reason: firstLine(e) };
+    return { check: 'webgpu-engine', ok: false, reason: firstLine(e) };
   }
 }
 
 export async function runProbe(): Promise<void> {
   console.log(JSON.stringify({ check: 'runtime', node: process.version, platform: `${process.platform}-${process.arch}`, tfjs: tf.version.tfjs }));
   console.log(JSON.stringify(await probeAdapter()));
-  console.log(JSON.stringify(await probeBackend()));
+  console.log(JSON.stringify(await probeEngine()));
 }

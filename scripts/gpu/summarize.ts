@@ -4,9 +4,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.ts';
 
-/** A throughput row as scripts/bench/train.ts and torch_bench.py print it (other fields ignored). */
+/** A throughput row as scripts/gpu/bench.ts prints it, ours and PyTorch's (other fields ignored). */
 export interface ThroughputRow {
   model: string;
+  /** The shape's label (trainer-step.ts): rows of one model and batch at other widths differ in it. */
+  config?: string;
   backend: string;
   batch: number;
   seqPerSec: number;
@@ -20,7 +22,7 @@ export interface Ratio {
   torchCuda: number | null;
   /** webgpu ÷ wasm (null when either is missing). */
   gpuOverCpu: number | null;
-  /** webgpu ÷ torch-cuda: how close tfjs on WebGPU gets to PyTorch on the same GPU. */
+  /** webgpu ÷ torch-cuda: how close our WebGPU engine gets to PyTorch on the same GPU. */
   gpuOverTorch: number | null;
 }
 
@@ -30,7 +32,7 @@ export function throughputRatios(rows: readonly ThroughputRow[]): Ratio[] {
   const key = (model: string, batch: number) => `${model}\u0000${batch}`;
   const cells = new Map<string, Map<string, number>>();
   for (const r of rows) {
-    const k = key(r.model, r.batch);
+    const k = key(r.config ?? r.model, r.batch);
     (cells.get(k) ?? cells.set(k, new Map()).get(k)!).set(r.backend, r.seqPerSec);
   }
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? round(a / b) : null);
@@ -82,20 +84,19 @@ async function readOptional(path: string): Promise<string> {
   }
 }
 
-/** `summarize <dir>`: reads probe/bench/torch/loss-curve .jsonl from dir and prints one summary JSON object. */
+/** `summarize <dir>`: reads probe/bench/loss-curve .jsonl from dir and prints one summary JSON object. */
 export async function runSummarizeCli(args: string[]): Promise<void> {
   const dir = args[0];
   if (!dir) throw new UserError('summarize: give the folder holding the .jsonl files (usage: summarize <dir>)');
-  const [probe, bench, torch, curves] = await Promise.all(
-    ['probe.jsonl', 'bench.jsonl', 'torch.jsonl', 'lossCurve.jsonl'].map(async (f) => parseJsonLines(await readOptional(join(dir, f)))),
-  );
-  const throughput = [...bench, ...torch].filter(isThroughputRow);
+  const [probe, bench, curves] = await Promise.all(['probe.jsonl', 'bench.jsonl', 'lossCurve.jsonl'].map(async (f) => parseJsonLines(await readOptional(join(dir, f)))));
+  const throughput = bench.filter((r) => r.step === 'trainer' || r.step === 'peer').filter(isThroughputRow);
   const summary = {
     probe,
     ratios: throughputRatios(throughput),
     lossCompare: curves.filter((r) => r.kind === 'loss-compare'),
     lossCurveFailures: curves.filter((r) => r.kind === 'loss-curve' && r.ok === false),
-    rows: { bench: bench.length, torch: torch.length },
+    dispatches: bench.filter((r) => r.step === 'trainer' && r.backend === 'webgpu').map((r) => ({ config: r.config, batch: r.batch, kernels: r.kernels, msPerStep: r.msPerStep })),
+    rows: bench.length,
   };
   console.log(JSON.stringify(summary, null, 2));
 }
