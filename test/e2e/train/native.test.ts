@@ -1,12 +1,12 @@
 // The native backend end to end, through the command line (so the addon is only ever loaded in child processes):
 //  - a 200-step lstm-synth run from one seed logs the same train/loss as the same run on wasm (today's tf-ops path,
 //    the reference) within 1e-4 at every logged step, and the same validation metrics;
-//  - the same for transformer-synth: within 1e-4 through step 100, and within 5e-4 to step 200. Its training
-//    turns any rounding difference into a drift that passes 1e-4 by step 180–200 on some seeds: a ReLU unit whose
-//    input sits within rounding of 0 switches on in one run and not in the other, and Adam carries that on. The
-//    reference does so against itself: over seeds 1–4, the wasm run on 1 and on 2 gradient workers differed by up
-//    to 2.0e-4 at step 200, native on 1 and on 2 threads by up to 3.2e-4, native against wasm (2 and 2) by up to
-//    2.1e-4 (seed 1, the config's, at step 180; 7.8e-6 at step 100);
+//  - the same for transformer-synth, both on one thread, so that the curves differ by the kernels' arithmetic alone
+//    and not also by how the slices' gradients are added up. Its training turns any rounding difference into a
+//    drift that grows about 50× from step 80 to step 200: a ReLU unit whose input sits within rounding of 0 switches
+//    on in one run and not in the other, and Adam carries that on. Over seeds 1–4 this one-thread comparison stayed
+//    within 4.2e-5 (seed 1, the config's), 5.7e-5, 1.5e-4 and 8.1e-5; the reference differs from itself by up to
+//    2.0e-4 between 1 and 2 gradient workers, and native from itself by up to 3.2e-4 between 1 and 2 threads;
 //  - each run's checkpoint evaluates to the same numbers on the other backend (train native → evaluate wasm, and
 //    the other way round);
 //  - a native run killed after its first checkpoint and resumed ends with the uninterrupted run's weights and Adam
@@ -38,9 +38,9 @@ function cli(args: string[]): { status: number | null; output: string } {
 const runFolderOf = (experimentDir: string) => join(experimentDir, readdirSync(experimentDir).sort().pop()!);
 
 /** A shipped synth config on 6,000 synthetic sessions in a folder of the test's own, for 200 steps. */
-function synthRun(config: string, backend: string): string {
+function synthRun(config: string, backend: string, workers = 2): string {
   const data = join(root, 'synth');
-  const experiment = `${config}-${backend}`;
+  const experiment = `${config}-${backend}-${workers}`;
   const r = cli([
     'train',
     config,
@@ -59,7 +59,7 @@ function synthRun(config: string, backend: string): string {
     '--train.maxSteps',
     '200',
     '--train.workers',
-    '2',
+    String(workers),
     '--data.maxValSessions',
     '1000',
   ]);
@@ -93,15 +93,13 @@ maybe('a 200-step lstm-synth run on native has the loss curve of the same run on
   }
 });
 
-maybe('a 200-step transformer-synth run on native follows the wasm run (within 1e-4 to step 100, 5e-4 to step 200)', async () => {
-  runs.transformer = { wasm: synthRun('transformer-synth', 'wasm'), native: synthRun('transformer-synth', 'native') };
+maybe('a 200-step transformer-synth run on native has the loss curve of the same run on wasm (one thread each, within 1e-4 at every logged step)', async () => {
+  runs.transformer = { wasm: synthRun('transformer-synth', 'wasm', 1), native: synthRun('transformer-synth', 'native', 1) };
   const { loss, last } = await curves(runs.transformer.native, runs.transformer.wasm);
-  loss[0].forEach((p, i) => {
-    const diff = Math.abs(p.value - loss[1][i].value);
-    assert.ok(diff <= (p.step <= 100 ? 1e-4 : 5e-4), `step ${p.step}: native ${p.value}, wasm ${loss[1][i].value}`);
-  });
+  const worst = Math.max(...loss[0].map((p, i) => Math.abs(p.value - loss[1][i].value)));
+  assert.ok(worst <= 1e-4, `train/loss differs by up to ${worst}`);
   const [a, b] = last('val/mean_average_accuracy');
-  assert.ok(Math.abs(a - b) <= 5e-3, `val/mean_average_accuracy: ${a} vs ${b}`);
+  assert.ok(Math.abs(a - b) <= 1e-3, `val/mean_average_accuracy: ${a} vs ${b}`);
 });
 
 /** evaluate's JSON for a checkpoint on a backend. */
