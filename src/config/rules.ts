@@ -118,6 +118,7 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   'train.decay': oneOf('cosine', 'linear', 'none'),
   'train.clipNorm': { kind: 'number', min: 0, max: 1e6 },
   'train.knownWeight': { kind: 'number', min: 0, max: 100 },
+  'train.perPositionShare': { kind: 'number', min: 0, max: 1 },
   'train.weightDecay': { kind: 'number', min: 0, max: 1, maxExclusive: true },
   'train.logEvery': count(1),
   'train.validateEvery': count(0),

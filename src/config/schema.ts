@@ -28,6 +28,12 @@ export interface TrainConfig {
    * it — extra signal the protocol allows). 0 = train on the hidden half only.
    */
   knownWeight: number;
+  /**
+   * Challenge task: the share of training sessions shown in the per-position view instead (every row known, each
+   * predicted from the rows before it). Without it the model never sees the last track of a session with the rows
+   * before it known — the challenge hides it — and the per-position view's last positions are guesswork.
+   */
+  perPositionShare: number;
   /** Scalars every N steps. */
   logEvery: number;
   /** Validation every N steps (0 = only at epoch end). */
@@ -89,6 +95,7 @@ export const DEFAULTS: Config = {
     clipNorm: 1,
     weightDecay: 0,
     knownWeight: 0.5,
+    perPositionShare: 0.25,
     logEvery: 20,
     validateEvery: 0,
     checkpointEvery: 500,

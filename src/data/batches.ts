@@ -149,13 +149,18 @@ export async function* trainBatches(
   const { train, data } = ctx.config;
   const rng = Rng.derive(opts.seed, 'shuffle', opts.epoch);
   const sessions = shuffleBuffer(splitSessions(ctx, 'train', data.maxSessions), data.shuffleBuffer, rng);
+  // In the challenge task a share of sessions comes in the per-position view (TrainConfig.perPositionShare); drawn
+  // for skipped batches too, so a resume sees the same views.
+  const share = opts.view === 'challenge' ? (train.perPositionShare ?? 0) : 0;
+  const viewRng = Rng.derive(opts.seed, 'view', opts.epoch);
   let skip = opts.skipBatches ?? 0;
   for await (const group of inGroups(sessions, train.batchSize)) {
+    const views = group.map((): View => (share > 0 && viewRng.next() < share ? 'per-position' : opts.view));
     if (skip > 0) {
       skip--;
       continue;
     }
-    yield sessionsToBatch(ctx, group, opts.view);
+    yield sessionsToBatch(ctx, group, views);
   }
 }
 
@@ -212,15 +217,16 @@ export async function* challengeBatches(
 }
 
 /**
- * Encode full sessions in the given view; labels come from every row (the hidden half's too, for scoring). Each row
+ * Encode full sessions in the given view (one for all, or one per session); labels come from every row (the hidden half's too, for scoring). Each row
  * sits at its own session_position: a row dropped by the reader (badDates: skip-row) leaves an empty slot, so the
  * rows after it, the known/hidden split and the scored positions do not move.
  */
-export function sessionsToBatch(ctx: DataContext, sessions: Session[], view: View): Batch {
+export function sessionsToBatch(ctx: DataContext, sessions: Session[], views: View | readonly View[]): Batch {
   const T = MAX_SESSION_LENGTH;
   const labelIndex = LABELS.indexOf(ctx.config.data.label);
   const batch = emptyBatch(sessions.length);
   sessions.forEach((s, b) => {
+    const view = typeof views === 'string' ? views : views[b];
     const slots: (LogRow | undefined)[] = [];
     for (const r of s.rows) if (r.position >= 1 && r.position <= T) slots[r.position - 1] = r;
     const nKnown = view === 'challenge' ? Math.min(slots.length, knownRows(s.length)) : slots.length;

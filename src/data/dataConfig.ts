@@ -59,7 +59,8 @@ export interface SynthConfig {
 /** The part of an experiment config the data layer reads (a whole Config is one). */
 export interface DataSettings {
   data: DataConfig;
-  train: { batchSize: number };
+  /** perPositionShare: see TrainConfig (absent in runs from before it: none). */
+  train: { batchSize: number; perPositionShare?: number };
 }
 
 export const DATA_DEFAULTS: DataConfig = {

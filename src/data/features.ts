@@ -20,7 +20,7 @@ const LAYOUT: [string, number][] = [
   ['position', 1], // position / 20
   ['length', 1], // session_length / 20
   ['remaining', 1], // (length - position) / 20
-  ['isLast', 1],
+  ['isLast', 1], // the session ends at this track (length < 20: a session of 20 may go on)
   // (b) pre-play context of t: only for known rows
   ['contextKnown', 1],
   ['premium', 1],
@@ -145,7 +145,9 @@ export function encodeSession(
     out[o + OFFSET.position] = pos / MAX_SESSION_LENGTH;
     out[o + OFFSET.length] = length / MAX_SESSION_LENGTH;
     out[o + OFFSET.remaining] = (length - pos) / MAX_SESSION_LENGTH;
-    out[o + OFFSET.isLast] = pos === length ? 1 : 0;
+    // Only a session shorter than the cap surely ends here: one of length 20 may have been cut there (the data keeps
+    // at most 20 tracks), and its last track is skipped as often as any other.
+    out[o + OFFSET.isLast] = pos === length && length < MAX_SESSION_LENGTH ? 1 : 0;
     // (b) pre-play context of t, for known rows only
     const r = t < known.length ? known[t] : undefined;
     if (r) {

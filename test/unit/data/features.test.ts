@@ -84,6 +84,21 @@ test('challenge view: the hidden half contributes its tracks only', () => {
   }
 });
 
+test('isLast marks the last track of a session shorter than 20 only: a session of 20 may have been cut there', () => {
+  const at = inputFeatureNames().indexOf('isLast');
+  const r = new Rng(5);
+  const ofLength = (L: number): Session => {
+    const id = `len-${L}`;
+    return { id, day: '2018-07-15', length: L, source: 'memory', rows: Array.from({ length: L }, (_, k) => randomRow(r, k + 1, tracks.ids[k % tracks.ids.length])) };
+  };
+  for (const view of ['per-position', 'challenge'] as const) {
+    const batch = sessionsToBatch(ctx, [ofLength(12), ofLength(20)], view);
+    const isLast = (b: number) => Array.from({ length: T }, (_, t) => inputsAt(batch, b, t)[at]);
+    assert.equal(isLast(0), Array.from({ length: T }, (_, t) => (t === 11 ? 1 : 0)), `${view}: length 12`);
+    assert.ok(isLast(1).every((v) => v === 0), `${view}: length 20`);
+  }
+});
+
 test('padding stays zero and no value is NaN, even with unknown tracks and constant features', () => {
   const rng2 = new Rng(3);
   const t2 = randomTracks(5, rng2);

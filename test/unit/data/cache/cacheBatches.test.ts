@@ -1,4 +1,5 @@
-// With data.cache set, training reads the binary cache — and must see exactly the batches the CSV reader gives.
+// With data.cache set, training reads the binary cache — and must see exactly the batches the CSV reader gives; and
+// the challenge task's training batches mix in the per-position view as train.perPositionShare says.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -31,6 +32,25 @@ test('cached and CSV sessions give identical training and evaluation batches and
     a.forEach((batch, i) => assert.equal(b[i], batch, `${view} batch ${i}`));
     assert.equal(await collect(evalBatches(fromCache, { view })), await collect(evalBatches(plain, { view })));
   }
+});
+
+test('challenge training shows train.perPositionShare of its sessions in the per-position view, the same ones on a resume', async () => {
+  const config: Config = structuredClone(DEFAULTS);
+  const data = join(root, 'data');
+  config.data = { ...config.data, logs: join(data, 'training_set.tar.gz'), tracks: join(data, 'track_features.tar.gz'), heldOutDays: ['2018-07-16'], shuffleBuffer: 64 };
+  config.train.batchSize = 50;
+  config.train.perPositionShare = 0.25;
+  const ctx = await loadDataContext(config, { log: quiet });
+  const batches = await collect(trainBatches(ctx, { epoch: 2, seed: 3, view: 'challenge' }));
+  // A per-position session scores its known first half too (mask 1 where the challenge view has 0).
+  const perPosition = batches.flatMap((batch) => Array.from({ length: batch.size }, (_, b) => batch.mask[b * batch.seqLen] === 1));
+  const share = perPosition.filter(Boolean).length / perPosition.length;
+  assert.ok(share > 0.18 && share < 0.32, `share ${share} of ${perPosition.length} sessions`);
+  const resumed = await collect(trainBatches(ctx, { epoch: 2, seed: 3, view: 'challenge', skipBatches: 2 }));
+  assert.equal(resumed, batches.slice(2));
+  config.train.perPositionShare = 0;
+  const none = await collect(trainBatches(await loadDataContext(config, { log: quiet }), { epoch: 2, seed: 3, view: 'challenge' }));
+  assert.ok(none.every((batch) => Array.from({ length: batch.size }, (_, b) => batch.mask[b * batch.seqLen]).every((m) => m === 0)), 'share 0: the challenge view only');
 });
 
 test.run();
