@@ -32,13 +32,13 @@ function dataIdentity(config: Config): string {
 
 /**
  * Loads the members; each predicts on its run's train.workers threads (on the active backend). `log` hears why a
- * thread count was not used.
+ * thread count was not used, and that old checkpoints are read unchecked.
  */
 export async function loadEnsemble(paths: string[], log: (line: string) => void = () => {}): Promise<Ensemble> {
   if (paths.length === 0) throw new UserError('--checkpoint: give at least one run folder or checkpoint folder');
   const members: LoadedCheckpoint[] = [];
   try {
-    for (const path of paths) members.push(await loadCheckpoint(path));
+    for (const path of paths) members.push(await loadCheckpoint(path, log));
   } catch (e) {
     for (const m of members) m.model.dispose();
     throw e;

@@ -7,25 +7,34 @@
 //                                              {name, role: weight | adam.m | adam.v, shape, offset, length}
 //   checkpoints/step-00001200/tensors.bin     every tensor back to back, float32 little-endian; `offset` is in
 //                                              bytes, `length` in floats; manifest.byteLength is the file size
+//                                              and manifest.tensorsCrc32c its CRC-32C; manifest.manifestCrc32c is
+//                                              the CRC-32C of the manifest's own content (util/manifestCrc.ts)
 //   checkpoints/latest                        one line: the folder name of the newest complete checkpoint
 // A checkpoint is written into checkpoints/.tmp-…/ and renamed into place only when complete, then `latest` is
 // replaced atomically, so a crash at any moment leaves the previous checkpoint intact; leftover .tmp-… folders are
-// ignored by readers and removed by the next save.
+// ignored by readers and removed by the next save. Every read checks both CRCs: a damaged checkpoint is an error
+// naming the file (and `--resume` falls back to the newest intact checkpoint before it), never wrong weights.
+// Version 1 checkpoints (before the CRCs) still load, unchecked, with a note once per run.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Config, TrainConfig } from '../config/schema.ts';
 import { TRACK_KEY_NAME, type TrackTableFingerprint } from '../data/trackKey.ts';
 import type { FeatureStats } from '../data/types.ts';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { crc32c, crcText } from '../util/crc32c.ts';
+import { manifestCrcMatches, withManifestCrc } from '../util/manifestCrc.ts';
+import { tellOnce, toStderr } from '../util/tellOnce.ts';
 import type { AdamState } from './optimizer.ts';
 import type { SkipModel } from '../models/model.ts';
 
 export const CHECKPOINT_FORMAT = 'skiptrain-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/** 2: CRC-32C of tensors.bin and of the manifest. Version 1 (no CRCs) is still read, unchecked. */
+export const CHECKPOINT_VERSION = 2;
+const UNCHECKED_VERSION = 1;
 
 /** Where training stood when the checkpoint was taken (everything but the tensors). */
 export interface TrainingPosition {
@@ -62,6 +71,21 @@ export interface CheckpointManifest extends TrainingPosition {
   trackTable?: TrackTableFingerprint;
   tensors: TensorEntry[];
   byteLength: number;
+  /** CRC-32C of tensors.bin (absent in version 1). */
+  tensorsCrc32c?: number;
+  /** CRC-32C of this manifest's content (absent in version 1). */
+  manifestCrc32c?: number;
+}
+
+/** A checkpoint whose files are damaged or incomplete (not merely of another kind): `--resume` falls back past it. */
+export class CheckpointCorruptError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    advice: string,
+  ) {
+    super(`${file}: ${problem}; ${advice}`);
+  }
 }
 
 export interface CheckpointContents {
@@ -76,6 +100,7 @@ export type RetentionPolicy = Pick<TrainConfig, 'keepLast' | 'keepBest' | 'bestM
 const STEP_DIGITS = 8;
 export const checkpointName = (step: number) => `step-${String(step).padStart(STEP_DIGITS, '0')}`;
 const isCheckpointName = (name: string) => /^step-\d+$/.test(name);
+const stepOfName = (name: string) => (isCheckpointName(name) ? Number(name.slice('step-'.length)) : undefined);
 export const checkpointsDir = (runFolder: string) => join(runFolder, 'checkpoints');
 
 /**
@@ -113,6 +138,7 @@ export async function saveCheckpoint(
     add(name, 'adam.m', variable.shape, contents.optimizer.m.get(name) ?? new Float32Array(variable.size));
     add(name, 'adam.v', variable.shape, contents.optimizer.v.get(name) ?? new Float32Array(variable.size));
   }
+  const data = Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -126,14 +152,15 @@ export async function saveCheckpoint(
     ...(contents.trackTable ? { trackTable: contents.trackTable } : {}),
     tensors,
     byteLength: offset,
+    tensorsCrc32c: crc32c(data),
   };
 
   const name = checkpointName(contents.position.step);
   const tmp = join(dir, `.tmp-${name}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp);
-  await writeSynced(join(tmp, 'tensors.bin'), Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))));
-  await writeSynced(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1));
+  await writeSynced(join(tmp, 'tensors.bin'), data);
+  await writeSynced(join(tmp, 'manifest.json'), JSON.stringify(withManifestCrc(manifest), null, 1));
   const final = join(dir, name);
   if (existsSync(final)) {
     // Same step saved twice (a periodic save that is also the epoch end): move the old one aside first, since a
@@ -242,19 +269,34 @@ export function resolveCheckpoint(path: string): string {
   return all[all.length - 1].path;
 }
 
-/** Reads and checks a checkpoint (any path resolveCheckpoint accepts). Corrupt or truncated → UserError. */
-export async function readCheckpoint(path: string): Promise<CheckpointContents> {
+/**
+ * Reads and checks a checkpoint (any path resolveCheckpoint accepts): a damaged one is a CheckpointCorruptError
+ * naming the file; one of version 1 is read unchecked and `log` hears so once.
+ */
+export async function readCheckpoint(path: string, log: (line: string) => void = toStderr): Promise<CheckpointContents> {
   const folder = resolveCheckpoint(path);
   const manifestPath = join(folder, 'manifest.json');
   const binPath = join(folder, 'tensors.bin');
+  const corrupt = (file: string, problem: string) => new CheckpointCorruptError(file, problem, adviceFor(folder));
   let manifest: CheckpointManifest;
   try {
     manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
   } catch (e) {
-    throw new UserError(`${manifestPath}: unreadable checkpoint manifest (${(e as Error).message})`);
+    throw corrupt(manifestPath, `unreadable checkpoint manifest (${(e as Error).message})`);
   }
-  if (manifest.format !== CHECKPOINT_FORMAT || manifest.version !== CHECKPOINT_VERSION) {
-    throw new UserError(`${manifestPath}: not a ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION} manifest`);
+  if (manifest.format !== CHECKPOINT_FORMAT || (manifest.version !== CHECKPOINT_VERSION && manifest.version !== UNCHECKED_VERSION)) {
+    throw new UserError(`${manifestPath}: not a ${CHECKPOINT_FORMAT} v${UNCHECKED_VERSION} or v${CHECKPOINT_VERSION} manifest`);
+  }
+  // A manifest that holds a CRC is checked whatever its version says, so a damaged version number cannot skip it.
+  const checked = manifest.version !== UNCHECKED_VERSION || manifest.manifestCrc32c !== undefined;
+  if (checked && !manifestCrcMatches(manifest)) throw corrupt(manifestPath, 'checkpoint manifest is corrupt (its CRC-32C does not match its content)');
+  if (!checked) {
+    tellOnce(
+      log,
+      'unchecked checkpoint',
+      `note: ${folder} is a version ${UNCHECKED_VERSION} checkpoint (written before checkpoints carried CRC-32C checksums): ` +
+        'read without verification (said once per run)',
+    );
   }
   if (manifest.config.model.trackBuckets > 0 && manifest.trackKey !== TRACK_KEY_NAME) {
     throw new UserError(
@@ -262,12 +304,18 @@ export async function readCheckpoint(path: string): Promise<CheckpointContents> 
         'so its embeddings cannot be matched to track ids; train it again with this version',
     );
   }
-  if (!existsSync(binPath)) throw new UserError(`${binPath}: checkpoint data file is missing`);
+  if (!existsSync(binPath)) throw corrupt(binPath, 'checkpoint data file is missing');
   const size = statSync(binPath).size;
   if (size !== manifest.byteLength) {
-    throw new UserError(`${binPath}: checkpoint data is truncated or corrupt (${size} bytes, manifest says ${manifest.byteLength})`);
+    throw corrupt(binPath, `checkpoint data is truncated or corrupt (${size} bytes, manifest says ${manifest.byteLength})`);
   }
   const bytes = await readFile(binPath);
+  if (checked) {
+    const crc = crc32c(bytes);
+    if (crc !== manifest.tensorsCrc32c) {
+      throw corrupt(binPath, `checkpoint data is corrupt (CRC-32C ${crcText(crc)}, the manifest says ${crcText(manifest.tensorsCrc32c ?? 0)})`);
+    }
+  }
   const weights = new Map<string, { shape: number[]; values: Float32Array }>();
   const optimizer: AdamState = { step: manifest.adamStep, m: new Map(), v: new Map() };
   for (const entry of manifest.tensors) {
@@ -278,6 +326,43 @@ export async function readCheckpoint(path: string): Promise<CheckpointContents> 
     else (entry.role === 'adam.m' ? optimizer.m : optimizer.v).set(entry.name, values);
   }
   return { path: folder, manifest, weights, optimizer };
+}
+
+/** The complete checkpoints of the same run before a checkpoint folder, oldest first (none for a folder elsewhere). */
+function checkpointsBefore(folder: string) {
+  const step = stepOfName(basename(folder));
+  return step === undefined ? [] : listCheckpoints(dirname(folder)).filter((c) => c.step < step);
+}
+
+/** What to do about a damaged checkpoint: use the run's newest checkpoint before it, when there is one. */
+function adviceFor(folder: string): string {
+  const earlier = checkpointsBefore(folder);
+  return earlier.length
+    ? `the file was damaged after it was written: use the run's previous checkpoint, ${earlier[earlier.length - 1].path} (train --resume falls back to it by itself), or restore this one from a backup`
+    : 'the file was damaged after it was written: restore it from a backup, or train again';
+}
+
+/**
+ * The checkpoint to resume from: `folder`, or — when it is damaged — the newest intact checkpoint before it in the
+ * same run, said in one line (resuming from an earlier step continues the run just as exactly; it redoes the steps
+ * since). When none is intact, the error of `folder` itself.
+ */
+export async function readResumableCheckpoint(folder: string, log: (line: string) => void): Promise<CheckpointContents> {
+  try {
+    return await readCheckpoint(folder, log);
+  } catch (e) {
+    if (!(e instanceof CheckpointCorruptError)) throw e;
+    for (const candidate of checkpointsBefore(folder).reverse()) {
+      try {
+        const contents = await readCheckpoint(candidate.path, log);
+        log(`warning: ${e.file}: ${e.problem}; resuming from ${candidate.path}, the newest intact checkpoint before it`);
+        return contents;
+      } catch (older) {
+        if (!(older instanceof CheckpointCorruptError)) throw older;
+      }
+    }
+    throw e;
+  }
 }
 
 /** Copies checkpoint weights into a model's variables; names and shapes must match exactly. */
@@ -319,8 +404,8 @@ export interface LoadedCheckpoint {
  * A trained model ready to use (for evaluate/predict): a run folder → its latest checkpoint, or a checkpoint folder.
  * The model is built from the checkpoint's own config and its weights are set from the checkpoint.
  */
-export async function loadCheckpoint(runFolderOrCheckpoint: string): Promise<LoadedCheckpoint> {
-  const contents = await readCheckpoint(runFolderOrCheckpoint);
+export async function loadCheckpoint(runFolderOrCheckpoint: string, log: (line: string) => void = toStderr): Promise<LoadedCheckpoint> {
+  const contents = await readCheckpoint(runFolderOrCheckpoint, log);
   const { manifest } = contents;
   // Loaded lazily: reading and rotating checkpoints does not need the model code.
   const { createModel } = await import('../models/model.ts');

@@ -13,7 +13,7 @@ import { activeBackend } from '../models/backend.ts';
 import { createModel } from '../models/model.ts';
 import { Rng } from '../util/rng.ts';
 import { EventWriter } from './tensorboard/writer.ts';
-import { assignWeights, readCheckpoint, saveCheckpoint, type CheckpointContents, type TrainingPosition } from './checkpoint.ts';
+import { assignWeights, readResumableCheckpoint, saveCheckpoint, type CheckpointContents, type TrainingPosition } from './checkpoint.ts';
 import { Adam } from './optimizer.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
 import { resumeTarget } from './resumeTarget.ts';
@@ -52,7 +52,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t = config.train;
   const log = opts.log ?? ((s: string) => console.error(s));
   const target = opts.resume ? resumeTarget(opts.resume) : undefined;
-  const resumed = target?.checkpoint ? await readCheckpoint(target.checkpoint) : undefined;
+  const resumed = target?.checkpoint ? await readResumableCheckpoint(target.checkpoint, log) : undefined;
   if (resumed) checkResumable(resumed, config, log);
   if (target && !resumed) startOver(target.runFolder, log);
 

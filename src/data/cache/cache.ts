@@ -1,11 +1,13 @@
 // The binary session cache: the first pass parses the CSV logs once into compact shards (one per input log file);
 // every later epoch reads the shards instead, at memory speed. A cache whose sources, options or format no longer
-// match is reported and rebuilt, never used.
+// match is reported and rebuilt, never used; a shard whose bytes no longer match their CRC-32C stops the read.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../../errors.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
+import { withManifestCrc } from '../../util/manifestCrc.ts';
+import { tellOnce } from '../../util/tellOnce.ts';
 import type { ReadLogOptions } from '../logs.ts';
 import type { FeatureStats, Session, TrackTable } from '../types.ts';
 import { sessionAt, type SessionBlock } from './block.ts';
@@ -69,7 +71,7 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
         if (writer && info) await closeShard(writer, info, shards);
         // Shard I's k-th log file is file I + k·N of the source (shard.ts): named as one unsharded build names it.
         const fileIndex = opts.shard ? opts.shard.index + shards.length * opts.shard.of : shards.length;
-        info = { file: shardName(fileIndex), entry: item.path, label: item.label, sessions: 0, rows: 0, bytes: 0, days: {} };
+        info = { file: shardName(fileIndex), entry: item.path, label: item.label, sessions: 0, rows: 0, bytes: 0, crc32c: 0, days: {} };
         writer = new ShardWriter(join(dir, info.file));
         continue;
       }
@@ -105,7 +107,7 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
     log(`cache shard ${shardLabel(opts.shard)}: ${manifest.sessions} sessions, ${manifest.rows} rows in ${shards.length} shard file(s) in ${dir}`);
     return manifest;
   }
-  await writeFileAtomic(join(dir, MANIFEST_NAME), JSON.stringify(manifest, null, 1));
+  await writeFileAtomic(join(dir, MANIFEST_NAME), JSON.stringify(withManifestCrc(manifest), null, 1));
   await removeStrayShards(dir, new Set(shards.map((s) => s.file)));
   log(`cache: ${manifest.sessions} sessions, ${manifest.rows} rows in ${shards.length} shard(s), ${(manifest.bytes / 1e6).toFixed(1)} MB in ${dir}`);
   return manifest;
@@ -116,6 +118,7 @@ async function closeShard(writer: ShardWriter, info: ShardInfo, shards: ShardInf
   info.sessions = writer.sessions;
   info.rows = writer.rows;
   info.bytes = writer.bytes;
+  info.crc32c = writer.crc32c;
   shards.push(info);
 }
 
@@ -130,6 +133,7 @@ async function removeStrayShards(dir: string, keep: Set<string>): Promise<void> 
 /**
  * The manifest of a cache in `dir` that matches these logs, track table and options; null (with the reason
  * logged) when there is none, or it is stale, foreign, from another format version, or a shard is missing/truncated.
+ * A cache from before shard CRCs is used, unchecked, and `log` hears so once.
  */
 export async function openCache(
   dir: string,
@@ -142,6 +146,14 @@ export async function openCache(
   if (typeof reason === 'string') {
     log(`cache ${dir}: ${reason}`);
     return null;
+  }
+  if (reason.shards.some((s) => s.crc32c === undefined)) {
+    tellOnce(
+      log,
+      'unchecked cache',
+      `note: cache ${dir} is of format version ${reason.version} (built before shards carried CRC-32C checksums): its shards ` +
+        'are read without verification; delete it to have it rebuilt with them (said once per run)',
+    );
   }
   return reason;
 }
@@ -221,7 +233,7 @@ export async function* readCachedBlocks(
   checkTracks(dir, manifest, tracks);
   for (const shard of manifest.shards) {
     if (opts.days && !Object.keys(shard.days).some((d) => opts.days!.has(d))) continue;
-    yield* readShardBlocks(join(dir, shard.file));
+    yield* readShardBlocks(join(dir, shard.file), shard.crc32c);
   }
 }
 
@@ -246,6 +258,6 @@ export async function* readCachedSessions(
 /** Keep feature statistics computed after the build (e.g. from the cache itself) in the manifest (atomic rewrite). */
 export async function attachStats(dir: string, manifest: CacheManifest, stats: FeatureStats): Promise<CacheManifest> {
   const updated: CacheManifest = { ...manifest, stats };
-  await writeFileAtomic(join(dir, MANIFEST_NAME), JSON.stringify(updated, null, 1));
+  await writeFileAtomic(join(dir, MANIFEST_NAME), JSON.stringify(withManifestCrc(updated), null, 1));
   return updated;
 }

@@ -1,6 +1,7 @@
 // The cache manifest: what a cache was built from (source files with size and mtime, the track table, the reader
-// options that change parsing, the format version) and what it holds (one shard per input log file). A cache is
-// used only when all of it still matches; `whyStale` says in words what does not.
+// options that change parsing, the format version) and what it holds (one shard per input log file, with its size
+// and CRC-32C). A cache is used only when all of it still matches; `staleReason` (cache.ts) says in words what does
+// not. The manifest carries the CRC-32C of its own content too (util/manifestCrc.ts).
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { FeatureStats } from '../types.ts';
@@ -8,12 +9,16 @@ import type { ReadLogOptions } from '../logs.ts';
 import { DEFAULT_DATE_RANGE } from '../dates.ts';
 import { DATA_DEFAULTS } from '../dataConfig.ts';
 import { listFilesSorted } from '../../util/files.ts';
+import { manifestCrcMatches } from '../../util/manifestCrc.ts';
 
 /**
  * Bump whenever the shard layout or the meaning of a stored field changes: older caches are then rebuilt.
  * 2: dateFormat auto reads each file's slash dates in one order (version 1 decided per value).
+ * 3: the CRC-32C of every shard and of the manifest, checked on every read. The shards themselves did not change,
+ *    so version 2 caches are still read, unchecked (UNCHECKED_CACHE_VERSION).
  */
-export const CACHE_FORMAT_VERSION = 2;
+export const CACHE_FORMAT_VERSION = 3;
+export const UNCHECKED_CACHE_VERSION = 2;
 export const MANIFEST_NAME = 'manifest.json';
 const FORMAT_NAME = 'skiptrain-session-cache';
 
@@ -45,6 +50,8 @@ export interface ShardInfo {
   sessions: number;
   rows: number;
   bytes: number;
+  /** CRC-32C of the shard file (absent in version 2). */
+  crc32c?: number;
   /** Sessions per Session.day, so readers can skip whole shards. */
   days: Record<string, number>;
 }
@@ -63,6 +70,8 @@ export interface CacheManifest {
   bytes: number;
   created: string;
   stats?: FeatureStats;
+  /** CRC-32C of this manifest's content (absent in version 2). */
+  manifestCrc32c?: number;
 }
 
 export function cacheOptions(opts: ReadLogOptions): CacheOptions {
@@ -115,7 +124,13 @@ export function optionsChange(was: CacheOptions, now: CacheOptions): string | nu
 export function manifestShapeProblem(m: unknown): string | null {
   const o = m as Partial<CacheManifest> | null;
   if (!o || typeof o !== 'object' || o.format !== FORMAT_NAME) return 'its manifest is not a skiptrain cache manifest';
-  if (o.version !== CACHE_FORMAT_VERSION) return `it has format version ${o.version}, this program writes version ${CACHE_FORMAT_VERSION}`;
+  if (o.version !== CACHE_FORMAT_VERSION && o.version !== UNCHECKED_CACHE_VERSION) {
+    return `it has format version ${o.version}, this program writes version ${CACHE_FORMAT_VERSION}`;
+  }
+  // A manifest that holds a CRC is checked whatever its version says, so a damaged version number cannot skip it.
+  const checked = o.version !== UNCHECKED_CACHE_VERSION || o.manifestCrc32c !== undefined;
+  if (checked && !manifestCrcMatches(o)) return 'its manifest is corrupt (its CRC-32C does not match its content)';
   if (!Array.isArray(o.shards) || !o.logs || !o.tracks || !o.options) return 'its manifest is incomplete';
+  if (o.version === CACHE_FORMAT_VERSION && o.shards.some((s) => typeof s.crc32c !== 'number')) return 'its manifest is incomplete';
   return null;
 }

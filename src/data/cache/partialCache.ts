@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../../errors.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
+import { withManifestCrc } from '../../util/manifestCrc.ts';
 import { readPartials, writePartial, type PartialStamp } from '../partials.ts';
 import type { ShardSpec } from '../shard.ts';
 import { finishFeatureStats, type FeatureStatsPartial } from '../stats.ts';
@@ -58,6 +59,6 @@ export async function mergeCachePartials(dir: string): Promise<CacheManifest> {
     created: new Date().toISOString(),
     ...(withStats.length > 0 ? { stats: finishFeatureStats(mergeFeatureStats(parts.map((p) => p.result.stats!))) } : {}),
   };
-  await writeFileAtomic(join(dir, MANIFEST_NAME), JSON.stringify(manifest, null, 1));
+  await writeFileAtomic(join(dir, MANIFEST_NAME), JSON.stringify(withManifestCrc(manifest), null, 1));
   return manifest;
 }

@@ -1,7 +1,12 @@
 // Shard files: the blocks of one input log file, appended to a temp file and renamed into place when complete, and
-// read back one block at a time (flat memory: one block, about a megabyte, in flight).
+// read back one block at a time (flat memory: one block, about a megabyte, in flight). The writer keeps the file's
+// CRC-32C for the manifest; the reader checks the whole file against it before it yields a single block, so a
+// damaged shard is an error naming it, never sessions made of wrong bytes (a CRC at the end of a one-pass read
+// would come after the damaged blocks were used, and damage can also break a block's parse outright).
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { DataError } from '../../errors.ts';
+import { crc32c, crcText } from '../../util/crc32c.ts';
 import type { SessionBlock } from './block.ts';
 import { BLOCK_HEADER_BYTES, blockBodyBytes, deserializeBlock, readBlockHeader, serializeBlock } from './shardFormat.ts';
 
@@ -10,6 +15,8 @@ export class ShardWriter {
   private handle: FileHandle | null = null;
   private readonly tmp: string;
   bytes = 0;
+  /** CRC-32C of the bytes written so far. */
+  crc32c = 0;
   sessions = 0;
   rows = 0;
 
@@ -23,6 +30,7 @@ export class ShardWriter {
     const bytes = serializeBlock(block);
     await this.handle.write(bytes);
     this.bytes += bytes.length;
+    this.crc32c = crc32c(bytes, this.crc32c);
     this.sessions += block.ids.length;
     this.rows += block.rowEnd[block.ids.length - 1];
   }
@@ -42,8 +50,11 @@ export class ShardWriter {
   }
 }
 
-/** The blocks of a shard file, in order. A wrong magic number or a short read is a DataError naming the shard. */
-export async function* readShardBlocks(path: string): AsyncGenerator<SessionBlock> {
+/**
+ * The blocks of a shard file, in order. With `crc` (the manifest's, absent in caches from before CRCs) the file is
+ * checked first. A mismatch, a wrong magic number or a short read is a DataError naming the shard.
+ */
+export async function* readShardBlocks(path: string, crc?: number): AsyncGenerator<SessionBlock> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -51,6 +62,16 @@ export async function* readShardBlocks(path: string): AsyncGenerator<SessionBloc
     throw new DataError('cache shard is missing (delete the cache folder or run prepare --cache again)', path);
   }
   try {
+    if (crc !== undefined) {
+      const actual = await fileCrc(handle);
+      if (actual !== crc) {
+        throw new DataError(
+          `cache shard is corrupt (CRC-32C ${crcText(actual)}, the manifest says ${crcText(crc)}): delete the cache folder ` +
+            `${dirname(path)}; the next run with data.cache (or prepare --cache) builds it again`,
+          path,
+        );
+      }
+    }
     const head = Buffer.alloc(BLOCK_HEADER_BYTES);
     let offset = 0;
     for (;;) {
@@ -68,6 +89,18 @@ export async function* readShardBlocks(path: string): AsyncGenerator<SessionBloc
     }
   } finally {
     await handle.close();
+  }
+}
+
+/** CRC-32C of a whole file, read in pieces of at most 4 MiB (no bigger than the file: fresh memory is not free). */
+async function fileCrc(handle: FileHandle): Promise<number> {
+  const piece = Buffer.allocUnsafeSlow(Math.max(1, Math.min(4 << 20, (await handle.stat()).size)));
+  let crc = 0;
+  for (let position = 0; ; ) {
+    const { bytesRead } = await handle.read(piece, 0, piece.length, position);
+    if (bytesRead === 0) return crc;
+    crc = crc32c(piece.subarray(0, bytesRead), crc);
+    position += bytesRead;
   }
 }
 

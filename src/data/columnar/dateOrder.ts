@@ -13,6 +13,7 @@
 import { DateCache } from '../logrow.ts';
 import { DEFAULT_SLASH_ORDER, parseDate, readAuto, type SlashOrder } from '../dates.ts';
 import type { RangeRows } from './rangeParser.ts';
+import { tellOnce, toStderr } from '../../util/tellOnce.ts';
 
 /** Where a range first shows a kind of slash date: its line (within the range) and spelling. */
 export interface SlashSeen {
@@ -76,10 +77,6 @@ export class SlashDates extends DateCache {
   }
 }
 
-/** Sinks already told about a month-first guess: the notice is said once per run (per sink). */
-const told = new WeakSet<(line: string) => void>();
-const toStderr = (line: string) => console.error(line);
-
 const ORDER_WORDS: Record<SlashOrder, string> = { 'DD/MM/YYYY': 'day first (DD/MM/YYYY)', 'MM/DD/YYYY': 'month first (MM/DD/YYYY)' };
 
 /** One file's slash order under auto, decided on the reading thread from its ranges' evidence in file order. */
@@ -134,12 +131,13 @@ export class FileDateOrder {
   guess(beforeLine: number, quiet = false): void {
     this.order = DEFAULT_SLASH_ORDER;
     this.guessedAt = beforeLine;
-    if (quiet || told.has(this.notice)) return;
-    told.add(this.notice);
+    if (quiet) return;
     const ex = this.example ? ` (e.g. '${this.example.value}' at line ${this.example.line})` : '';
     const where = beforeLine < 0 ? '' : ` before line ${beforeLine} (as far as the reader looks ahead)`;
     const name = this.fileDay ? `reads as its name's day ${this.fileDay}` : 'shows which order (its name carries no day)';
-    this.notice(
+    tellOnce(
+      this.notice,
+      'month-first guess',
       `note: ${this.label}: its slash dates${ex} fit both day first and month first, and no date${where} ${name}: ` +
         `read as ${ORDER_WORDS[DEFAULT_SLASH_ORDER]}; set data.dateFormat (--date-format) if that is wrong ` +
         '(said once per run)',

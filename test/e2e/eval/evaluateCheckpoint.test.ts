@@ -21,6 +21,7 @@ import { formatSummaryTable } from '../../../src/eval/summary.ts';
 import { predictProbabilities } from '../../../src/models/model.ts';
 import { readCheckpoint, resolveCheckpoint } from '../../../src/train/checkpoint.ts';
 import { train } from '../../../src/train/trainer.ts';
+import { withManifestCrc } from '../../../src/util/manifestCrc.ts';
 import { hashString } from '../../../src/util/rng.ts';
 import { tinyConfig } from '../../helpers/tinyConfig.ts';
 
@@ -101,7 +102,7 @@ test('evaluate --days on a session-hash run scores exactly its test share of tho
   const manifestPath = join(checkpoint, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   delete manifest.config.data.testFraction;
-  writeFileSync(manifestPath, JSON.stringify(manifest));
+  writeFileSync(manifestPath, JSON.stringify(withManifestCrc(manifest))); // resealed: an old run, not a damaged one
   const err = await evaluateCheckpoint({ checkpoint: run, days: ['2018-07-15'], log: () => {} }).catch((e) => e);
   assert.instance(err, UserError);
   assert.match(err.message, /no test share \(data\.testFraction\).*training and validation sessions/);
@@ -159,7 +160,7 @@ test('a checkpoint whose embedding was keyed by table row is a clear error, not 
   cpSync(checkpoint, copy, { recursive: true });
   const manifest = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
   delete manifest.trackKey;
-  writeFileSync(join(copy, 'manifest.json'), JSON.stringify(manifest));
+  writeFileSync(join(copy, 'manifest.json'), JSON.stringify(withManifestCrc(manifest))); // resealed: an old run, not a damaged one
   const err = await readCheckpoint(copy).catch((e) => e);
   assert.instance(err, UserError);
   assert.match(err.message, /keyed by the row of the track table.*train it again/);

@@ -11,8 +11,10 @@ import { Adam } from '../../../src/train/optimizer.ts';
 import { readStep, trainStep } from '../../../src/train/step.ts';
 import {
   assignWeights,
+  CheckpointCorruptError,
   listCheckpoints,
   readCheckpoint,
+  readResumableCheckpoint,
   resolveCheckpoint,
   saveCheckpoint,
   type RetentionPolicy,
@@ -46,6 +48,14 @@ async function save(run: string, step: number, metrics: Record<string, number>, 
 }
 
 const freshRun = () => mkdtempSync(join(tmpdir(), 'skiptrain-ckpt-'));
+
+/** Inverts `count` bytes in the middle of a file, as a failing disk or a bad copy would change them. */
+function flipMiddle(path: string, count: number) {
+  const bytes = readFileSync(path);
+  const at = bytes.length >> 1;
+  for (let i = at; i < at + count; i++) bytes[i] ^= 0xff;
+  writeFileSync(path, bytes);
+}
 
 test('a checkpoint round-trips weights, optimizer state, position, config and stats exactly', async () => {
   const run = freshRun();
@@ -136,6 +146,84 @@ test('a truncated or missing checkpoint is a UserError naming the path', async (
   assert.equal(readdirSync(empty), []);
   rmSync(run, { recursive: true });
   rmSync(empty, { recursive: true });
+});
+
+test('flipped bytes in tensors.bin or a changed manifest are a CheckpointCorruptError naming the file and what to do', async () => {
+  const run = freshRun();
+  const m = await trainedModel();
+  const first = await save(run, 1, {}, keepAll, m);
+  const second = await save(run, 2, {}, keepAll, m);
+  const manifest = JSON.parse(readFileSync(join(second, 'manifest.json'), 'utf8'));
+  assert.is(manifest.version, 2);
+  assert.type(manifest.tensorsCrc32c, 'number');
+  assert.type(manifest.manifestCrc32c, 'number');
+
+  flipMiddle(join(second, 'tensors.bin'), 2);
+  const err = await readCheckpoint(run, () => {}).catch((e) => e);
+  assert.instance(err, CheckpointCorruptError);
+  assert.instance(err, UserError);
+  assert.ok(err.message.startsWith(`${join(second, 'tensors.bin')}: checkpoint data is corrupt (CRC-32C 0x`), err.message);
+  assert.match(err.message, `use the run's previous checkpoint, ${first}`);
+  assert.not.match(err.message, /\n/);
+
+  // Any change to the manifest's content, here a metric, is noticed too (indentation is not content).
+  writeFileSync(join(first, 'manifest.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(first, 'manifest.json'), 'utf8')), metrics: { 'val/loss': 0.1 } }));
+  const bad = await readCheckpoint(first, () => {}).catch((e) => e);
+  assert.instance(bad, CheckpointCorruptError);
+  assert.match(bad.message, `${join(first, 'manifest.json')}: checkpoint manifest is corrupt`);
+  assert.match(bad.message, /restore it from a backup, or train again/);
+  m.model.dispose();
+  m.adam.dispose();
+  rmSync(run, { recursive: true });
+});
+
+test('resuming from a damaged checkpoint falls back to the newest intact one before it, in one line', async () => {
+  const run = freshRun();
+  const m = await trainedModel();
+  for (const step of [4, 8, 12]) await save(run, step, {}, keepAll, m);
+  const [, eight, twelve] = listCheckpoints(join(run, 'checkpoints')).map((c) => c.path);
+  flipMiddle(join(twelve, 'tensors.bin'), 2);
+  const lines: string[] = [];
+  const resumed = await readResumableCheckpoint(twelve, (l) => lines.push(l));
+  assert.is(resumed.manifest.step, 8);
+  assert.is(lines.length, 1, lines.join('\n'));
+  assert.ok(lines[0].startsWith(`warning: ${join(twelve, 'tensors.bin')}: `), lines[0]);
+  assert.match(lines[0], /checkpoint data is corrupt \(CRC-32C 0x[0-9a-f]{8}, the manifest says 0x[0-9a-f]{8}\); resuming from .*step-00000008, the newest intact checkpoint before it$/);
+  assert.match(lines[0], eight);
+
+  // Past several damaged ones; none intact: the newest one's own error.
+  rmSync(join(eight, 'tensors.bin'));
+  assert.is((await readResumableCheckpoint(twelve, () => {})).manifest.step, 4);
+  flipMiddle(join(run, 'checkpoints', 'step-00000004', 'tensors.bin'), 1);
+  const err = await readResumableCheckpoint(twelve, () => {}).catch((e) => e);
+  assert.instance(err, CheckpointCorruptError);
+  assert.match(err.message, join(twelve, 'tensors.bin'));
+  m.model.dispose();
+  m.adam.dispose();
+  rmSync(run, { recursive: true });
+});
+
+test('a version 1 checkpoint (no CRCs) loads unchecked, and each run hears so once', async () => {
+  const run = freshRun();
+  const m = await trainedModel();
+  const paths = [await save(run, 1, {}, keepAll, m), await save(run, 2, {}, keepAll, m)];
+  for (const path of paths) {
+    // What version 1 wrote: the same manifest without the CRCs.
+    const { tensorsCrc32c: _t, manifestCrc32c: _m, ...old } = JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8'));
+    writeFileSync(join(path, 'manifest.json'), JSON.stringify({ ...old, version: 1 }, null, 1));
+    flipMiddle(join(path, 'tensors.bin'), 2); // unchecked: not noticed
+  }
+  const lines: string[] = [];
+  const log = (l: string) => lines.push(l);
+  for (const path of [...paths, ...paths]) assert.is((await readCheckpoint(path, log)).manifest.version, 1);
+  assert.is(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0], /^note: .*step-00000001 is a version 1 checkpoint \(written before checkpoints carried CRC-32C checksums\): read without verification \(said once per run\)$/);
+  const another: string[] = [];
+  await readCheckpoint(paths[0], (l) => another.push(l));
+  assert.is(another.length, 1, 'another run is told again');
+  m.model.dispose();
+  m.adam.dispose();
+  rmSync(run, { recursive: true });
 });
 
 test.run();

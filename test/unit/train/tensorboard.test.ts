@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32c, maskCrc } from '../../../src/train/tensorboard/crc32c.ts';
+import { maskCrc } from '../../../src/train/tensorboard/record.ts';
 import { EventWriter } from '../../../src/train/tensorboard/writer.ts';
 import { readEventFile, readEvents, readScalars } from '../../../src/train/tensorboard/reader.ts';
 import { DataError } from '../../../src/errors.ts';
@@ -38,9 +38,7 @@ async function writeGoldenEvents(logdir: string): Promise<EventWriter> {
   return writer;
 }
 
-test('CRC32C check value and masking', () => {
-  assert.is(crc32c(new TextEncoder().encode('123456789')), 0xe3069283);
-  assert.is(crc32c(new Uint8Array(0)), 0);
+test('CRC32C masking', () => {
   // The mask rotates right by 15 and adds a constant, modulo 2^32.
   assert.is(maskCrc(0), 0xa282ead8);
   assert.is(maskCrc(0x00008000), (1 + 0xa282ead8) >>> 0);

@@ -1,11 +1,15 @@
-// The cache against the ordinary reader on real files: equal sessions, day filtering, and stale caches rebuilt.
+// The cache against the ordinary reader on real files: equal sessions, day filtering, stale caches rebuilt, damaged
+// shards and manifests noticed by their CRC-32C, and caches from before the CRCs still read.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdir, mkdtemp, rm, truncate, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachStats, buildCache, ensureCache, openCache, readCachedBlocks, readCachedSessions } from '../../../../src/data/cache/cache.ts';
 import { readSessions } from '../../../../src/data/logs.ts';
+import { DataError } from '../../../../src/errors.ts';
+import { crc32c } from '../../../../src/util/crc32c.ts';
+import { withManifestCrc } from '../../../../src/util/manifestCrc.ts';
 import type { Session } from '../../../../src/data/types.ts';
 import { Rng } from '../../../../src/util/rng.ts';
 import { randomSessions, randomTracks, statsOf } from '../../../helpers/sessions.ts';
@@ -109,6 +113,56 @@ test('stale caches are detected with a reason and rebuilt by ensureCache', async
   assert.match(log.pop()!, /it was built from logs .*csv, not .*logs\.tar\.gz/);
   const sessions: Session[] = await collect(readCachedSessions(cacheDir, again, tracks));
   assert.equal(sessions, await collect(readSessions(logs)));
+});
+
+test("each shard's CRC-32C is in the manifest: a damaged shard stops the read naming it, a damaged manifest is rebuilt", async () => {
+  const cacheDir = join(dir, 'cache-crc');
+  const logs = join(dir, 'csv');
+  const log: string[] = [];
+  const say = (s: string) => log.push(s);
+  const built = await ensureCache(cacheDir, logs, tracks, { tracksPath, log: say, workers: 0 });
+  for (const shard of built.shards) assert.is(shard.crc32c, crc32c(await readFile(join(cacheDir, shard.file))), shard.file);
+  const manifest = (await openCache(cacheDir, logs, tracksPath, { log: say }))!;
+  assert.is(manifest.version, 3);
+
+  const shardPath = join(cacheDir, 'shard-00000.skb');
+  const bytes = await readFile(shardPath);
+  for (let i = 100; i < 110; i++) bytes[i] ^= 0xff;
+  await writeFile(shardPath, bytes);
+  const err = await collect(readCachedSessions(cacheDir, manifest, tracks)).catch((e) => e);
+  assert.instance(err, DataError);
+  assert.match(err.message, new RegExp(`^${shardPath}: cache shard is corrupt \\(CRC-32C .*delete the cache folder ${cacheDir};`));
+  // The other day's shard alone is still read.
+  assert.equal(await collect(readCachedSessions(cacheDir, manifest, tracks, { days: new Set(['2018-07-16']) })), await collect(readSessions(logs, { days: new Set(['2018-07-16']) })));
+
+  const text = await readFile(join(cacheDir, 'manifest.json'), 'utf8');
+  await writeFile(join(cacheDir, 'manifest.json'), text.replace(`"sessions": ${manifest.sessions}`, `"sessions": ${manifest.sessions + 1}`));
+  assert.is(await openCache(cacheDir, logs, tracksPath, { log: say }), null);
+  assert.match(log.pop()!, /its manifest is corrupt \(its CRC-32C does not match its content\)/);
+  const rebuilt = await ensureCache(cacheDir, logs, tracks, { tracksPath, log: say, workers: 0 });
+  assert.equal(await collect(readCachedSessions(cacheDir, rebuilt, tracks)), await collect(readSessions(logs)));
+});
+
+test('a version 2 cache (shards without CRCs) is still read, unchecked, and each run hears so once', async () => {
+  const cacheDir = join(dir, 'cache-v2');
+  const logs = join(dir, 'csv');
+  const built = await buildCache(cacheDir, logs, tracks, { tracksPath, log: () => {}, workers: 0 });
+  // What version 2 wrote: the same shards, a manifest without CRCs.
+  const shards = built.shards.map(({ crc32c: _, ...shard }) => shard);
+  await writeFile(join(cacheDir, 'manifest.json'), JSON.stringify({ ...built, version: 2, shards }, null, 1));
+  const log: string[] = [];
+  const say = (s: string) => log.push(s);
+  const opened = (await openCache(cacheDir, logs, tracksPath, { log: say }))!;
+  await ensureCache(cacheDir, logs, tracks, { tracksPath, log: say, workers: 0 });
+  assert.is(log.length, 1, log.join('\n'));
+  assert.match(log[0], new RegExp(`^note: cache ${cacheDir} is of format version 2 \\(built before shards carried CRC-32C checksums\\): its shards are read without verification; delete it to have it rebuilt with them \\(said once per run\\)$`));
+  assert.equal(await collect(readCachedSessions(cacheDir, opened, tracks)), await collect(readSessions(logs)));
+  assert.ok(await openCache(cacheDir, logs, tracksPath, { log: () => {} }), 'not rebuilt');
+
+  // A version 3 manifest without a shard's CRC is not taken for an old one.
+  await writeFile(join(cacheDir, 'manifest.json'), JSON.stringify(withManifestCrc({ ...built, shards }), null, 1));
+  assert.is(await openCache(cacheDir, logs, tracksPath, { log: say }), null);
+  assert.match(log.pop()!, /its manifest is incomplete/);
 });
 
 test.run();

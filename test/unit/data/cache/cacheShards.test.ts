@@ -1,13 +1,15 @@
-// The block format and shard files: sessions go in and come back equal, field by field.
+// The block format and shard files: sessions go in and come back equal, field by field; a damaged shard is an
+// error naming it before any of its blocks is used.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sessionAt, type SessionBlock } from '../../../../src/data/cache/block.ts';
 import { SessionBlockBuilder } from '../../../helpers/blockBuilder.ts';
 import { deserializeBlock, readBlockHeader, serializeBlock, BLOCK_HEADER_BYTES } from '../../../../src/data/cache/shardFormat.ts';
 import { ShardWriter, readShardBlocks } from '../../../../src/data/cache/shardFile.ts';
+import { crc32c } from '../../../../src/util/crc32c.ts';
 import { Rng } from '../../../../src/util/rng.ts';
 import { randomSessions, randomTracks } from '../../../helpers/sessions.ts';
 import { rejectsWith } from '../../../helpers/rejectsWith.ts';
@@ -86,6 +88,37 @@ test('shard files: several blocks round-trip; a truncated or foreign shard is a 
     await rejectsWith(async () => {
       for await (const _ of readShardBlocks(path)) void _;
     }, /shard-00000\.skb: not a cache block at byte 0/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a shard checked against its CRC: ten flipped bytes are a DataError naming it, and no block comes out', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'skiptrain-shard-'));
+  try {
+    const path = join(dir, 'shard-00000.skb');
+    const w = new ShardWriter(path);
+    const builder = new SessionBlockBuilder('x.csv', tracks);
+    for (const s of varied()) {
+      builder.add(s);
+      if (builder.sessions === 10) await w.write(builder.take());
+    }
+    await w.write(builder.take());
+    await w.finish();
+    const bytes = await readFile(path);
+    assert.is(w.crc32c, crc32c(bytes), "the writer's CRC is the file's");
+    let blocks = 0;
+    for await (const _ of readShardBlocks(path, w.crc32c)) blocks++;
+    assert.is(blocks, 4);
+
+    // In the last block, so that a reader checking only as it goes would have handed out the first three.
+    for (let i = bytes.length - 30; i < bytes.length - 20; i++) bytes[i] ^= 0xff;
+    await writeFile(path, bytes);
+    let yielded = 0;
+    await rejectsWith(async () => {
+      for await (const _ of readShardBlocks(path, w.crc32c)) yielded++;
+    }, new RegExp(`^${path}: cache shard is corrupt \\(CRC-32C 0x[0-9a-f]{8}, the manifest says 0x[0-9a-f]{8}\\): delete the cache folder ${dir}; the next run with data\\.cache \\(or prepare --cache\\) builds it again$`));
+    assert.is(yielded, 0);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
