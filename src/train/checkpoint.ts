@@ -297,6 +297,12 @@ export async function readCheckpoint(path: string, log: (line: string) => void =
       `note: ${folder} is a version ${UNCHECKED_VERSION} checkpoint (written before checkpoints carried CRC-32C checksums): ` +
         'read without verification (said once per run)',
     );
+    tellOnce(
+      log,
+      'old last-track input',
+      `note: ${folder} was trained while the "last track" input also marked position 20 of 20-track sessions; it now ` +
+        'marks only sessions that surely end there, so this model sees 0 at position 20 (said once per run)',
+    );
   }
   if (manifest.config.model.trackBuckets > 0 && manifest.trackKey !== TRACK_KEY_NAME) {
     throw new UserError(
