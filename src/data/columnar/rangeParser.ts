@@ -91,8 +91,8 @@ function vocabAt(buf: Uint8Array, a: number, b: number, vocab: Uint8Array[]): nu
 /** 1 / 0 for the spellings logrow.ts bool accepts without a string (1, 0, true, false in any letter case), else -1. */
 function boolAt(buf: Uint8Array, a: number, b: number): number {
   const n = b - a;
+  if (n === 1) return buf[a] === 0x31 ? 1 : buf[a] === 0x30 ? 0 : -1; // not folded: 0x10 | 0x20 is '0'
   const c = buf[a] | 0x20;
-  if (n === 1) return c === 0x31 ? 1 : c === 0x30 ? 0 : -1;
   if (n === 4 && c === 0x74 && (buf[a + 1] | 0x20) === 0x72 && (buf[a + 2] | 0x20) === 0x75 && (buf[a + 3] | 0x20) === 0x65) return 1;
   if (
     n === 5 &&
