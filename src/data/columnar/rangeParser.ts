@@ -22,7 +22,7 @@ export interface RangeRows {
   line: Uint32Array; // 0-based line of the row within the range
   run: Uint32Array; // index into ids: a new run starts where session_id differs from the previous row's
   length: Uint8Array; // session_length (already checked 1..MAX_SESSION_LENGTH)
-  position: Int32Array; // session_position as written (grouping checks it)
+  position: Float64Array; // session_position as written, any size (grouping checks it and names it)
   flags: Uint16Array; // SessionBlock flag bits
   categories: Uint16Array; // contextType | reasonStart << 4 | reasonEnd << 8
   date: Uint16Array; // index into dates
@@ -203,7 +203,7 @@ class ByteInterner {
 }
 
 /** A copy of `a` in a typed array of length n (n ≥ a.length). */
-export function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(a: T, n: number): T {
+export function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
@@ -240,7 +240,7 @@ export class RangeParser {
     let line = new Uint32Array(cap);
     let run = new Uint32Array(cap);
     let length = new Uint8Array(cap);
-    let position = new Int32Array(cap);
+    let position = new Float64Array(cap);
     let flags = new Uint16Array(cap);
     let categories = new Uint16Array(cap);
     let date = new Uint16Array(cap);
@@ -380,7 +380,7 @@ export class RangeParser {
       line[r] = no;
       run[r] = ids.length - 1;
       length[r] = parsed.length;
-      position[r] = Math.max(-0x80000000, Math.min(0x7fffffff, row.position));
+      position[r] = row.position;
       flags[r] = packFlags(row);
       categories[r] = row.contextType | (row.reasonStart << 4) | (row.reasonEnd << 8);
       date[r] = dates.index(row.date);
