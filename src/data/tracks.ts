@@ -56,6 +56,10 @@ function featureValue(v: string, col: number, label: string, line: number): numb
   if (v === '' || !Number.isFinite(n)) {
     throw new DataError(`column '${TRACK_FEATURES[col]}' must be a number${col === MODE ? " (or 'major'/'minor')" : ''}, found '${v}'`, `${label}:${line}`);
   }
+  // The table holds float32: a larger magnitude would be stored as ±Infinity and poison the feature statistics.
+  if (!Number.isFinite(Math.fround(n))) {
+    throw new DataError(`column '${TRACK_FEATURES[col]}' must be a number within ±3.4e38 (a 32-bit float), found '${v}'`, `${label}:${line}`);
+  }
   return n;
 }
 
