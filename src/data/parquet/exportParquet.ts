@@ -8,6 +8,7 @@ import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { UserError } from '../../errors.ts';
 import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START, type LogColumn } from '../columns.ts';
 import type { Session } from '../types.ts';
+import { fieldText, ROWS_CRC_KEY, RowsCrc } from './rowText.ts';
 import { SESSION_SCHEMA } from './sessionColumns.ts';
 
 /** Rows per row group: large enough for good compression, small enough that a reader holds one comfortably. */
@@ -24,11 +25,12 @@ const fileOf = (source: string) => source.replace(/:\d+$/, '');
 const vocabWord = (vocab: readonly string[], i: number) => (i < vocab.length ? vocab[i] : 'other');
 const epochDay = (date: string) => Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10)) / DAY_MS;
 
-/** One part file being written: the columns of the rows not yet in a row group. */
+/** One part file being written: the columns of the rows not yet in a row group, and the checksum of all its rows. */
 class Part {
   private readonly writer: ParquetWriter;
   private columns = emptyColumns();
   private buffered = 0;
+  private readonly crc = new RowsCrc();
 
   constructor(readonly path: string) {
     this.writer = new ParquetWriter({ writer: fileWriter(path), schema: SESSION_SCHEMA, createdBy: 'skiptrain' });
@@ -36,7 +38,9 @@ class Part {
 
   add(s: Session): void {
     const c = this.columns;
+    let text = '';
     for (const r of s.rows) {
+      const row = c.session_id.length;
       c.session_id.push(s.id);
       c.session_position.push(r.position);
       c.session_length.push(s.length);
@@ -58,7 +62,10 @@ class Part {
       c.context_type.push(vocabWord(CONTEXT_TYPES, r.contextType));
       c.hist_user_behavior_reason_start.push(vocabWord(REASONS_START, r.reasonStart));
       c.hist_user_behavior_reason_end.push(vocabWord(REASONS_END, r.reasonEnd));
+      // The line the reader will render from the stored values (a DATE reads back as YYYY-MM-DD).
+      text += LOG_COLUMNS.map((name) => fieldText(name === 'date' ? r.date : c[name][row])).join(',') + '\n';
     }
+    this.crc.add(text);
     this.buffered += s.rows.length;
     if (this.buffered >= ROW_GROUP_ROWS) this.flush();
   }
@@ -73,6 +80,7 @@ class Part {
 
   finish(): void {
     this.flush();
+    this.writer.kvMetadata = [{ key: ROWS_CRC_KEY, value: this.crc.text }];
     this.writer.finish();
   }
 }

@@ -8,6 +8,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type FileMetaDa
 import { DataError } from '../../errors.ts';
 import { LOG_COLUMNS } from '../columns.ts';
 import type { TextEntry } from '../archive.ts';
+import { fieldText, HEADER_TEXT, ROWS_CRC_KEY, RowsCrc } from './rowText.ts';
 
 export function isParquetName(name: string): boolean {
   return name.endsWith('.parquet');
@@ -15,25 +16,6 @@ export function isParquetName(name: string): boolean {
 
 /** Rows rendered per chunk of CSV text. */
 const CHUNK_ROWS = 8192;
-
-/** Dates repeat row after row: each distinct day is formatted once. */
-const dayText = new Map<number, string>();
-
-function field(v: unknown): string {
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') {
-    return v.includes(',') || v.includes('"') || v.includes('\n') || v.includes('\r') ? `"${v.replace(/"/g, '""')}"` : v;
-  }
-  if (v === null || v === undefined) return '';
-  if (v instanceof Date) {
-    const ms = v.getTime();
-    let text = dayText.get(ms);
-    if (text === undefined) dayText.set(ms, (text = v.toISOString().slice(0, 10)));
-    return text;
-  }
-  return field(String(v));
-}
 
 const partitionDate = (path: string) => /(?:^|\/)date=(\d{4}-\d{2}-\d{2})(?:\/|$)/.exec(path)?.[1] ?? null;
 
@@ -57,7 +39,9 @@ export async function parquetEntry(file: string, path: string, label: string): P
       throw new DataError(`Parquet file lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it needs the dataset's columns${fromPath === null && missing.includes('date') ? '; date may also come from a date=YYYY-MM-DD folder' : ''})`, label);
     }
     const at = LOG_COLUMNS.map((c) => columns.indexOf(c)); // -1: the date from the path
-    yield Buffer.from(LOG_COLUMNS.join(',') + '\n');
+    const recorded = meta.key_value_metadata?.find((kv) => kv.key === ROWS_CRC_KEY)?.value;
+    const crc = new RowsCrc();
+    yield Buffer.from(HEADER_TEXT);
     let rowStart = 0;
     for (const group of meta.row_groups) {
       const rowEnd = rowStart + Number(group.num_rows);
@@ -88,14 +72,20 @@ export async function parquetEntry(file: string, path: string, label: string): P
           let line = '';
           for (let k = 0; k < byField.length; k++) {
             const col = byField[k];
-            line += (k > 0 ? ',' : '') + (col === null ? fromPath! : field(col[r]));
+            line += (k > 0 ? ',' : '') + (col === null ? fromPath! : fieldText(col[r]));
           }
           lines.push(line);
         }
-        yield Buffer.from(lines.join('\n') + '\n');
+        const text = Buffer.from(lines.join('\n') + '\n');
+        crc.add(text);
+        yield text;
       }
       read += group.columns.reduce((n, c) => n + Number(c.meta_data?.total_compressed_size ?? 0), 0);
       rowStart = rowEnd;
+    }
+    // Files of other writers carry no checksum; ours are checked once their last row is out (as gzip's CRC is).
+    if (recorded !== undefined && recorded !== crc.text) {
+      throw new DataError(`the rows read (CRC-32C ${crc.text}) are not the rows its export recorded (${recorded}): the file was changed after it was written`, label);
     }
   }
   return { path, label, bytes: bytes(), sourceBytesRead: () => read, sourceSize: size };
