@@ -284,7 +284,7 @@ export async function readCheckpoint(path: string, log: (line: string) => void =
   } catch (e) {
     throw corrupt(manifestPath, `unreadable checkpoint manifest (${(e as Error).message})`);
   }
-  if (manifest.format !== CHECKPOINT_FORMAT || (manifest.version !== CHECKPOINT_VERSION && manifest.version !== UNCHECKED_VERSION)) {
+  if (manifest?.format !== CHECKPOINT_FORMAT || (manifest.version !== CHECKPOINT_VERSION && manifest.version !== UNCHECKED_VERSION)) {
     throw new UserError(`${manifestPath}: not a ${CHECKPOINT_FORMAT} v${UNCHECKED_VERSION} or v${CHECKPOINT_VERSION} manifest`);
   }
   // A manifest that holds a CRC is checked whatever its version says, so a damaged version number cannot skip it.
@@ -304,6 +304,8 @@ export async function readCheckpoint(path: string, log: (line: string) => void =
         'marks only sessions that surely end there, so this model sees 0 at position 20 (said once per run)',
     );
   }
+  const damage = tensorTableDamage(manifest);
+  if (damage) throw corrupt(manifestPath, `checkpoint manifest is damaged (${damage})`);
   if (manifest.config.model.trackBuckets > 0 && manifest.trackKey !== TRACK_KEY_NAME) {
     throw new UserError(
       `${manifestPath}: this checkpoint's track embedding is keyed by the row of the track table (an older skiptrain), ` +
@@ -332,6 +334,22 @@ export async function readCheckpoint(path: string, log: (line: string) => void =
     else (entry.role === 'adam.m' ? optimizer.m : optimizer.v).set(entry.name, values);
   }
   return { path: folder, manifest, weights, optimizer };
+}
+
+const ROLES: readonly string[] = ['weight', 'adam.m', 'adam.v'];
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** What the manifest lacks to be read (a version 1 manifest has no CRC to vouch for it), or null. */
+function tensorTableDamage(m: CheckpointManifest): string | null {
+  if (typeof m.config?.model !== 'object' || m.config.model === null) return 'no model config';
+  if (!isCount(m.byteLength) || !isCount(m.adamStep) || !Array.isArray(m.tensors)) return 'no byteLength, adamStep or tensor table';
+  for (const t of m.tensors) {
+    const fits =
+      typeof t?.name === 'string' && ROLES.includes(t.role) && Array.isArray(t.shape) && t.shape.every(isCount) &&
+      t.shape.reduce((a, b) => a * b, 1) === t.length && isCount(t.offset) && isCount(t.length) && t.offset + 4 * t.length <= m.byteLength;
+    if (!fits) return `tensor entry ${JSON.stringify(t)}`;
+  }
+  return null;
 }
 
 /** The complete checkpoints of the same run before a checkpoint folder, oldest first (none for a folder elsewhere). */
