@@ -120,6 +120,19 @@ export function optionsChange(was: CacheOptions, now: CacheOptions): string | nu
   return null;
 }
 
+/** A file time a Date can hold (messages print it as one). */
+const isTime = (v: unknown) => typeof v === 'number' && Math.abs(v) <= 8.64e15;
+
+// The shape checks below guard version 2 manifests, which carry no CRC: a damaged one is rebuilt, not trusted.
+function isFingerprint(f: unknown): f is PathFingerprint {
+  const p = f as PathFingerprint | null;
+  return typeof p?.path === 'string' && Array.isArray(p.files) && p.files.every((x) => typeof x?.path === 'string' && typeof x.size === 'number' && isTime(x.mtimeMs));
+}
+
+function isShardInfo(s: ShardInfo | null): boolean {
+  return typeof s?.file === 'string' && typeof s.bytes === 'number' && typeof s.days === 'object' && s.days !== null;
+}
+
 /** Checks the parts of a parsed manifest that do not need the file system; a reason in words, or null. */
 export function manifestShapeProblem(m: unknown): string | null {
   const o = m as Partial<CacheManifest> | null;
@@ -130,7 +143,8 @@ export function manifestShapeProblem(m: unknown): string | null {
   // A manifest that holds a CRC is checked whatever its version says, so a damaged version number cannot skip it.
   const checked = o.version !== UNCHECKED_CACHE_VERSION || o.manifestCrc32c !== undefined;
   if (checked && !manifestCrcMatches(o)) return 'its manifest is corrupt (its CRC-32C does not match its content)';
-  if (!Array.isArray(o.shards) || !o.logs || !o.tracks || !o.options) return 'its manifest is incomplete';
+  if (!Array.isArray(o.shards) || !isFingerprint(o.logs) || !isFingerprint(o.tracks) || !o.options) return 'its manifest is incomplete';
+  if (typeof o.tracks.count !== 'number' || !o.shards.every(isShardInfo)) return 'its manifest is incomplete';
   if (o.version === CACHE_FORMAT_VERSION && o.shards.some((s) => typeof s.crc32c !== 'number')) return 'its manifest is incomplete';
   return null;
 }
