@@ -33,7 +33,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       })
       .option('resume', {
         type: 'string',
-        describe: "Continue a run from its latest checkpoint: the run folder (or one checkpoint folder). Uses the run's config.yaml unless --config is given; the model must match. A run stopped before its first checkpoint starts over in its folder",
+        describe: "Continue a run from its latest checkpoint: the run folder (or one checkpoint folder). Uses the run's config.yaml unless --config is given; the model must match. A run stopped before its first checkpoint starts over in its folder. One process per run folder: while another one trains in it (train.lock), this one is refused",
       })
       // Config overrides are open-ended (--model.hidden 128); loadConfig validates them and rejects unknown keys.
       .strict(false)

@@ -24,6 +24,7 @@ import type { Config, TrainConfig } from '../config/schema.ts';
 import { TRACK_KEY_NAME, type TrackTableFingerprint } from '../data/trackKey.ts';
 import type { FeatureStats } from '../data/types.ts';
 import { UserError } from '../errors.ts';
+import { fileError } from '../util/failures.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { crc32c, crcText } from '../util/crc32c.ts';
 import { manifestCrcMatches, withManifestCrc } from '../util/manifestCrc.ts';
@@ -97,6 +98,9 @@ export interface CheckpointContents {
 
 export type RetentionPolicy = Pick<TrainConfig, 'keepLast' | 'keepBest' | 'bestMetric'>;
 
+/** How the checkpoint writer opens its files: a seam for tests that drive it into a failing file system. */
+export const checkpointFiles = { open };
+
 const STEP_DIGITS = 8;
 export const checkpointName = (step: number) => `step-${String(step).padStart(STEP_DIGITS, '0')}`;
 const isCheckpointName = (name: string) => /^step-\d+$/.test(name);
@@ -158,10 +162,16 @@ export async function saveCheckpoint(
   const name = checkpointName(contents.position.step);
   const tmp = join(dir, `.tmp-${name}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp);
-  await writeSynced(join(tmp, 'tensors.bin'), data);
-  await writeSynced(join(tmp, 'manifest.json'), JSON.stringify(withManifestCrc(manifest), null, 1));
   const final = join(dir, name);
+  try {
+    await mkdir(tmp);
+    await writeSynced(join(tmp, 'tensors.bin'), data);
+    await writeSynced(join(tmp, 'manifest.json'), JSON.stringify(withManifestCrc(manifest), null, 1));
+  } catch (e) {
+    // A full disk: the half-written checkpoint goes now, not at the next save (there may be none).
+    await rm(tmp, { recursive: true, force: true });
+    throw fileError(e, 'write', final);
+  }
   if (existsSync(final)) {
     // Same step saved twice (a periodic save that is also the epoch end): move the old one aside first, since a
     // folder cannot be renamed over a non-empty one.
@@ -178,7 +188,7 @@ export async function saveCheckpoint(
 }
 
 async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
-  const handle = await open(path, 'w');
+  const handle = await checkpointFiles.open(path, 'w');
   try {
     await handle.writeFile(data);
     await handle.sync();

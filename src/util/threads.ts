@@ -1,6 +1,7 @@
 // Worker threads running .ts modules, and errors carried back from them with their class and message intact.
 import { Worker } from 'node:worker_threads';
 import { DataError, UserError } from '../errors.ts';
+import { isSystemError } from './failures.ts';
 
 /**
  * A worker running a .ts module. Node 20 does not apply tsx's hooks to a worker's entry file (whether the program
@@ -19,6 +20,15 @@ export interface ThreadError {
   message: string;
   where?: string;
   stack?: string;
+  /** A system error's fields (a vanished file, a full disk), so the trainer's thread words it as its own. */
+  system?: { code?: string; errno?: number; syscall?: string; path?: string };
+}
+
+/** The error a worker caught, as it posts it. */
+export function threadError(e: unknown): ThreadError {
+  const err = e as NodeJS.ErrnoException & { where?: string };
+  const system = isSystemError(e) ? { code: err.code, errno: err.errno, syscall: err.syscall, path: err.path } : undefined;
+  return { name: err?.name, message: err?.message ?? String(e), where: err?.where, stack: err?.stack, system };
 }
 
 /** The worker's error as the same class and message it had there (DataError keeps its file:line prefix). */
@@ -29,6 +39,8 @@ export function reviveError(m: ThreadError): Error {
     if (m.where !== undefined) Object.defineProperty(e, 'where', { value: m.where });
   } else if (m.name === 'UserError') {
     e = new UserError(m.message);
+  } else if (m.system) {
+    e = Object.assign(new Error(m.message), m.system);
   } else {
     e = new Error(`worker thread failed: ${m.message}`);
     e.stack = m.stack;

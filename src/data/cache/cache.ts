@@ -6,6 +6,7 @@ import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../../errors.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
+import { withNote } from '../../util/failures.ts';
 import { withManifestCrc } from '../../util/manifestCrc.ts';
 import { tellOnce } from '../../util/tellOnce.ts';
 import type { ReadLogOptions } from '../logs.ts';
@@ -84,6 +85,8 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
     }
     if (writer && info) await closeShard(writer, info, shards);
     writer = null;
+  } catch (e) {
+    throw withNote(e, `the cache in ${dir} is incomplete (no manifest): the next run builds it again`);
   } finally {
     await writer?.abort();
   }

@@ -7,6 +7,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DataError } from '../../errors.ts';
 import { crc32c, crcText } from '../../util/crc32c.ts';
+import { fileError } from '../../util/failures.ts';
 import type { SessionBlock } from './block.ts';
 import { BLOCK_HEADER_BYTES, blockBodyBytes, deserializeBlock, readBlockHeader, serializeBlock } from './shardFormat.ts';
 
@@ -26,9 +27,11 @@ export class ShardWriter {
 
   async write(block: SessionBlock): Promise<void> {
     if (block.ids.length === 0) return;
-    this.handle ??= await open(this.tmp, 'w');
     const bytes = serializeBlock(block);
-    await this.handle.write(bytes);
+    await this.writing(async () => {
+      this.handle ??= await open(this.tmp, 'w');
+      await this.handle.write(bytes);
+    });
     this.bytes += bytes.length;
     this.crc32c = crc32c(bytes, this.crc32c);
     this.sessions += block.ids.length;
@@ -36,11 +39,22 @@ export class ShardWriter {
   }
 
   async finish(): Promise<void> {
-    this.handle ??= await open(this.tmp, 'w');
-    await this.handle.sync();
-    await this.handle.close();
-    this.handle = null;
-    await rename(this.tmp, this.path);
+    await this.writing(async () => {
+      this.handle ??= await open(this.tmp, 'w');
+      await this.handle.sync();
+      await this.handle.close();
+      this.handle = null;
+      await rename(this.tmp, this.path);
+    });
+  }
+
+  /** Failures name the shard, not its temp file (which abort() removes). */
+  private async writing(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (e) {
+      throw fileError(e, 'write', this.path);
+    }
   }
 
   async abort(): Promise<void> {

@@ -6,6 +6,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { UserError } from '../../errors.ts';
+import { fileError, withNote } from '../../util/failures.ts';
 import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START, type LogColumn } from '../columns.ts';
 import type { Session } from '../types.ts';
 import { SESSION_SCHEMA } from './sessionColumns.ts';
@@ -24,14 +25,26 @@ const fileOf = (source: string) => source.replace(/:\d+$/, '');
 const vocabWord = (vocab: readonly string[], i: number) => (i < vocab.length ? vocab[i] : 'other');
 const epochDay = (date: string) => Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10)) / DAY_MS;
 
-/** One part file being written: the columns of the rows not yet in a row group. */
+/** One part file being written (at `tmpPath`, to be `path` once the export is renamed into place): the columns of the rows not yet in a row group. */
 class Part {
   private readonly writer: ParquetWriter;
   private columns = emptyColumns();
   private buffered = 0;
 
-  constructor(readonly path: string) {
-    this.writer = new ParquetWriter({ writer: fileWriter(path), schema: SESSION_SCHEMA, createdBy: 'skiptrain' });
+  constructor(
+    tmpPath: string,
+    readonly path: string,
+  ) {
+    this.writer = this.writing(() => new ParquetWriter({ writer: fileWriter(tmpPath), schema: SESSION_SCHEMA, createdBy: 'skiptrain' }));
+  }
+
+  /** The writer's failures (a full disk) name the part where the user will look for it. */
+  private writing<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (e) {
+      throw fileError(e, 'write', this.path);
+    }
   }
 
   add(s: Session): void {
@@ -66,14 +79,14 @@ class Part {
   private flush(): void {
     if (this.buffered === 0) return;
     const c = this.columns;
-    this.writer.write({ columnData: LOG_COLUMNS.map((name) => ({ name, data: c[name] })), rowGroupSize: this.buffered });
+    this.writing(() => this.writer.write({ columnData: LOG_COLUMNS.map((name) => ({ name, data: c[name] })), rowGroupSize: this.buffered }));
     this.columns = emptyColumns();
     this.buffered = 0;
   }
 
   finish(): void {
     this.flush();
-    this.writer.finish();
+    this.writing(() => this.writer.finish());
   }
 }
 
@@ -99,9 +112,10 @@ export async function exportParquet(sessions: AsyncIterable<Session>, out: strin
       const k = `${s.day}\n${fileOf(s.source)}`;
       if (part === null || k !== key) {
         part?.finish();
-        const dir = join(tmp, `day=${s.day}`);
-        await mkdir(dir, { recursive: true });
-        part = new Part(join(dir, `part-${String(result.files).padStart(5, '0')}.parquet`));
+        const dir = `day=${s.day}`;
+        const file = join(dir, `part-${String(result.files).padStart(5, '0')}.parquet`);
+        await mkdir(join(tmp, dir), { recursive: true });
+        part = new Part(join(tmp, file), join(out, file));
         result.files++;
         key = k;
       }
@@ -114,7 +128,7 @@ export async function exportParquet(sessions: AsyncIterable<Session>, out: strin
     await rename(tmp, out);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
-    throw e;
+    throw withNote(e, `nothing was exported to ${out} (the partial files were removed)`);
   }
   return result;
 }
