@@ -12,7 +12,8 @@ import { shardLabel, type ShardSpec } from './shard.ts';
 export type PartialKind = 'stats' | 'cache' | 'inspect' | 'explore';
 
 const FORMAT = 'skiptrain-partial';
-const VERSION = 1;
+/** 2: inspect and explore partials carry the unknown categorical values (unknownCategories.ts). */
+const VERSION = 2;
 
 export interface PartialStamp {
   kind: PartialKind;

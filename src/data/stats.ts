@@ -3,15 +3,13 @@
 import { readFile } from 'node:fs/promises';
 import { DataError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, TRACK_FEATURES } from './columns.ts';
+import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, TRACK_FEATURES, vocabWord } from './columns.ts';
 import { readSessions, type ReadLogOptions } from './logs.ts';
 import type { FeatureStats, Session, TrackTable } from './types.ts';
 
-/** Vocabulary name of index i; the extra slot past the end holds values outside the vocabulary. */
-const vocabName = (vocab: readonly string[], i: number) => (i < vocab.length ? vocab[i] : 'other');
-
+/** A zero count per vocabulary word and one for the "other" slot past its end. */
 function counter(vocab: readonly string[]): Record<string, number> {
-  return Object.fromEntries([...vocab, 'other'].map((v) => [v, 0]));
+  return Object.fromEntries(Array.from({ length: vocab.length + 1 }, (_, i) => [vocabWord(vocab, i), 0]));
 }
 
 /**
@@ -68,9 +66,9 @@ export async function accumulateFeatureStats(
     sessions++;
     for (const row of session.rows) {
       rows++;
-      vocab.contextType[vocabName(CONTEXT_TYPES, row.contextType)]++;
-      vocab.reasonStart[vocabName(REASONS_START, row.reasonStart)]++;
-      vocab.reasonEnd[vocabName(REASONS_END, row.reasonEnd)]++;
+      vocab.contextType[vocabWord(CONTEXT_TYPES, row.contextType)]++;
+      vocab.reasonStart[vocabWord(REASONS_START, row.reasonStart)]++;
+      vocab.reasonEnd[vocabWord(REASONS_END, row.reasonEnd)]++;
       const p = row.position - 1;
       seen[p]++;
       if (row.skip2) skips[p]++;

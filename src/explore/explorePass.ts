@@ -2,6 +2,7 @@
 // a bounded session sample), sessions are seen once, and `finish` turns the state into the numbers the report shows.
 // `state`/`merge` carry that state between the shards of a sharded pass (`explore --shard I/N`, `skiptrain merge`).
 import type { Session, TrackTable } from '../data/types.ts';
+import { mergeUnknownCategories, newUnknownCategories, type UnknownCategories } from '../data/unknownCategories.ts';
 import { CovarianceAccumulator } from './covariance.ts';
 import { featureMemory, LagCorrelations, type LagCorrelation } from './featureMemory.ts';
 import { FeatureHistograms, type FeatureHistogram } from './histograms.ts';
@@ -48,6 +49,8 @@ export interface ExploreResult {
     rows: number;
     /** Rows whose track is not in the track table (no features: left out of the feature analyses). */
     unknownTrackRows: number;
+    /** Rows per categorical column whose value is outside its vocabulary (counted as "other" by the skip rates). */
+    unknownCategories: UnknownCategories;
     sampleSessions: number;
     sampleRows: number;
     options: ExploreOptions;
@@ -73,6 +76,7 @@ export interface ExplorePartial {
   sessions: number;
   rows: number;
   unknownTrackRows: number;
+  unknownCategories: UnknownCategories;
   skipRates: SkipRateState;
   transitions: TransitionState;
   lagCorrelations: number[][];
@@ -91,6 +95,8 @@ export class ExploreAccumulator {
   sessions = 0;
   rows = 0;
   unknownTrackRows = 0;
+  /** The reader counts these (the sessions carry only the "other" slot): add its counts after the pass. */
+  readonly unknownCategories = newUnknownCategories();
 
   constructor(
     private readonly tracks: TrackTable,
@@ -128,6 +134,7 @@ export class ExploreAccumulator {
       sessions: this.sessions,
       rows: this.rows,
       unknownTrackRows: this.unknownTrackRows,
+      unknownCategories: this.unknownCategories,
       skipRates: this.skipRates.state(),
       transitions: this.transitions.state(),
       lagCorrelations: this.lagCorrelations.state(),
@@ -146,6 +153,7 @@ export class ExploreAccumulator {
     this.sessions += p.sessions;
     this.rows += p.rows;
     this.unknownTrackRows += p.unknownTrackRows;
+    mergeUnknownCategories(this.unknownCategories, p.unknownCategories);
     this.skipRates.merge(p.skipRates);
     this.transitions.merge(p.transitions);
     this.lagCorrelations.merge(p.lagCorrelations);
@@ -162,6 +170,7 @@ export class ExploreAccumulator {
         sessions: this.sessions,
         rows: this.rows,
         unknownTrackRows: this.unknownTrackRows,
+        unknownCategories: this.unknownCategories,
         sampleSessions: sample.length,
         sampleRows: sample.reduce((n, s) => n + s.trackRows.length, 0),
         options: o,

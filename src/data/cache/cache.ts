@@ -54,7 +54,7 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
   await unlink(join(dir, MANIFEST_NAME)).catch(() => {});
   if (opts.shard) await unlink(join(dir, partialFileName('cache', opts.shard))).catch(() => {});
   const [logsId, tracksId] = await Promise.all([fingerprint(logs), fingerprint(opts.tracksPath)]);
-  const readOpts: ReadLogOptions = { dateFormat: opts.dateFormat, badDates: opts.badDates, dateRange: opts.dateRange, onProgress: opts.onProgress, onNotice: opts.onNotice, counts: opts.counts, shard: opts.shard };
+  const readOpts: ReadLogOptions = { dateFormat: opts.dateFormat, badDates: opts.badDates, dateRange: opts.dateRange, unknownCategories: opts.unknownCategories, onProgress: opts.onProgress, onNotice: opts.onNotice, counts: opts.counts, shard: opts.shard };
   const items = readLogBlocks(logs, { ...readOpts, tracks, unknownTracks: 'zeros', workers: opts.workers, rangeBytes: opts.rangeBytes, inlineBytes: opts.inlineBytes });
   const shards: ShardInfo[] = [];
   let writer: ShardWriter | null = null;

@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { UserError } from '../../errors.ts';
 import { fileError, withNote } from '../../util/failures.ts';
-import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START, type LogColumn } from '../columns.ts';
+import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START, vocabWord, type LogColumn } from '../columns.ts';
 import type { Session } from '../types.ts';
 import { SESSION_SCHEMA } from './sessionColumns.ts';
 
@@ -22,7 +22,6 @@ export interface ExportResult {
 }
 
 const fileOf = (source: string) => source.replace(/:\d+$/, '');
-const vocabWord = (vocab: readonly string[], i: number) => (i < vocab.length ? vocab[i] : 'other');
 const epochDay = (date: string) => Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10)) / DAY_MS;
 
 /** One part file being written (at `tmpPath`, to be `path` once the export is renamed into place): the columns of the rows not yet in a row group. */
