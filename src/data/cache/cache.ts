@@ -8,6 +8,7 @@ import { DataError } from '../../errors.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { withNote } from '../../util/failures.ts';
 import { withManifestCrc } from '../../util/manifestCrc.ts';
+import { mergeUnknownCategories } from '../unknownCategories.ts';
 import { tellOnce } from '../../util/tellOnce.ts';
 import type { ReadLogOptions } from '../logs.ts';
 import type { FeatureStats, Session, TrackTable } from '../types.ts';
@@ -103,6 +104,7 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
     bytes: shards.reduce((n, s) => n + s.bytes, 0),
     created: new Date().toISOString(),
     ...(opts.stats ? { stats: opts.stats } : {}),
+    ...(opts.counts ? { unknownCategories: opts.counts.unknownCategories } : {}),
   };
   if (opts.shard) {
     // Other workers write into the same folder: leave their files alone; `skiptrain merge` writes the manifest.
@@ -204,7 +206,11 @@ export async function ensureCache(dir: string, logs: string, tracks: TrackTable,
   const log = opts.log ?? ((s: string) => console.error(s));
   if (opts.shard) return buildCache(dir, logs, tracks, { ...opts, log }); // a worker always (re)builds its own files
   const found = await openCache(dir, logs, opts.tracksPath, { ...opts, log });
-  if (found) return found;
+  if (found) {
+    // What the build read stays what this run reads: its unknown categories are this run's to report.
+    if (opts.counts && found.unknownCategories) mergeUnknownCategories(opts.counts.unknownCategories, found.unknownCategories);
+    return found;
+  }
   if (!existsSync(join(dir, MANIFEST_NAME)) && (await partialKinds(dir)).includes('cache')) {
     // Hours of sharded work are one command from done: never overwrite them with a build on this one machine.
     throw new DataError(`it holds the partial results of a sharded build (partial-cache-*.json) but no manifest: run skiptrain merge ${dir}`, dir);

@@ -1,6 +1,7 @@
 // Training on logs with made-up categorical values: under data.unknownCategories other (the default) the run says so
 // once per column — column, rows, examples — however often its epochs and validations read the logs; under error it
-// stops before any step, naming the file, line, column and value.
+// stops before any step, naming the file, line, column and value. A binary cache remembers both: runs that reuse it
+// warn as the run that built it did, and one built under other is rebuilt under error.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
@@ -56,6 +57,24 @@ test('error: the run stops with a DataError naming the file, line, column and va
     assert.is((e as Error).name, 'DataError');
     const { line, column, value } = made.first;
     assert.match((e as Error).message, `made-up.csv:${line}: column '${column}' has '${value}', which is not one of its values`);
+  }
+});
+
+test('with data.cache: the run that builds the cache and the runs that reuse it warn alike; error rebuilds it and stops', async () => {
+  const cache = join(root, 'cache');
+  const runs: string[][] = [];
+  for (let i = 0; i < 2; i++) {
+    const lines: string[] = [];
+    await train({ config: config({ experiment: `cached-${i}`, 'data.cache': cache }), log: (line) => lines.push(line), progressStream: silentProgress });
+    runs.push(lines.filter((line) => line.includes('outside its vocabulary')));
+  }
+  assert.is(runs[0].length, 2, 'the building run warns per column');
+  assert.equal(runs[1], runs[0], 'the run that reads the cache warns the same');
+  try {
+    await train({ config: config({ experiment: 'cached-strict', 'data.cache': cache, 'data.unknownCategories': 'error' }), log: () => {}, progressStream: silentProgress });
+    assert.unreachable('train should have stopped');
+  } catch (e) {
+    assert.match((e as Error).message, `made-up.csv:${made.first.line}: column '${made.first.column}'`);
   }
 });
 
