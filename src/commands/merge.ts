@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { mergeCachePartials } from '../data/cache/partialCache.ts';
 import { partialKinds } from '../data/partials.ts';
-import { saveFeatureStats } from '../data/stats.ts';
+import { saveFeatureStats, statsFileAt } from '../data/stats.ts';
 import { mergeStatsPartials } from '../data/statsMerge.ts';
 import { mergeExplorePartials } from '../explore/exploreMerge.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -28,7 +28,7 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
   builder: (y) =>
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'The shared output folder the workers wrote into' })
-      .option('out', { type: 'string', describe: 'Where to write the merged feature statistics (default DIR/stats.json)' })
+      .option('out', { type: 'string', describe: 'Where to write the merged feature statistics: a file, or a folder to write stats.json into (default DIR/stats.json)' })
       .example('$0 merge cache/', 'after prepare --cache cache/ --out cache/ --shard I/N ran for every I') as never,
   handler: async (a) => {
     const kinds = await partialKinds(a.dir);
@@ -46,7 +46,7 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
     }
     if (kinds.includes('stats')) {
       const stats = await mergeStatsPartials(a.dir);
-      const out = a.out ?? join(a.dir, 'stats.json');
+      const out = a.out ? await statsFileAt(a.out) : join(a.dir, 'stats.json');
       await saveFeatureStats(out, stats);
       console.error(`wrote ${out}: ${fmt(stats.sessions)} sessions, ${fmt(stats.rows)} rows`);
     }

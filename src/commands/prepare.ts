@@ -4,9 +4,8 @@ import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { parseDays } from '../config/days.ts';
-import { mkdir, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
-import { accumulateFeatureStats, finishFeatureStats, saveFeatureStats } from '../data/stats.ts';
+import { mkdir } from 'node:fs/promises';
+import { accumulateFeatureStats, finishFeatureStats, saveFeatureStats, statsFileAt } from '../data/stats.ts';
 import { writeCachePartial } from '../data/cache/partialCache.ts';
 import { partialStamp, writePartial } from '../data/partials.ts';
 import { parseShard, shardLabel } from '../data/shard.ts';
@@ -29,22 +28,6 @@ interface PrepareArgs {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-
-/**
- * The statistics file --out names: --out itself, or stats.json inside it when it is a folder — an existing one, one
- * written with a trailing '/', or the --cache folder (`--cache C --out C`, as for a sharded run, where
- * `skiptrain merge C` writes C/stats.json). Decided before the pass, so a folder never fails it at the end.
- */
-async function statsFile(out: string, cache: string | undefined): Promise<string> {
-  const isFolder =
-    out.endsWith('/') ||
-    out.endsWith(sep) ||
-    (cache !== undefined && resolve(out) === resolve(cache)) ||
-    (await stat(out).catch(() => null))?.isDirectory();
-  if (!isFolder) return out;
-  await mkdir(out, { recursive: true });
-  return join(out, 'stats.json');
-}
 
 export const prepareCommand: CommandModule<object, PrepareArgs> = {
   command: 'prepare',
@@ -74,7 +57,7 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     const shard = args.shard === undefined ? undefined : parseShard(String(args.shard));
     if (shard && maxSessions > 0) throw new UserError('--max-sessions cannot be combined with --shard (each worker would stop at its own count)');
     const cacheDir = args.cache as string | undefined;
-    const out = shard ? args.out : await statsFile(args.out, cacheDir);
+    const out = shard ? args.out : await statsFileAt(args.out, cacheDir);
     const progress = new ProgressLine();
     const tracks = await loadTrackTable(args.tracks, (p) => progress.update(`loading tracks: ${fmt(p.tracks)}`));
     progress.done(`${fmt(tracks.ids.length)} tracks loaded`);

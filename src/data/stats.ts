@@ -1,6 +1,7 @@
 // FeatureStats in one streaming pass: play-weighted mean/std of every track feature (a track played 100 times
 // counts 100 times, as the model sees it), categorical value counts, and the skip_2 rate per position.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { DataError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, TRACK_FEATURES, vocabWord } from './columns.ts';
@@ -138,4 +139,20 @@ export async function loadFeatureStats(path: string): Promise<FeatureStats> {
     skipRateByPosition: o.skipRateByPosition as number[],
     ...(isNumberArray(o.rowsByPosition, MAX_SESSION_LENGTH) ? { rowsByPosition: o.rowsByPosition as number[] } : {}),
   };
+}
+
+/**
+ * The statistics file an --out names (prepare, merge): --out itself, or stats.json inside it when it is a folder —
+ * an existing one, one written with a trailing '/', or the cache folder (`--cache C --out C`, as for a sharded run,
+ * where `skiptrain merge C` writes C/stats.json). Decided before any work, so a folder never fails it at the end.
+ */
+export async function statsFileAt(out: string, cache?: string): Promise<string> {
+  const isFolder =
+    out.endsWith('/') ||
+    out.endsWith(sep) ||
+    (cache !== undefined && resolve(out) === resolve(cache)) ||
+    (await stat(out).catch(() => null))?.isDirectory();
+  if (!isFolder) return out;
+  await mkdir(out, { recursive: true });
+  return join(out, 'stats.json');
 }
