@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { DataConfig } from '../dataConfig.ts';
 import type { DateFormat } from '../dates.ts';
 import type { HeaderLayout } from '../logrow.ts';
-import { startTsWorker } from '../../util/threads.ts';
+import { siblingModule, startWorker } from '../../util/threads.ts';
 import { RangeParser, type RangeRows } from './rangeParser.ts';
 import { TrackLookup, type SharedTrackIndex } from './trackIndex.ts';
 
@@ -45,7 +45,7 @@ export function defaultParseWorkers(): number {
 type Pending = { resolve: (r: RangeRows) => void; reject: (e: Error) => void };
 
 class ParseWorker {
-  readonly worker = startTsWorker(new URL('./parseWorker.ts', import.meta.url));
+  readonly worker = startWorker(siblingModule(import.meta.url, 'parseWorker'));
   readonly pending: Pending[] = [];
   failure: Error | null = null;
   /** Called once the last outstanding range is answered. */
