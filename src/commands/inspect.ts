@@ -2,14 +2,13 @@
 // outside their vocabulary, skip rate — in one streaming pass.
 import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
-import { accumulateLogSummary, finishLogSummary, type LogSummary } from '../data/logSummary.ts';
+import type { LogSummary } from '../data/logSummary.ts';
 import type { ReadProgress } from '../data/logs.ts';
 import { describeUnknownCategories } from '../data/unknownCategories.ts';
 import { ProgressLine } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption, shardOption } from './options.ts';
 import { mkdir } from 'node:fs/promises';
 import { UserError } from '../errors.ts';
-import { partialStamp, writePartial } from '../data/partials.ts';
 import { parseShard, shardLabel } from '../data/shard.ts';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -69,6 +68,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   handler: async (args) => {
     const shard = args.shard === undefined ? undefined : parseShard(String(args.shard));
     if (shard && !args.out) throw new UserError('--shard needs --out FOLDER: the shared folder the partial summaries go into');
+    // Loaded here, not at the top: `--help` need not load the readers.
+    const [{ accumulateLogSummary, finishLogSummary }, { partialStamp, writePartial }] = await Promise.all([import('../data/logSummary.ts'), import('../data/partials.ts')]);
     const progress = new ProgressLine();
     const readLine = (p: ReadProgress) => `${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`;
     let lastLine = '';

@@ -5,14 +5,9 @@ import type { DataConfig } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { parseDays } from '../config/days.ts';
 import { mkdir } from 'node:fs/promises';
-import { accumulateFeatureStats, finishFeatureStats, saveFeatureStats, statsFileAt } from '../data/stats.ts';
-import { writeCachePartial } from '../data/cache/partialCache.ts';
-import { partialStamp, writePartial } from '../data/partials.ts';
 import { parseShard, shardLabel } from '../data/shard.ts';
-import { loadTrackTable } from '../data/tracks.ts';
-import { newReadCounts } from '../data/logs.ts';
 import { unknownCategoryWarnings } from '../data/unknownCategories.ts';
-import { attachStats, ensureCache, readCachedSessions, type CacheManifest } from '../data/cache/cache.ts';
+import type { CacheManifest } from '../data/cache/cache.ts';
 import { ProgressLine } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption, shardOption } from './options.ts';
 
@@ -57,6 +52,16 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     const shard = args.shard === undefined ? undefined : parseShard(String(args.shard));
     if (shard && maxSessions > 0) throw new UserError('--max-sessions cannot be combined with --shard (each worker would stop at its own count)');
     const cacheDir = args.cache as string | undefined;
+    // Loaded here, not at the top: `--help` need not load the readers.
+    const [{ accumulateFeatureStats, finishFeatureStats, saveFeatureStats, statsFileAt }, { writeCachePartial }, { partialStamp, writePartial }, { loadTrackTable }, { newReadCounts }, { attachStats, ensureCache, readCachedSessions }] =
+      await Promise.all([
+        import('../data/stats.ts'),
+        import('../data/cache/partialCache.ts'),
+        import('../data/partials.ts'),
+        import('../data/tracks.ts'),
+        import('../data/logs.ts'),
+        import('../data/cache/cache.ts'),
+      ]);
     const out = shard ? args.out : await statsFileAt(args.out, cacheDir);
     const progress = new ProgressLine();
     const tracks = await loadTrackTable(args.tracks, (p) => progress.update(`loading tracks: ${fmt(p.tracks)}`));

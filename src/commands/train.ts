@@ -1,9 +1,7 @@
 // `skiptrain train`: train a model from a config (every key overridable as --section.key value), or continue a run.
 import type { CommandModule } from 'yargs';
 import { configKeysHelp } from '../config/help.ts';
-import { configOverridesFromArgv, loadConfig } from '../config/load.ts';
 import { UserError } from '../errors.ts';
-import { runConfigPath } from '../train/runFolder.ts';
 
 interface TrainArgs {
   config?: string;
@@ -42,12 +40,14 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .example('$0 train --resume checkpoints/lstm/20260115-093012', 'continue a stopped run')
       .epilogue(`Config keys (YAML or --key value; the defaults are shown):\n${configKeysHelp()}`),
   handler: async (argv) => {
+    // Loaded here, not at the top: `--help` need not load the config reader (YAML).
+    const { configOverridesFromArgv, loadConfig } = await import('../config/load.ts');
     const overrides = configOverridesFromArgv(argv, OWN_OPTIONS);
     let configSource = argv.config;
     if (argv.resume !== undefined) {
       if (!argv.resume) throw new UserError('--resume needs a run folder');
       // Fails early, naming the path, when there is nothing to resume. (Imported here: it loads TensorFlow.js.)
-      const { resumeTarget } = await import('../train/resumeTarget.ts');
+      const [{ resumeTarget }, { runConfigPath }] = await Promise.all([import('../train/resumeTarget.ts'), import('../train/runFolder.ts')]);
       configSource ??= runConfigPath(resumeTarget(argv.resume).runFolder);
     }
     const config = loadConfig(configSource, overrides);

@@ -2,6 +2,7 @@
 // a bounded session sample), sessions are seen once, and `finish` turns the state into the numbers the report shows.
 // `state`/`merge` carry that state between the shards of a sharded pass (`explore --shard I/N`, `skiptrain merge`).
 import type { Session, TrackTable } from '../data/types.ts';
+import { DEFAULT_EXPLORE_OPTIONS, type ExploreOptions } from './exploreOptions.ts';
 import { mergeUnknownCategories, newUnknownCategories, type UnknownCategories } from '../data/unknownCategories.ts';
 import { CovarianceAccumulator } from './covariance.ts';
 import { featureMemory, LagCorrelations, type LagCorrelation } from './featureMemory.ts';
@@ -12,36 +13,6 @@ import { SkipRateAggregator, type SkipRateState, type SkipRateSummary } from './
 import { featureColumns, SCATTER_FEATURES, STUDIED_FEATURES } from './studiedFeatures.ts';
 import { TransitionCounter, type TransitionState, type TransitionSummary } from './transitions.ts';
 
-export interface ExploreOptions {
-  /** Size of the transition matrix (most played tracks). */
-  top: number;
-  /** PC: significance level of each conditional-independence test. */
-  alpha: number;
-  /** PC: largest conditioning set. */
-  maxCond: number;
-  /** Fraction of sessions kept for the sample-based analyses… */
-  sample: number;
-  /** …and the most sessions that sample may hold (memory bound). */
-  maxSampleSessions: number;
-  seed: number;
-  /** Feature memory is measured at lags 1..maxLag. */
-  maxLag: number;
-  bins: number;
-  /** Points drawn in the scatterplot matrix. */
-  scatterPoints: number;
-}
-
-export const DEFAULT_EXPLORE_OPTIONS: ExploreOptions = {
-  top: 30,
-  alpha: 0.01,
-  maxCond: 3,
-  sample: 0.01,
-  maxSampleSessions: 20_000,
-  seed: 1,
-  maxLag: 5,
-  bins: 30,
-  scatterPoints: 600,
-};
 
 export interface ExploreResult {
   meta: {

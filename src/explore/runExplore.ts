@@ -11,7 +11,8 @@ import { loadTrackTable } from '../data/tracks.ts';
 import { DataError, UserError } from '../errors.ts';
 import { buildHtmlReport } from '../report/html.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { DEFAULT_EXPLORE_OPTIONS, ExploreAccumulator, type ExploreOptions, type ExploreResult } from './explorePass.ts';
+import { ExploreAccumulator, type ExploreResult } from './explorePass.ts';
+import { DEFAULT_EXPLORE_OPTIONS, type ExploreOptions } from './exploreOptions.ts';
 import { ExploreProgress, sizeOnDisk } from './progress.ts';
 import { exploreReportSections } from './report.ts';
 
