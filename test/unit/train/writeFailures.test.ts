@@ -2,7 +2,7 @@
 // (checkpointFiles.open): the half-written checkpoint is removed, `latest` still names the last complete one, and a
 // training run fails with one line naming the checkpoint and that last step, releases its lock, and resumes once the
 // writes work again. The TensorBoard writer meets a real full disk (a tiny tmpfs, where one can be mounted).
-// The command line on a full disk: test/e2e/train/fullDisk.test.ts.
+// The command line on a full disk: test/e2e/faults/fullDisk.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';

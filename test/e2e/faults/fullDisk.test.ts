@@ -14,7 +14,7 @@ import { tinyConfig } from '../../helpers/tinyConfig.ts';
 import { mountTmpfs, tmpfsTest } from '../../helpers/tmpfs.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'skiptrain-full-disk-'));
-const withTmpfs = tmpfsTest(test, 'test/e2e/train/fullDisk.test.ts');
+const withTmpfs = tmpfsTest(test, 'test/e2e/faults/fullDisk.test.ts');
 
 function cli(args: string[]) {
   const child = spawn(process.execPath, ['bin/skiptrain.js', 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
