@@ -1,7 +1,7 @@
 // `skiptrain train`: train a model from a config (every key overridable as --section.key value), or continue a run.
 import type { CommandModule } from 'yargs';
 import { configKeysHelp } from '../config/help.ts';
-import { configOverridesFromArgv, loadConfig } from '../config/load.ts';
+import { configOverridesFromArgv, loadConfigDetailed } from '../config/load.ts';
 import { UserError } from '../errors.ts';
 import { runConfigPath } from '../train/runFolder.ts';
 
@@ -48,9 +48,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       if (!argv.resume) throw new UserError('--resume needs a run folder');
       // Fails early, naming the path, when there is nothing to resume. (Imported here: it loads TensorFlow.js.)
       const { resumeTarget } = await import('../train/resumeTarget.ts');
-      configSource ??= runConfigPath(resumeTarget(argv.resume).runFolder);
+      configSource ??= runConfigPath(resumeTarget(argv.resume, () => {}).runFolder); // the trainer says what it finds there
     }
-    const config = loadConfig(configSource, overrides);
+    const { config, origins } = loadConfigDetailed(configSource, overrides);
     // Loaded here, not at the top: TensorFlow.js takes a moment to import and `--help` should not wait for it.
     const [{ selectBackend }, { train }] = await Promise.all([import('../models/backend.ts'), import('../train/trainer.ts')]);
     await selectBackend(config.backend);
@@ -63,7 +63,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     };
     process.once('SIGINT', onInterrupt);
     try {
-      const result = await train({ config, resume: argv.resume, stop: stop.signal });
+      const result = await train({ config, origins, resume: argv.resume, stop: stop.signal });
       if (result.interrupted) {
         console.error(`stopped at step ${result.step}; checkpoint saved to ${result.checkpoint}`);
         console.error(`continue with: skiptrain train --resume ${result.runFolder}`);
