@@ -30,7 +30,7 @@ interface EvaluateArgs {
 async function trainingScalars(runDir: string | undefined, log: (s: string) => void): Promise<ScalarSeries> {
   if (!runDir) return new Map();
   try {
-    return await readScalars(runDir, { onWarning: log });
+    return await readScalars(runDir, { onWarning: (message) => log(`warning: ${message}`) });
   } catch (e) {
     log(`note: no training curves in the report (${(e as Error).message})`);
     return new Map();
