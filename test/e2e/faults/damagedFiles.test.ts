@@ -1,18 +1,31 @@
 // Nothing silent, nothing corrupt: what the commands do with files whose bytes changed after they were written (their
 // CRC-32C no longer matches). evaluate on a damaged checkpoint and train on a damaged cache shard stop with one
 // line naming the file, exit code 1; train --resume falls back past a damaged checkpoint and still ends with the
-// weights of an undisturbed run; checkpoints from before the CRCs still evaluate, with one note per run.
+// weights of an undisturbed run; checkpoints from before the CRCs still evaluate, with one note per run. Then one
+// changed byte in each other file of a run and of a cache: a checkpoint's manifest.json (an error naming it),
+// checkpoints/latest (not followed: the newest complete checkpoint, with one warning), the run's config.yaml that
+// --resume reads (one line listing the value that differs from the checkpoint's config), a TensorBoard event file
+// (the damaged record is skipped with a warning, every other point is read) and the cache's manifest.json (said,
+// and the cache is built again). (Partials of sharded passes and Parquet exports: damagedShardsAndExports.test.ts.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfigDetailed } from '../../../src/config/load.ts';
 import { configToYaml } from '../../../src/config/yaml.ts';
+import { ensureCache, readCachedSessions } from '../../../src/data/cache/cache.ts';
+import { loadTrackTable } from '../../../src/data/tracks.ts';
 import { evaluateCheckpoint } from '../../../src/eval/evaluateCheckpoint.ts';
-import { readCheckpoint } from '../../../src/train/checkpoint.ts';
+import { failureMessage } from '../../../src/util/failures.ts';
+import { CheckpointCorruptError, loadCheckpoint, readCheckpoint } from '../../../src/train/checkpoint.ts';
+import { runConfigPath } from '../../../src/train/runFolder.ts';
+import { readScalars } from '../../../src/train/tensorboard/reader.ts';
 import { train } from '../../../src/train/trainer.ts';
+import { changeText, flipByte } from '../../helpers/faults.ts';
+import { collect } from '../../helpers/dataFixtures.ts';
 import { tinyConfig } from '../../helpers/tinyConfig.ts';
 
 await tf.setBackend('cpu');
@@ -94,6 +107,78 @@ test('train on a cache with ten flipped bytes in a shard: one error line naming 
   assert.ok(errors[0].startsWith(`error: ${shard}: cache shard is corrupt (CRC-32C 0x`), errors[0]);
   assert.ok(errors[0].endsWith(`: delete the cache folder ${cacheDir}; the next run with data.cache (or prepare --cache) builds it again`), errors[0]);
   assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+});
+
+/** A copy of the run to damage, so that each case starts from intact files. */
+function copyOfRun(name: string): string {
+  const copy = join(root, name);
+  cpSync(runFolder, copy, { recursive: true });
+  return copy;
+}
+
+test('a changed byte in a checkpoint manifest: an error naming manifest.json and the checkpoint before it', async () => {
+  const copy = copyOfRun('damaged-manifest');
+  const manifest = join(copy, 'checkpoints', 'step-00000016', 'manifest.json');
+  changeText(manifest, '"step": 16', '"step": 17');
+  const e = await readCheckpoint(copy, () => {}).then(() => assert.unreachable('read'), (err: unknown) => err);
+  assert.instance(e, CheckpointCorruptError);
+  assert.ok(failureMessage(e)!.startsWith(`${manifest}: checkpoint manifest is corrupt (its CRC-32C does not match its content); `), String(e));
+  assert.match(failureMessage(e)!, `use the run's previous checkpoint, ${join(copy, 'checkpoints', 'step-00000012')}`);
+});
+
+test('a changed byte in checkpoints/latest: not followed, even to another step that exists; the newest complete one, said once', async () => {
+  for (const [from, to] of [['step-00000016', 'step-00000012'], ['step-', 'stap-']]) {
+    const copy = copyOfRun(`damaged-latest-${to}`);
+    changeText(join(copy, 'checkpoints', 'latest'), from, to);
+    const lines: string[] = [];
+    const loaded = await loadCheckpoint(copy, (l) => lines.push(l));
+    assert.is(loaded.path, join(copy, 'checkpoints', 'step-00000016'));
+    const warnings = lines.filter((l) => l.startsWith('warning:'));
+    assert.is(warnings.length, 1, lines.join('\n'));
+    assert.ok(warnings[0].startsWith(`warning: ${join(copy, 'checkpoints', 'latest')}: it is damaged (`), warnings[0]);
+    assert.ok(warnings[0].endsWith(`; using the newest complete checkpoint, ${loaded.path}`), warnings[0]);
+  }
+});
+
+test('a changed byte in the cache manifest: said in one line, and the cache is built again', async () => {
+  flipByte(join(cacheDir, 'manifest.json'));
+  const tracks = await loadTrackTable(config.data.tracks);
+  const lines: string[] = [];
+  const manifest = await ensureCache(cacheDir, config.data.logs, tracks, { tracksPath: config.data.tracks, log: (l) => lines.push(l) });
+  assert.match(lines[0], /^cache .*: its manifest (is corrupt \(its CRC-32C does not match its content\)|is not valid JSON)$/);
+  assert.match(lines[1], /^cache .*: building it from /);
+  const sessions = await collect(readCachedSessions(cacheDir, manifest, tracks)); // the shard damaged above is rebuilt too (the next case trains on it)
+  assert.is(sessions.length, manifest.sessions);
+});
+
+test('a changed byte in the run\'s config.yaml: --resume lists the value that differs from the checkpoint\'s, but not a command-line key', async () => {
+  const copy = copyOfRun('damaged-config');
+  const file = runConfigPath(copy);
+  changeText(file, 'lr: 0.003', 'lr: 0.008');
+  const line = readFileSync(file, 'utf8').split('\n').indexOf('  lr: 0.008') + 1;
+  const { config: resumed, origins } = loadConfigDetailed(file, { 'train.maxSteps': '18' });
+  const lines: string[] = [];
+  await train({ config: resumed, origins, resume: copy, ...quiet, log: (l) => lines.push(l) });
+  const warnings = lines.filter((l) => l.startsWith('warning:'));
+  assert.equal(warnings, [
+    `warning: the config differs from the one in ${join(copy, 'checkpoints', 'step-00000016')} in keys not set on the command line: ` +
+      `train.lr 0.003 → 0.008 (config.yaml:${line}) — if you did not change them, the config file was damaged: fix it`,
+  ]);
+});
+
+test('a changed byte in a TensorBoard event file: that record is skipped with a warning naming the file, every other point is read', async () => {
+  const copy = copyOfRun('damaged-events');
+  const [events] = readdirSync(copy).filter((name) => name.includes('tfevents'));
+  const intact = await readScalars(copy, { onWarning: () => {} });
+  flipByte(join(copy, events));
+  const warnings: string[] = [];
+  const damaged = await readScalars(copy, { onWarning: (m) => warnings.push(m) });
+  assert.is(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], new RegExp(`^${join(copy, events)}: skipped records that do not match their CRC-32C \\(\\d+ bytes at byte \\d+\\); the points they held are missing from the curves$`));
+  const points = (m: Map<string, { step: number; value: number }[]>) => [...m].flatMap(([tag, ps]) => ps.map((p) => `${tag}@${p.step}=${p.value}`));
+  const [before, after] = [points(intact), points(damaged)];
+  assert.ok(before.length - after.length <= 5, 'one record: one step\'s scalars at most');
+  assert.ok(after.every((p) => before.includes(p)), 'no point changed');
 });
 
 test.run();
