@@ -3,10 +3,9 @@
 // optional, and hyparquet reads none), and a changed byte in a page can decode to other values without any error; so
 // a part file of an export is checked against this file before any of its rows is used. The leading '_' makes Spark,
 // pyarrow and DuckDB pass it by, as they pass _SUCCESS.
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataError } from '../../errors.ts';
-import { writeFileAtomic } from '../../util/atomic.ts';
 import { crcText } from '../../util/crc32c.ts';
 import { fileError } from '../../util/failures.ts';
 import { fileCrc32c } from '../../util/fileCrc32c.ts';
@@ -27,7 +26,7 @@ interface ExportChecksums {
 /** The key of a part file in the checksums: its path under the export folder, two levels up. */
 const partKey = (file: string) => `${basename(dirname(file))}/${basename(file)}`;
 
-export async function partFileCrc(file: string): Promise<number> {
+async function partFileCrc(file: string): Promise<number> {
   const handle = await open(file, 'r');
   try {
     return await fileCrc32c(handle);
@@ -36,12 +35,18 @@ export async function partFileCrc(file: string): Promise<number> {
   }
 }
 
-/** Writes the checksums of the part files `files` (paths inside `dir`, the export folder being written). */
-export async function writeExportChecksums(dir: string, files: readonly string[]): Promise<void> {
+/**
+ * Writes the checksums of the part files `files` into `tmp`, the temp folder of an export that becomes `out` when
+ * renamed (which makes the whole export appear at once: this file needs no atomic write of its own). A failure
+ * names the file in `out`, where the user will look for it.
+ */
+export async function writeExportChecksums(tmp: string, out: string, files: readonly string[]): Promise<void> {
   const crcs: ExportChecksums['files'] = {};
   for (const file of files) crcs[partKey(file)] = await partFileCrc(file);
   const checksums: ExportChecksums = { format: FORMAT, version: VERSION, files: crcs };
-  await writeFileAtomic(join(dir, EXPORT_CHECKSUMS_NAME), `${JSON.stringify(withManifestCrc(checksums), null, 1)}\n`);
+  await writeFile(join(tmp, EXPORT_CHECKSUMS_NAME), `${JSON.stringify(withManifestCrc(checksums), null, 1)}\n`).catch((e: unknown) => {
+    throw fileError(e, 'write', join(out, EXPORT_CHECKSUMS_NAME));
+  });
 }
 
 /**

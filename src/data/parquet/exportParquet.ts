@@ -140,7 +140,7 @@ export async function exportParquet(sessions: AsyncIterable<Session>, out: strin
       result.rows += s.rows.length;
     }
     part?.finish();
-    await writeExportChecksums(tmp, parts);
+    await writeExportChecksums(tmp, out, parts);
     if (existing) await rm(out, { recursive: true });
     await rename(tmp, out);
   } catch (e) {
