@@ -13,7 +13,7 @@ import { ProgressLine } from '../util/progress.ts';
 async function trainingScalars(runDir: string | undefined, log: (s: string) => void): Promise<ScalarSeries> {
   if (!runDir) return new Map();
   try {
-    return await readScalars(runDir, { onWarning: log });
+    return await readScalars(runDir, { onWarning: (message) => log(`warning: ${message}`) });
   } catch (e) {
     log(`note: no training curves in the report (${(e as Error).message})`);
     return new Map();

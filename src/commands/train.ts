@@ -41,16 +41,16 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .epilogue(`Config keys (YAML or --key value; the defaults are shown):\n${configKeysHelp()}`),
   handler: async (argv) => {
     // Loaded here, not at the top: `--help` need not load the config reader (YAML).
-    const { configOverridesFromArgv, loadConfig } = await import('../config/load.ts');
+    const { configOverridesFromArgv, loadConfigDetailed } = await import('../config/load.ts');
     const overrides = configOverridesFromArgv(argv, OWN_OPTIONS);
     let configSource = argv.config;
     if (argv.resume !== undefined) {
       if (!argv.resume) throw new UserError('--resume needs a run folder');
       // Fails early, naming the path, when there is nothing to resume. (Imported here: it loads TensorFlow.js.)
       const [{ resumeTarget }, { runConfigPath }] = await Promise.all([import('../train/resumeTarget.ts'), import('../train/runFolder.ts')]);
-      configSource ??= runConfigPath(resumeTarget(argv.resume).runFolder);
+      configSource ??= runConfigPath(resumeTarget(argv.resume, () => {}).runFolder); // the trainer says what it finds there
     }
-    const config = loadConfig(configSource, overrides);
+    const { config, origins } = loadConfigDetailed(configSource, overrides);
     // Loaded here, not at the top: TensorFlow.js takes a moment to import and `--help` should not wait for it.
     const [{ selectBackend }, { train }] = await Promise.all([import('../models/backend.ts'), import('../train/trainer.ts')]);
     await selectBackend(config.backend);
@@ -63,7 +63,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     };
     process.once('SIGINT', onInterrupt);
     try {
-      const result = await train({ config, resume: argv.resume, stop: stop.signal });
+      const result = await train({ config, origins, resume: argv.resume, stop: stop.signal });
       if (result.interrupted) {
         console.error(`stopped at step ${result.step}; checkpoint saved to ${result.checkpoint}`);
         console.error(`continue with: skiptrain train --resume ${result.runFolder}`);

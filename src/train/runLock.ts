@@ -8,6 +8,7 @@ import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, wr
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
+import { isProcessRunning } from '../util/processes.ts';
 
 export const RUN_LOCK_NAME = 'train.lock';
 
@@ -64,7 +65,7 @@ export function takeRunLock(runFolder: string, log: (s: string) => void): RunLoc
     if (holder.hostname !== me.hostname) {
       throw new UserError(`${runFolder} is locked by ${who}; this host cannot tell whether it still runs: if it does not, remove ${path} and run again`);
     }
-    if (isRunning(holder.pid)) {
+    if (isProcessRunning(holder.pid)) {
       throw new UserError(`${runFolder} is in use by another training process: ${who}; wait for it to end or stop it (lock file ${path})`);
     }
     if (removeStaleLock(path, holder)) tookOver = holder;
@@ -119,16 +120,6 @@ function readHolderPatiently(path: string): ReturnType<typeof readHolder> {
 
 function sameHolder(a: ReturnType<typeof readHolder>, b: LockHolder): boolean {
   return typeof a === 'object' && a.pid === b.pid && a.hostname === b.hostname && a.started === b.started;
-}
-
-/** Whether a process of this host still runs (EPERM: it does, under another user). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -3,6 +3,8 @@
 // rate, the optimizer state — is a function of the seed and the step, so a resumed run is bit-identical.
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { configChanges, describeConfigChange } from '../config/diff.ts';
+import type { Origins } from '../config/resolve.ts';
 import type { Config } from '../config/schema.ts';
 import { loadDataContext, trainBatches } from '../data/batches.ts';
 import { inputFeatureCount } from '../data/features.ts';
@@ -33,6 +35,11 @@ export interface TrainOptions {
    * without a checkpoint (killed early) starts over in place.
    */
   resume?: string;
+  /**
+   * Where each key of `config` was set (loadConfigDetailed). A resume says which keys differ from the checkpoint's
+   * config, leaving out those set on the command line; without origins it lists every difference.
+   */
+  origins?: Origins;
   /** When aborted (Ctrl-C), the loop finishes the current step, saves a checkpoint and returns. */
   stop?: AbortSignal;
   log?: (message: string) => void;
@@ -78,7 +85,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
  */
 function keptBy(runFolder: string): string | undefined {
   try {
-    const { checkpoint } = resumeTarget(runFolder);
+    const { checkpoint } = resumeTarget(runFolder, () => {}); // a damaged `latest` was told as the run started
     if (!checkpoint) return `no checkpoint was written yet (skiptrain train --resume ${runFolder} starts the run over)`;
     const { step } = JSON.parse(readFileSync(join(checkpoint, 'manifest.json'), 'utf8')) as { step: number };
     return `the last complete checkpoint is step ${step} (continue with: skiptrain train --resume ${runFolder})`;
@@ -90,11 +97,11 @@ function keptBy(runFolder: string): string | undefined {
 async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, run: RunInProgress): Promise<TrainResult> {
   const { config } = opts;
   const t = config.train;
-  const target = opts.resume ? resumeTarget(opts.resume) : undefined;
+  const target = opts.resume ? resumeTarget(opts.resume, log) : undefined;
   // Before anything in the folder is read or changed: a start-over removes its event files.
   if (target) run.lock = takeRunLock(target.runFolder, log);
   const resumed = target?.checkpoint ? await readResumableCheckpoint(target.checkpoint, log) : undefined;
-  if (resumed) checkResumable(resumed, config, log);
+  if (resumed) checkResumable(resumed, config, opts.origins, log);
   if (target && !resumed) startOver(target.runFolder, log);
   run.resumable = target?.runFolder;
 
@@ -235,8 +242,12 @@ function pickPosition(c: CheckpointContents): TrainingPosition {
   return { step, epoch, batchesInEpoch, plannedSteps, rngState, metrics };
 }
 
-/** A resume must build the very same model; data and schedule differences only make it inexact, so they warn. */
-function checkResumable(c: CheckpointContents, config: Config, log: (s: string) => void): void {
+/**
+ * A resume must build the very same model; data and schedule differences only make it inexact, so they warn. Any
+ * other difference from the checkpoint's config not asked for on the command line is said in one line: config.yaml
+ * may have been edited, or damaged.
+ */
+function checkResumable(c: CheckpointContents, config: Config, origins: Origins | undefined, log: (s: string) => void): void {
   const saved = c.manifest.config;
   const differences = (Object.keys(config.model) as (keyof Config['model'])[])
     .filter((k) => JSON.stringify(config.model[k]) !== JSON.stringify(saved.model[k]))
@@ -245,6 +256,13 @@ function checkResumable(c: CheckpointContents, config: Config, log: (s: string) 
     differences.push(`the checkpoint has ${c.manifest.inputFeatures} input features, this version builds ${inputFeatureCount()}`);
   }
   if (differences.length) throw new UserError(`cannot resume from ${c.path}: the model does not match (${differences.join('; ')})`);
+  const changes = configChanges(saved, config, origins);
+  if (changes.length) {
+    log(
+      `warning: the config differs from the one in ${c.path} in keys not set on the command line: ` +
+        `${changes.map((change) => describeConfigChange(change, origins)).join(', ')} — if you did not change them, the config file was damaged: fix it`,
+    );
+  }
   for (const key of ['seed', 'batchSize'] as const) {
     if (config.train[key] !== saved.train[key]) log(`warning: train.${key} changed since the checkpoint; the resumed run will not match an uninterrupted one`);
   }

@@ -168,7 +168,7 @@ async function staleReason(dir: string, logs: string, tracksPath: string, opts: 
   try {
     text = await readFile(join(dir, MANIFEST_NAME), 'utf8');
   } catch {
-    return 'no cache there yet';
+    return withoutManifest(dir);
   }
   let m: CacheManifest;
   try {
@@ -199,6 +199,15 @@ async function staleReason(dir: string, logs: string, tracksPath: string, opts: 
     if (size !== shard.bytes) return `shard ${shard.file} has ${size} bytes, the manifest says ${shard.bytes} (truncated or overwritten)`;
   }
   return m;
+}
+
+/** Why a folder has no usable cache when it has no manifest: none yet, or a build that stopped part-way (killed). */
+async function withoutManifest(dir: string): Promise<string> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  if ((await partialKinds(dir)).includes('cache')) return 'no manifest yet (the partial results of a sharded build are here)';
+  const shards = names.filter((n) => n.startsWith('shard-') && (n.endsWith('.skb') || n.endsWith('.tmp'))).length;
+  if (shards === 0) return 'no cache there yet';
+  return `an earlier build did not finish (${shards} shard file${shards > 1 ? 's' : ''} but no manifest: it was stopped part-way)`;
 }
 
 /** The usable cache in `dir`, building it first (with a message) when there is none or it is stale. */

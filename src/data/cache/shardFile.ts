@@ -7,6 +7,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DataError } from '../../errors.ts';
 import { crc32c, crcText } from '../../util/crc32c.ts';
+import { fileCrc32c } from '../../util/fileCrc32c.ts';
 import { fileError } from '../../util/failures.ts';
 import type { SessionBlock } from './block.ts';
 import { BLOCK_HEADER_BYTES, blockBodyBytes, deserializeBlock, readBlockHeader, serializeBlock } from './shardFormat.ts';
@@ -77,7 +78,7 @@ export async function* readShardBlocks(path: string, crc?: number): AsyncGenerat
   }
   try {
     if (crc !== undefined) {
-      const actual = await fileCrc(handle);
+      const actual = await fileCrc32c(handle);
       if (actual !== crc) {
         throw new DataError(
           `cache shard is corrupt (CRC-32C ${crcText(actual)}, the manifest says ${crcText(crc)}): delete the cache folder ` +
@@ -103,18 +104,6 @@ export async function* readShardBlocks(path: string, crc?: number): AsyncGenerat
     }
   } finally {
     await handle.close();
-  }
-}
-
-/** CRC-32C of a whole file, read in pieces of at most 4 MiB (no bigger than the file: fresh memory is not free). */
-async function fileCrc(handle: FileHandle): Promise<number> {
-  const piece = Buffer.allocUnsafeSlow(Math.max(1, Math.min(4 << 20, (await handle.stat()).size)));
-  let crc = 0;
-  for (let position = 0; ; ) {
-    const { bytesRead } = await handle.read(piece, 0, piece.length, position);
-    if (bytesRead === 0) return crc;
-    crc = crc32c(piece.subarray(0, bytesRead), crc);
-    position += bytesRead;
   }
 }
 

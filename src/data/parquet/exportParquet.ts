@@ -1,12 +1,15 @@
 // Sessions → Parquet, partitioned by log day: OUT/day=YYYY-MM-DD/part-NNNNN.parquet, one part per log file read,
 // rows in the order read (sessions whole and in position order, as the readers need them back). The partition is
 // the session's log day, not the row's `date`: real sessions cross midnight (a 2018-07-15 log holds rows dated
-// 07-14), so partitioning by `date` would split sessions; each row keeps its own `date` column instead.
+// 07-14), so partitioning by `date` would split sessions; each row keeps its own `date` column instead. The export
+// is written into a temp folder renamed into place at the end, with the CRC-32C of every part (exportChecksums.ts).
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import { UserError } from '../../errors.ts';
 import { fileError, withNote } from '../../util/failures.ts';
+import { isProcessRunning } from '../../util/processes.ts';
+import { writeExportChecksums } from './exportChecksums.ts';
 import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START, vocabWord, type LogColumn } from '../columns.ts';
 import type { Session } from '../types.ts';
 import { SESSION_SCHEMA } from './sessionColumns.ts';
@@ -31,7 +34,7 @@ class Part {
   private buffered = 0;
 
   constructor(
-    tmpPath: string,
+    readonly tmpPath: string,
     readonly path: string,
   ) {
     this.writer = this.writing(() => new ParquetWriter({ writer: fileWriter(tmpPath), schema: SESSION_SCHEMA, createdBy: 'skiptrain' }));
@@ -93,17 +96,29 @@ function emptyColumns(): Record<LogColumn, (string | number | boolean)[]> {
   return Object.fromEntries(LOG_COLUMNS.map((c) => [c, []])) as unknown as Record<LogColumn, (string | number | boolean)[]>;
 }
 
+/** Temp folders of exports into `out` whose process is gone (killed mid-export): nothing else would remove them. */
+async function removeAbandonedExports(out: string): Promise<void> {
+  const prefix = `.${basename(out)}.`;
+  for (const name of await readdir(dirname(out)).catch(() => [] as string[])) {
+    const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? name.slice(prefix.length, -'.tmp'.length) : '';
+    if (/^\d+$/.test(pid) && !isProcessRunning(Number(pid))) await rm(join(dirname(out), name), { recursive: true, force: true });
+  }
+}
+
 /**
  * Writes `sessions` under `out` (which must not exist or be empty). Everything goes into a temporary sibling folder
- * first, renamed to `out` at the end: an interrupted export leaves no half-made dataset behind.
+ * first, renamed to `out` at the end: an interrupted export leaves no half-made dataset behind (and a killed one's
+ * temp folder is removed by the next export into `out`).
  */
 export async function exportParquet(sessions: AsyncIterable<Session>, out: string): Promise<ExportResult> {
   const existing = await readdir(out).catch(() => null);
   if (existing && existing.length > 0) throw new UserError(`${out} already exists and is not empty; export writes a new folder (remove it first)`);
+  await removeAbandonedExports(out);
   const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   const result: ExportResult = { files: 0, sessions: 0, rows: 0 };
+  const parts: string[] = [];
   let part: Part | null = null;
   let key = '';
   try {
@@ -115,6 +130,7 @@ export async function exportParquet(sessions: AsyncIterable<Session>, out: strin
         const file = join(dir, `part-${String(result.files).padStart(5, '0')}.parquet`);
         await mkdir(join(tmp, dir), { recursive: true });
         part = new Part(join(tmp, file), join(out, file));
+        parts.push(part.tmpPath);
         result.files++;
         key = k;
       }
@@ -123,6 +139,7 @@ export async function exportParquet(sessions: AsyncIterable<Session>, out: strin
       result.rows += s.rows.length;
     }
     part?.finish();
+    await writeExportChecksums(tmp, out, parts);
     if (existing) await rm(out, { recursive: true });
     await rename(tmp, out);
   } catch (e) {

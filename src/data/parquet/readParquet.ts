@@ -2,12 +2,14 @@
 // as one more kind of log entry: its rows are rendered as CSV lines in the dataset's own spelling, so every reader
 // after archive.ts (grouping, checks, fast parser, cache, shards) treats it exactly like a log file, and a message's
 // line N is the file's row N − 1 (line 1 being the header). A file without a `date` column takes it from a
-// `date=YYYY-MM-DD` folder in its path, as Spark's partitionBy("date") leaves it.
+// `date=YYYY-MM-DD` folder in its path, as Spark's partitionBy("date") leaves it. A part file of a skiptrain export
+// is checked against the export's checksums first (exportChecksums.ts).
 import { stat } from 'node:fs/promises';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type FileMetaData } from 'hyparquet';
 import { DataError } from '../../errors.ts';
 import { LOG_COLUMNS } from '../columns.ts';
 import type { TextEntry } from '../archive.ts';
+import { checkExportedPart } from './exportChecksums.ts';
 
 export function isParquetName(name: string): boolean {
   return name.endsWith('.parquet');
@@ -41,6 +43,7 @@ export async function parquetEntry(file: string, path: string, label: string): P
   const size = (await stat(file)).size;
   let read = 0;
   async function* bytes(): AsyncGenerator<Buffer> {
+    await checkExportedPart(file, label);
     let buffer;
     let meta: FileMetaData;
     try {

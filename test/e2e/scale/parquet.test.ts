@@ -30,7 +30,7 @@ test('a synthetic archive round-trips through export --parquet: same sessions th
   const original = await collect(readSessions(data.logs));
   const r = await exportParquet(readSessions(data.logs), out);
   assert.equal(r, { files: 4, sessions: original.length, rows: original.reduce((n, s) => n + s.rows.length, 0) });
-  assert.equal(readdirSync(out).sort(), ['day=2018-07-15', 'day=2018-07-16']);
+  assert.equal(readdirSync(out).sort(), ['_checksums.json', 'day=2018-07-15', 'day=2018-07-16']);
   const want = comparable(original);
   assert.equal(comparable(await collect(readSessions(out))), want);
   assert.equal(comparable(await collect(readSessions(out, { workers: 2, inlineBytes: 0, rangeBytes: 4096 }))), want);

@@ -2,17 +2,17 @@
 // (checkpointFiles.open): the half-written checkpoint is removed, `latest` still names the last complete one, and a
 // training run fails with one line naming the checkpoint and that last step, releases its lock, and resumes once the
 // writes work again. The TensorBoard writer meets a real full disk (a tiny tmpfs, where one can be mounted).
-// The command line on a full disk: test/e2e/train/fullDisk.test.ts.
+// The command line on a full disk: test/e2e/faults/fullDisk.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import type { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS } from '../../../src/config/schema.ts';
 import type { FeatureStats } from '../../../src/data/types.ts';
-import { checkpointFiles, readCheckpoint, saveCheckpoint, type RetentionPolicy } from '../../../src/train/checkpoint.ts';
+import { checkpointFiles, readCheckpoint, resolveCheckpoint, saveCheckpoint, type RetentionPolicy } from '../../../src/train/checkpoint.ts';
 import { Adam } from '../../../src/train/optimizer.ts';
 import { RUN_LOCK_NAME } from '../../../src/train/runLock.ts';
 import { EventWriter } from '../../../src/train/tensorboard/writer.ts';
@@ -71,7 +71,7 @@ test('a checkpoint that hits a full disk names its folder, leaves no temp folder
   assert.instance(err, FileError);
   assert.is(failureMessage(err), `cannot write ${join(run, 'checkpoints', 'step-00000008')}: no space left on device (ENOSPC)`);
   assert.equal(readdirSync(join(run, 'checkpoints')).sort(), ['latest', 'step-00000004']);
-  assert.is(readFileSync(join(run, 'checkpoints', 'latest'), 'utf8'), 'step-00000004\n');
+  assert.is(resolveCheckpoint(run), join(run, 'checkpoints', 'step-00000004'));
   assert.is((await readCheckpoint(run)).manifest.step, 4);
 });
 

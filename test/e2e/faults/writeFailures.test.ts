@@ -1,7 +1,7 @@
 // Commands whose output cannot be written: statistics JSON, the session cache and a Parquet export on a full disk, a
 // JSON on a read-only one, and into a folder that is not there. Each exits 1 with one `error:` line naming the path
 // and what was kept — no stack trace — and leaves no temp file, half-written shard or partial export behind. The
-// disk cases need a tmpfs mount (root) and are skipped with a notice elsewhere. (Training: test/e2e/train/fullDisk.test.ts.)
+// disk cases need a tmpfs mount (root) and are skipped with a notice elsewhere. (Training: test/e2e/faults/fullDisk.test.ts.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -32,7 +32,7 @@ test('output into a folder that is not there: the path and ENOENT', () => {
   failsWith(prepare('--out', out), `cannot write ${out}: no such file or directory (ENOENT); the previous file, if any, is unchanged`);
 });
 
-const withTmpfs = tmpfsTest(test, 'test/e2e/commands/writeFailures.test.ts');
+const withTmpfs = tmpfsTest(test, 'test/e2e/faults/writeFailures.test.ts');
 
 withTmpfs('a full disk: stats JSON, cache and Parquet export each fail in one line and leave nothing half-written', () => {
   const disk = mountTmpfs('size=1m');

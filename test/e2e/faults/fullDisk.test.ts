@@ -5,16 +5,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { configToYaml } from '../../../src/config/yaml.ts';
-import { readCheckpoint } from '../../../src/train/checkpoint.ts';
+import { readCheckpoint, resolveCheckpoint } from '../../../src/train/checkpoint.ts';
 import { tinyConfig } from '../../helpers/tinyConfig.ts';
 import { mountTmpfs, tmpfsTest } from '../../helpers/tmpfs.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'skiptrain-full-disk-'));
-const withTmpfs = tmpfsTest(test, 'test/e2e/train/fullDisk.test.ts');
+const withTmpfs = tmpfsTest(test, 'test/e2e/faults/fullDisk.test.ts');
 
 function cli(args: string[]) {
   const child = spawn(process.execPath, ['bin/skiptrain.js', 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -39,7 +39,7 @@ withTmpfs('checkpoints on a full disk: one line, the last complete checkpoint, n
     assert.is(failed.code, 1, failed.stderr);
     const [name] = readdirSync(join(disk.dir, 'tiny'));
     const run = join(disk.dir, 'tiny', name);
-    const latest = readFileSync(join(run, 'checkpoints', 'latest'), 'utf8').trim();
+    const latest = basename(resolveCheckpoint(run));
     const lastStep = Number(latest.slice('step-'.length));
     const errors = failed.stderr.split('\n').filter((line) => line.startsWith('error:'));
     assert.equal(errors, [
