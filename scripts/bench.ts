@@ -1,24 +1,102 @@
-// npm run bench [-- <pipeline|train|evaluate|cache|explore> [--json]]: speed and memory figures, each with its baseline measured in
-// the same run. Without a name, runs every bench one after the other (each in its own process, so peak RSS is its own).
+// npm run bench [-- <bench> [options]]: speed and memory figures, each beside its baseline measured in the same run.
+// One command line, parsed as the CLI parses its own (yargs, strict): --help lists the benches and their flags; an
+// unknown bench or flag is a usage error before any work. Without a bench, every bench runs one after the other,
+// each in a process of its own (so peak RSS is its own).
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { BACKEND_PREFERENCE } from '../src/config/schema.ts';
 
-const benches: Record<string, string> = {
-  pipeline: './bench/pipeline.ts',
-  train: './bench/train.ts',
-  evaluate: './bench/evaluate.ts',
-  cache: './bench/cache.ts',
-  explore: './bench/explore.ts',
-};
-const which = process.argv[2];
-if (which === undefined || which.startsWith('--')) {
-  for (const name of Object.keys(benches)) {
-    console.error(`\n=== npm run bench -- ${name} ${process.argv.slice(2).join(' ')}`);
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'scripts/bench.ts', name, ...process.argv.slice(2)], { stdio: 'inherit' });
-    if (r.status !== 0) process.exit(r.status ?? 1);
-  }
-} else if (!(which in benches)) {
-  console.error(`usage: npm run bench [-- <${Object.keys(benches).join('|')}> [--json]]`);
-  process.exit(2);
-} else {
-  await import(benches[which]);
-}
+const json = (y: Argv) => y.option('json', { type: 'boolean', default: false, describe: 'One JSON object (or JSON lines) for machines instead of tables' });
+const ALL = ['pipeline', 'train', 'evaluate', 'cache', 'explore', 'startup'];
+
+await yargs(hideBin(process.argv))
+  .scriptName('npm run bench --')
+  .usage('$0 [bench] [options]\n\nSpeed and memory, each figure beside its baseline measured in the same run. Without a bench, runs them all.')
+  .command(
+    'pipeline',
+    'The log reader on a synthetic archive of ≥ 200 MB compressed, against plain gunzip of it (each stage in a process of its own)',
+    (y) =>
+      json(y)
+        .option('quick', { type: 'boolean', default: false, describe: 'Only gunzip, the reader and its block stages' })
+        .option('archive', { type: 'string', describe: 'A training_set archive to read instead of the generated one' })
+        .option('sessions', { type: 'number', default: 450_000, describe: 'Sessions of the generated archive (made once into .cache/bench/)' }),
+    async (a) => (await import('./bench/pipeline.ts')).runPipelineBench(a),
+  )
+  .command(
+    'train',
+    "The trainer's own step per backend, shape and thread count (each backend in a child process), micro-benchmarks on tfjs backends, and with --peers the same models in PyTorch and TensorFlow",
+    (y) =>
+      json(y)
+        .option('quick', { type: 'boolean', default: false, describe: 'Shorter timing budgets' })
+        .option('backend', { choices: BACKEND_PREFERENCE, describe: 'One backend only (default: every one, in auto order)' })
+        .option('models', { type: 'string', describe: 'lstm, transformer or both, comma-separated (default both)' })
+        .option('workers', { type: 'string', describe: 'Thread counts to measure, comma-separated (default 1, 2, … up to the cores)' })
+        .option('trainer-only', { type: 'boolean', default: false, describe: "Only the trainer's step, no micro-benchmarks" })
+        .option('batches', { type: 'string', describe: 'Batch sizes of the micro-benchmarks, comma-separated (default 64,512)' })
+        .option('peers', { type: 'boolean', default: false, describe: 'Also PyTorch and TensorFlow at the same shapes, on 1 and 2 threads, and the ratios' })
+        .option('peers-python', { type: 'string', describe: 'The Python with torch and tensorflow-cpu (default SKIPTRAIN_PEERS_PYTHON, else python3)' }),
+    async (a) => (await import('./bench/train.ts')).runTrainBench(a),
+  )
+  .command(
+    'evaluate',
+    '`skiptrain evaluate` of each synth model on each backend, and the model alone, on a synthetic test day',
+    (y) =>
+      json(y)
+        .option('sessions', { type: 'number', default: 30_000, describe: 'Sessions of the generated archive (five days; the test day holds a fifth)' })
+        .option('backend', { type: 'string', default: 'native,wasm', describe: 'Backends, comma-separated' }),
+    async (a) => (await import('./bench/evaluate.ts')).runEvaluateBench(a),
+  )
+  .command(
+    'cache',
+    'The binary session cache and the columnar reader on a synthetic archive of ≥ 500 MB compressed (each stage in a process of its own)',
+    (y) =>
+      json(y)
+        .option('archive', { type: 'string', describe: 'A training_set archive instead of the largest one under .cache/bench/' })
+        .option('tracks', { type: 'string', describe: "Its track features (default: track_features.tar.gz beside it)" })
+        .option('sessions', { type: 'number', describe: 'Generate an archive of this many sessions' })
+        .option('stages', { type: 'string', describe: 'Stages to run, comma-separated (default all)' }),
+    async (a) => (await import('./bench/cache.ts')).runCacheBench(a),
+  )
+  .command(
+    'explore',
+    'The explore pass against the bare log reader, in the same process',
+    (y) =>
+      json(y)
+        .option('sessions', { type: 'number', default: 40_000, describe: 'Sessions to generate when no --logs is given' })
+        .option('logs', { type: 'string', describe: 'Logs to read instead (with --tracks)' })
+        .option('tracks', { type: 'string', describe: 'Track features of --logs' }),
+    async (a) => (await import('./bench/explore.ts')).runExploreBench(a),
+  )
+  .command(
+    'startup',
+    'Start-up time of `skiptrain --help` and `skiptrain train --help` as whole processes: from a packed and installed copy, and from the sources through tsx',
+    (y) =>
+      json(y)
+        .option('runs', { type: 'number', default: 10, describe: 'Runs per command (the median is reported)' })
+        .option('installed', { type: 'boolean', default: true, describe: 'Also pack and install this checkout (--no-installed: the sources only)' }),
+    async (a) => (await import('./bench/startup.ts')).runStartupBench(a),
+  )
+  .command(
+    '$0',
+    false,
+    (y) => json(y),
+    (a) => {
+      for (const name of ALL) {
+        console.error(`\n=== npm run bench -- ${name}${a.json ? ' --json' : ''}`);
+        const script = fileURLToPath(import.meta.url);
+        const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, name, ...(a.json ? ['--json'] : [])], { stdio: 'inherit' });
+        if (r.status !== 0) process.exit(r.status ?? 1);
+      }
+    },
+  )
+  .strict()
+  .fail((msg, err) => {
+    if (err) throw err;
+    console.error(`error: ${msg}\nRun 'npm run bench -- --help' for the benches and their flags.`);
+    process.exit(2);
+  })
+  .help()
+  .wrap(Math.min(110, process.stdout.columns || 100))
+  .parseAsync();

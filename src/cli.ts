@@ -1,7 +1,6 @@
 // The `skiptrain` command line: one yargs program, one module per command in src/commands/.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { isUserFacing } from './errors.ts';
 import { demoCommand } from './commands/demo.ts';
 import { synthCommand } from './commands/synth.ts';
 import { inspectCommand } from './commands/inspect.ts';
@@ -12,6 +11,7 @@ import { predictCommand } from './commands/predict.ts';
 import { exploreCommand } from './commands/explore.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { exportCommand } from './commands/export.ts';
+import { failureMessage } from './util/failures.ts';
 
 try {
   await yargs(hideBin(process.argv))
@@ -38,9 +38,9 @@ try {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .parseAsync();
 } catch (e) {
-  if (isUserFacing(e)) {
-    console.error(`error: ${e.message}`);
-    process.exit(1);
-  }
-  throw e;
+  // A user error or an I/O failure (a full disk, a vanished file) is one line; anything else is a bug: its stack.
+  const message = failureMessage(e);
+  if (message === undefined) throw e;
+  console.error(`error: ${message}`);
+  process.exit(1);
 }

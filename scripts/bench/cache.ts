@@ -23,9 +23,15 @@ import { readLogBlocks } from '../../src/data/columnar/blockReader.ts';
 import { defaultParseWorkers } from '../../src/data/columnar/parsePool.ts';
 import { newReadCounts, readSessions } from '../../src/data/logs.ts';
 import { loadTrackTable } from '../../src/data/tracks.ts';
-import { benchArgs, gunzipToNull, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
+import { childArgv, gunzipToNull, isChild, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
 
-const { argv, flag, option } = benchArgs('cache');
+export interface CacheBenchArgs {
+  json: boolean;
+  archive?: string;
+  tracks?: string;
+  sessions?: number;
+  stages?: string;
+}
 
 interface StageResult extends StageCost {
   stage: string;
@@ -117,10 +123,10 @@ function child(stage: string, archive: string, tracksPath: string, cacheDir: str
 }
 
 /** The largest archive already under .cache/bench/ (made by either bench), or a fresh one of `sessions`. */
-async function ensureArchive(): Promise<{ logs: string; tracks: string }> {
-  const given = option('archive');
-  if (given) return { logs: given, tracks: option('tracks') ?? join(given, '..', 'track_features.tar.gz') };
-  const wanted = Number(option('sessions') ?? 1_000_000);
+async function ensureArchive(args: CacheBenchArgs): Promise<{ logs: string; tracks: string }> {
+  const given = args.archive;
+  if (given) return { logs: given, tracks: args.tracks ?? join(given, '..', 'track_features.tar.gz') };
+  const wanted = args.sessions ?? 1_000_000;
   const root = join('.cache', 'bench');
   const existing = existsSync(root)
     ? readdirSync(root)
@@ -128,7 +134,7 @@ async function ensureArchive(): Promise<{ logs: string; tracks: string }> {
         .filter((p) => existsSync(p) && existsSync(join(p, '..', 'track_features.tar.gz')))
         .sort((a, b) => statSync(b).size - statSync(a).size)
     : [];
-  if (option('sessions') === undefined && existing.length && statSync(existing[0]).size >= 500 * MB) {
+  if (args.sessions === undefined && existing.length && statSync(existing[0]).size >= 500 * MB) {
     return { logs: existing[0], tracks: join(existing[0], '..', 'track_features.tar.gz') };
   }
   const logs = await synthArchive(wanted);
@@ -139,16 +145,18 @@ const ALL = ['gunzip', 'sessions', 'parallel', 'parallel-blocks', 'build', 'plai
 // Also the blocks with one worker (the default uses one per core).
 if (defaultParseWorkers() > 1) ALL.splice(4, 0, 'parallel-blocks@1');
 
-if (argv[0] === '--child') {
-  const result = await runStage(argv[1], argv[2], argv[3], argv[4]);
-  console.log(JSON.stringify(result));
+if (isChild(import.meta.url)) {
+  const [stage, archive, tracksPath, cacheDir] = childArgv();
+  console.log(JSON.stringify(await runStage(stage, archive, tracksPath, cacheDir)));
   process.exit(0); // idle parse workers are unref'd, but say so plainly
-} else {
-  const { logs, tracks } = await ensureArchive();
+}
+
+export async function runCacheBench(args: CacheBenchArgs): Promise<void> {
+  const { logs, tracks } = await ensureArchive(args);
   const cacheDir = join(logs, '..', 'session-cache');
   const sizeMB = statSync(logs).size / MB;
   if (sizeMB < 500) console.error(`warning: the archive is only ${sizeMB.toFixed(0)} MB (goal ≥ 500 MB)`);
-  const stages = option('stages')?.split(',') ?? ALL;
+  const stages = args.stages?.split(',') ?? ALL;
   const results: StageResult[] = [];
   for (const stage of stages) {
     console.error(`  running ${stage}…`);
@@ -196,7 +204,7 @@ if (argv[0] === '--child') {
       peakRssMB: Math.round(r.peakRssMB),
     })),
   };
-  if (flag('json')) console.log(JSON.stringify(summary));
+  if (args.json) console.log(JSON.stringify(summary));
   else {
     console.log(`cache bench on ${logs} (${summary.archiveMB} MB compressed; load average ${summary.loadAverage} on ${summary.cpus} cores)\n`);
     console.log(`${'stage'.padEnd(17)}${'seconds'.padStart(9)}${'cpu s'.padStart(8)}${'MB/s'.padStart(9)}${'sessions/s'.padStart(13)}${'rows/s'.padStart(13)}${'peak RSS'.padStart(10)}`);

@@ -1,22 +1,23 @@
-// Pieces the pipeline and cache benches share: argv parsing, per-stage timing in a child process of its own, the
+// Pieces the benches share: child stages (per-stage timing in a child process of its own), the
 // gunzip baseline and the synthetic archive they both generate into .cache/bench/.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createGunzip } from 'node:zlib';
 
 export const MB = 1e6;
 
-/** The bench's own arguments (its name, as bench.ts passes it through, dropped), with --flag and --option VALUE. */
-export function benchArgs(name: string) {
-  const argv = process.argv.slice(2).filter((a) => a !== name);
-  const flag = (option: string) => argv.includes(`--${option}`);
-  const option = (option: string) => {
-    const i = argv.indexOf(`--${option}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  return { argv, flag, option };
+/** Whether this module runs as a bench's child stage (`node <this file> --child …`, started by runChild). */
+export function isChild(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && pathToFileURL(resolve(process.argv[1])).href === moduleUrl && process.argv[2] === '--child';
 }
+
+/** A child stage's own arguments, after `--child`. */
+export const childArgv = (): string[] => process.argv.slice(3);
+
+/** A comma-separated list option as numbers ("64,512"), or undefined when not given. */
+export const numbers = (list: string | undefined): number[] | undefined => list?.split(',').map(Number);
 
 export interface StageCost {
   seconds: number;

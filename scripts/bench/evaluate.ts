@@ -12,9 +12,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchArgs, runChild, startStage } from './common.ts';
+import { childArgv, isChild, runChild, startStage } from './common.ts';
 
-const { argv, flag, option } = benchArgs('evaluate');
+export interface EvaluateBenchArgs {
+  json: boolean;
+  sessions: number;
+  /** Comma-separated backends. */
+  backend: string;
+}
 const script = fileURLToPath(import.meta.url);
 const MODELS = ['lstm-synth', 'transformer-synth'];
 
@@ -84,16 +89,16 @@ async function checkpointOf(dir: string, config: string): Promise<string> {
   return join(experiment, readdirSync(experiment).sort().pop()!);
 }
 
-async function main(): Promise<void> {
-  const sessions = Number(option('sessions') ?? 30_000);
-  const backends = (option('backend') ?? 'native,wasm').split(',');
+export async function runEvaluateBench(args: EvaluateBenchArgs): Promise<void> {
+  const { sessions } = args;
+  const backends = args.backend.split(',');
   const dir = join('.cache', 'bench', `evaluate-${sessions}`);
   if (!existsSync(join(dir, 'training_set.tar.gz'))) {
     const { writeSynth } = await import('../../src/data/synth/index.ts');
     console.error(`generating ${sessions.toLocaleString('en-US')} synthetic sessions into ${dir} (once)…`);
     await writeSynth({ out: dir, sessions, days: 5, seed: 7, tracks: 5000 });
   }
-  const json = flag('json');
+  const json = args.json;
   if (!json) console.log('evaluate on the test day of a synthetic archive (both views, every baseline); higher sessions/s is better');
   const rows: EvaluateRow[] = [];
   for (const config of MODELS) {
@@ -115,9 +120,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (argv[0] === '--child') {
-  const [, , backend, run, config] = argv;
+if (isChild(import.meta.url)) {
+  const [, backend, run, config] = childArgv();
   console.log(JSON.stringify(await measure(backend, run, config)));
-} else {
-  await main();
 }

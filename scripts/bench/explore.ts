@@ -63,33 +63,35 @@ async function benchExplore(logs: string, tracksPath: string): Promise<ExploreBe
   };
 }
 
-const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-let logs = option('logs');
-let tracks = option('tracks');
-let scratch: string | undefined;
-if (!logs || !tracks) {
-  scratch = mkdtempSync(join(tmpdir(), 'explore-bench-'));
-  const sessions = Number(option('sessions') ?? 40_000);
-  console.error(`generating ${sessions} synthetic sessions in ${scratch}`);
-  const made = await writeSynth({ out: scratch, sessions, days: 2, seed: 1, tracks: 50_000, filesPerDay: 2 });
-  logs = made.logs;
-  tracks = made.tracks;
+export interface ExploreBenchArgs {
+  json: boolean;
+  sessions: number;
+  logs?: string;
+  tracks?: string;
 }
-try {
-  const r = await benchExplore(logs, tracks);
-  if (argv.includes('--json')) console.log(JSON.stringify(r));
-  else {
-    console.log(`${r.sessions} sessions, ${r.rows} rows`);
-    console.log(`reader alone (baseline): ${Math.round(r.readerRowsPerSecond).toLocaleString('en')} rows/s`);
-    console.log(`reader + explore pass:   ${Math.round(r.exploreRowsPerSecond).toLocaleString('en')} rows/s`);
-    console.log(`finish (sample analyses, PC): ${r.finishSeconds.toFixed(2)} s`);
-    console.log(`RSS after 25/50/100% of rows: ${r.rssMBAtQuarters.join(' / ')} MB`);
-    console.log(`live heap after 25/50/100% of rows: ${r.heapMBAtQuarters.join(' / ')} MB (NaN: run node with --expose-gc)`);
+
+export async function runExploreBench(args: ExploreBenchArgs): Promise<void> {
+  let { logs, tracks } = args;
+  let scratch: string | undefined;
+  if (!logs || !tracks) {
+    scratch = mkdtempSync(join(tmpdir(), 'explore-bench-'));
+    console.error(`generating ${args.sessions} synthetic sessions in ${scratch}`);
+    const made = await writeSynth({ out: scratch, sessions: args.sessions, days: 2, seed: 1, tracks: 50_000, filesPerDay: 2 });
+    logs = made.logs;
+    tracks = made.tracks;
   }
-} finally {
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  try {
+    const r = await benchExplore(logs, tracks);
+    if (args.json) console.log(JSON.stringify(r));
+    else {
+      console.log(`${r.sessions} sessions, ${r.rows} rows`);
+      console.log(`reader alone (baseline): ${Math.round(r.readerRowsPerSecond).toLocaleString('en')} rows/s`);
+      console.log(`reader + explore pass:   ${Math.round(r.exploreRowsPerSecond).toLocaleString('en')} rows/s`);
+      console.log(`finish (sample analyses, PC): ${r.finishSeconds.toFixed(2)} s`);
+      console.log(`RSS after 25/50/100% of rows: ${r.rssMBAtQuarters.join(' / ')} MB`);
+      console.log(`live heap after 25/50/100% of rows: ${r.heapMBAtQuarters.join(' / ')} MB (NaN: run node with --expose-gc)`);
+    }
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
 }

@@ -1,4 +1,4 @@
-// npm run bench -- pipeline [--json] [--archive PATH] [--sessions N]
+// npm run bench -- pipeline [--json] [--quick] [--archive PATH] [--sessions N]
 //
 // Throughput and memory of the log reader on a synthetic archive of ≥ 200 MB compressed (generated once into
 // .cache/bench/pipeline/ with the synth generator), against plain gunzip of the same archive in the same run.
@@ -23,9 +23,14 @@ import { readLogBlocks } from '../../src/data/columnar/blockReader.ts';
 import { defaultParseWorkers } from '../../src/data/columnar/parsePool.ts';
 import { newReadCounts, readSessions } from '../../src/data/logs.ts';
 import { loadTrackTable } from '../../src/data/tracks.ts';
-import { benchArgs, gunzipToNull, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
+import { childArgv, gunzipToNull, isChild, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
 
-const { argv, flag, option } = benchArgs('pipeline');
+export interface PipelineBenchArgs {
+  json: boolean;
+  quick: boolean;
+  archive?: string;
+  sessions: number;
+}
 
 /** cpuSeconds is the fairer yardstick on a shared machine. */
 interface StageResult extends StageCost {
@@ -102,22 +107,22 @@ function child(stage: string, path: string, limitMB = 0): StageResult {
   return result;
 }
 
-async function ensureArchive(): Promise<string> {
-  const given = option('archive');
-  if (given) return given;
-  return synthArchive(Number(option('sessions') ?? 450_000));
+async function ensureArchive(args: PipelineBenchArgs): Promise<string> {
+  return args.archive ?? synthArchive(args.sessions);
 }
 
-if (argv[0] === '--child') {
-  const result = await runStage(argv[1], argv[2], Number(argv[3] ?? 0));
-  console.log(JSON.stringify(result));
-} else {
-  const archive = await ensureArchive();
+if (isChild(import.meta.url)) {
+  const [stage, path, limit] = childArgv();
+  console.log(JSON.stringify(await runStage(stage, path, Number(limit ?? 0))));
+}
+
+export async function runPipelineBench(args: PipelineBenchArgs): Promise<void> {
+  const archive = await ensureArchive(args);
   const sizeMB = statSync(archive).size / MB;
-  if (sizeMB < 200 && !option('archive')) console.error(`warning: the archive is only ${sizeMB.toFixed(0)} MB (target ≥ 200 MB); pass a larger --sessions`);
+  if (sizeMB < 200 && !args.archive) console.error(`warning: the archive is only ${sizeMB.toFixed(0)} MB (target ≥ 200 MB); pass a larger --sessions`);
   const WORKERS = [1, 2];
   const blockStages = WORKERS.map((n) => `blocks-${n}w`);
-  const stages = flag('quick') ? ['gunzip', 'sessions', ...blockStages] : ['gunzip', 'tar', 'split', 'papaparse', 'sessions', ...blockStages];
+  const stages = args.quick ? ['gunzip', 'sessions', ...blockStages] : ['gunzip', 'tar', 'split', 'papaparse', 'sessions', ...blockStages];
   const results: StageResult[] = [];
   for (const stage of stages) {
     console.error(`  running ${stage}…`);
@@ -168,7 +173,7 @@ if (argv[0] === '--child') {
       peakRssMB: +r.peakRssMB.toFixed(0),
     })),
   };
-  if (flag('json')) console.log(JSON.stringify(summary));
+  if (args.json) console.log(JSON.stringify(summary));
   else {
     console.log(`pipeline bench on ${archive} (${summary.archiveMB} MB compressed)\n`);
     console.log(

@@ -12,20 +12,32 @@
 import { fileURLToPath } from 'node:url';
 import { BACKEND_PREFERENCE, type Backend } from '../../src/config/schema.ts';
 import { childRows, type BenchRow } from './childRows.ts';
-import { benchArgs } from './common.ts';
 import { INSTALL_PEERS, PEERS, peersPython, runPeer, type PeerRow } from './peers.ts';
-import { trainerShapes, type TrainerRow } from './trainer-step.ts';
+import { trainerShapes, type TrainerRow, type TrainerShape } from './trainer-step.ts';
 
-const { argv, flag, option } = benchArgs('train');
-const json = flag('json');
-const backends = (option('backend') ? [option('backend')] : BACKEND_PREFERENCE) as readonly Backend[];
+export interface TrainBenchArgs {
+  json: boolean;
+  quick: boolean;
+  backend?: Backend;
+  /** Comma-separated: lstm, transformer. */
+  models?: string;
+  /** Comma-separated thread counts. */
+  workers?: string;
+  trainerOnly: boolean;
+  /** Comma-separated batch sizes of the micro-benchmarks. */
+  batches?: string;
+  peers: boolean;
+  peersPython?: string;
+}
+
+/** What one backend's child (trainBackend.ts) takes, as JSON. */
+export type TrainBackendArgs = Pick<TrainBenchArgs, 'quick' | 'models' | 'workers' | 'trainerOnly' | 'batches'>;
+
 const PEER_THREADS = [1, 2];
-/** The child's arguments: everything but the parent's own flags. */
-const childArgs = argv.filter((a, i) => !['--json', '--peers', '--backend', '--peers-python'].includes(a) && !['--backend', '--peers-python'].includes(argv[i - 1]));
 
 type AnyRow = BenchRow;
 
-function show(row: AnyRow): void {
+function showRow(json: boolean, row: AnyRow): void {
   if (json) return console.log(JSON.stringify(row));
   const r = row as Record<string, unknown> as Record<string, never>;
   const num = (v: number, w: number) => String(v).padStart(w);
@@ -62,30 +74,19 @@ function show(row: AnyRow): void {
 }
 
 /** One backend's rows, from a child process of its own (a crash there becomes a crash row). */
-function runBackend(backend: Backend): Promise<AnyRow[]> {
+function runBackend(backend: Backend, args: TrainBenchArgs, show: (row: AnyRow) => void): Promise<AnyRow[]> {
   const script = fileURLToPath(new URL('./trainBackend.ts', import.meta.url));
-  return childRows(backend, process.execPath, ['--expose-gc', '--import', 'tsx', script, backend, ...childArgs], show);
+  const child: TrainBackendArgs = { quick: args.quick, models: args.models, workers: args.workers, trainerOnly: args.trainerOnly, batches: args.batches };
+  return childRows(backend, process.execPath, ['--expose-gc', '--import', 'tsx', script, backend, JSON.stringify(child)], show);
 }
 
-if (!json) console.log('the trainer\'s step (T=20, the trainer\'s 88 input features, its losses, clipping and Adam) and micro-benchmarks; higher seq/s is better');
-const rows: AnyRow[] = [];
-const peerRows: PeerRow[] = [];
-const peerShapes = trainerShapes(option('models')?.split(','));
-// The peers run right after the native rows (else after the last backend): the machine's speed drifts over a
-// long run, so the two sides of a ratio are measured minutes apart, not the whole run apart.
-const peersAfter = backends.includes('native') ? 'native' : backends[backends.length - 1];
-for (const backend of backends) {
-  rows.push(...(await runBackend(backend)));
-  if (flag('peers') && backend === peersAfter) peerRows.push(...runPeers());
-}
-
-/** Every peer on every LSTM shape and thread count; a peer that cannot run is named once, with why. */
-function runPeers(): PeerRow[] {
-  const python = peersPython(option('peers-python'));
-  const budget = flag('quick') ? 1 : 2;
+/** Every peer on every shape and thread count; a peer that cannot run is named once, with why. */
+function runPeers(args: TrainBenchArgs, shapes: TrainerShape[], show: (row: AnyRow) => void): PeerRow[] {
+  const python = peersPython(args.peersPython);
+  const budget = args.quick ? 1 : 2;
   const out: PeerRow[] = [];
   const missing = new Map<string, string>();
-  for (const shape of peerShapes) {
+  for (const shape of shapes) {
     for (const peer of PEERS) {
       if (missing.has(peer)) continue;
       for (const threads of PEER_THREADS) {
@@ -104,9 +105,10 @@ function runPeers(): PeerRow[] {
   return out;
 }
 
-if (flag('peers')) {
+/** For every shape, skiptrain's best row against the best peer's. */
+function showRatios(rows: AnyRow[], peerRows: PeerRow[], shapes: TrainerShape[], show: (row: AnyRow) => void): void {
   const trainers = rows.filter((r) => r.step === 'trainer') as unknown as TrainerRow[];
-  for (const shape of peerShapes) {
+  for (const shape of shapes) {
     const { model, train } = shape.config;
     const same = (r: { model: string; hidden: number; layers: number; batch: number; buckets: number }) =>
       r.model === model.type && r.hidden === model.hidden && r.layers === model.layers && r.batch === train.batchSize && r.buckets === model.trackBuckets;
@@ -129,4 +131,21 @@ if (flag('peers')) {
       ratio: Number((ours.seqPerSec / theirs.seqPerSec).toFixed(3)),
     });
   }
+}
+
+export async function runTrainBench(args: TrainBenchArgs): Promise<void> {
+  const show = (row: AnyRow) => showRow(args.json, row);
+  const backends = args.backend ? [args.backend] : BACKEND_PREFERENCE;
+  if (!args.json) console.log("the trainer's step (T=20, the trainer's 88 input features, its losses, clipping and Adam) and micro-benchmarks; higher seq/s is better");
+  const rows: AnyRow[] = [];
+  const peerRows: PeerRow[] = [];
+  const peerShapes = trainerShapes(args.models?.split(','));
+  // The peers run right after the native rows (else after the last backend): the machine's speed drifts over a
+  // long run, so the two sides of a ratio are measured minutes apart, not the whole run apart.
+  const peersAfter = backends.includes('native') ? 'native' : backends[backends.length - 1];
+  for (const backend of backends) {
+    rows.push(...(await runBackend(backend, args, show)));
+    if (args.peers && backend === peersAfter) peerRows.push(...runPeers(args, peerShapes, show));
+  }
+  if (args.peers) showRatios(rows, peerRows, peerShapes, show);
 }

@@ -11,8 +11,7 @@
 //   "unavailable"  the backend cannot be selected here, and why.
 // On a CPU WebGPU adapter (lavapipe, SwiftShader) only the LSTM and Transformer micro rows at B=64 run, as a
 // correctness check, not a speed figure.
-// Usage: node --expose-gc --import tsx scripts/bench/trainBackend.ts BACKEND [--quick] [--models lstm,transformer] [--workers 1,2] [--trainer-only]
-//        [--batches 64,512]
+// Usage (train.ts starts it): node --expose-gc --import tsx scripts/bench/trainBackend.ts BACKEND '<TrainBackendArgs as JSON>'
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULTS, type Backend, type ModelConfig } from '../../src/config/schema.ts';
 import { selectBackend } from '../../src/models/backend.ts';
@@ -25,19 +24,18 @@ import { dense } from '../../src/kernels/dense.ts';
 import { lstmSequence } from '../../src/kernels/lstmSequence.ts';
 import { setFastSlicing } from '../../src/kernels/fastSlicing.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { benchArgs } from './common.ts';
+import { numbers } from './common.ts';
+import type { TrainBackendArgs } from './train.ts';
 import { trainerRows, workerCounts } from './trainer-step.ts';
 
-const { argv, flag, option } = benchArgs('train');
-const backendName = argv[0] as Backend;
-const quick = flag('quick');
-const workerList = option('workers')?.split(',').map(Number) ?? workerCounts();
+const backendName = process.argv[2] as Backend;
+const args = JSON.parse(process.argv[3] ?? '{}') as TrainBackendArgs;
+const workerList = numbers(args.workers) ?? workerCounts();
 const T = 20;
 const F = 40;
 const H = 64;
-const BUDGET_MS = quick ? 500 : 1500;
-const batchesArg = process.argv[process.argv.indexOf('--batches') + 1];
-const BATCHES = process.argv.includes('--batches') ? batchesArg.split(',').map(Number) : [64, 512];
+const BUDGET_MS = args.quick ? 500 : 1500;
+const BATCHES = numbers(args.batches) ?? [64, 512];
 
 interface Row {
   model: string;
@@ -221,9 +219,9 @@ if (active) {
   const workers = active === 'native' || active === 'wasm' || active === 'cpu' ? workerList : [1];
   // The cpu backend and a CPU WebGPU adapter take seconds per step at large batches: B=64 shows what they show.
   const maxBatch = active === 'cpu' || softwareGpu ? 64 : undefined;
-  await trainerRows(active, { models: option('models')?.split(','), workers, maxBatch, budgetMs: active === 'cpu' ? 0 : BUDGET_MS, adapter }, emit, announce);
+  await trainerRows(active, { models: args.models?.split(','), workers, maxBatch, budgetMs: active === 'cpu' ? 0 : BUDGET_MS, adapter }, emit, announce);
   // The micro-benchmarks time tfjs kernels: the engines (native, webgpu) have none.
-  if (!flag('trainer-only') && active !== 'native' && active !== 'webgpu') {
+  if (!args.trainerOnly && active !== 'native' && active !== 'webgpu') {
     // The CPU backend is ~50× slower than wasm; its large batch would take minutes.
     const batches = active === 'cpu' || softwareGpu ? [64] : BATCHES;
     for (const B of batches) {

@@ -2,9 +2,7 @@
 // archive, train a small LSTM for a minute or two, evaluate it beside the baselines, and say where everything went.
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { loadConfig } from '../config/load.ts';
 import type { Backend } from '../config/schema.ts';
-import { runEvaluation } from './evaluate.ts';
 import { backendOption } from './options.ts';
 
 interface DemoArgs {
@@ -28,6 +26,13 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('backend', { ...backendOption, default: 'auto' as const }),
   handler: async (args) => {
     const log = (s: string) => console.error(s);
+    // Loaded here, not at the top: `--help` need not load the config reader, TensorFlow.js or the trainer.
+    const [{ loadConfig }, { selectBackend }, { train }, { runEvaluation }] = await Promise.all([
+      import('../config/load.ts'),
+      import('../models/backend.ts'),
+      import('../train/trainer.ts'),
+      import('./evaluation.ts'),
+    ]);
     const config = loadConfig(`${args.model}-synth`, {
       experiment: `demo-${args.model}`,
       backend: args.backend,
@@ -40,8 +45,6 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       'data.testDays': '2018-07-19',
       'train.epochs': args.epochs,
     });
-    // Loaded here, not at the top: TensorFlow.js takes a moment to import and `--help` should not wait for it.
-    const [{ selectBackend }, { train }] = await Promise.all([import('../models/backend.ts'), import('../train/trainer.ts')]);
     await selectBackend(config.backend, log);
     log(`demo: step 1/2 — train a ${config.model.type} (${config.task} task) on synthetic data`);
     const result = await train({ config, log });

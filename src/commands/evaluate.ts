@@ -1,17 +1,8 @@
-// `skiptrain evaluate`: score a trained model (or an ensemble) and the baselines on the same test sessions; one table, and on
-// request the numbers as JSON and an HTML report.
+// `skiptrain evaluate`: a trained model (or an ensemble) and the baselines on the run's test days.
 import type { CommandModule } from 'yargs';
 import type { Backend } from '../config/schema.ts';
 import { parseDays } from '../config/days.ts';
 import { backendOption, positiveIntegers } from './options.ts';
-import { ProgressLine } from '../util/progress.ts';
-import type { EvaluateOptions } from '../eval/evaluateCheckpoint.ts';
-import type { ScalarSeries } from '../eval/report.ts';
-import { formatSummaryTable } from '../eval/summary.ts';
-import { readScalars } from '../train/tensorboard/reader.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 
 interface EvaluateArgs {
   checkpoint: string[];
@@ -24,17 +15,6 @@ interface EvaluateArgs {
   'batch-size'?: number;
   seed: number;
   backend?: Backend;
-}
-
-/** Training curves for the report; a run without event files (or an unreadable one) just has none. */
-async function trainingScalars(runDir: string | undefined, log: (s: string) => void): Promise<ScalarSeries> {
-  if (!runDir) return new Map();
-  try {
-    return await readScalars(runDir, { onWarning: log });
-  } catch (e) {
-    log(`note: no training curves in the report (${(e as Error).message})`);
-    return new Map();
-  }
 }
 
 export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
@@ -67,7 +47,8 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
   handler: async (args) => {
     const log = (line: string) => console.error(line);
     const days = args.days !== undefined ? parseDays(args.days, '--days') : undefined;
-    const { selectBackend } = await import('../models/backend.ts'); // here, not at the top: `--help` need not load TensorFlow.js
+    // Loaded here, not at the top: `--help` need not load TensorFlow.js or the evaluator.
+    const [{ selectBackend }, { runEvaluation }] = await Promise.all([import('../models/backend.ts'), import('./evaluation.ts')]);
     await selectBackend(args.backend ?? 'auto', log);
     await runEvaluation(
       { ...args, days, maxSessions: args['max-sessions'], batchSize: args['batch-size'] },
@@ -75,36 +56,3 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     );
   },
 };
-
-export interface EvaluationRun extends Omit<EvaluateOptions, 'log' | 'onProgress'> {
-  json?: string;
-  report?: string;
-  /** The report's title (default: "Evaluation of <experiment>"). */
-  title?: string;
-}
-
-/** evaluate's flow once a backend is active (demo runs it too): score, print the table, write --json and --report. */
-export async function runEvaluation(run: EvaluationRun, log: (line: string) => void): Promise<void> {
-  const [{ evaluateCheckpoint }, { writeEvaluationReport }] = await Promise.all([import('../eval/evaluateCheckpoint.ts'), import('../eval/report.ts')]);
-  const progress = new ProgressLine();
-  const { summary, checkpoint, ensemble, runDir } = await evaluateCheckpoint({
-    ...run,
-    log,
-    onProgress: (p) => progress.update(`evaluating: ${p.sessions} sessions (${p.view} view)`),
-  });
-  progress.done();
-  console.log(formatSummaryTable(summary));
-  if (run.json) {
-    await mkdir(dirname(run.json), { recursive: true });
-    await writeFileAtomic(run.json, `${JSON.stringify(summary, null, 2)}\n`);
-    log(`wrote ${run.json}`);
-  }
-  if (run.report) {
-    const scalars = await trainingScalars(runDir, log);
-    const n = ensemble.members.length;
-    const experiment = checkpoint.config.experiment;
-    const title = run.title ?? (n > 1 ? `Evaluation of an ensemble of ${n} ${experiment} models` : `Evaluation of ${experiment}`);
-    const metricsPath = await writeEvaluationReport(run.report, summary, scalars, title);
-    log(`wrote ${run.report} and ${metricsPath}`);
-  }
-}

@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { parseDays } from '../config/days.ts';
 import { parseShard } from '../data/shard.ts';
 import { UserError } from '../errors.ts';
-import { DEFAULT_EXPLORE_OPTIONS } from '../explore/explorePass.ts';
+import { DEFAULT_EXPLORE_OPTIONS } from '../explore/exploreOptions.ts';
 import { shardOption } from './options.ts';
 
 interface ExploreArgs {

@@ -3,8 +3,6 @@
 import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
 import { parseDays } from '../config/days.ts';
-import { readSessions } from '../data/logs.ts';
-import { exportParquet } from '../data/parquet/exportParquet.ts';
 import { UserError } from '../errors.ts';
 import { ProgressLine } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption } from './options.ts';
@@ -32,6 +30,8 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .example('$0 export --logs data/training_set.tar.gz --parquet mssd-parquet/', '') as never,
   handler: async (a) => {
     const days = a.days ? parseDays(a.days.map(String), '--days') : undefined;
+    // Loaded here, not at the top: `--help` need not load the readers.
+    const [{ readSessions }, { exportParquet }] = await Promise.all([import('../data/logs.ts'), import('../data/parquet/exportParquet.ts')]);
     const progress = new ProgressLine();
     const sessions = readSessions(a.logs, {
       dateFormat: a['date-format'],

@@ -1,13 +1,14 @@
-// `skiptrain inspect`: a first look at a log archive — files, rows, sessions, dates, tracks, skip rate — in one
-// streaming pass.
+// `skiptrain inspect`: a first look at a log archive — files, rows, sessions, dates, tracks, categorical values
+// outside their vocabulary, skip rate — in one streaming pass.
 import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
-import { accumulateLogSummary, finishLogSummary, type LogSummary } from '../data/logSummary.ts';
+import type { LogSummary } from '../data/logSummary.ts';
+import type { ReadProgress } from '../data/logs.ts';
+import { describeUnknownCategories } from '../data/unknownCategories.ts';
 import { ProgressLine } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption, shardOption } from './options.ts';
 import { mkdir } from 'node:fs/promises';
 import { UserError } from '../errors.ts';
-import { partialStamp, writePartial } from '../data/partials.ts';
 import { parseShard, shardLabel } from '../data/shard.ts';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -26,6 +27,9 @@ export function formatSummary(logs: string, s: LogSummary): string {
   if (s.unknownTracks !== null) {
     rows.push(['unknown tracks', `${fmt(s.unknownTracks)} ids, ${fmt(s.unknownTrackRows ?? 0)} rows (not in the track table)`]);
   }
+  const unknownCategories = describeUnknownCategories(s.unknownCategories);
+  if (unknownCategories.length === 0) rows.push(['unknown categories', 'none']);
+  for (const { column, text } of unknownCategories) rows.push([`unknown ${column}`, `${text}: read as "other"`]);
   rows.push(['skip_2 rate', `${(100 * s.skip2Rate).toFixed(2)} %`]);
   const w = Math.max(...rows.map((r) => r[0].length));
   const out = rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`);
@@ -49,7 +53,9 @@ interface InspectArgs {
 
 export const inspectCommand: CommandModule<object, InspectArgs> = {
   command: 'inspect',
-  describe: 'Summarise a session-log archive, folder or CSV: files, rows, sessions, dates, tracks, skip rate',
+  describe:
+    'Summarise a session-log archive, folder or CSV: files, rows, sessions, dates, tracks, categorical values outside ' +
+    'their vocabulary (rows per column, a few examples), skip rate',
   builder: (y) =>
     y
       .option('logs', { type: 'string', demandOption: true, describe: 'Session logs: .tar.gz/.tgz archive, folder of CSVs, or a .csv/.csv.gz file' })
@@ -62,16 +68,21 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   handler: async (args) => {
     const shard = args.shard === undefined ? undefined : parseShard(String(args.shard));
     if (shard && !args.out) throw new UserError('--shard needs --out FOLDER: the shared folder the partial summaries go into');
+    // Loaded here, not at the top: `--help` need not load the readers.
+    const [{ accumulateLogSummary, finishLogSummary }, { partialStamp, writePartial }] = await Promise.all([import('../data/logSummary.ts'), import('../data/partials.ts')]);
     const progress = new ProgressLine();
+    const readLine = (p: ReadProgress) => `${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`;
+    let lastLine = '';
     const partial = await accumulateLogSummary(args.logs, {
       tracks: args.tracks,
       dateFormat: args['date-format'],
       badDates: args['bad-dates'],
       onTrackProgress: (n) => progress.update(`loading tracks: ${fmt(n)}`),
-      onProgress: (p) => progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`),
+      onProgress: (p) => progress.update((lastLine = readLine(p))),
       onNotice: (line) => progress.log(line),
       shard,
     });
+    progress.update(lastLine, true); // the totals, whatever the redraw interval held back
     progress.done();
     if (shard && args.out) {
       await mkdir(args.out, { recursive: true });

@@ -4,14 +4,8 @@
 import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
-import { mergeCachePartials } from '../data/cache/partialCache.ts';
-import { partialKinds } from '../data/partials.ts';
-import { saveFeatureStats } from '../data/stats.ts';
-import { mergeStatsPartials } from '../data/statsMerge.ts';
-import { mergeExplorePartials } from '../explore/exploreMerge.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { formatSummary } from './inspect.ts';
-import { mergeInspectPartials } from '../data/logSummary.ts';
 
 interface MergeArgs {
   dir: string;
@@ -28,9 +22,18 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
   builder: (y) =>
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'The shared output folder the workers wrote into' })
-      .option('out', { type: 'string', describe: 'Where to write the merged feature statistics (default DIR/stats.json)' })
+      .option('out', { type: 'string', describe: 'Where to write the merged feature statistics: a file, or a folder to write stats.json into (default DIR/stats.json)' })
       .example('$0 merge cache/', 'after prepare --cache cache/ --out cache/ --shard I/N ran for every I') as never,
   handler: async (a) => {
+    // Loaded here, not at the top: `--help` need not load the readers.
+    const [{ mergeCachePartials }, { partialKinds }, { saveFeatureStats, statsFileAt }, { mergeStatsPartials }, { mergeExplorePartials }, { mergeInspectPartials }] = await Promise.all([
+      import('../data/cache/partialCache.ts'),
+      import('../data/partials.ts'),
+      import('../data/stats.ts'),
+      import('../data/statsMerge.ts'),
+      import('../explore/exploreMerge.ts'),
+      import('../data/logSummary.ts'),
+    ]);
     const kinds = await partialKinds(a.dir);
     if (kinds.length === 0) throw new UserError(`${a.dir}: no partial results (partial-*.json) to merge; run the workers with --shard I/N first`);
     if (kinds.includes('cache')) {
@@ -46,7 +49,7 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
     }
     if (kinds.includes('stats')) {
       const stats = await mergeStatsPartials(a.dir);
-      const out = a.out ?? join(a.dir, 'stats.json');
+      const out = a.out ? await statsFileAt(a.out) : join(a.dir, 'stats.json');
       await saveFeatureStats(out, stats);
       console.error(`wrote ${out}: ${fmt(stats.sessions)} sessions, ${fmt(stats.rows)} rows`);
     }

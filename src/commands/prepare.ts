@@ -1,16 +1,13 @@
 // `skiptrain prepare`: one streaming pass over the training logs that writes FeatureStats (feature means/stds for
-// normalisation, categorical counts, skip rate per position) as JSON, atomically.
+// normalisation, categorical counts, skip rate per position) as JSON, atomically; --out may name a file or a folder.
 import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { parseDays } from '../config/days.ts';
 import { mkdir } from 'node:fs/promises';
-import { accumulateFeatureStats, finishFeatureStats, saveFeatureStats } from '../data/stats.ts';
-import { writeCachePartial } from '../data/cache/partialCache.ts';
-import { partialStamp, writePartial } from '../data/partials.ts';
 import { parseShard, shardLabel } from '../data/shard.ts';
-import { loadTrackTable } from '../data/tracks.ts';
-import { attachStats, ensureCache, readCachedSessions, type CacheManifest } from '../data/cache/cache.ts';
+import { unknownCategoryWarnings } from '../data/unknownCategories.ts';
+import type { CacheManifest } from '../data/cache/cache.ts';
 import { ProgressLine } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption, shardOption } from './options.ts';
 
@@ -34,7 +31,11 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     y
       .option('logs', { type: 'string', demandOption: true, describe: 'Training session logs: .tar.gz/.tgz archive, folder of CSVs, or a .csv/.csv.gz file' })
       .option('tracks', { type: 'string', demandOption: true, describe: 'Track features: archive, folder or file (tf_*.csv)' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Where to write the statistics JSON (written atomically); with --shard, the shared folder for the partial statistics' })
+      .option('out', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Where to write the statistics JSON (written atomically): a file, or a folder to write stats.json into; with --shard, the shared folder for the partial statistics',
+      })
       .option('days', { type: 'string', array: true, describe: 'Only these log days: YYYY-MM-DD, comma-separated, ranges first..last allowed; default: all' })
       .option('cache', {
         type: 'string',
@@ -50,15 +51,27 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     if (!Number.isInteger(maxSessions) || maxSessions < 0) throw new UserError(`--max-sessions must be a whole number ≥ 0, got ${maxSessions}`);
     const shard = args.shard === undefined ? undefined : parseShard(String(args.shard));
     if (shard && maxSessions > 0) throw new UserError('--max-sessions cannot be combined with --shard (each worker would stop at its own count)');
+    const cacheDir = args.cache as string | undefined;
+    // Loaded here, not at the top: `--help` need not load the readers.
+    const [{ accumulateFeatureStats, finishFeatureStats, saveFeatureStats, statsFileAt }, { writeCachePartial }, { partialStamp, writePartial }, { loadTrackTable }, { newReadCounts }, { attachStats, ensureCache, readCachedSessions }] =
+      await Promise.all([
+        import('../data/stats.ts'),
+        import('../data/cache/partialCache.ts'),
+        import('../data/partials.ts'),
+        import('../data/tracks.ts'),
+        import('../data/logs.ts'),
+        import('../data/cache/cache.ts'),
+      ]);
+    const out = shard ? args.out : await statsFileAt(args.out, cacheDir);
     const progress = new ProgressLine();
     const tracks = await loadTrackTable(args.tracks, (p) => progress.update(`loading tracks: ${fmt(p.tracks)}`));
     progress.done(`${fmt(tracks.ids.length)} tracks loaded`);
-    const readOpts = { dateFormat: args['date-format'], badDates: args['bad-dates'], shard, onNotice: (line: string) => progress.log(line) };
+    const counts = newReadCounts(); // of the pass that parses the logs: the cache build, else the statistics
+    const readOpts = { dateFormat: args['date-format'], badDates: args['bad-dates'], shard, counts, onNotice: (line: string) => progress.log(line) };
     const onProgress = (p: { file: string; rows: number; sessions: number; compressedBytes: number }) =>
       progress.update(`${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`);
     const daySet = days && days.length > 0 ? new Set(days) : undefined;
     let cache: { dir: string; manifest: CacheManifest } | undefined;
-    const cacheDir = args.cache as string | undefined;
     if (cacheDir) {
       const manifest = await ensureCache(cacheDir, args.logs, tracks, { ...readOpts, tracksPath: args.tracks, onProgress, log: (s) => console.error(s) });
       progress.done(`cache ${cacheDir}: ${manifest.shards.length} shards`);
@@ -72,6 +85,7 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
       onProgress,
     });
     progress.done();
+    for (const line of unknownCategoryWarnings(counts.unknownCategories)) console.error(line);
     if (shard) {
       // A worker leaves partials for `skiptrain merge`; one with no files of its own (N > files) leaves empty ones.
       const options = { dateFormat: args['date-format'], badDates: args['bad-dates'], days: days ?? null };
@@ -83,8 +97,8 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     }
     const stats = finishFeatureStats(partial);
     if (stats.sessions === 0) throw new UserError(`no sessions read from ${args.logs}${days ? ` for days ${days.join(', ')}` : ''}`);
-    await saveFeatureStats(args.out, stats);
+    await saveFeatureStats(out, stats);
     if (cache) await attachStats(cache.dir, cache.manifest, stats);
-    console.error(`wrote ${args.out}: ${fmt(stats.sessions)} sessions, ${fmt(stats.rows)} rows`);
+    console.error(`wrote ${out}: ${fmt(stats.sessions)} sessions, ${fmt(stats.rows)} rows`);
   },
 };

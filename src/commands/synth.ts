@@ -2,7 +2,6 @@
 import type { CommandModule } from 'yargs';
 import { ProgressLine } from '../util/progress.ts';
 import { DEFAULTS } from '../config/schema.ts';
-import { plannedSessions, writeSynth } from '../data/synth/index.ts';
 
 interface SynthArgs {
   out: string;
@@ -58,6 +57,7 @@ export const synthCommand: CommandModule<object, SynthArgs> = {
       filesPerDay: args['files-per-day'],
       testSet: args['test-set'],
     };
+    const { plannedSessions, writeSynth } = await import('../data/synth/index.ts'); // here: `--help` need not load the generator
     const result = await writeSynth({ ...opts, onProgress: progressPrinter(plannedSessions(opts)) });
     console.log(`wrote ${result.logs}`);
     console.log(`wrote ${result.tracks}`);

@@ -1,9 +1,7 @@
 // `skiptrain train`: train a model from a config (every key overridable as --section.key value), or continue a run.
 import type { CommandModule } from 'yargs';
 import { configKeysHelp } from '../config/help.ts';
-import { configOverridesFromArgv, loadConfig } from '../config/load.ts';
 import { UserError } from '../errors.ts';
-import { runConfigPath } from '../train/runFolder.ts';
 
 interface TrainArgs {
   config?: string;
@@ -33,7 +31,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       })
       .option('resume', {
         type: 'string',
-        describe: "Continue a run from its latest checkpoint: the run folder (or one checkpoint folder). Uses the run's config.yaml unless --config is given; the model must match. A run stopped before its first checkpoint starts over in its folder",
+        describe: "Continue a run from its latest checkpoint: the run folder (or one checkpoint folder). Uses the run's config.yaml unless --config is given; the model must match. A run stopped before its first checkpoint starts over in its folder. One process per run folder: while another one trains in it (train.lock), this one is refused",
       })
       // Config overrides are open-ended (--model.hidden 128); loadConfig validates them and rejects unknown keys.
       .strict(false)
@@ -42,15 +40,17 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .example('$0 train --resume checkpoints/lstm/20260115-093012', 'continue a stopped run')
       .epilogue(`Config keys (YAML or --key value; the defaults are shown):\n${configKeysHelp()}`),
   handler: async (argv) => {
+    // Loaded here, not at the top: `--help` need not load the config reader (YAML).
+    const { configOverridesFromArgv, loadConfigDetailed } = await import('../config/load.ts');
     const overrides = configOverridesFromArgv(argv, OWN_OPTIONS);
     let configSource = argv.config;
     if (argv.resume !== undefined) {
       if (!argv.resume) throw new UserError('--resume needs a run folder');
       // Fails early, naming the path, when there is nothing to resume. (Imported here: it loads TensorFlow.js.)
-      const { resumeTarget } = await import('../train/resumeTarget.ts');
-      configSource ??= runConfigPath(resumeTarget(argv.resume).runFolder);
+      const [{ resumeTarget }, { runConfigPath }] = await Promise.all([import('../train/resumeTarget.ts'), import('../train/runFolder.ts')]);
+      configSource ??= runConfigPath(resumeTarget(argv.resume, () => {}).runFolder); // the trainer says what it finds there
     }
-    const config = loadConfig(configSource, overrides);
+    const { config, origins } = loadConfigDetailed(configSource, overrides);
     // Loaded here, not at the top: TensorFlow.js takes a moment to import and `--help` should not wait for it.
     const [{ selectBackend }, { train }] = await Promise.all([import('../models/backend.ts'), import('../train/trainer.ts')]);
     await selectBackend(config.backend);
@@ -63,7 +63,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     };
     process.once('SIGINT', onInterrupt);
     try {
-      const result = await train({ config, resume: argv.resume, stop: stop.signal });
+      const result = await train({ config, origins, resume: argv.resume, stop: stop.signal });
       if (result.interrupted) {
         console.error(`stopped at step ${result.step}; checkpoint saved to ${result.checkpoint}`);
         console.error(`continue with: skiptrain train --resume ${result.runFolder}`);

@@ -3,11 +3,13 @@ import { formatDays } from './days.ts';
 import { DEFAULTS, type Config } from './schema.ts';
 import { LEAF_PATHS, RULES, describeRule, type Rule } from './rules.ts';
 
-function valueAt(config: Config, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
+/** The value at a dotted key path (undefined where a config from an older version lacks the key). */
+export function valueAt(config: Config, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config);
 }
 
-function showValue(value: unknown): string {
+/** A value as a command line would give it: day lists as ranges, '' quoted. */
+export function showValue(value: unknown): string {
   if (Array.isArray(value)) return formatDays(value as string[]).join(',') || "''";
   return value === '' ? "''" : String(value);
 }

@@ -91,6 +91,7 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   'data.dateFormat': oneOf(...DATE_FORMATS),
   'data.unknownTracks': oneOf('error', 'zeros'),
   'data.badDates': oneOf('error', 'skip-row', 'keep'),
+  'data.unknownCategories': oneOf('other', 'error'),
   'data.shuffleBuffer': count(1, 10_000_000),
   'data.cache': path("a folder path ('' = no cache)"),
   'data.maxSessions': count(0),

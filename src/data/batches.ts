@@ -11,13 +11,14 @@ import { Rng } from '../util/rng.ts';
 import { knownRows } from './challenge.ts';
 import { LABELS, MAX_SESSION_LENGTH } from './columns.ts';
 import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
-import { readSessions, type ReadLogOptions } from './logs.ts';
+import { newReadCounts, readSessions, type ReadLogOptions } from './logs.ts';
 import { openSessionSource, type SessionSource } from './cache/sessionSource.ts';
 import { splitFilter, type Split } from './split.ts';
 import { trackKeys } from './trackKey.ts';
 import { loadTrackTable } from './tracks.ts';
 import { computeFeatureStats, loadFeatureStats, saveFeatureStats } from './stats.ts';
 import type { Batch, ChallengeSession, FeatureStats, LogRow, Session, TrackTable } from './types.ts';
+import { unknownCategoryWarnings } from './unknownCategories.ts';
 
 export type View = 'per-position' | 'challenge';
 
@@ -32,7 +33,9 @@ export interface DataContext {
 
 /**
  * Everything batches need besides the logs: the track table and the feature statistics of the training days.
- * Generates the built-in synthetic data first when the config asks for it and it is not there yet.
+ * Generates the built-in synthetic data first when the config asks for it and it is not there yet. The first pass
+ * over the logs (the cache build, else the statistics) ends with one warning per categorical column whose values
+ * fell outside its vocabulary; later passes read the same rows and say nothing.
  */
 export async function loadDataContext(
   config: DataSettings,
@@ -42,8 +45,9 @@ export async function loadDataContext(
   await ensureSynthData(config, log);
   log(`loading track features from ${config.data.tracks}`);
   const tracks = await loadTrackTable(config.data.tracks);
+  const counts = newReadCounts();
   // With data.cache set, the first pass writes the binary cache and every later pass (stats, epochs) reads it.
-  const sessions = config.data.cache ? await openSessionSource(config, tracks, log) : undefined;
+  const sessions = config.data.cache ? await openSessionSource(config, tracks, log, counts) : undefined;
   let stats = opts.stats;
   if (!stats && opts.statsPath && existsSync(opts.statsPath)) stats = await loadFeatureStats(opts.statsPath);
   if (stats === undefined) {
@@ -51,6 +55,7 @@ export async function loadDataContext(
     const trainSplit = splitFilter(config, 'train');
     stats = await computeFeatureStats(config.data.logs, tracks, {
       ...readOptions(config),
+      counts,
       days: trainSplit.days,
       accept: trainSplit.accept,
       maxSessions: config.data.maxSessions || undefined,
@@ -58,6 +63,7 @@ export async function loadDataContext(
     });
     if (opts.statsPath) await saveFeatureStats(opts.statsPath, stats);
   }
+  for (const line of unknownCategoryWarnings(counts.unknownCategories)) log(line);
   return { config, tracks, stats, norm: makeNormaliser(stats!), sessions };
 }
 
@@ -92,7 +98,7 @@ async function ensureSynthData(config: DataSettings, log: (s: string) => void): 
 }
 
 export function readOptions(config: DataSettings): ReadLogOptions {
-  return { dateFormat: config.data.dateFormat, badDates: config.data.badDates };
+  return { dateFormat: config.data.dateFormat, badDates: config.data.badDates, unknownCategories: config.data.unknownCategories };
 }
 
 /** Sessions of config.data.logs for some days: the binary cache when the context has one, else the CSV reader. */

@@ -90,10 +90,27 @@ export const REASONS_START = [
 
 export const REASONS_END = ['fwdbtn', 'trackdone', 'endplay', 'backbtn', 'logout', 'remote', 'clickrow', 'appload'] as const;
 
+/**
+ * The categorical log columns: each one's vocabulary and its LogRow field, in the order of their 4-bit fields in
+ * SessionBlock.categories. A value outside the vocabulary is read as the extra "other" slot (index = vocab length),
+ * counted per column (unknownCategories.ts) or refused, by data.unknownCategories.
+ */
+export const CATEGORICAL_COLUMNS = [
+  { column: 'context_type', vocab: CONTEXT_TYPES, field: 'contextType' },
+  { column: 'hist_user_behavior_reason_start', vocab: REASONS_START, field: 'reasonStart' },
+  { column: 'hist_user_behavior_reason_end', vocab: REASONS_END, field: 'reasonEnd' },
+] as const;
+export type CategoricalColumn = (typeof CATEGORICAL_COLUMNS)[number]['column'];
+
 /** Index of a categorical value; values outside the vocabulary map to the extra "other" slot (= vocab length). */
 export function vocabIndex(vocab: readonly string[], value: string): number {
   const i = vocab.indexOf(value);
   return i < 0 ? vocab.length : i;
+}
+
+/** The name of index i: a vocabulary word, or 'other' for the slot past its end (in stats and exports). */
+export function vocabWord(vocab: readonly string[], i: number): string {
+  return i < vocab.length ? vocab[i] : 'other';
 }
 
 /** Labels a model can be trained on. */

@@ -33,6 +33,12 @@ export interface DataConfig {
   unknownTracks: 'error' | 'zeros';
   /** A row whose date is outside the dataset's range (e.g. 2032-05-25): stop, drop the row, or keep it. */
   badDates: 'error' | 'skip-row' | 'keep';
+  /**
+   * A value outside its column's vocabulary (context_type, hist_user_behavior_reason_start/_end; columns.ts): read it
+   * as the "other" slot, counted per column and reported once (inspect, explore, train), or stop with an error naming
+   * the file, line, column and value.
+   */
+  unknownCategories: 'other' | 'error';
   /** Sessions held in the shuffle buffer (bounded memory). */
   shuffleBuffer: number;
   /** Folder for the binary session cache ('' = no cache). */
@@ -77,6 +83,7 @@ export const DATA_DEFAULTS: DataConfig = {
   dateFormat: 'auto',
   unknownTracks: 'error',
   badDates: 'skip-row',
+  unknownCategories: 'other',
   shuffleBuffer: 4096,
   cache: '',
   maxSessions: 0,

@@ -1,12 +1,14 @@
 // What `inspect` reports about a logs source, in one streaming pass: files, rows, sessions, rows per date, session
-// lengths, distinct and unknown tracks, skip rate. A pass can be split over shards: each accumulates a partial, and
-// the partials merge into the summary of one pass (counts add, distinct track ids are united).
+// lengths, distinct and unknown tracks, categorical values outside their vocabulary, skip rate. A pass can be split
+// over shards: each accumulates a partial, and the partials merge into the summary of one pass (counts add, distinct
+// track ids are united).
 import type { DataConfig } from './dataConfig.ts';
 import { detach } from './csv.ts';
 import { readSessions, newReadCounts, type ReadProgress } from './logs.ts';
 import { readPartials } from './partials.ts';
 import type { ShardSpec } from './shard.ts';
 import { loadTrackTable } from './tracks.ts';
+import { mergeUnknownCategories, newUnknownCategories, type UnknownCategories } from './unknownCategories.ts';
 
 export interface LogSummary {
   files: number;
@@ -22,6 +24,8 @@ export interface LogSummary {
   skip2Rate: number;
   /** Sessions per session_length (1..20). */
   sessionLengths: Record<string, number>;
+  /** Rows per categorical column whose value is outside its vocabulary (read as "other"), with a few examples. */
+  unknownCategories: UnknownCategories;
   compressedBytes: number;
 }
 
@@ -87,6 +91,7 @@ export async function accumulateLogSummary(logs: string, opts: SummaryOptions = 
     unknownTrackRows: table ? unknownRows : null,
     skips,
     sessionLengths: Object.fromEntries(sortedKeys(lengths).map(([k, v]) => [String(k), v])),
+    unknownCategories: counts.unknownCategories,
     compressedBytes: counts.compressedBytes,
   };
 }
@@ -112,6 +117,7 @@ export function finishLogSummary(p: LogSummaryPartial): LogSummary {
     unknownTrackRows: p.unknownTrackRows,
     skip2Rate: p.rows > 0 ? p.skips / p.rows : 0,
     sessionLengths: p.sessionLengths,
+    unknownCategories: p.unknownCategories,
     compressedBytes: p.compressedBytes,
   };
 }
@@ -128,7 +134,9 @@ export function mergeLogSummaries(parts: readonly LogSummaryPartial[], singleFil
   const tracks = new Set<string>();
   const unknown = parts[0].unknownTrackIds ? new Set<string>() : null;
   let unknownRows: number | null = parts[0].unknownTrackRows === null ? null : 0;
+  const unknownCategories = newUnknownCategories();
   for (const p of parts) {
+    mergeUnknownCategories(unknownCategories, p.unknownCategories);
     addCounts(dates, p.dates);
     addCounts(lengths, p.sessionLengths);
     for (const id of p.trackIds) tracks.add(id);
@@ -146,6 +154,7 @@ export function mergeLogSummaries(parts: readonly LogSummaryPartial[], singleFil
     unknownTrackRows: unknownRows,
     skips: sum((p) => p.skips),
     sessionLengths: Object.fromEntries(Object.entries(lengths).sort((a, b) => Number(a[0]) - Number(b[0]))),
+    unknownCategories,
     // Every worker streams all of a single archive (skipping other shards' members); a folder's files are read once.
     compressedBytes: singleFileSource ? Math.max(...parts.map((p) => p.compressedBytes)) : sum((p) => p.compressedBytes),
   });

@@ -3,7 +3,7 @@
 // it does not recognise to parseRowText, so both accept the same values and fail with the same words.
 // Kept strings are detached from the decoded text (see csv.ts detach).
 import { DataError } from '../errors.ts';
-import { CONTEXT_TYPES, LOG_COLUMN, LOG_COLUMNS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from './columns.ts';
+import { CATEGORICAL_COLUMNS, CONTEXT_TYPES, LOG_COLUMN, LOG_COLUMNS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, vocabIndex } from './columns.ts';
 import { detach, pickFields, splitFields } from './csv.ts';
 import { parseDate, type DateFormat } from './dates.ts';
 import type { LogRow } from './types.ts';
@@ -70,11 +70,6 @@ export function int(v: string, col: number, label: string, line: number): number
   return n;
 }
 
-function vocabOf(vocab: readonly string[], v: string): number {
-  const i = vocab.indexOf(v);
-  return i < 0 ? vocab.length : i;
-}
-
 function checkHour(hour: number, label: string, line: number): number {
   if (hour < 0 || hour > 23) throw new DataError(`column 'hour_of_day' must be 0..23, found ${hour}`, at(label, line));
   return hour;
@@ -96,10 +91,18 @@ export interface HeaderLayout {
   exact: boolean;
 }
 
+/** A categorical field outside its vocabulary: the index of its column in CATEGORICAL_COLUMNS, and the value. */
+export interface UnknownField {
+  category: number;
+  value: string;
+}
+
 export interface ParsedLine {
   id: string;
   length: number;
   row: LogRow;
+  /** The row's categorical values read as "other" (null: none), for the reader to keep as examples or refuse. */
+  unknown: UnknownField[] | null;
 }
 
 /** One data line (without its line end) checked in the reader's order: field count, session_length, then the row. */
@@ -111,7 +114,16 @@ export function parseRowText(text: string, layout: HeaderLayout, label: string, 
   if (!layout.exact) fields = pickFields(fields, layout.positions);
   const length = int(fields[C.session_length], C.session_length, label, line);
   checkLength(length, label, line);
-  return { id: fields[C.session_id], length, row: parseFields(fields, label, line, dates) };
+  const row = parseFields(fields, label, line, dates);
+  return { id: fields[C.session_id], length, row, unknown: unknownFields(row, fields) };
+}
+
+function unknownFields(row: LogRow, fields: string[]): UnknownField[] | null {
+  let out: UnknownField[] | null = null;
+  CATEGORICAL_COLUMNS.forEach(({ column, vocab, field }, category) => {
+    if (row[field] === vocab.length) (out ??= []).push({ category, value: detach(fields[LOG_COLUMN[column]]) });
+  });
+  return out;
 }
 
 /** A row from its fields in LOG_COLUMNS order. */
@@ -133,8 +145,8 @@ export function parseFields(f: string[], label: string, line: number, dates: Dat
     hour: checkHour(int(f[C.hour_of_day], C.hour_of_day, label, line), label, line),
     date: dates.get(f[C.date], label, line),
     premium: bool(f[C.premium], C.premium, label, line),
-    contextType: vocabOf(CONTEXT_TYPES, f[C.context_type]),
-    reasonStart: vocabOf(REASONS_START, f[C.hist_user_behavior_reason_start]),
-    reasonEnd: vocabOf(REASONS_END, f[C.hist_user_behavior_reason_end]),
+    contextType: vocabIndex(CONTEXT_TYPES, f[C.context_type]),
+    reasonStart: vocabIndex(REASONS_START, f[C.hist_user_behavior_reason_start]),
+    reasonEnd: vocabIndex(REASONS_END, f[C.hist_user_behavior_reason_end]),
   };
 }

@@ -13,6 +13,7 @@ import { DateCache, parseFields } from './logrow.ts';
 import type { ShardSpec } from './shard.ts';
 import type { UnknownTrackCount } from './tracks.ts';
 import type { LogRow, Session, TrackTable } from './types.ts';
+import { newUnknownCategories, type UnknownCategories } from './unknownCategories.ts';
 
 export interface ReadProgress {
   file: string;
@@ -30,6 +31,8 @@ export interface ReadCounts {
   droppedRows: number;
   /** Bytes of the source files read (compressed for archives). */
   compressedBytes: number;
+  /** Per categorical column: rows of the sessions handed out holding a value outside its vocabulary, and examples. */
+  unknownCategories: UnknownCategories;
 }
 
 export interface ReadLogOptions {
@@ -51,6 +54,8 @@ export interface ReadLogOptions {
   unknownTracks?: DataConfig['unknownTracks'];
   /** Counts the unknown track rows seen under unknownTracks = 'zeros'. */
   unknownCount?: UnknownTrackCount;
+  /** Values outside a categorical column's vocabulary (default DATA_DEFAULTS.unknownCategories = 'other', counted in `counts`). */
+  unknownCategories?: DataConfig['unknownCategories'];
   counts?: ReadCounts;
   /** Where the reader's notes go (default stderr), e.g. a file whose slash dates are read month first by default. */
   onNotice?: (line: string) => void;
@@ -63,7 +68,7 @@ export interface RowParseOptions {
 }
 
 export function newReadCounts(): ReadCounts {
-  return { files: 0, rows: 0, sessions: 0, droppedRows: 0, compressedBytes: 0 };
+  return { files: 0, rows: 0, sessions: 0, droppedRows: 0, compressedBytes: 0, unknownCategories: newUnknownCategories() };
 }
 
 const parseCaches = new Map<DateFormat, DateCache>();

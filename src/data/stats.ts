@@ -1,17 +1,16 @@
 // FeatureStats in one streaming pass: play-weighted mean/std of every track feature (a track played 100 times
 // counts 100 times, as the model sees it), categorical value counts, and the skip_2 rate per position.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { DataError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, TRACK_FEATURES } from './columns.ts';
+import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, TRACK_FEATURES, vocabWord } from './columns.ts';
 import { readSessions, type ReadLogOptions } from './logs.ts';
 import type { FeatureStats, Session, TrackTable } from './types.ts';
 
-/** Vocabulary name of index i; the extra slot past the end holds values outside the vocabulary. */
-const vocabName = (vocab: readonly string[], i: number) => (i < vocab.length ? vocab[i] : 'other');
-
+/** A zero count per vocabulary word and one for the "other" slot past its end. */
 function counter(vocab: readonly string[]): Record<string, number> {
-  return Object.fromEntries([...vocab, 'other'].map((v) => [v, 0]));
+  return Object.fromEntries(Array.from({ length: vocab.length + 1 }, (_, i) => [vocabWord(vocab, i), 0]));
 }
 
 /**
@@ -68,9 +67,9 @@ export async function accumulateFeatureStats(
     sessions++;
     for (const row of session.rows) {
       rows++;
-      vocab.contextType[vocabName(CONTEXT_TYPES, row.contextType)]++;
-      vocab.reasonStart[vocabName(REASONS_START, row.reasonStart)]++;
-      vocab.reasonEnd[vocabName(REASONS_END, row.reasonEnd)]++;
+      vocab.contextType[vocabWord(CONTEXT_TYPES, row.contextType)]++;
+      vocab.reasonStart[vocabWord(REASONS_START, row.reasonStart)]++;
+      vocab.reasonEnd[vocabWord(REASONS_END, row.reasonEnd)]++;
       const p = row.position - 1;
       seen[p]++;
       if (row.skip2) skips[p]++;
@@ -140,4 +139,20 @@ export async function loadFeatureStats(path: string): Promise<FeatureStats> {
     skipRateByPosition: o.skipRateByPosition as number[],
     ...(isNumberArray(o.rowsByPosition, MAX_SESSION_LENGTH) ? { rowsByPosition: o.rowsByPosition as number[] } : {}),
   };
+}
+
+/**
+ * The statistics file an --out names (prepare, merge): --out itself, or stats.json inside it when it is a folder —
+ * an existing one, one written with a trailing '/', or the cache folder (`--cache C --out C`, as for a sharded run,
+ * where `skiptrain merge C` writes C/stats.json). Decided before any work, so a folder never fails it at the end.
+ */
+export async function statsFileAt(out: string, cache?: string): Promise<string> {
+  const isFolder =
+    out.endsWith('/') ||
+    out.endsWith(sep) ||
+    (cache !== undefined && resolve(out) === resolve(cache)) ||
+    (await stat(out).catch(() => null))?.isDirectory();
+  if (!isFolder) return out;
+  await mkdir(out, { recursive: true });
+  return join(out, 'stats.json');
 }

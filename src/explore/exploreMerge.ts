@@ -4,7 +4,8 @@ import { fingerprint, fingerprintChange } from '../data/cache/manifest.ts';
 import { readPartials } from '../data/partials.ts';
 import { loadTrackTable } from '../data/tracks.ts';
 import { DataError } from '../errors.ts';
-import { ExploreAccumulator, type ExploreOptions, type ExplorePartial, type ExploreResult } from './explorePass.ts';
+import { ExploreAccumulator, type ExplorePartial, type ExploreResult } from './explorePass.ts';
+import type { ExploreOptions } from './exploreOptions.ts';
 
 export async function mergeExplorePartials(dir: string): Promise<{ logs: string; result: ExploreResult }> {
   const parts = await readPartials<ExplorePartial>(dir, 'explore');

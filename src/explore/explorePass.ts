@@ -2,6 +2,8 @@
 // a bounded session sample), sessions are seen once, and `finish` turns the state into the numbers the report shows.
 // `state`/`merge` carry that state between the shards of a sharded pass (`explore --shard I/N`, `skiptrain merge`).
 import type { Session, TrackTable } from '../data/types.ts';
+import { DEFAULT_EXPLORE_OPTIONS, type ExploreOptions } from './exploreOptions.ts';
+import { mergeUnknownCategories, newUnknownCategories, type UnknownCategories } from '../data/unknownCategories.ts';
 import { CovarianceAccumulator } from './covariance.ts';
 import { featureMemory, LagCorrelations, type LagCorrelation } from './featureMemory.ts';
 import { FeatureHistograms, type FeatureHistogram } from './histograms.ts';
@@ -11,36 +13,6 @@ import { SkipRateAggregator, type SkipRateState, type SkipRateSummary } from './
 import { featureColumns, SCATTER_FEATURES, STUDIED_FEATURES } from './studiedFeatures.ts';
 import { TransitionCounter, type TransitionState, type TransitionSummary } from './transitions.ts';
 
-export interface ExploreOptions {
-  /** Size of the transition matrix (most played tracks). */
-  top: number;
-  /** PC: significance level of each conditional-independence test. */
-  alpha: number;
-  /** PC: largest conditioning set. */
-  maxCond: number;
-  /** Fraction of sessions kept for the sample-based analyses… */
-  sample: number;
-  /** …and the most sessions that sample may hold (memory bound). */
-  maxSampleSessions: number;
-  seed: number;
-  /** Feature memory is measured at lags 1..maxLag. */
-  maxLag: number;
-  bins: number;
-  /** Points drawn in the scatterplot matrix. */
-  scatterPoints: number;
-}
-
-export const DEFAULT_EXPLORE_OPTIONS: ExploreOptions = {
-  top: 30,
-  alpha: 0.01,
-  maxCond: 3,
-  sample: 0.01,
-  maxSampleSessions: 20_000,
-  seed: 1,
-  maxLag: 5,
-  bins: 30,
-  scatterPoints: 600,
-};
 
 export interface ExploreResult {
   meta: {
@@ -48,6 +20,8 @@ export interface ExploreResult {
     rows: number;
     /** Rows whose track is not in the track table (no features: left out of the feature analyses). */
     unknownTrackRows: number;
+    /** Rows per categorical column whose value is outside its vocabulary (counted as "other" by the skip rates). */
+    unknownCategories: UnknownCategories;
     sampleSessions: number;
     sampleRows: number;
     options: ExploreOptions;
@@ -73,6 +47,7 @@ export interface ExplorePartial {
   sessions: number;
   rows: number;
   unknownTrackRows: number;
+  unknownCategories: UnknownCategories;
   skipRates: SkipRateState;
   transitions: TransitionState;
   lagCorrelations: number[][];
@@ -91,6 +66,8 @@ export class ExploreAccumulator {
   sessions = 0;
   rows = 0;
   unknownTrackRows = 0;
+  /** The reader counts these (the sessions carry only the "other" slot): add its counts after the pass. */
+  readonly unknownCategories = newUnknownCategories();
 
   constructor(
     private readonly tracks: TrackTable,
@@ -128,6 +105,7 @@ export class ExploreAccumulator {
       sessions: this.sessions,
       rows: this.rows,
       unknownTrackRows: this.unknownTrackRows,
+      unknownCategories: this.unknownCategories,
       skipRates: this.skipRates.state(),
       transitions: this.transitions.state(),
       lagCorrelations: this.lagCorrelations.state(),
@@ -146,6 +124,7 @@ export class ExploreAccumulator {
     this.sessions += p.sessions;
     this.rows += p.rows;
     this.unknownTrackRows += p.unknownTrackRows;
+    mergeUnknownCategories(this.unknownCategories, p.unknownCategories);
     this.skipRates.merge(p.skipRates);
     this.transitions.merge(p.transitions);
     this.lagCorrelations.merge(p.lagCorrelations);
@@ -162,6 +141,7 @@ export class ExploreAccumulator {
         sessions: this.sessions,
         rows: this.rows,
         unknownTrackRows: this.unknownTrackRows,
+        unknownCategories: this.unknownCategories,
         sampleSessions: sample.length,
         sampleRows: sample.reduce((n, s) => n + s.trackRows.length, 0),
         options: o,

@@ -1,4 +1,6 @@
 // The explore report: ExploreResult → HTML sections (vega-lite charts plus the numbers behind them).
+import { CATEGORICAL_COLUMNS } from '../data/columns.ts';
+import { describeUnknownCategories } from '../data/unknownCategories.ts';
 import { htmlTable, type ReportSection, type VegaLiteSpec } from '../report/html.ts';
 import type { ExploreResult } from './explorePass.ts';
 import type { RateRow } from './skipRates.ts';
@@ -305,6 +307,7 @@ function pcSection(r: ExploreResult): ReportSection {
 
 function overviewSection(r: ExploreResult): ReportSection {
   const m = r.meta;
+  const unknownCategories = new Map(describeUnknownCategories(m.unknownCategories).map((d) => [d.column, d.text]));
   return {
     title: 'Overview',
     html: htmlTable(
@@ -313,6 +316,10 @@ function overviewSection(r: ExploreResult): ReportSection {
         ['sessions', m.sessions],
         ['plays (rows)', m.rows],
         ['plays whose track is not in the track table', m.unknownTrackRows],
+        ...CATEGORICAL_COLUMNS.map(({ column }): [string, string | number] => [
+          `plays whose ${column} is outside its vocabulary (read as "other")`,
+          unknownCategories.get(column) ?? 0,
+        ]),
         ['skip_2 rate', pct(r.overall.skip2Rate)],
         ['not_skipped rate', pct(r.overall.notSkippedRate)],
         ['sampled sessions (feature-memory null, scatterplots, PC)', m.sampleSessions],

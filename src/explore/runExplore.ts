@@ -3,14 +3,16 @@
 // sharded run, the partial state that `skiptrain merge` combines with the other shards' into that report.
 import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { readSessions } from '../data/logs.ts';
+import { newReadCounts, readSessions } from '../data/logs.ts';
+import { mergeUnknownCategories } from '../data/unknownCategories.ts';
 import { partialStamp, writePartial } from '../data/partials.ts';
 import { shardLabel, type ShardSpec } from '../data/shard.ts';
 import { loadTrackTable } from '../data/tracks.ts';
 import { DataError, UserError } from '../errors.ts';
 import { buildHtmlReport } from '../report/html.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { DEFAULT_EXPLORE_OPTIONS, ExploreAccumulator, type ExploreOptions, type ExploreResult } from './explorePass.ts';
+import { ExploreAccumulator, type ExploreResult } from './explorePass.ts';
+import { DEFAULT_EXPLORE_OPTIONS, type ExploreOptions } from './exploreOptions.ts';
 import { ExploreProgress, sizeOnDisk } from './progress.ts';
 import { exploreReportSections } from './report.ts';
 
@@ -53,9 +55,11 @@ async function explorePass(args: Omit<RunExploreArgs, 'json'>, log: Log, shard?:
   const progress = args.progress === false ? null : new ExploreProgress(await sizeOnDisk(args.logs));
   let bytes = 0;
   let file: string | undefined;
+  const counts = newReadCounts();
   const sessions = readSessions(args.logs, {
     days: args.days?.length ? new Set(args.days) : undefined,
     shard,
+    counts,
     onNotice: (line) => (progress ? progress.log(line) : log(line)),
     onProgress: (p) => {
       bytes = p.compressedBytes;
@@ -68,6 +72,7 @@ async function explorePass(args: Omit<RunExploreArgs, 'json'>, log: Log, shard?:
   }
   progress?.update({ bytes, sessions: acc.sessions, rows: acc.rows }, true);
   progress?.done();
+  mergeUnknownCategories(acc.unknownCategories, counts.unknownCategories);
   return acc;
 }
 

@@ -9,11 +9,15 @@
 //                                              bytes, `length` in floats; manifest.byteLength is the file size
 //                                              and manifest.tensorsCrc32c its CRC-32C; manifest.manifestCrc32c is
 //                                              the CRC-32C of the manifest's own content (util/manifestCrc.ts)
-//   checkpoints/latest                        one line: the folder name of the newest complete checkpoint
+//   checkpoints/latest                        one line: the folder name of the newest complete checkpoint and
+//                                              the CRC-32C of that name ("step-00001200 crc32c=0x…"); a bare
+//                                              name (runs from before the CRC) is still followed
 // A checkpoint is written into checkpoints/.tmp-…/ and renamed into place only when complete, then `latest` is
 // replaced atomically, so a crash at any moment leaves the previous checkpoint intact; leftover .tmp-… folders are
 // ignored by readers and removed by the next save. Every read checks both CRCs: a damaged checkpoint is an error
-// naming the file (and `--resume` falls back to the newest intact checkpoint before it), never wrong weights.
+// naming the file (and `--resume` falls back to the newest intact checkpoint before it), never wrong weights. A
+// damaged `latest` (or one naming a folder that is gone) is not followed: the newest complete checkpoint is used,
+// with a warning, since a pointer changed into another existing step would otherwise load other weights silently.
 // Version 1 checkpoints (before the CRCs) still load, unchecked, with a note once per run.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
@@ -24,6 +28,7 @@ import type { Config, TrainConfig } from '../config/schema.ts';
 import { TRACK_KEY_NAME, type TrackTableFingerprint } from '../data/trackKey.ts';
 import type { FeatureStats } from '../data/types.ts';
 import { UserError } from '../errors.ts';
+import { fileError } from '../util/failures.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { crc32c, crcText } from '../util/crc32c.ts';
 import { manifestCrcMatches, withManifestCrc } from '../util/manifestCrc.ts';
@@ -97,6 +102,9 @@ export interface CheckpointContents {
 
 export type RetentionPolicy = Pick<TrainConfig, 'keepLast' | 'keepBest' | 'bestMetric'>;
 
+/** How the checkpoint writer opens its files: a seam for tests that drive it into a failing file system. */
+export const checkpointFiles = { open };
+
 const STEP_DIGITS = 8;
 export const checkpointName = (step: number) => `step-${String(step).padStart(STEP_DIGITS, '0')}`;
 const isCheckpointName = (name: string) => /^step-\d+$/.test(name);
@@ -158,10 +166,16 @@ export async function saveCheckpoint(
   const name = checkpointName(contents.position.step);
   const tmp = join(dir, `.tmp-${name}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp);
-  await writeSynced(join(tmp, 'tensors.bin'), data);
-  await writeSynced(join(tmp, 'manifest.json'), JSON.stringify(withManifestCrc(manifest), null, 1));
   const final = join(dir, name);
+  try {
+    await mkdir(tmp);
+    await writeSynced(join(tmp, 'tensors.bin'), data);
+    await writeSynced(join(tmp, 'manifest.json'), JSON.stringify(withManifestCrc(manifest), null, 1));
+  } catch (e) {
+    // A full disk: the half-written checkpoint goes now, not at the next save (there may be none).
+    await rm(tmp, { recursive: true, force: true });
+    throw fileError(e, 'write', final);
+  }
   if (existsSync(final)) {
     // Same step saved twice (a periodic save that is also the epoch end): move the old one aside first, since a
     // folder cannot be renamed over a non-empty one.
@@ -172,13 +186,13 @@ export async function saveCheckpoint(
   } else {
     await rename(tmp, final);
   }
-  await writeFileAtomic(join(dir, 'latest'), `${name}\n`);
+  await writeFileAtomic(join(dir, LATEST_NAME), latestLine(name));
   await applyRetention(dir, retention);
   return final;
 }
 
 async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
-  const handle = await open(path, 'w');
+  const handle = await checkpointFiles.open(path, 'w');
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -212,7 +226,7 @@ export async function applyRetention(dir: string, policy: RetentionPolicy): Prom
   });
   scored.slice(0, Math.max(0, policy.keepBest)).forEach((c) => keep.add(c.name));
   const latest = readLatestPointer(dir);
-  if (latest) keep.add(latest);
+  if ('name' in latest) keep.add(latest.name);
   const removed: string[] = [];
   for (const c of all) {
     if (keep.has(c.name)) continue;
@@ -239,23 +253,36 @@ export function listCheckpoints(dir: string): { name: string; path: string; step
   return out.sort((a, b) => a.step - b.step);
 }
 
-function readLatestPointer(dir: string): string | undefined {
-  const pointer = join(dir, 'latest');
-  if (!existsSync(pointer)) return undefined;
-  const name = readFileSync(pointer, 'utf8').trim();
-  return isCheckpointName(name) ? name : undefined;
+const LATEST_NAME = 'latest';
+const nameCrc = (name: string) => crcText(crc32c(Buffer.from(name, 'utf8')));
+const latestLine = (name: string) => `${name} crc32c=${nameCrc(name)}\n`;
+
+/** What `latest` says: a checkpoint name, nothing (no pointer yet), or why it cannot be followed. */
+type LatestPointer = { name: string } | { missing: true } | { damaged: string };
+
+function readLatestPointer(dir: string): LatestPointer {
+  const pointer = join(dir, LATEST_NAME);
+  if (!existsSync(pointer)) return { missing: true };
+  const text = readFileSync(pointer, 'utf8').trim();
+  const m = /^(step-\d+)(?: crc32c=(0x[0-9a-f]{8}))?$/.exec(text);
+  if (!m) return { damaged: `it is damaged (${JSON.stringify(text.slice(0, 40))} is not a checkpoint name)` };
+  const [, name, crc] = m;
+  if (crc !== undefined && crc !== nameCrc(name)) return { damaged: 'it is damaged (its CRC-32C does not match the name it holds)' };
+  if (!existsSync(join(dir, name))) return { damaged: `it names ${name}, which is not there` };
+  return { name };
 }
 
 /**
  * Finds the checkpoint folder meant by a path: a checkpoint folder itself, a run folder, or a run's checkpoints
- * folder (then `latest`, or the newest complete checkpoint when the pointer is missing).
+ * folder (then `latest`, or the newest complete checkpoint when the pointer is missing; when it is damaged too,
+ * which `log` hears once).
  */
-export function resolveCheckpoint(path: string): string {
+export function resolveCheckpoint(path: string, log: (line: string) => void = toStderr): string {
   if (!existsSync(path)) throw new UserError(`${path}: no such run folder or checkpoint`);
   if (existsSync(join(path, 'manifest.json'))) return path;
   const dir = existsSync(join(path, 'checkpoints')) ? join(path, 'checkpoints') : path;
   const latest = readLatestPointer(dir);
-  if (latest && existsSync(join(dir, latest))) return join(dir, latest);
+  if ('name' in latest) return join(dir, latest.name);
   const all = listCheckpoints(dir);
   if (!all.length) {
     // An experiment folder (checkpoints/<experiment>) holds runs: say which, rather than guess.
@@ -264,9 +291,13 @@ export function resolveCheckpoint(path: string): string {
       .map((e) => e.name)
       .sort();
     if (runs.length) throw new UserError(`${path} is an experiment folder: name one of its runs, e.g. ${join(path, runs[runs.length - 1])} (runs: ${runs.join(', ')})`);
-    throw new UserError(`${path}: no checkpoint found (expected ${join(dir, 'latest')} or a step-… folder)`);
+    throw new UserError(`${path}: no checkpoint found (expected ${join(dir, LATEST_NAME)} or a step-… folder)`);
   }
-  return all[all.length - 1].path;
+  const newest = all[all.length - 1].path;
+  if ('damaged' in latest) {
+    tellOnce(log, `damaged pointer ${dir}`, `warning: ${join(dir, LATEST_NAME)}: ${latest.damaged}; using the newest complete checkpoint, ${newest}`);
+  }
+  return newest;
 }
 
 /**
@@ -274,7 +305,7 @@ export function resolveCheckpoint(path: string): string {
  * naming the file; one of version 1 is read unchecked and `log` hears so once.
  */
 export async function readCheckpoint(path: string, log: (line: string) => void = toStderr): Promise<CheckpointContents> {
-  const folder = resolveCheckpoint(path);
+  const folder = resolveCheckpoint(path, log);
   const manifestPath = join(folder, 'manifest.json');
   const binPath = join(folder, 'tensors.bin');
   const corrupt = (file: string, problem: string) => new CheckpointCorruptError(file, problem, adviceFor(folder));

@@ -12,11 +12,14 @@ export interface ResumeTarget {
   checkpoint?: string;
 }
 
-/** Throws the UserError of resolveCheckpoint for a path that is neither a run folder nor a checkpoint. */
-export function resumeTarget(path: string): ResumeTarget {
+/**
+ * Throws the UserError of resolveCheckpoint for a path that is neither a run folder nor a checkpoint; `log` hears
+ * about a damaged `latest` pointer.
+ */
+export function resumeTarget(path: string, log: (line: string) => void): ResumeTarget {
   const isRun = existsSync(runConfigPath(path));
   const hasCheckpoint = existsSync(join(checkpointsDir(path), 'latest')) || listCheckpoints(checkpointsDir(path)).length > 0;
   if (isRun && !hasCheckpoint) return { runFolder: path };
-  const checkpoint = resolveCheckpoint(path);
+  const checkpoint = resolveCheckpoint(path, log);
   return { runFolder: dirname(dirname(checkpoint)), checkpoint };
 }

@@ -1,5 +1,6 @@
 // A run folder holds one training run: <checkpoints>/<experiment>/<run-id>/ with config.yaml (fully resolved),
-// stats.json (feature statistics), TensorBoard event files and checkpoints/.
+// stats.json (feature statistics), TensorBoard event files, checkpoints/ and, while a process trains in it,
+// train.lock (runLock.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
@@ -14,10 +15,10 @@ export function timestampRunId(now = new Date()): string {
 }
 
 /**
- * Claims a new run folder (mkdir without `recursive` fails if it exists, so two runs started in the same second get
- * -2, -3 … suffixes) and writes config.yaml and stats.json into it.
+ * Claims a new, empty run folder (mkdir without `recursive` fails if it exists, so two runs started in the same
+ * second get -2, -3 … suffixes); the trainer locks it, then writes the run files.
  */
-export async function createRunFolder(config: Config, stats: FeatureStats, now = new Date()): Promise<string> {
+export function claimRunFolder(config: Config, now = new Date()): string {
   const parent = join(config.checkpoints, config.experiment);
   mkdirSync(parent, { recursive: true });
   const base = timestampRunId(now);
@@ -29,7 +30,6 @@ export async function createRunFolder(config: Config, stats: FeatureStats, now =
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw e;
     }
-    await writeRunFiles(folder, config, stats);
     return folder;
   }
 }

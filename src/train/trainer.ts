@@ -1,14 +1,17 @@
 // The training loop. Read top to bottom: set up (fresh or resumed), then epochs of steps with periodic logging,
 // validation and checkpoints. Everything that decides the weights — data order, dropout seeds, the learning
 // rate, the optimizer state — is a function of the seed and the step, so a resumed run is bit-identical.
-import { readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { configChanges, describeConfigChange } from '../config/diff.ts';
+import type { Origins } from '../config/resolve.ts';
 import type { Config } from '../config/schema.ts';
 import { loadDataContext, trainBatches } from '../data/batches.ts';
 import { inputFeatureCount } from '../data/features.ts';
 import { trackTableFingerprint } from '../data/trackKey.ts';
 import type { FeatureStats } from '../data/types.ts';
 import { UserError } from '../errors.ts';
+import { withNote } from '../util/failures.ts';
 import { activeBackend } from '../models/backend.ts';
 import { createModel } from '../models/model.ts';
 import { Rng } from '../util/rng.ts';
@@ -17,7 +20,8 @@ import { assignWeights, readResumableCheckpoint, saveCheckpoint, type Checkpoint
 import { Adam } from './optimizer.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
 import { resumeTarget } from './resumeTarget.ts';
-import { createRunFolder, writeRunFiles } from './runFolder.ts';
+import { claimRunFolder, writeRunFiles } from './runFolder.ts';
+import { takeRunLock, type RunLock } from './runLock.ts';
 import { learningRate } from './schedule.ts';
 import type { PendingStep, StepValues } from './step.ts';
 import { BatchThread } from './workers/batchThread.ts';
@@ -31,6 +35,11 @@ export interface TrainOptions {
    * without a checkpoint (killed early) starts over in place.
    */
   resume?: string;
+  /**
+   * Where each key of `config` was set (loadConfigDetailed). A resume says which keys differ from the checkpoint's
+   * config, leaving out those set on the command line; without origins it lists every difference.
+   */
+  origins?: Origins;
   /** When aborted (Ctrl-C), the loop finishes the current step, saves a checkpoint and returns. */
   stop?: AbortSignal;
   log?: (message: string) => void;
@@ -47,18 +56,66 @@ export interface TrainResult {
   metrics: ValidationMetrics | null;
 }
 
+/** What train() hears from the run as it goes: the run folder's lock, and the folder once --resume can continue it. */
+interface RunInProgress {
+  lock?: RunLock;
+  resumable?: string;
+}
+
+/**
+ * Trains in a run folder of its own, holding its lock (runLock.ts) from start to end. A failure (a full disk) is
+ * rethrown with what it left: the checkpoint --resume will continue from, or none yet.
+ */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const log = opts.log ?? ((s: string) => console.error(s));
+  const run: RunInProgress = {};
+  try {
+    return await trainInRunFolder(opts, log, run);
+  } catch (e) {
+    const kept = run.resumable ? keptBy(run.resumable) : undefined;
+    throw kept ? withNote(e, kept) : e;
+  } finally {
+    run.lock?.release();
+  }
+}
+
+/**
+ * What a failed run left, read from the folder as --resume reads it (a save can fail after its checkpoint is
+ * complete: at `latest`, or at retention). Undefined when the folder cannot be read either.
+ */
+function keptBy(runFolder: string): string | undefined {
+  try {
+    const { checkpoint } = resumeTarget(runFolder, () => {}); // a damaged `latest` was told as the run started
+    if (!checkpoint) return `no checkpoint was written yet (skiptrain train --resume ${runFolder} starts the run over)`;
+    const { step } = JSON.parse(readFileSync(join(checkpoint, 'manifest.json'), 'utf8')) as { step: number };
+    return `the last complete checkpoint is step ${step} (continue with: skiptrain train --resume ${runFolder})`;
+  } catch {
+    return undefined;
+  }
+}
+
+async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, run: RunInProgress): Promise<TrainResult> {
   const { config } = opts;
   const t = config.train;
-  const log = opts.log ?? ((s: string) => console.error(s));
-  const target = opts.resume ? resumeTarget(opts.resume) : undefined;
+  const target = opts.resume ? resumeTarget(opts.resume, log) : undefined;
+  // Before anything in the folder is read or changed: a start-over removes its event files.
+  if (target) run.lock = takeRunLock(target.runFolder, log);
   const resumed = target?.checkpoint ? await readResumableCheckpoint(target.checkpoint, log) : undefined;
-  if (resumed) checkResumable(resumed, config, log);
+  if (resumed) checkResumable(resumed, config, opts.origins, log);
   if (target && !resumed) startOver(target.runFolder, log);
+  run.resumable = target?.runFolder;
 
   const ctx = await loadDataContext(config, { stats: resumed?.manifest.stats, log });
-  const runFolder = target ? target.runFolder : await createRunFolder(config, ctx.stats);
-  if (target) await writeRunFiles(runFolder, config, ctx.stats);
+  const runFolder = target?.runFolder ?? claimRunFolder(config);
+  run.lock ??= takeRunLock(runFolder, log);
+  try {
+    await writeRunFiles(runFolder, config, ctx.stats);
+  } catch (e) {
+    // A new run that cannot write its config leaves no folder that --resume could not continue.
+    if (!target) rmSync(runFolder, { recursive: true, force: true });
+    throw target ? e : withNote(e, `the new run folder ${runFolder} was removed`);
+  }
+  run.resumable = runFolder;
   const trackTable = trackTableFingerprint(ctx.tracks);
   const model = createModel(config.model, inputFeatureCount(), t.seed);
   const optimizer = new Adam(model.weights, { weightDecay: t.weightDecay });
@@ -109,6 +166,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let shownLoss: number | undefined; // the progress line shows the last logged loss
   let interrupted = false;
   let reachedMax = t.maxSteps > 0 && pos.step >= t.maxSteps;
+  let closeFailure: unknown;
   try {
     training: while (!reachedMax && pos.epoch < t.epochs) {
       for await (const batch of batchesOf({ epoch: pos.epoch, seed: t.seed, view: config.task, skipBatches: pos.batchesInEpoch })) {
@@ -153,12 +211,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } finally {
     progress.done();
     window.reset();
-    await writer.close();
+    // A full disk fails the event file's last flush too: that must not hide the failure that stopped the loop.
+    closeFailure = await writer.close().then(() => undefined, (e: unknown) => e);
     await stepper.dispose();
     await batchThread?.dispose();
     optimizer.dispose();
     model.dispose();
   }
+  if (closeFailure !== undefined) throw closeFailure;
   return { runFolder, checkpoint, step: pos.step, epoch: pos.epoch, interrupted, metrics };
 }
 
@@ -182,8 +242,12 @@ function pickPosition(c: CheckpointContents): TrainingPosition {
   return { step, epoch, batchesInEpoch, plannedSteps, rngState, metrics };
 }
 
-/** A resume must build the very same model; data and schedule differences only make it inexact, so they warn. */
-function checkResumable(c: CheckpointContents, config: Config, log: (s: string) => void): void {
+/**
+ * A resume must build the very same model; data and schedule differences only make it inexact, so they warn. Any
+ * other difference from the checkpoint's config not asked for on the command line is said in one line: config.yaml
+ * may have been edited, or damaged.
+ */
+function checkResumable(c: CheckpointContents, config: Config, origins: Origins | undefined, log: (s: string) => void): void {
   const saved = c.manifest.config;
   const differences = (Object.keys(config.model) as (keyof Config['model'])[])
     .filter((k) => JSON.stringify(config.model[k]) !== JSON.stringify(saved.model[k]))
@@ -192,6 +256,13 @@ function checkResumable(c: CheckpointContents, config: Config, log: (s: string) 
     differences.push(`the checkpoint has ${c.manifest.inputFeatures} input features, this version builds ${inputFeatureCount()}`);
   }
   if (differences.length) throw new UserError(`cannot resume from ${c.path}: the model does not match (${differences.join('; ')})`);
+  const changes = configChanges(saved, config, origins);
+  if (changes.length) {
+    log(
+      `warning: the config differs from the one in ${c.path} in keys not set on the command line: ` +
+        `${changes.map((change) => describeConfigChange(change, origins)).join(', ')} — if you did not change them, the config file was damaged: fix it`,
+    );
+  }
   for (const key of ['seed', 'batchSize'] as const) {
     if (config.train[key] !== saved.train[key]) log(`warning: train.${key} changed since the checkpoint; the resumed run will not match an uninterrupted one`);
   }

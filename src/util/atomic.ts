@@ -1,12 +1,18 @@
 // Atomic file writes: readers never see a half-written file, and a crash leaves the old file (or none) in place.
 // The data goes to a temp file in the same folder (same filesystem, so the rename is atomic), is fsynced, then renamed.
+// A failure (a full disk) names `path`, not the temp file, which is removed, and says the old file is untouched.
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
+import { fileError, withNote } from './failures.ts';
 
 function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+}
+
+function writeFailed(e: unknown, path: string): unknown {
+  return withNote(fileError(e, 'write', path), 'the previous file, if any, is unchanged');
 }
 
 /** fsync the finished temp file, then rename it into place; on any failure the temp file is removed. */
@@ -21,22 +27,24 @@ async function commit(tmp: string, path: string): Promise<void> {
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => {});
-    throw e;
+    throw writeFailed(e, path);
   }
 }
 
 /** Write `data` to `path` atomically. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = tempPathFor(path);
-  const handle = await open(tmp, 'w');
   try {
-    await handle.writeFile(data);
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
-    await handle.close().catch(() => {});
     await unlink(tmp).catch(() => {});
-    throw e;
+    throw writeFailed(e, path);
   }
-  await handle.close();
   await commit(tmp, path);
 }
 
@@ -49,7 +57,7 @@ export async function writeLinesAtomic(path: string, produce: (writeLine: (line:
   const tmp = tempPathFor(path);
   const out = createWriteStream(tmp);
   let streamError: unknown;
-  out.on('error', (e) => (streamError = e));
+  out.on('error', (e) => (streamError = writeFailed(e, path)));
   try {
     await produce(async (line) => {
       if (streamError) throw streamError;

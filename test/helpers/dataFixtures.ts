@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import type { Callback, Test } from 'uvu';
-import { LOG_COLUMNS, TRACK_COLUMNS } from '../../src/data/columns.ts';
+import { LOG_COLUMN, LOG_COLUMNS, TRACK_COLUMNS } from '../../src/data/columns.ts';
+import { newUnknownCategories, UNKNOWN_EXAMPLES, type UnknownCategories } from '../../src/data/unknownCategories.ts';
 
 /**
  * The 201 real MSSD rows (in the dataset's spelling and as re-saved by pandas) are not part of the repo: tests that
@@ -62,6 +63,30 @@ export function logFile(sessions: [string, number][], date = '2018-07-15'): stri
     for (let p = 1; p <= length; p++) lines.push(logLine({ session: id, position: p, length, date, skip2: p % 3 === 0 }));
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * A log file (header, then lines in the dataset's column order) with made-up categorical values: every 5th data line
+ * (from the first) gets context_type made_up_context_0 … _3 in turn (four values: more than the examples kept), every
+ * 7th (from the fourth) hist_user_behavior_reason_end 'zz_end'. `expected`: the counts of a read that keeps every row,
+ * and `first`: the first made-up value's line (1 = the header).
+ */
+export function madeUpCategories(log: string): { text: string; expected: UnknownCategories; first: { line: number; column: string; value: string } } {
+  const expected = newUnknownCategories();
+  const [header, ...lines] = log.trimEnd().split('\n');
+  const edited = lines.map((line, i) => {
+    const f = line.split(',');
+    const put = (column: 'context_type' | 'hist_user_behavior_reason_end', value: string) => {
+      f[LOG_COLUMN[column]] = value;
+      const c = expected[column];
+      c.rows++;
+      if (c.examples.length < UNKNOWN_EXAMPLES && !c.examples.includes(value)) c.examples.push(value);
+    };
+    if (i % 5 === 0) put('context_type', `made_up_context_${(i / 5) % 4}`);
+    if (i % 7 === 3) put('hist_user_behavior_reason_end', 'zz_end');
+    return f.join(',');
+  });
+  return { text: [header, ...edited].join('\n') + '\n', expected, first: { line: 2, column: 'context_type', value: 'made_up_context_0' } };
 }
 
 /** A track file line: id, then the 29 features where `mode` is written major/minor as in the dataset. */

@@ -3,13 +3,14 @@
 import { DEFAULTS } from '../../src/config/schema.ts';
 import { DataError } from '../../src/errors.ts';
 import { openEntries, type TextEntry } from '../../src/data/archive.ts';
-import { LOG_COLUMNS } from '../../src/data/columns.ts';
+import { CATEGORICAL_COLUMNS, LOG_COLUMNS } from '../../src/data/columns.ts';
 import { detach, headerPositions, isExactHeader, readLineChunks, splitFields } from '../../src/data/csv.ts';
 import { DEFAULT_DATE_RANGE, dayFromFileName, inDateRange } from '../../src/data/dates.ts';
 import { at, DateCache, parseRowText } from '../../src/data/logrow.ts';
 import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../../src/data/logs.ts';
 import { resolveTrack } from '../../src/data/tracks.ts';
 import type { LogRow, Session } from '../../src/data/types.ts';
+import { addUnknownExample, unknownCategoryRefusal } from '../../src/data/unknownCategories.ts';
 
 /** Sessions of every log file in `source`, as the old reader produced them. */
 export async function* referenceSessions(source: string, opts: ReadLogOptions = {}): AsyncGenerator<Session> {
@@ -53,6 +54,7 @@ export async function* referenceEntrySessions(
   const range = opts.dateRange ?? DEFAULT_DATE_RANGE;
   const fileDay = dayFromFileName(entry.path);
   const unknownPolicy = opts.unknownTracks ?? 'error';
+  const categoryPolicy = opts.unknownCategories ?? DEFAULTS.data.unknownCategories;
   const label = entry.label;
 
   let positions: number[] | null = null;
@@ -67,6 +69,9 @@ export async function* referenceEntrySessions(
       if (!opts.days || opts.days.has(day)) {
         ready.push({ id: open.id, day, length: open.length, rows: open.rows, source: open.source });
         counts.sessions++;
+        for (const row of open.rows) {
+          for (const c of CATEGORICAL_COLUMNS) if (row[c.field] === c.vocab.length) counts.unknownCategories[c.column].rows++;
+        }
       }
     }
     open = null;
@@ -85,7 +90,11 @@ export async function* referenceEntrySessions(
         exact = isExactHeader(positions, width);
         continue;
       }
-      const { id, length, row } = parseRowText(text, { positions, width, exact }, label, line, dates);
+      const { id, length, row, unknown } = parseRowText(text, { positions, width, exact }, label, line, dates);
+      for (const u of unknown ?? []) {
+        if (categoryPolicy === 'error') throw new DataError(unknownCategoryRefusal(u.category, u.value), at(label, line));
+        addUnknownExample(counts.unknownCategories, u.category, u.value);
+      }
       if (open === null || open.id !== id) {
         close();
         if (row.position !== 1) {
@@ -133,5 +142,6 @@ export async function* referenceEntrySessions(
   }
   if (positions === null) throw new DataError('empty file: no header line', label);
   close();
+  opts.onProgress?.({ file: label, compressedBytes: bytesRead(), rows: counts.rows, sessions: counts.sessions });
   yield* ready;
 }

@@ -6,7 +6,9 @@ import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../../errors.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
+import { withNote } from '../../util/failures.ts';
 import { withManifestCrc } from '../../util/manifestCrc.ts';
+import { mergeUnknownCategories } from '../unknownCategories.ts';
 import { tellOnce } from '../../util/tellOnce.ts';
 import type { ReadLogOptions } from '../logs.ts';
 import type { FeatureStats, Session, TrackTable } from '../types.ts';
@@ -53,7 +55,7 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
   await unlink(join(dir, MANIFEST_NAME)).catch(() => {});
   if (opts.shard) await unlink(join(dir, partialFileName('cache', opts.shard))).catch(() => {});
   const [logsId, tracksId] = await Promise.all([fingerprint(logs), fingerprint(opts.tracksPath)]);
-  const readOpts: ReadLogOptions = { dateFormat: opts.dateFormat, badDates: opts.badDates, dateRange: opts.dateRange, onProgress: opts.onProgress, onNotice: opts.onNotice, counts: opts.counts, shard: opts.shard };
+  const readOpts: ReadLogOptions = { dateFormat: opts.dateFormat, badDates: opts.badDates, dateRange: opts.dateRange, unknownCategories: opts.unknownCategories, onProgress: opts.onProgress, onNotice: opts.onNotice, counts: opts.counts, shard: opts.shard };
   const items = readLogBlocks(logs, { ...readOpts, tracks, unknownTracks: 'zeros', workers: opts.workers, rangeBytes: opts.rangeBytes, inlineBytes: opts.inlineBytes });
   const shards: ShardInfo[] = [];
   let writer: ShardWriter | null = null;
@@ -84,6 +86,8 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
     }
     if (writer && info) await closeShard(writer, info, shards);
     writer = null;
+  } catch (e) {
+    throw withNote(e, `the cache in ${dir} is incomplete (no manifest): the next run builds it again`);
   } finally {
     await writer?.abort();
   }
@@ -100,6 +104,7 @@ export async function buildCache(dir: string, logs: string, tracks: TrackTable, 
     bytes: shards.reduce((n, s) => n + s.bytes, 0),
     created: new Date().toISOString(),
     ...(opts.stats ? { stats: opts.stats } : {}),
+    ...(opts.counts ? { unknownCategories: opts.counts.unknownCategories } : {}),
   };
   if (opts.shard) {
     // Other workers write into the same folder: leave their files alone; `skiptrain merge` writes the manifest.
@@ -163,7 +168,7 @@ async function staleReason(dir: string, logs: string, tracksPath: string, opts: 
   try {
     text = await readFile(join(dir, MANIFEST_NAME), 'utf8');
   } catch {
-    return 'no cache there yet';
+    return withoutManifest(dir);
   }
   let m: CacheManifest;
   try {
@@ -196,12 +201,25 @@ async function staleReason(dir: string, logs: string, tracksPath: string, opts: 
   return m;
 }
 
+/** Why a folder has no usable cache when it has no manifest: none yet, or a build that stopped part-way (killed). */
+async function withoutManifest(dir: string): Promise<string> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  if ((await partialKinds(dir)).includes('cache')) return 'no manifest yet (the partial results of a sharded build are here)';
+  const shards = names.filter((n) => n.startsWith('shard-') && (n.endsWith('.skb') || n.endsWith('.tmp'))).length;
+  if (shards === 0) return 'no cache there yet';
+  return `an earlier build did not finish (${shards} shard file${shards > 1 ? 's' : ''} but no manifest: it was stopped part-way)`;
+}
+
 /** The usable cache in `dir`, building it first (with a message) when there is none or it is stale. */
 export async function ensureCache(dir: string, logs: string, tracks: TrackTable, opts: BuildCacheOptions): Promise<CacheManifest> {
   const log = opts.log ?? ((s: string) => console.error(s));
   if (opts.shard) return buildCache(dir, logs, tracks, { ...opts, log }); // a worker always (re)builds its own files
   const found = await openCache(dir, logs, opts.tracksPath, { ...opts, log });
-  if (found) return found;
+  if (found) {
+    // What the build read stays what this run reads: its unknown categories are this run's to report.
+    if (opts.counts && found.unknownCategories) mergeUnknownCategories(opts.counts.unknownCategories, found.unknownCategories);
+    return found;
+  }
   if (!existsSync(join(dir, MANIFEST_NAME)) && (await partialKinds(dir)).includes('cache')) {
     // Hours of sharded work are one command from done: never overwrite them with a build on this one machine.
     throw new DataError(`it holds the partial results of a sharded build (partial-cache-*.json) but no manifest: run skiptrain merge ${dir}`, dir);

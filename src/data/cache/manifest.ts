@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { FeatureStats } from '../types.ts';
+import type { UnknownCategories } from '../unknownCategories.ts';
 import type { ReadLogOptions } from '../logs.ts';
 import { DEFAULT_DATE_RANGE } from '../dates.ts';
 import { DATA_DEFAULTS } from '../dataConfig.ts';
@@ -39,6 +40,8 @@ export interface CacheOptions {
   dateFormat: NonNullable<ReadLogOptions['dateFormat']>;
   badDates: NonNullable<ReadLogOptions['badDates']>;
   dateRange: [string, string];
+  /** Absent in caches built before the setting: they read such values as "other". */
+  unknownCategories?: NonNullable<ReadLogOptions['unknownCategories']>;
 }
 
 export interface ShardInfo {
@@ -70,6 +73,8 @@ export interface CacheManifest {
   bytes: number;
   created: string;
   stats?: FeatureStats;
+  /** Values outside a categorical column's vocabulary the build read (absent in caches from before the count). */
+  unknownCategories?: UnknownCategories;
   /** CRC-32C of this manifest's content (absent in version 2). */
   manifestCrc32c?: number;
 }
@@ -79,6 +84,7 @@ export function cacheOptions(opts: ReadLogOptions): CacheOptions {
     dateFormat: opts.dateFormat ?? DATA_DEFAULTS.dateFormat,
     badDates: opts.badDates ?? DATA_DEFAULTS.badDates,
     dateRange: [...(opts.dateRange ?? DEFAULT_DATE_RANGE)] as [string, string],
+    unknownCategories: opts.unknownCategories ?? DATA_DEFAULTS.unknownCategories,
   };
 }
 
@@ -112,8 +118,9 @@ export function fingerprintChange(what: string, was: PathFingerprint, now: PathF
 }
 
 export function optionsChange(was: CacheOptions, now: CacheOptions): string | null {
-  for (const key of ['dateFormat', 'badDates', 'dateRange'] as const) {
-    const a = JSON.stringify(was[key]);
+  const before = { unknownCategories: DATA_DEFAULTS.unknownCategories, ...was };
+  for (const key of ['dateFormat', 'badDates', 'dateRange', 'unknownCategories'] as const) {
+    const a = JSON.stringify(before[key]);
     const b = JSON.stringify(now[key]);
     if (a !== b) return `reader option ${key} changed (${a} → ${b})`;
   }

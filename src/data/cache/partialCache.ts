@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../../errors.ts';
+import { mergeUnknownCategories, newUnknownCategories } from '../unknownCategories.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { withManifestCrc } from '../../util/manifestCrc.ts';
 import { readPartials, writePartial, type PartialStamp } from '../partials.ts';
@@ -58,6 +59,10 @@ export async function mergeCachePartials(dir: string): Promise<CacheManifest> {
     bytes: sum((m) => m.bytes),
     created: new Date().toISOString(),
     ...(withStats.length > 0 ? { stats: finishFeatureStats(mergeFeatureStats(parts.map((p) => p.result.stats!))) } : {}),
+    unknownCategories: parts.reduce((all, p) => {
+      if (p.result.manifest.unknownCategories) mergeUnknownCategories(all, p.result.manifest.unknownCategories);
+      return all;
+    }, newUnknownCategories()),
   };
   await writeFileAtomic(join(dir, MANIFEST_NAME), JSON.stringify(withManifestCrc(manifest), null, 1));
   return manifest;

@@ -7,6 +7,8 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DataError } from '../../errors.ts';
 import { crc32c, crcText } from '../../util/crc32c.ts';
+import { fileCrc32c } from '../../util/fileCrc32c.ts';
+import { fileError } from '../../util/failures.ts';
 import type { SessionBlock } from './block.ts';
 import { BLOCK_HEADER_BYTES, blockBodyBytes, deserializeBlock, readBlockHeader, serializeBlock } from './shardFormat.ts';
 
@@ -26,9 +28,11 @@ export class ShardWriter {
 
   async write(block: SessionBlock): Promise<void> {
     if (block.ids.length === 0) return;
-    this.handle ??= await open(this.tmp, 'w');
     const bytes = serializeBlock(block);
-    await this.handle.write(bytes);
+    await this.writing(async () => {
+      this.handle ??= await open(this.tmp, 'w');
+      await this.handle.write(bytes);
+    });
     this.bytes += bytes.length;
     this.crc32c = crc32c(bytes, this.crc32c);
     this.sessions += block.ids.length;
@@ -36,11 +40,22 @@ export class ShardWriter {
   }
 
   async finish(): Promise<void> {
-    this.handle ??= await open(this.tmp, 'w');
-    await this.handle.sync();
-    await this.handle.close();
-    this.handle = null;
-    await rename(this.tmp, this.path);
+    await this.writing(async () => {
+      this.handle ??= await open(this.tmp, 'w');
+      await this.handle.sync();
+      await this.handle.close();
+      this.handle = null;
+      await rename(this.tmp, this.path);
+    });
+  }
+
+  /** Failures name the shard, not its temp file (which abort() removes). */
+  private async writing(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (e) {
+      throw fileError(e, 'write', this.path);
+    }
   }
 
   async abort(): Promise<void> {
@@ -63,7 +78,7 @@ export async function* readShardBlocks(path: string, crc?: number): AsyncGenerat
   }
   try {
     if (crc !== undefined) {
-      const actual = await fileCrc(handle);
+      const actual = await fileCrc32c(handle);
       if (actual !== crc) {
         throw new DataError(
           `cache shard is corrupt (CRC-32C ${crcText(actual)}, the manifest says ${crcText(crc)}): delete the cache folder ` +
@@ -89,18 +104,6 @@ export async function* readShardBlocks(path: string, crc?: number): AsyncGenerat
     }
   } finally {
     await handle.close();
-  }
-}
-
-/** CRC-32C of a whole file, read in pieces of at most 4 MiB (no bigger than the file: fresh memory is not free). */
-async function fileCrc(handle: FileHandle): Promise<number> {
-  const piece = Buffer.allocUnsafeSlow(Math.max(1, Math.min(4 << 20, (await handle.stat()).size)));
-  let crc = 0;
-  for (let position = 0; ; ) {
-    const { bytesRead } = await handle.read(piece, 0, piece.length, position);
-    if (bytesRead === 0) return crc;
-    crc = crc32c(piece.subarray(0, bytesRead), crc);
-    position += bytesRead;
   }
 }
 

@@ -2,13 +2,14 @@
 // rules that span rows live (sessions grouped by session_id, positions 1, 2, … up to session_length, one length per
 // session, the date range and badDates, the days filter, unknown tracks), applied row by row in the order the old
 // row reader applied them, with its counts and its messages. Track ids become track-table rows once per distinct id
-// per range.
+// per range. Rows holding a categorical "other" slot are counted as their session is handed out.
 import { DATA_DEFAULTS } from '../dataConfig.ts';
 import { DataError } from '../../errors.ts';
 import { makeBlock, type SessionBlock } from '../cache/block.ts';
 import { DEFAULT_DATE_RANGE, inDateRange } from '../dates.ts';
 import type { ReadCounts, ReadLogOptions } from '../logs.ts';
 import { resolveTrack } from '../tracks.ts';
+import { addUnknownExample, countOtherSlots, OTHER_SLOTS } from '../unknownCategories.ts';
 import { grow, Interner, type RangeRows } from './rangeParser.ts';
 
 const at = (label: string, line: number) => `${label}:${line}`;
@@ -133,6 +134,7 @@ export class SessionAssembler {
     // Per distinct track id of the range that is not in the table: its code in the block being built (-1 - index
     // into the block's extra ids), made on first use; UNSET until then.
     const code = new Int32Array(r.tracks.length).fill(UNSET);
+    r.unknownExamples?.forEach((values, category) => values.forEach((v) => addUnknownExample(counts.unknownCategories, category, v)));
     let prevRun = -1;
     for (let i = 0; i < r.rows; i++) {
       const line = firstLine + r.line[i];
@@ -234,6 +236,7 @@ export class SessionAssembler {
           c.trackRow[r] = this.oTrack[i];
           c.flags[r] = this.oFlags[i];
           c.categories[r] = this.oCat[i];
+          if (OTHER_SLOTS[this.oCat[i]] !== 0) countOtherSlots(this.counts.unknownCategories, this.oCat[i]);
           const date = this.oDate[i];
           if (date !== lastDate || i === 0) {
             lastDate = date;

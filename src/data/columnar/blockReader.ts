@@ -4,6 +4,7 @@
 // (assembler.ts). At most a few ranges per worker are in flight and a block is handed on before more input is read,
 // so memory stays flat whatever the archive's size. Under dateFormat auto a file's ranges may wait for its slash
 // order (dateOrder.ts), at most DATE_LOOKAHEAD_ROWS rows of them.
+import { DATA_DEFAULTS } from '../dataConfig.ts';
 import { DataError } from '../../errors.ts';
 import { LOG_COLUMNS } from '../columns.ts';
 import { openEntries, StreamError, type TextEntry } from '../archive.ts';
@@ -88,6 +89,7 @@ export async function* entryBlocks(
   const held: { rows: RangeRows; first: number }[] = []; // parsed, waiting for the file's slash order
   let heldRows = 0;
   const tracks = opts.tracks ? sharedTrackIndex(opts.tracks) : null;
+  const unknownCategories = opts.unknownCategories ?? DATA_DEFAULTS.unknownCategories;
   const maxInFlight = Math.max(IN_FLIGHT_PER_WORKER, pool.size * IN_FLIGHT_PER_WORKER);
   const queue: Promise<RangeRows>[] = [];
   let layout: HeaderLayout | null = null;
@@ -130,23 +132,29 @@ export async function* entryBlocks(
   const send = (start: number, end: number): void => {
     const bytes = new Uint8Array(end - start);
     bytes.set(acc.subarray(start, end));
-    const rows = pool.submit({ bytes, layout: layout!, dateFormat, fileDay, tracks });
+    const rows = pool.submit({ bytes, layout: layout!, dateFormat, fileDay, tracks, unknownCategories });
     rows.catch(() => {}); // a read stopped early never awaits it; one that goes on sees the failure in settle()
     queue.push(rows);
   };
+
+  /**
+   * The totals so far: after each range but the file's last, whose report waits until finish() has closed the
+   * file's last session (still open until the end of the file), so that a file's last report counts it.
+   */
+  const report = (): void => opts.onProgress?.({ file: label, compressedBytes: bytesRead(), rows: counts.rows, sessions: counts.sessions });
 
   /** A range's rows into the assembler (its dates in the file's order), then its error if it has one. */
   const assemble = (rows: RangeRows, first: number): void => {
     order?.resolve(rows);
     assembler.add(rows, first);
     if (rows.error) throw new DataError(rows.error.reason, `${label}:${first + rows.error.line}`);
-    opts.onProgress?.({ file: label, compressedBytes: bytesRead(), rows: counts.rows, sessions: counts.sessions });
   };
 
   /** The waiting ranges, now that the order is known, with their finished sessions. */
   async function* release(): AsyncGenerator<SessionBlock> {
     for (const h of held.splice(0)) {
       assemble(h.rows, h.first);
+      report();
       const block = assembler.take();
       if (block) yield block;
     }
@@ -172,6 +180,7 @@ export async function* entryBlocks(
     }
     assemble(rows, first);
     if (hold) return;
+    report();
     const block = assembler.take();
     if (block) yield block;
   }
@@ -224,6 +233,7 @@ export async function* entryBlocks(
   while (queue.length > 0) yield* settle(queue.length === 1); // the last range's sessions go with the file's last
   yield* endOfFile(false);
   assembler.finish();
+  report();
   const last = assembler.take();
   if (last) yield last;
 }

@@ -3,9 +3,10 @@
 // same RangeParser runs inline. Workers are kept for reuse between reads (starting one costs ~0.4 s of module
 // loading), unref'd while idle so they never keep the program alive.
 import { availableParallelism } from 'node:os';
+import type { DataConfig } from '../dataConfig.ts';
 import type { DateFormat } from '../dates.ts';
 import type { HeaderLayout } from '../logrow.ts';
-import { startTsWorker } from '../../util/threads.ts';
+import { siblingModule, startWorker } from '../../util/threads.ts';
 import { RangeParser, type RangeRows } from './rangeParser.ts';
 import { TrackLookup, type SharedTrackIndex } from './trackIndex.ts';
 
@@ -16,13 +17,17 @@ export interface RangeJob {
   /** The day in the file's name (dates.ts dayFromFileName): evidence of its slash order under auto. */
   fileDay: string | null;
   tracks: SharedTrackIndex | null;
+  unknownCategories: DataConfig['unknownCategories'];
 }
 
-/** One parser per layout, date format and track table, kept from job to job (it caches dates). */
+/** One parser per layout, date format, track table and unknownCategories, kept from job to job (it caches dates). */
 export function parserFor(parsers: Map<string, RangeParser>, job: RangeJob): RangeParser {
-  const key = `${job.dateFormat}|${job.layout.positions.join(',')}|${job.layout.width}|${job.tracks?.id ?? 0}`;
+  const key = `${job.dateFormat}|${job.layout.positions.join(',')}|${job.layout.width}|${job.tracks?.id ?? 0}|${job.unknownCategories}`;
   let parser = parsers.get(key);
-  if (!parser) parsers.set(key, (parser = new RangeParser(job.layout, job.dateFormat, job.tracks ? new TrackLookup(job.tracks) : null)));
+  if (!parser) {
+    parser = new RangeParser(job.layout, job.dateFormat, job.tracks ? new TrackLookup(job.tracks) : null, job.unknownCategories);
+    parsers.set(key, parser);
+  }
   return parser;
 }
 
@@ -40,7 +45,7 @@ export function defaultParseWorkers(): number {
 type Pending = { resolve: (r: RangeRows) => void; reject: (e: Error) => void };
 
 class ParseWorker {
-  readonly worker = startTsWorker(new URL('./parseWorker.ts', import.meta.url));
+  readonly worker = startWorker(siblingModule(import.meta.url, 'parseWorker'));
   readonly pending: Pending[] = [];
   failure: Error | null = null;
   /** Called once the last outstanding range is answered. */

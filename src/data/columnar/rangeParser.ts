@@ -2,17 +2,21 @@
 // columns, one entry per data row. No object per row and no string per numeric, boolean or categorical field;
 // session ids are made once per run of equal ids, dates once per distinct spelling, track ids once per distinct id
 // in the range. A line in a spelling the byte path does not recognise (quotes, signs, TRUE, a re-ordered header…)
-// goes through logrow.ts parseRowText, the reference, so values and error messages are the reader's own.
+// goes through logrow.ts parseRowText, the reference, so values and error messages are the reader's own. A
+// categorical value outside its vocabulary is stored as the "other" slot and kept as an example (a few per column
+// and range), or under data.unknownCategories 'error' is the range's error at its line.
 // The range knows nothing of its place in the file: lines are counted from 0 here, session grouping and every
 // check that spans rows happen in order on the main thread (assembler.ts). Runs in a parse worker or inline.
 import { DataError } from '../../errors.ts';
-import { CONTEXT_TYPES, LOG_COLUMN, LOG_COLUMNS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../columns.ts';
+import { CATEGORICAL_COLUMNS, LOG_COLUMN, LOG_COLUMNS, MAX_SESSION_LENGTH } from '../columns.ts';
+import type { DataConfig } from '../dataConfig.ts';
 import type { DateFormat } from '../dates.ts';
 import { DateCache, parseRowText, type HeaderLayout } from '../logrow.ts';
 import type { LogRow } from '../types.ts';
 import { packFlags } from '../cache/block.ts';
 import { SlashDates, type SlashEvidence } from './dateOrder.ts';
 import { hashBytes, TrackLookup } from './trackIndex.ts';
+import { OTHER_SLOTS, UNKNOWN_EXAMPLES, unknownCategoryRefusal } from '../unknownCategories.ts';
 
 /** The rows of one range. Typed arrays may be longer than `rows`; only [0, rows) is meaningful. */
 export interface RangeRows {
@@ -35,6 +39,11 @@ export interface RangeRows {
   /** Under auto, what the range says about its file's slash order; null for an explicit dateFormat. */
   slash: SlashEvidence | null;
   tracks: string[];
+  /**
+   * Per CATEGORICAL_COLUMNS column, the first few distinct values outside its vocabulary in the range, in row order
+   * (its rows hold the "other" slot); null when every value was known.
+   */
+  unknownExamples: string[][] | null;
   /** The first bad line: everything before it is in the columns, nothing after it was read. */
   error: { line: number; reason: string } | null;
 }
@@ -66,10 +75,10 @@ const BOOL_COLS = [
   C.premium,
 ];
 
-const vocabBytes = (v: readonly string[]) => v.map((w) => Buffer.from(w));
-const CONTEXT = vocabBytes(CONTEXT_TYPES);
-const START = vocabBytes(REASONS_START);
-const END = vocabBytes(REASONS_END);
+// In CATEGORICAL_COLUMNS order, as the 4-bit fields of `categories`.
+const [CONTEXT, START, END] = CATEGORICAL_COLUMNS.map((c) => c.vocab.map((w) => Buffer.from(w)));
+const CATEGORY_FIELDS = CATEGORICAL_COLUMNS.map((c) => LOG_COLUMN[c.column]);
+const [CONTEXT_FIELD, START_FIELD, END_FIELD] = CATEGORY_FIELDS;
 
 function equalBytes(buf: Uint8Array, a: number, b: number, word: Uint8Array): boolean {
   if (b - a !== word.length) return false;
@@ -202,6 +211,34 @@ class ByteInterner {
   }
 }
 
+/**
+ * The first UNKNOWN_EXAMPLES distinct values per categorical column that fall outside its vocabulary. Byte-path
+ * values are compared as bytes: a string is made only for a new example, nothing once a column has its examples.
+ */
+class UnknownExamples {
+  readonly values: string[][] = CATEGORICAL_COLUMNS.map(() => []);
+  private readonly bytes: Buffer[][] = CATEGORICAL_COLUMNS.map(() => []);
+
+  /** The value of column `category` in buf[a, b). */
+  addBytes(category: number, buf: Buffer, a: number, b: number): void {
+    const seen = this.bytes[category];
+    if (seen.length === UNKNOWN_EXAMPLES) return;
+    for (const word of seen) if (equalBytes(buf, a, b, word)) return;
+    const value = buf.toString('utf8', a, b);
+    this.values[category].push(value);
+    seen.push(Buffer.from(value));
+  }
+
+  /** A value read by the reference path. */
+  add(category: number, value: string): void {
+    const values = this.values[category];
+    if (values.length < UNKNOWN_EXAMPLES && !values.includes(value)) {
+      values.push(value);
+      this.bytes[category].push(Buffer.from(value));
+    }
+  }
+}
+
 /** A copy of `a` in a typed array of length n (n ≥ a.length). */
 export function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
@@ -220,6 +257,7 @@ export class RangeParser {
     readonly dateFormat: DateFormat,
     /** The track table's ids: rows name table rows directly, and only other ids become strings. */
     private readonly table: TrackLookup | null = null,
+    private readonly unknownCategories: DataConfig['unknownCategories'] = 'other',
   ) {
     this.slashDates = dateFormat === 'auto' ? new SlashDates() : null;
     this.dates = this.slashDates ?? new DateCache(dateFormat);
@@ -251,6 +289,7 @@ export class RangeParser {
     const ids: string[] = [];
     const dates = new Interner();
     const tracks = new ByteInterner(buf, Math.ceil((end - start) / 150));
+    let unknown: UnknownExamples | null = null; // made at the first value outside a vocabulary
     let error: RangeRows['error'] = null;
     let rows = 0;
     let lineNo = 0;
@@ -338,16 +377,25 @@ export class RangeParser {
           dateA = da;
           dateB = db;
         }
+        const packed =
+          vocabAt(buf, f[CONTEXT_FIELD], f[CONTEXT_FIELD + 1] - 1, CONTEXT) |
+          (vocabAt(buf, f[START_FIELD], f[START_FIELD + 1] - 1, START) << 4) |
+          (vocabAt(buf, f[END_FIELD], f[END_FIELD + 1] - 1, END) << 8);
+        const others = OTHER_SLOTS[packed];
+        if (others !== 0) {
+          if (this.unknownCategories === 'error') break fast; // the reference path names the value
+          unknown ??= new UnknownExamples();
+          for (let c = 0; c < CATEGORY_FIELDS.length; c++) {
+            if (others & (1 << c)) unknown.addBytes(c, buf, f[CATEGORY_FIELDS[c]], f[CATEGORY_FIELDS[c] + 1] - 1);
+          }
+        }
         store(null, f[C.session_id], f[C.session_id + 1] - 1);
         line[r] = no;
         run[r] = ids.length - 1;
         length[r] = len;
         position[r] = pos;
         flags[r] = bits;
-        categories[r] =
-          vocabAt(buf, f[C.context_type], f[C.context_type + 1] - 1, CONTEXT) |
-          (vocabAt(buf, f[C.hist_user_behavior_reason_start], f[C.hist_user_behavior_reason_start + 1] - 1, START) << 4) |
-          (vocabAt(buf, f[C.hist_user_behavior_reason_end], f[C.hist_user_behavior_reason_end + 1] - 1, END) << 8);
+        categories[r] = packed;
         date[r] = dateIndex;
         seekFwd[r] = fwd;
         seekBack[r] = back;
@@ -374,6 +422,14 @@ export class RangeParser {
         const col = row.seekFwd < 0 || row.seekFwd > SEEK_MAX ? 'hist_user_behavior_n_seekfwd' : 'hist_user_behavior_n_seekback';
         error = { line: no, reason: `column '${col}' must be 0..${SEEK_MAX}, found ${col.endsWith('fwd') ? row.seekFwd : row.seekBack}` };
         break;
+      }
+      if (parsed.unknown !== null) {
+        if (this.unknownCategories === 'error') {
+          error = { line: no, reason: unknownCategoryRefusal(parsed.unknown[0].category, parsed.unknown[0].value) };
+          break;
+        }
+        unknown ??= new UnknownExamples();
+        for (const u of parsed.unknown) unknown.add(u.category, u.value);
       }
       if (idA >= 0 || ids.length === 0 || ids[ids.length - 1] !== parsed.id) store(parsed.id, 0, 0);
       dateA = -1; // the date bytes cache only describes byte-path rows
@@ -408,6 +464,7 @@ export class RangeParser {
       ids,
       dates: dates.values,
       tracks: tracks.values,
+      unknownExamples: unknown?.values ?? null,
       slash: slashDates?.evidence() ?? null,
       error,
     };

@@ -2,13 +2,14 @@
 // as one more kind of log entry: its rows are rendered as CSV lines in the dataset's own spelling, so every reader
 // after archive.ts (grouping, checks, fast parser, cache, shards) treats it exactly like a log file, and a message's
 // line N is the file's row N − 1 (line 1 being the header). A file without a `date` column takes it from a
-// `date=YYYY-MM-DD` folder in its path, as Spark's partitionBy("date") leaves it.
+// `date=YYYY-MM-DD` folder in its path, as Spark's partitionBy("date") leaves it. A part file of a skiptrain export
+// is checked against the export's checksums first (exportChecksums.ts).
 import { stat } from 'node:fs/promises';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type FileMetaData } from 'hyparquet';
 import { DataError } from '../../errors.ts';
 import { LOG_COLUMNS } from '../columns.ts';
 import type { TextEntry } from '../archive.ts';
-import { fieldText, HEADER_TEXT, ROWS_CRC_KEY, RowsCrc } from './rowText.ts';
+import { checkExportedPart } from './exportChecksums.ts';
 
 export function isParquetName(name: string): boolean {
   return name.endsWith('.parquet');
@@ -17,12 +18,32 @@ export function isParquetName(name: string): boolean {
 /** Rows rendered per chunk of CSV text. */
 const CHUNK_ROWS = 8192;
 
+/** Dates repeat row after row: each distinct day is formatted once. */
+const dayText = new Map<number, string>();
+
+function field(v: unknown): string {
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') {
+    return v.includes(',') || v.includes('"') || v.includes('\n') || v.includes('\r') ? `"${v.replace(/"/g, '""')}"` : v;
+  }
+  if (v === null || v === undefined) return '';
+  if (v instanceof Date) {
+    const ms = v.getTime();
+    let text = dayText.get(ms);
+    if (text === undefined) dayText.set(ms, (text = v.toISOString().slice(0, 10)));
+    return text;
+  }
+  return field(String(v));
+}
+
 const partitionDate = (path: string) => /(?:^|\/)date=(\d{4}-\d{2}-\d{2})(?:\/|$)/.exec(path)?.[1] ?? null;
 
 export async function parquetEntry(file: string, path: string, label: string): Promise<TextEntry> {
   const size = (await stat(file)).size;
   let read = 0;
   async function* bytes(): AsyncGenerator<Buffer> {
+    await checkExportedPart(file, label);
     let buffer;
     let meta: FileMetaData;
     try {
@@ -39,9 +60,7 @@ export async function parquetEntry(file: string, path: string, label: string): P
       throw new DataError(`Parquet file lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it needs the dataset's columns${fromPath === null && missing.includes('date') ? '; date may also come from a date=YYYY-MM-DD folder' : ''})`, label);
     }
     const at = LOG_COLUMNS.map((c) => columns.indexOf(c)); // -1: the date from the path
-    const recorded = meta.key_value_metadata?.find((kv) => kv.key === ROWS_CRC_KEY)?.value;
-    const crc = new RowsCrc();
-    yield Buffer.from(HEADER_TEXT);
+    yield Buffer.from(LOG_COLUMNS.join(',') + '\n');
     let rowStart = 0;
     for (const group of meta.row_groups) {
       const rowEnd = rowStart + Number(group.num_rows);
@@ -72,20 +91,14 @@ export async function parquetEntry(file: string, path: string, label: string): P
           let line = '';
           for (let k = 0; k < byField.length; k++) {
             const col = byField[k];
-            line += (k > 0 ? ',' : '') + (col === null ? fromPath! : fieldText(col[r]));
+            line += (k > 0 ? ',' : '') + (col === null ? fromPath! : field(col[r]));
           }
           lines.push(line);
         }
-        const text = Buffer.from(lines.join('\n') + '\n');
-        crc.add(text);
-        yield text;
+        yield Buffer.from(lines.join('\n') + '\n');
       }
       read += group.columns.reduce((n, c) => n + Number(c.meta_data?.total_compressed_size ?? 0), 0);
       rowStart = rowEnd;
-    }
-    // Files of other writers carry no checksum; ours are checked once their last row is out (as gzip's CRC is).
-    if (recorded !== undefined && recorded !== crc.text) {
-      throw new DataError(`the rows read (CRC-32C ${crc.text}) are not the rows its export recorded (${recorded}): the file was changed after it was written`, label);
     }
   }
   return { path, label, bytes: bytes(), sourceBytesRead: () => read, sourceSize: size };

@@ -16,6 +16,7 @@ import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { UserError } from '../../errors.ts';
+import { fileError, withNote } from '../../util/failures.ts';
 import { firstHiddenPosition } from '../challenge.ts';
 import { generateTracks, type SynthCatalog } from './tracks.ts';
 import { dayAfter } from './distributions.ts';
@@ -249,7 +250,8 @@ export async function writeSynth(opts: SynthOptions): Promise<SynthResult> {
     return { logs: final.logs, tracks: final.tracks, testSet };
   } catch (e) {
     for (const w of open) w.abort();
-    throw e;
+    // Stream errors name no file: the folder being written is the one the user knows.
+    throw withNote(fileError(e, 'write', out), `no synthetic data was written to ${out} (the partial files were removed)`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -3,17 +3,22 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, UserError } from '../../errors.ts';
 import { decodeEvent, DT_DOUBLE, type SummaryValue, type TBEvent, type TensorProto } from './event.ts';
-import { parseRecords } from './record.ts';
+import { parseRecords, type DamagedRecord } from './record.ts';
 
 export interface EventFile {
   events: TBEvent[];
   /** Bytes of a final record cut short (a crash mid-write); they are ignored. */
   truncatedBytes: number;
+  /** Records whose bytes do not match their CRC-32C; they are skipped. */
+  damaged: DamagedRecord[];
 }
 
-/** Decode every record of an event file, checking both CRCs; `where` names the file in errors. */
+/**
+ * Decode every intact record of an event file (both CRCs checked; damaged records are skipped and listed); `where`
+ * names the file in errors. A record whose CRCs match but which does not decode is an error: a writer's bug.
+ */
 export function readEventFile(bytes: Uint8Array, where = 'event file'): EventFile {
-  const { payloads, truncatedBytes } = parseRecords(bytes, where);
+  const { payloads, truncatedBytes, damaged } = parseRecords(bytes);
   const events = payloads.map((payload, index) => {
     try {
       return decodeEvent(payload);
@@ -21,12 +26,18 @@ export function readEventFile(bytes: Uint8Array, where = 'event file'): EventFil
       throw new DataError(`record ${index}: not a valid Event message (${(e as Error).message})`, where);
     }
   });
-  return { events, truncatedBytes };
+  return { events, truncatedBytes, damaged };
 }
 
-/** The events of one event file; a truncated final record is ignored, a CRC mismatch throws DataError. */
+/** The events of one event file; a truncated final record and damaged records are left out. */
 export function readEvents(bytes: Uint8Array): TBEvent[] {
   return readEventFile(bytes).events;
+}
+
+/** One warning line about the damaged records of a file. */
+function damagedWarning(path: string, damaged: DamagedRecord[]): string {
+  const where = damaged.map((d) => `${d.bytes} bytes at byte ${d.offset}`).join(', ');
+  return `${path}: skipped records that do not match their CRC-32C (${where}); the points they held are missing from the curves`;
 }
 
 export interface ScalarPoint {
@@ -65,12 +76,12 @@ async function listEventFiles(logdir: string): Promise<string[]> {
 }
 
 export interface ReadScalarsOptions {
-  /** Told about each file with a truncated final record (default: a line on stderr). */
+  /** Told about each file with a truncated final record or damaged records (default: a line on stderr). */
   onWarning?: (message: string) => void;
 }
 
 /**
- * Every scalar of a run folder, by tag, in step order, from all its event files (both scalar encodings). Files are
+ * Every scalar of a run folder, by tag, in step order, from all its intact records (both scalar encodings). Files are
  * read in name (= creation) order; like TensorBoard, when a resumed run logs a step at or before one already seen
  * for a tag, the older points from that step on are dropped, so a curve shows the run that continued.
  */
@@ -81,7 +92,8 @@ export async function readScalars(logdir: string, options: ReadScalarsOptions = 
   const scalarTags = new Set<string>();
   for (const name of names) {
     const path = join(logdir, name);
-    const { events, truncatedBytes } = readEventFile(await readFile(path), path);
+    const { events, truncatedBytes, damaged } = readEventFile(await readFile(path), path);
+    if (damaged.length > 0) warn(damagedWarning(path, damaged));
     if (truncatedBytes > 0) warn(`${path}: ignored a truncated final record (${truncatedBytes} bytes), probably from a crash`);
     for (const event of events) {
       for (const value of event.summary ?? []) {

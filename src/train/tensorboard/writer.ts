@@ -7,6 +7,7 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileError } from '../../util/failures.ts';
 import { encodeEvent, DT_FLOAT, type SummaryValue, type TBEvent } from './event.ts';
 import { buildHistogram } from './histogram.ts';
 import { frameRecord } from './record.ts';
@@ -106,7 +107,7 @@ export class EventWriter {
         let written = 0;
         while (written < data.length) written += (await this.handle.write(data, written)).bytesWritten;
       } catch (e) {
-        this.failure = e;
+        this.failure = fileError(e, 'write', this.path); // the handle's error names no file
       }
     });
   }

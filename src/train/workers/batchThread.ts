@@ -3,7 +3,7 @@
 // exactly as with batches built on the trainer's thread.
 import type { Worker } from 'node:worker_threads';
 import type { DataContext, View } from '../../data/batches.ts';
-import { reviveError, startTsWorker } from '../../util/threads.ts';
+import { reviveError, siblingModule, startWorker } from '../../util/threads.ts';
 import type { Batch } from '../../data/types.ts';
 import type { FromBatchThread, ToBatchThread } from './batchThreadWorker.ts';
 
@@ -11,7 +11,7 @@ import type { FromBatchThread, ToBatchThread } from './batchThreadWorker.ts';
 const MAX_IN_FLIGHT = 3;
 
 export class BatchThread {
-  private readonly worker: Worker = startTsWorker(new URL('./batchThreadWorker.ts', import.meta.url));
+  private readonly worker: Worker = startWorker(siblingModule(import.meta.url, 'batchThreadWorker'));
   private nextId = 0;
   private readonly queue: FromBatchThread[] = [];
   private failure: Error | null = null;

@@ -5,6 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import type { DataSettings } from '../../data/dataConfig.ts';
 import { loadDataContext, trainBatches, type DataContext, type View } from '../../data/batches.ts';
 import type { Batch, FeatureStats } from '../../data/types.ts';
+import { threadError, type ThreadError } from '../../util/threads.ts';
 
 export interface BatchJob {
   id: number;
@@ -22,7 +23,7 @@ export type ToBatchThread = { kind: 'job'; job: BatchJob } | { kind: 'ack'; id: 
 export type FromBatchThread =
   | { kind: 'batch'; id: number; batch: Batch }
   | { kind: 'end'; id: number }
-  | { kind: 'error'; id: number; name?: string; message: string; where?: string; stack?: string };
+  | ({ kind: 'error'; id: number } & ThreadError);
 
 const port = parentPort!;
 let ctx: { key: string; ctx: DataContext } | null = null;
@@ -55,7 +56,6 @@ async function run(job: BatchJob): Promise<void> {
     }
     port.postMessage({ kind: 'end', id: job.id } satisfies FromBatchThread);
   } catch (e) {
-    const err = e as Error & { where?: string };
-    port.postMessage({ kind: 'error', id: job.id, name: err?.name, message: err?.message ?? String(e), where: err?.where, stack: err?.stack } satisfies FromBatchThread);
+    port.postMessage({ kind: 'error', id: job.id, ...threadError(e) } satisfies FromBatchThread);
   }
 }

@@ -7,7 +7,7 @@
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/types.ts';
-import { startTsWorker } from '../../util/threads.ts';
+import { siblingModule, startWorker } from '../../util/threads.ts';
 import { predictProbabilities, type SkipModel } from '../../models/model.ts';
 import { readFlatWeights } from '../../models/params.ts';
 import { lossDenominator, lossWeights } from '../loss.ts';
@@ -89,7 +89,7 @@ export class GradientPool {
     const layout = [...model.weights].map(([name, v]) => ({ name, size: v.size }));
     const bytes = layout.reduce((n, l) => n + l.size, 0) * 4;
     const weightBuffer = new SharedArrayBuffer(bytes);
-    const workers = Array.from({ length: threads - 1 }, () => new GradientWorker(startTsWorker(new URL('./gradientWorker.ts', import.meta.url)), new SharedArrayBuffer(bytes)));
+    const workers = Array.from({ length: threads - 1 }, () => new GradientWorker(startWorker(siblingModule(import.meta.url, 'gradientWorker')), new SharedArrayBuffer(bytes)));
     const pool = new GradientPool(model, workers, weightBuffer);
     try {
       await Promise.all(

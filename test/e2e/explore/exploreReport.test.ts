@@ -12,7 +12,7 @@ import { writeSynth, plannedSessions } from '../../../src/data/synth/index.ts';
 import { TRACK_COLUMNS, TRACK_FEATURES } from '../../../src/data/columns.ts';
 import { DataError, UserError } from '../../../src/errors.ts';
 import { Rng } from '../../../src/util/rng.ts';
-import { EXCERPT, excerptTest } from '../../helpers/dataFixtures.ts';
+import { EXCERPT, excerptTest, logFile, madeUpCategories, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
 
 const withExcerpt = excerptTest(test, 'test/e2e/explore/exploreReport.test.ts');
 const dir = mkdtempSync(join(tmpdir(), 'explore-test-'));
@@ -96,6 +96,21 @@ withExcerpt('end to end on real MSSD rows: counts checked against the CSV itself
   const maxPlays = Math.max(...plays.values());
   assert.is(result.transitions.plays[0], maxPlays);
   assert.ok(existsSync(join(dir, 'real.html')));
+});
+
+test('values outside a vocabulary: counted per column in the JSON and the report', async () => {
+  const { text, expected } = madeUpCategories(logFile([['a', 20], ['b', 20], ['c', 12]]));
+  const logs = join(dir, 'made-up.csv');
+  writeFileSync(logs, text);
+  const tracks = join(dir, 'tf_made_up.csv'); // logFile plays t_<position>
+  writeFileSync(tracks, [TRACK_HEADER, ...Array.from({ length: 20 }, (_, i) => trackLine(`t_${i + 1}`, TRACK_FEATURES.map((_, f) => (i * 7 + f) % 5)))].join('\n'));
+  const out = join(dir, 'made-up.html');
+  const json = join(dir, 'made-up.json');
+  await runExplore({ logs, tracks, out, json, options: { sample: 1, top: 3 }, ...quiet });
+  assert.equal(JSON.parse(readFileSync(json, 'utf8')).meta.unknownCategories, expected);
+  const html = readFileSync(out, 'utf8');
+  assert.match(html, new RegExp(`plays whose context_type is outside its vocabulary .*?<td>${expected.context_type.rows} rows \\(e\\.g\\. `));
+  assert.match(html, /plays whose hist_user_behavior_reason_start is outside its vocabulary .*?<td class="num">0</);
 });
 
 test('bad input: a missing logs path is a DataError naming it, and nothing is written', async () => {

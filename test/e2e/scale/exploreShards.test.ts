@@ -10,10 +10,12 @@ import { readSessions } from '../../../src/data/logs.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
 import { CountMinSketch } from '../../../src/explore/countMin.ts';
 import { mergeExplorePartials } from '../../../src/explore/exploreMerge.ts';
-import type { ExploreOptions, ExploreResult } from '../../../src/explore/explorePass.ts';
+import type { ExploreResult } from '../../../src/explore/explorePass.ts';
+import type { ExploreOptions } from '../../../src/explore/exploreOptions.ts';
 import { runExplore, runExploreShard } from '../../../src/explore/runExplore.ts';
 import { SpaceSaving } from '../../../src/explore/spaceSaving.ts';
 import { Rng } from '../../../src/util/rng.ts';
+import { withManifestCrc } from '../../../src/util/manifestCrc.ts';
 import { dataErrorOf, tempDir } from '../../helpers/dataFixtures.ts';
 
 const root = tempDir();
@@ -159,10 +161,10 @@ test('a missing, duplicated, foreign, differently-optioned or mis-shaped explore
   copyFileSync(join(foreign, 'partial-explore-2-of-3.json'), join(dir, 'partial-explore-2-of-3.json'));
   assert.match(await dataErrorOf(mergeExplorePartials(dir)), 'it was made with other options than the others: seed 2 vs 1');
 
-  // A sketch of another shape (e.g. written by another version) cannot be added cell by cell.
+  // A sketch of another shape (e.g. written by another version, so with its CRC) cannot be added cell by cell.
   const tampered = JSON.parse(readFileSync(aside, 'utf8'));
   tampered.result.transitions.pairs.width = 4096;
-  writeFileSync(join(dir, 'partial-explore-2-of-3.json'), JSON.stringify(tampered));
+  writeFileSync(join(dir, 'partial-explore-2-of-3.json'), JSON.stringify(withManifestCrc(tampered)));
   assert.match(
     await dataErrorOf(mergeExplorePartials(dir)),
     /partial-explore-2-of-3\.json: cannot merge this partial explore result: count-min sketches of different shapes cannot be merged: 4×4096 vs 4×1048576/,

@@ -103,6 +103,12 @@ test('prepare --cache C --shard 0/2 and 1/2 in two processes, then merge: the ca
   );
   const merged = spawnSync(process.execPath, ['bin/skiptrain.js', 'merge', two], { encoding: 'utf8' });
   assert.is(merged.status, 0, merged.stderr);
+  // --out may name a folder, as for prepare: the statistics go into stats.json there.
+  const elsewhere = join(root, 'merged-stats');
+  mkdirSync(elsewhere);
+  const again = spawnSync(process.execPath, ['bin/skiptrain.js', 'merge', two, '--out', elsewhere], { encoding: 'utf8' });
+  assert.is(again.status, 0, again.stderr);
+  assertSameStats(JSON.parse(readFileSync(join(elsewhere, 'stats.json'), 'utf8')), JSON.parse(readFileSync(join(two, 'stats.json'), 'utf8')), 'merge --out <folder>');
 
   const shardFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.skb')).sort();
   assert.equal(shardFiles(two), shardFiles(one));

@@ -1,17 +1,21 @@
 // Parquet round trip: sessions → export → read back are the same sessions (synthetic archive and the real excerpt),
-// through every reader (plain, parsing threads, the cache); a file written by DuckDB is read; bad files are named.
+// through every reader (plain, parsing threads, the cache); a file written by DuckDB is read; values outside a
+// vocabulary are counted as in a CSV; bad files are named.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { join } from 'node:path';
 import { buildCache, readCachedSessions } from '../../../src/data/cache/cache.ts';
-import { readSessions } from '../../../src/data/logs.ts';
+import { LOG_COLUMNS } from '../../../src/data/columns.ts';
+import { newReadCounts, readSessions } from '../../../src/data/logs.ts';
+import { SESSION_SCHEMA } from '../../../src/data/parquet/sessionColumns.ts';
 import { exportParquet } from '../../../src/data/parquet/exportParquet.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
 import { loadTrackTable } from '../../../src/data/tracks.ts';
 import type { Session } from '../../../src/data/types.ts';
-import { EXCERPT, EXCERPT_PANDAS, collect, dataErrorOf, excerptTest, tempDir } from '../../helpers/dataFixtures.ts';
+import { EXCERPT, EXCERPT_PANDAS, collect, dataErrorOf, excerptTest, logFile, madeUpCategories, tempDir } from '../../helpers/dataFixtures.ts';
 
 const root = tempDir();
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'parquet');
@@ -26,7 +30,7 @@ test('a synthetic archive round-trips through export --parquet: same sessions th
   const original = await collect(readSessions(data.logs));
   const r = await exportParquet(readSessions(data.logs), out);
   assert.equal(r, { files: 4, sessions: original.length, rows: original.reduce((n, s) => n + s.rows.length, 0) });
-  assert.equal(readdirSync(out).sort(), ['day=2018-07-15', 'day=2018-07-16']);
+  assert.equal(readdirSync(out).sort(), ['_checksums.json', 'day=2018-07-15', 'day=2018-07-16']);
   const want = comparable(original);
   assert.equal(comparable(await collect(readSessions(out))), want);
   assert.equal(comparable(await collect(readSessions(out, { workers: 2, inlineBytes: 0, rangeBytes: 4096 }))), want);
@@ -64,6 +68,29 @@ test('a Parquet file written by DuckDB (date= partition folder, no date column, 
     { trackId: 't_1', skip2: false, seekFwd: 0, hour: 16, date: '2018-07-15', contextType: 1 },
   );
   assert.equal(sessions[0].rows.map((r) => r.skip2), [false, true, true]);
+});
+
+test('values outside a vocabulary in a Parquet file are counted (and refused) as in the CSV it holds', async () => {
+  const { text, expected } = madeUpCategories(logFile([['a', 20], ['b', 20], ['c', 12]]));
+  const dir = join(root, 'made-up');
+  mkdirSync(dir);
+  const csv = join(dir, 'made-up.csv');
+  writeFileSync(csv, text);
+  // The CSV's rows as Parquet columns of the export's types (made-up strings and all).
+  const rows = text.trimEnd().split('\n').slice(1).map((line) => line.split(','));
+  const columnData = LOG_COLUMNS.map((name, k) => {
+    const e = SESSION_SCHEMA[k + 1];
+    const value = (v: string) => (e.converted_type === 'DATE' ? Date.parse(v) / 86_400_000 : e.type === 'BOOLEAN' ? v === 'true' || v === '1' : e.type === 'INT32' ? Number(v) : v);
+    return { name, data: rows.map((f) => value(f[k])) };
+  });
+  const parquet = join(dir, 'made-up.parquet');
+  writeFileSync(parquet, Buffer.from(parquetWriteBuffer({ columnData, schema: SESSION_SCHEMA })));
+  for (const workers of [0, 2]) {
+    const counts = newReadCounts();
+    assert.equal(comparable(await collect(readSessions(parquet, { counts, workers, inlineBytes: 0, rangeBytes: 2000 }))), comparable(await collect(readSessions(csv))));
+    assert.equal(counts.unknownCategories, expected);
+  }
+  assert.match(await dataErrorOf(collect(readSessions(parquet, { unknownCategories: 'error' }))), /made-up\.parquet:2: column 'context_type' has 'made_up_context_0'/);
 });
 
 test('a Parquet file lacking a column, or not Parquet at all, is a DataError naming the file', async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { configToYaml } from '../../../src/config/yaml.ts';
 import { UserError } from '../../../src/errors.ts';
 import { checkpointsDir, listCheckpoints, loadCheckpoint, readCheckpoint } from '../../../src/train/checkpoint.ts';
+import { runLockPath } from '../../../src/train/runLock.ts';
 import { readScalars } from '../../../src/train/tensorboard/reader.ts';
 import { train } from '../../../src/train/trainer.ts';
 import { tinyConfig } from '../../helpers/tinyConfig.ts';
@@ -16,12 +17,12 @@ await tf.setBackend('cpu');
 const root = mkdtempSync(join(tmpdir(), 'skiptrain-resume-'));
 const quiet = { log: () => {}, progressStream: { write: () => true, isTTY: false } };
 
-function cli(args: string[], onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void) {
+function cli(args: string[], onSpawn?: (kill: (signal: NodeJS.Signals) => void, pid: number) => void) {
   const child = spawn(process.execPath, ['bin/skiptrain.js', 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  onSpawn?.((signal) => child.kill(signal));
+  onSpawn?.((signal) => child.kill(signal), child.pid!);
   return new Promise<{ code: number | null; signal: string | null; output: string }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, output })),
   );
@@ -60,7 +61,11 @@ async function killAndResume(name: string, overrides: Record<string, string> = {
   const configFile = join(root, `${name}.yaml`);
   writeFileSync(configFile, configToYaml(tinyConfig(root, { ...overrides, checkpoints: join(root, name) })));
   const experimentDir = join(root, name, 'tiny');
-  const killed = await cli(['--config', configFile], (kill) => whenCheckpointed(experimentDir, () => kill('SIGKILL')));
+  let killedPid = 0;
+  const killed = await cli(['--config', configFile], (kill, pid) => {
+    killedPid = pid;
+    whenCheckpointed(experimentDir, () => kill('SIGKILL'));
+  });
   assert.is(killed.signal, 'SIGKILL', `the child was killed, not finished:\n${killed.output}`);
   const [runFolder] = runFoldersIn(experimentDir);
   const partial = await readCheckpoint(runFolder);
@@ -69,6 +74,8 @@ async function killAndResume(name: string, overrides: Record<string, string> = {
   const resumed = await cli(['--resume', runFolder]);
   assert.is(resumed.code, 0, resumed.output);
   assert.match(resumed.output, `resuming ${runFolder}`);
+  assert.match(resumed.output, `${runFolder}: took over the lock of pid ${killedPid}`, 'the killed process left its lock');
+  assert.not.ok(existsSync(runLockPath(runFolder)));
   assert.match(resumed.output, 'tensorboard --logdir');
 
   const [a, b] = await Promise.all([readCheckpoint(reference.runFolder), readCheckpoint(runFolder)]);
@@ -170,6 +177,7 @@ test('Ctrl-C saves a checkpoint, says where, and exits with 130', async () => {
   assert.match(stopped.output, `checkpoint saved to ${saved.path}`);
   assert.match(stopped.output, `--resume ${runFolder}`);
   assert.ok(saved.manifest.step > 0 && saved.manifest.epoch < 3);
+  assert.not.ok(existsSync(runLockPath(runFolder)), 'the lock is released');
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));

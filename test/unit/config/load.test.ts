@@ -141,6 +141,7 @@ test('wrong types and out-of-range values name the key, the accepted range and t
     [{ 'data.heldOutDays': 5 }, /'data\.heldOutDays': expected a list of days/],
     [{ experiment: 'a/b' }, /'experiment'.*names a folder/],
     [{ 'data.synth.startDate': '2018-13-01' }, /data\.synth\.startDate/],
+    [{ 'data.unknownCategories': 'drop' }, /'data\.unknownCategories': expected one of other, error, got 'drop'/],
   ];
   for (const [overrides, pattern] of cases) assert.match(configError(() => loadConfig('lstm', overrides)), pattern);
 });

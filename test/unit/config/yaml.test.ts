@@ -46,6 +46,7 @@ test('the --help key list names every key with its current value', () => {
   assert.is(help.length, LEAF_PATHS.length);
   assert.match(help.find((line) => line.includes('--model.hidden'))!, /--model\.hidden\s+128\s+an integer from 1 to 4096/);
   assert.match(help.find((line) => line.includes('--data.trainDays'))!, /2018-07-15\.\.2018-09-16/);
+  assert.match(help.find((line) => line.includes('--data.unknownCategories'))!, /--data\.unknownCategories\s+other\s+one of other, error/);
 });
 
 test.run();

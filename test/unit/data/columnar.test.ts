@@ -1,7 +1,7 @@
 // The columnar reader (byte ranges → parse workers → blocks) against the row reader it replaced
 // (test/helpers/referenceReader.ts): the same sessions, counts and errors (file, tar entry, line) on the real excerpt
-// in both spellings, on synthetic archives and folders, and on every bad input — parsed inline, in many small
-// ranges (sessions cut across range ends), and on one and two workers.
+// in both spellings, on synthetic archives and folders, on categorical values outside their vocabulary, and on every
+// bad input — parsed inline, in many small ranges (sessions cut across range ends), and on one and two workers.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
@@ -13,12 +13,13 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import type { BlockReadOptions } from '../../../src/data/columnar/blockReader.ts';
+import { LOG_COLUMN } from '../../../src/data/columns.ts';
 import { newReadCounts, readSessions, type ReadLogOptions } from '../../../src/data/logs.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { randomSessions, randomTracks } from '../../helpers/sessions.ts';
 import { referenceSessions } from '../../helpers/referenceReader.ts';
 import { writeLogCsv, writeTarGz } from '../../helpers/logFiles.ts';
-import { collect, EXCERPT, EXCERPT_PANDAS, excerptTest, LOG_HEADER, logFile, logLine, tarGz } from '../../helpers/dataFixtures.ts';
+import { collect, EXCERPT, EXCERPT_PANDAS, excerptTest, LOG_HEADER, logFile, logLine, madeUpCategories, tarGz } from '../../helpers/dataFixtures.ts';
 
 const MODES: BlockReadOptions[] = [
   { workers: 0 },
@@ -149,6 +150,37 @@ test('CRLF, a BOM, blank lines, a last line without newline, quoted fields, a re
     return f.join(',');
   });
   assert.is(await same(write('spellings.csv', spellings.join('\n'))), 'ok');
+});
+
+test('values outside a vocabulary: counted per column as the reference counts them, or refused at their line', async () => {
+  const { text, expected, first } = madeUpCategories(await baseLogText());
+  const src = write('made-up.csv', text);
+  assert.is(await same(src), 'ok');
+  const counts = newReadCounts();
+  await collect(readSessions(src, { counts }));
+  assert.equal(counts.unknownCategories, expected);
+  assert.equal(counts.unknownCategories.context_type.examples.length, 3, 'four made-up values, three examples kept');
+  // A quoted field sends its line through the reference parser inside the range parser.
+  const quoted = text.split('\n').map((l, i) => (i % 2 === 1 ? l.replace(/,([^,]*)$/, ',"$1"') : l));
+  assert.is(await same(write('made-up-quoted.csv', quoted.join('\n'))), 'ok');
+  // Rows dropped for their date and sessions of other days are not counted.
+  for (const opts of [{ badDates: 'skip-row', dateRange: ['2018-07-15', '2018-07-15'] }, { days: new Set(['2018-07-14']) }] as ReadLogOptions[]) {
+    assert.is(await same(src, opts), 'ok');
+    const part = newReadCounts();
+    await collect(readSessions(src, { ...opts, counts: part }));
+    const rows = part.unknownCategories.context_type.rows;
+    assert.ok(rows > 0 && rows < expected.context_type.rows, `${JSON.stringify(opts)}: ${rows} of ${expected.context_type.rows}`);
+  }
+  const refused = await same(src, { unknownCategories: 'error' });
+  assert.match(refused, `made-up.csv:${first.line}: column '${first.column}' has '${first.value}', which is not one of its values (editorial_playlist,`);
+  assert.match(refused, /set data\.unknownCategories: other/);
+  assert.match(await same(write('made-up-quoted.csv', quoted.join('\n')), { unknownCategories: 'error' }), `made-up-quoted.csv:${first.line}: column '${first.column}'`);
+  // Deep in the file: the rows before it are read (their own errors first), the value is named at its line.
+  const lines = (await baseLogText()).split('\n');
+  const fields = lines[150].split(',');
+  fields[LOG_COLUMN.hist_user_behavior_reason_start] = 'brand_new';
+  lines[150] = fields.join(',');
+  assert.match(await same(write('late.csv', lines.join('\n')), { unknownCategories: 'error' }), /late\.csv:151: column 'hist_user_behavior_reason_start' has 'brand_new'/);
 });
 
 test('every bad input fails with the reader’s own message', async () => {
