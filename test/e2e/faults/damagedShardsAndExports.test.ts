@@ -58,19 +58,19 @@ test('every kind of partial: one changed bit, in a count or anywhere, is refused
   }
 });
 
-test('partials from before the CRC (format version 1) are read unchecked, with one note for the run', async () => {
-  const dir = join(root, 'version-1');
+test('partials from before the CRC (format version 2) are read unchecked, with one note for the run', async () => {
+  const dir = join(root, 'version-2');
   mkdirSync(dir);
   for (const index of [0, 1]) {
     const path = await writePartial(dir, await partialStamp('stats', logs, '', { days: null }, { index, of: 2 }), { sessions: index });
     const { manifestCrc32c: _crc, ...old } = JSON.parse(readFileSync(path, 'utf8'));
-    writeFileSync(path, JSON.stringify({ ...old, version: 1 }));
+    writeFileSync(path, JSON.stringify({ ...old, version: 2 }));
   }
   const notes: string[] = [];
   const parts = await readPartials<{ sessions: number }>(dir, 'stats', (l) => notes.push(l));
   assert.equal(parts.map((p) => p.result.sessions), [0, 1]);
   assert.is(notes.length, 1, notes.join('\n'));
-  assert.match(notes[0], /^note: .*partial-stats-0-of-2\.json is a version 1 partial result \(written before partials carried a CRC-32C\): read without verification/);
+  assert.match(notes[0], /^note: .*partial-stats-0-of-2\.json is a version 2 partial result \(written before partials carried a CRC-32C\): read without verification/);
 });
 
 test('a Parquet export read back: a changed byte in a part or in _checksums.json stops the read naming the file; intact, every row', async () => {
