@@ -284,15 +284,15 @@ function fillSession(
   const rowsOfTracks = new Int32Array(n);
   const keys = trackKeys(ctx.tracks);
   for (let t = 0; t < n; t++) {
-    const id = trackIds[t];
-    if (id === undefined) {
+    const trackId = trackIds[t];
+    if (trackId === undefined) {
       rowsOfTracks[t] = -1; // a dropped row: no track, nothing known, nothing scored
       continue;
     }
-    const row = ctx.tracks.index.get(id) ?? -1;
+    const row = ctx.tracks.index.get(trackId) ?? -1;
     if (row < 0 && ctx.config.data.unknownTracks === 'error') {
       throw new DataError(
-        `unknown track id '${id}' at session_position ${t + 1} of session ${id} (set data.unknownTracks: zeros to use all-zero features)`,
+        `unknown track id '${trackId}' at session_position ${t + 1} of session ${id} (set data.unknownTracks: zeros to use all-zero features)`,
         source,
       );
     }

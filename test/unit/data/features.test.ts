@@ -113,11 +113,12 @@ test('padding stays zero and no value is NaN, even with unknown tracks and const
     for (let k = ss[b].length; k < T; k++) assert.ok(inputsAt(batch, b, k).every((v) => v === 0) && batch.present[b * T + k] === 0);
 });
 
-test('unknown track with policy error names the session source', () => {
+test('unknown track with policy error names the session source, the position and the session', () => {
   const ss = randomSessions(1, tracks, new Rng(5));
   ss[0].rows[0] = { ...ss[0].rows[0], trackId: 't_missing' };
   ss[0].source = 'logs.csv:2';
-  assert.throws(() => sessionsToBatch(ctx, ss, 'per-position'), /logs\.csv:2: unknown track id 't_missing'/);
+  const expected = new RegExp(`logs\\.csv:2: unknown track id 't_missing' at session_position 1 of session ${ss[0].id} `);
+  assert.throws(() => sessionsToBatch(ctx, ss, 'per-position'), expected);
 });
 
 test('a dropped row (badDates: skip-row) leaves its slot empty: later rows, the known half and the scored rows stay at their session_position', () => {
