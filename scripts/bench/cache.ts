@@ -13,6 +13,10 @@
 //   plain-read       sequential read of the shard files' bytes (the ceiling of a cached epoch)
 //   cached-blocks    readCachedBlocks, every row's columns touched (the fast path for the encoder)
 //   cached-sessions  readCachedSessions: Session objects, as readSessions yields them
+//   feed             one training epoch of batches from the cache, shuffled, encoded and padded exactly as `train`
+//                    receives them (trainBatches with lstm-synth's settings on this archive), on the consuming thread
+//   feed@thread      the same built on the trainer's batch thread (as train does with more than one gradient thread)
+// (`--stages feed` runs both.) The feed stages build the cache first when it is not there, outside their timing.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,6 +46,7 @@ interface StageResult extends StageCost {
 }
 
 async function runStage(stageName: string, archive: string, tracksPath: string, cacheDir: string): Promise<StageResult> {
+  if (stageName === 'feed' || stageName === 'feed@thread') return feedStage(stageName, archive, tracksPath, cacheDir);
   // "name@N": the same stage with N parse workers (default: defaultParseWorkers())
   const [stage, workersText] = stageName.split('@');
   const workers = workersText ? Number(workersText) : defaultParseWorkers();
@@ -108,6 +113,31 @@ async function runStage(stageName: string, archive: string, tracksPath: string, 
   return { stage: stageName, ...cost(), bytes, rows, sessions };
 }
 
+/** One epoch of training batches from the cache, timed from the first batch asked for to the last received. */
+async function feedStage(stage: string, archive: string, tracksPath: string, cacheDir: string): Promise<StageResult> {
+  const { loadConfig } = await import('../../src/config/load.ts');
+  const { loadDataContext, trainBatches } = await import('../../src/data/batches.ts');
+  const { BatchThread } = await import('../../src/train/workers/batchThread.ts');
+  // Every day of the archive, its sessions split by hash as a run without day lists does.
+  const config = loadConfig('lstm-synth', {
+    data: { logs: archive, tracks: tracksPath, cache: cacheDir, synth: { sessions: 0 }, split: 'session-hash', trainDays: [], valDays: [], testDays: [] },
+  });
+  const ctx = await loadDataContext(config, { log: (line) => console.error(line) });
+  const thread = stage === 'feed@thread' ? new BatchThread() : null;
+  const opts = { epoch: 1, seed: config.train.seed, view: config.task === 'challenge' ? ('challenge' as const) : ('per-position' as const) };
+  // The thread loads its own context (track table, cache manifest) once per run, as in training: not timed.
+  if (thread) for await (const _ of thread.batches(ctx, { ...opts, epoch: 0 })) break;
+  const cost = startStage();
+  let sessions = 0;
+  let rows = 0;
+  for await (const batch of thread?.batches(ctx, opts) ?? trainBatches(ctx, opts)) {
+    sessions += batch.size;
+    for (let b = 0; b < batch.size; b++) rows += Math.min(batch.lengths[b], batch.seqLen);
+  }
+  await thread?.dispose();
+  return { stage, ...cost(), bytes: ctx.source.manifest?.bytes ?? 0, rows, sessions };
+}
+
 /** Reads every column of every row, as an encoder would (integer math in locals: no number boxing). */
 function touchEveryRow(b: SessionBlock): number {
   let h = 0;
@@ -141,7 +171,7 @@ async function ensureArchive(args: CacheBenchArgs): Promise<{ logs: string; trac
   return { logs, tracks: join(logs, '..', 'track_features.tar.gz') };
 }
 
-const ALL = ['gunzip', 'sessions', 'parallel', 'parallel-blocks', 'build', 'plain-read', 'cached-blocks', 'cached-sessions'];
+const ALL = ['gunzip', 'sessions', 'parallel', 'parallel-blocks', 'build', 'plain-read', 'cached-blocks', 'cached-sessions', 'feed'];
 // Also the blocks with one worker (the default uses one per core).
 if (defaultParseWorkers() > 1) ALL.splice(4, 0, 'parallel-blocks@1');
 
@@ -156,7 +186,7 @@ export async function runCacheBench(args: CacheBenchArgs): Promise<void> {
   const cacheDir = join(logs, '..', 'session-cache');
   const sizeMB = statSync(logs).size / MB;
   if (sizeMB < 500) console.error(`warning: the archive is only ${sizeMB.toFixed(0)} MB (goal ≥ 500 MB)`);
-  const stages = args.stages?.split(',') ?? ALL;
+  const stages = (args.stages?.split(',') ?? ALL).flatMap((s) => (s === 'feed' ? ['feed', 'feed@thread'] : [s]));
   const results: StageResult[] = [];
   for (const stage of stages) {
     console.error(`  running ${stage}…`);
@@ -194,8 +224,10 @@ export async function runCacheBench(args: CacheBenchArgs): Promise<void> {
     cachedSessionsVsPlainRead: ratio(mbps(by('cached-sessions')), mbps(by('plain-read'))),
     cachedSessionsVsSerialReader: ratio(perSec(by('cached-sessions')), perSec(by('sessions'))),
     peakRssMB: Object.fromEntries(results.map((r) => [r.stage, Math.round(r.peakRssMB)])),
+    /** Sessions/s of training batches from the cache (the feed stages; goal ≥ 300 k on one thread). */
+    feedSessionsPerSec: by('feed') ? Math.round(perSec(by('feed'))) : undefined,
     stages: results.map((r) => ({
-      stage: r.stage,
+      ...(r.stage.startsWith('feed') ? { stage: 'feed', threads: r.stage === 'feed' ? 1 : 2, builtOn: r.stage === 'feed' ? 'consuming thread' : 'batch thread' } : { stage: r.stage }),
       seconds: +r.seconds.toFixed(2),
       cpuSeconds: +r.cpuSeconds.toFixed(2),
       MBPerSec: +mbps(r).toFixed(1),

@@ -1,5 +1,6 @@
-// From sessions to padded batches: the train/validation split, a bounded shuffle buffer, and the two views of a
+// From session blocks to padded batches: the train/validation split, a bounded shuffle buffer, and the two views of a
 // session (per-position: everything before t is known; challenge: the first ⌊L/2⌋ rows are known, the rest hidden).
+// Batches are written straight from the blocks' columns: no object per row or per session on the way.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -11,9 +12,10 @@ import { Rng } from '../util/rng.ts';
 import { knownRows } from './challenge.ts';
 import { LABELS, MAX_SESSION_LENGTH } from './columns.ts';
 import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
-import { newReadCounts, readSessions, type ReadLogOptions } from './logs.ts';
-import { openSessionSource, type SessionSource } from './cache/sessionSource.ts';
-import { splitFilter, type Split } from './split.ts';
+import { newReadCounts, type ReadLogOptions } from './logs.ts';
+import { blockOfSessions, NOT_SKIPPED, sessionsOfBlocks, sessionSource, SKIP1, SKIP2, SKIP3, trackIdAt, type SessionBlock } from './cache/block.ts';
+import { logBlocks, openSessionSource, type SessionSource } from './cache/sessionSource.ts';
+import { splitFilter, type SessionTest, type Split } from './split.ts';
 import { trackKeys } from './trackKey.ts';
 import { loadTrackTable } from './tracks.ts';
 import { computeFeatureStats, loadFeatureStats, saveFeatureStats } from './stats.ts';
@@ -27,8 +29,8 @@ export interface DataContext {
   tracks: TrackTable;
   stats: FeatureStats;
   norm: Normaliser;
-  /** Sessions of config.data.logs for some days: the binary cache when data.cache is set, else the CSV reader. */
-  sessions?: SessionSource;
+  /** Session blocks of config.data.logs for some days: the binary cache when data.cache is set, else the CSV reader. */
+  source: SessionSource;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function loadDataContext(
   const tracks = await loadTrackTable(config.data.tracks);
   const counts = newReadCounts();
   // With data.cache set, the first pass writes the binary cache and every later pass (stats, epochs) reads it.
-  const sessions = config.data.cache ? await openSessionSource(config, tracks, log, counts) : undefined;
+  const source = await openSessionSource(config, tracks, log, counts);
   let stats = opts.stats;
   if (!stats && opts.statsPath && existsSync(opts.statsPath)) stats = await loadFeatureStats(opts.statsPath);
   if (stats === undefined) {
@@ -59,12 +61,12 @@ export async function loadDataContext(
       days: trainSplit.days,
       accept: trainSplit.accept,
       maxSessions: config.data.maxSessions || undefined,
-      sessions: sessions?.(trainSplit.days),
+      sessions: source.manifest ? sessionsOfBlocks(source(trainSplit.days), tracks, trainSplit.days) : undefined,
     });
     if (opts.statsPath) await saveFeatureStats(opts.statsPath, stats);
   }
   for (const line of unknownCategoryWarnings(counts.unknownCategories)) log(line);
-  return { config, tracks, stats, norm: makeNormaliser(stats!), sessions };
+  return { config, tracks, stats, norm: makeNormaliser(stats!), source };
 }
 
 /**
@@ -101,50 +103,87 @@ export function readOptions(config: DataSettings): ReadLogOptions {
   return { dateFormat: config.data.dateFormat, badDates: config.data.badDates, unknownCategories: config.data.unknownCategories };
 }
 
-/** Sessions of config.data.logs for some days: the binary cache when the context has one, else the CSV reader. */
-function readDays(ctx: DataContext, days: ReadonlySet<string> | undefined): AsyncIterable<Session> {
-  return ctx.sessions ? ctx.sessions(days) : readSessions(ctx.config.data.logs, { ...readOptions(ctx.config), days });
+/**
+ * The picked sessions of a stream of blocks: session `index[k]` of `blocks[k]`. Pairs in two arrays, so that no
+ * object is made per session on the way from the columns to a batch.
+ */
+interface Picks {
+  blocks: SessionBlock[];
+  index: Int32Array;
 }
 
-async function* splitSessions(ctx: DataContext, split: Split, limit: number): AsyncIterable<Session> {
-  const { days, accept } = splitFilter(ctx.config, split);
-  yield* limited(filtered(readDays(ctx, days), accept), limit);
-}
-
-async function* filtered<T>(items: AsyncIterable<T>, accept: (item: T) => boolean): AsyncIterable<T> {
-  for await (const item of items) if (accept(item)) yield item;
+/** Sessions of the given days (all when undefined) that `accept` keeps, at most `limit` (0: all), block by block. */
+async function* pickSessions(
+  blocks: AsyncIterable<SessionBlock>,
+  days: ReadonlySet<string> | undefined,
+  accept: SessionTest,
+  limit: number | undefined,
+): AsyncIterable<[SessionBlock, Int32Array]> {
+  let n = 0;
+  for await (const block of blocks) {
+    const picked = new Int32Array(block.ids.length);
+    let k = 0;
+    for (let s = 0; s < block.ids.length && !(limit && n >= limit); s++) {
+      const day = block.days[block.sessionDay[s]];
+      if ((days && !days.has(day)) || !accept(block.ids[s], day)) continue;
+      picked[k++] = s;
+      n++;
+    }
+    if (k) yield [block, picked.subarray(0, k)];
+    if (limit && n >= limit) return;
+  }
 }
 
 /**
- * Bounded shuffle: hold up to `capacity` items, emit a random one as each new one arrives, then drain in random
- * order. Memory is flat; the order depends only on the input order and the rng.
+ * Groups of `size` sessions in order, or through a bounded shuffle when `rng` is given: hold up to `capacity`
+ * sessions, emit a random one as each new one arrives, then drain in random order. Memory is flat; the order
+ * depends only on the input order and the rng.
  */
-export async function* shuffleBuffer<T>(items: AsyncIterable<T>, capacity: number, rng: Rng): AsyncIterable<T> {
-  const buf: T[] = [];
-  for await (const item of items) {
-    if (buf.length < capacity) {
-      buf.push(item);
-      continue;
+async function* sessionGroups(
+  picks: AsyncIterable<[SessionBlock, Int32Array]>,
+  size: number,
+  shuffle?: { capacity: number; rng: Rng },
+): AsyncIterable<Picks> {
+  let group: Picks = { blocks: [], index: new Int32Array(size) };
+  const emit = (block: SessionBlock, s: number): Picks | null => {
+    group.index[group.blocks.length] = s;
+    group.blocks.push(block);
+    if (group.blocks.length < size) return null;
+    const full = group;
+    group = { blocks: [], index: new Int32Array(size) };
+    return full;
+  };
+  const capacity = shuffle?.capacity ?? 0;
+  const heldBlocks: SessionBlock[] = [];
+  const heldIndex = new Int32Array(capacity);
+  for await (const [block, picked] of picks) {
+    for (let k = 0; k < picked.length; k++) {
+      let out: SessionBlock = block;
+      let s = picked[k];
+      if (shuffle) {
+        if (heldBlocks.length < capacity) {
+          heldIndex[heldBlocks.length] = s;
+          heldBlocks.push(block);
+          continue;
+        }
+        const i = shuffle.rng.int(capacity);
+        out = heldBlocks[i];
+        s = heldIndex[i];
+        heldBlocks[i] = block;
+        heldIndex[i] = picked[k];
+      }
+      const full = emit(out, s);
+      if (full) yield full;
     }
-    const i = rng.int(capacity);
-    const out = buf[i];
-    buf[i] = item;
-    yield out;
   }
-  rng.shuffle(buf);
-  yield* buf;
-}
-
-async function* inGroups<T>(items: AsyncIterable<T>, size: number): AsyncIterable<T[]> {
-  let group: T[] = [];
-  for await (const item of items) {
-    group.push(item);
-    if (group.length === size) {
-      yield group;
-      group = [];
+  if (shuffle) {
+    const order = shuffle.rng.shuffle(Array.from(heldBlocks, (_, i) => i));
+    for (const i of order) {
+      const full = emit(heldBlocks[i], heldIndex[i]);
+      if (full) yield full;
     }
   }
-  if (group.length) yield group;
+  if (group.blocks.length) yield { blocks: group.blocks, index: group.index.subarray(0, group.blocks.length) };
 }
 
 /** Training batches for one epoch, deterministic for (seed, epoch). `skipBatches` fast-forwards after a resume. */
@@ -153,20 +192,22 @@ export async function* trainBatches(
   opts: { epoch: number; seed: number; view: View; skipBatches?: number },
 ): AsyncIterable<Batch> {
   const { train, data } = ctx.config;
-  const rng = Rng.derive(opts.seed, 'shuffle', opts.epoch);
-  const sessions = shuffleBuffer(splitSessions(ctx, 'train', data.maxSessions), data.shuffleBuffer, rng);
+  const { days, accept } = splitFilter(ctx.config, 'train');
+  const picks = pickSessions(ctx.source(days), days, accept, data.maxSessions);
+  const groups = sessionGroups(picks, train.batchSize, { capacity: data.shuffleBuffer, rng: Rng.derive(opts.seed, 'shuffle', opts.epoch) });
   // In the challenge task a share of sessions comes in the per-position view (TrainConfig.perPositionShare); drawn
   // for skipped batches too, so a resume sees the same views.
   const share = opts.view === 'challenge' ? (train.perPositionShare ?? 0) : 0;
   const viewRng = Rng.derive(opts.seed, 'view', opts.epoch);
+  const encoder = new BatchEncoder(ctx);
   let skip = opts.skipBatches ?? 0;
-  for await (const group of inGroups(sessions, train.batchSize)) {
-    const views = group.map((): View => (share > 0 && viewRng.next() < share ? 'per-position' : opts.view));
+  for await (const group of groups) {
+    const views = group.blocks.map((): View => (share > 0 && viewRng.next() < share ? 'per-position' : opts.view));
     if (skip > 0) {
       skip--;
       continue;
     }
-    yield sessionsToBatch(ctx, group, views);
+    yield encoder.batch(group, views);
   }
 }
 
@@ -182,72 +223,92 @@ export async function* evalBatches(
   const split = opts.split ?? 'val';
   const size = opts.batchSize ?? Math.max(ctx.config.train.batchSize, 256);
   const limit = opts.maxSessions ?? ctx.config.data.maxValSessions;
-  let sessions: AsyncIterable<Session>;
+  const all: SessionTest = () => true;
+  let picks: AsyncIterable<[SessionBlock, Int32Array]>;
   if (opts.logs) {
     const days = opts.days ? new Set(opts.days) : undefined;
-    sessions = limited(readSessions(opts.logs, { ...readOptions(ctx.config), days }), limit);
+    picks = pickSessions(logBlocks(opts.logs, { ...readOptions(ctx.config), days, tracks: ctx.tracks }), days, all, limit);
   } else if (opts.days) {
     // The run's own logs: the cache serves them too.
-    const days = readDays(ctx, new Set(opts.days));
+    const days = new Set(opts.days);
     const hashed = ctx.config.data.split === 'session-hash';
-    sessions = limited(hashed ? filtered(days, splitFilter(ctx.config, split).accept) : days, limit);
+    picks = pickSessions(ctx.source(days), days, hashed ? splitFilter(ctx.config, split).accept : all, limit);
   } else {
-    sessions = splitSessions(ctx, split, limit);
+    const { days, accept } = splitFilter(ctx.config, split);
+    picks = pickSessions(ctx.source(days), days, accept, limit);
   }
-  for await (const group of inGroups(sessions, size)) yield sessionsToBatch(ctx, group, opts.view);
+  const encoder = new BatchEncoder(ctx);
+  for await (const group of sessionGroups(picks, size)) yield encoder.batch(group, opts.view);
 }
 
-async function* limited<T>(items: AsyncIterable<T>, limit: number | undefined): AsyncIterable<T> {
-  let n = 0;
+async function* inGroups<T>(items: AsyncIterable<T>, size: number): AsyncIterable<T[]> {
+  let group: T[] = [];
   for await (const item of items) {
-    yield item;
-    if (limit && ++n >= limit) return;
+    group.push(item);
+    if (group.length === size) {
+      yield group;
+      group = [];
+    }
   }
+  if (group.length) yield group;
 }
 
-/** Batches of challenge test sessions (predict): known first half, hidden second half with track ids only. */
+/**
+ * Batches of challenge test sessions (predict): known first half, hidden second half with track ids only, placed
+ * one after another from position 1; only the hidden positions are scored, and there are no labels.
+ */
 export async function* challengeBatches(
   ctx: DataContext,
   sessions: AsyncIterable<ChallengeSession>,
   batchSize: number,
 ): AsyncIterable<Batch> {
+  const encoder = new BatchEncoder(ctx);
   for await (const group of inGroups(sessions, batchSize)) {
+    const block = blockOfSessions(group.map(asSession), ctx.tracks);
     const batch = emptyBatch(group.length);
-    group.forEach((s, b) => {
-      const trackIds = [...s.known.map((r) => r.trackId), ...s.hiddenTrackIds];
-      fillSession(ctx, batch, b, s.id, s.length, trackIds, s.known, s.source);
-      for (let t = s.known.length; t < Math.min(trackIds.length, MAX_SESSION_LENGTH); t++) batch.mask[b * MAX_SESSION_LENGTH + t] = 1;
-    });
+    group.forEach((s, b) => encoder.session(batch, b, block, b, s.known.length, true, false));
     yield batch;
   }
 }
 
+/** A test-set session as one whose rows sit at positions 1, 2, …: the known rows, then the hidden tracks. */
+function asSession(s: ChallengeSession): Session {
+  const hidden = s.hiddenTrackIds.map((trackId): LogRow => ({ ...HIDDEN_ROW, trackId }));
+  const rows = [...s.known, ...hidden].map((r, t) => ({ ...r, position: t + 1 }));
+  return { id: s.id, day: '', length: s.length, rows, source: s.source };
+}
+
+/** What a hidden row is made of: its track (set per row) and nothing else. */
+const HIDDEN_ROW: LogRow = {
+  position: 0,
+  trackId: '',
+  skip1: false,
+  skip2: false,
+  skip3: false,
+  notSkipped: false,
+  contextSwitch: false,
+  noPause: false,
+  shortPause: false,
+  longPause: false,
+  seekFwd: 0,
+  seekBack: 0,
+  shuffle: false,
+  hour: 0,
+  date: '',
+  premium: false,
+  contextType: 0,
+  reasonStart: 0,
+  reasonEnd: 0,
+};
+
 /**
- * Encode full sessions in the given view (one for all, or one per session); labels come from every row (the hidden half's too, for scoring). Each row
- * sits at its own session_position: a row dropped by the reader (badDates: skip-row) leaves an empty slot, so the
- * rows after it, the known/hidden split and the scored positions do not move.
+ * Encode full sessions in the given view (one for all, or one per session); labels come from every row (the hidden
+ * half's too, for scoring). Each row sits at its own session_position: a row dropped by the reader (badDates:
+ * skip-row) leaves an empty slot, so the rows after it, the known/hidden split and the scored positions do not move.
  */
 export function sessionsToBatch(ctx: DataContext, sessions: Session[], views: View | readonly View[]): Batch {
-  const T = MAX_SESSION_LENGTH;
-  const labelIndex = LABELS.indexOf(ctx.config.data.label);
-  const batch = emptyBatch(sessions.length);
-  sessions.forEach((s, b) => {
-    const view = typeof views === 'string' ? views : views[b];
-    const slots: (LogRow | undefined)[] = [];
-    for (const r of s.rows) if (r.position >= 1 && r.position <= T) slots[r.position - 1] = r;
-    const nKnown = view === 'challenge' ? Math.min(slots.length, knownRows(s.length)) : slots.length;
-    const known = Array.from({ length: nKnown }, (_, t) => slots[t]);
-    fillSession(ctx, batch, b, s.id, s.length, Array.from(slots, (r) => r?.trackId), known, s.source);
-    slots.forEach((r, t) => {
-      if (!r) return; // an empty slot is never scored (mask 0)
-      const i = b * T + t;
-      const outcomes = [r.skip1, r.skip2, r.skip3, r.notSkipped];
-      for (let k = 0; k < 4; k++) batch.auxLabels[i * 4 + k] = outcomes[k] ? 1 : 0;
-      batch.labels[i] = outcomes[labelIndex] ? 1 : 0;
-      batch.mask[i] = view === 'challenge' && t < nKnown ? 0 : 1;
-    });
-  });
-  return batch;
+  const block = blockOfSessions(sessions, ctx.tracks);
+  return new BatchEncoder(ctx).batch({ blocks: sessions.map(() => block), index: Int32Array.from(sessions, (_, s) => s) }, views);
 }
 
 /** A zeroed batch of `size` sessions (track rows -1 = none); `features` is the input width per position. */
@@ -269,39 +330,92 @@ export function emptyBatch(size: number, features = INPUT_FEATURES): Batch {
   };
 }
 
-function fillSession(
-  ctx: DataContext,
-  batch: Batch,
-  b: number,
-  id: string,
-  length: number,
-  trackIds: readonly (string | undefined)[],
-  known: readonly (LogRow | undefined)[],
-  source: string,
-): void {
-  const T = MAX_SESSION_LENGTH;
-  const n = Math.min(trackIds.length, T);
-  const rowsOfTracks = new Int32Array(n);
-  const keys = trackKeys(ctx.tracks);
-  for (let t = 0; t < n; t++) {
-    const trackId = trackIds[t];
-    if (trackId === undefined) {
-      rowsOfTracks[t] = -1; // a dropped row: no track, nothing known, nothing scored
-      continue;
-    }
-    const row = ctx.tracks.index.get(trackId) ?? -1;
-    if (row < 0 && ctx.config.data.unknownTracks === 'error') {
-      throw new DataError(
-        `unknown track id '${trackId}' at session_position ${t + 1} of session ${id} (set data.unknownTracks: zeros to use all-zero features)`,
-        source,
-      );
-    }
-    rowsOfTracks[t] = row;
-    batch.trackIndex[b * T + t] = row >= 0 ? keys[row] : -1;
-    batch.present[b * T + t] = 1;
-    if (known[t]) batch.known[b * T + t] = 1;
+/** Writes sessions of blocks into batches, straight from the columns. */
+class BatchEncoder {
+  private readonly keys: Int32Array;
+  private readonly labelBit: number;
+  /** Scratch per session: the block row at each position (-1: none) and its track-table row. */
+  private readonly slotRow = new Int32Array(MAX_SESSION_LENGTH);
+  private readonly trackRows = new Int32Array(MAX_SESSION_LENGTH);
+  /** Per block: the table row of each of its extra track ids (-1: not in the table). */
+  private readonly extraRows = new WeakMap<SessionBlock, Int32Array>();
+
+  constructor(private readonly ctx: DataContext) {
+    this.keys = trackKeys(ctx.tracks);
+    this.labelBit = [SKIP1, SKIP2, SKIP3, NOT_SKIPPED][LABELS.indexOf(ctx.config.data.label)];
   }
-  batch.sessionIds[b] = id;
-  batch.lengths[b] = length;
-  encodeSession(batch.inputs, b * T * INPUT_FEATURES, ctx.tracks, ctx.norm, rowsOfTracks, known, length);
+
+  /** A batch of picked sessions, each in its view (one for all, or one per session). */
+  batch(group: Picks, views: View | readonly View[]): Batch {
+    const batch = emptyBatch(group.blocks.length);
+    for (let b = 0; b < group.blocks.length; b++) {
+      const view = typeof views === 'string' ? views : views[b];
+      const block = group.blocks[b];
+      const s = group.index[b];
+      this.session(batch, b, block, s, view === 'challenge' ? knownRows(block.sessionLength[s]) : MAX_SESSION_LENGTH, view === 'challenge');
+    }
+    return batch;
+  }
+
+  /**
+   * Session s of `block` into row b of `batch`: its first `knownLimit` positions known; with `scoreHidden` only the
+   * positions after the known ones are scored (challenge), else every present one; `labels` false leaves labels 0.
+   */
+  session(batch: Batch, b: number, block: SessionBlock, s: number, knownLimit: number, scoreHidden: boolean, labels = true): void {
+    const T = MAX_SESSION_LENGTH;
+    const { slotRow, trackRows } = this;
+    const start = s === 0 ? 0 : block.rowEnd[s - 1];
+    const end = block.rowEnd[s];
+    slotRow.fill(-1);
+    let nSlots = 0;
+    for (let i = start; i < end; i++) {
+      const p = block.position[i];
+      if (p < 1 || p > T) continue;
+      slotRow[p - 1] = i; // a repeated position: the later row wins
+      if (p > nSlots) nSlots = p;
+    }
+    const length = block.sessionLength[s];
+    const nKnown = Math.min(nSlots, knownLimit);
+    const maskFrom = scoreHidden ? nKnown : 0;
+    const extraRows = this.extraRowsOf(block);
+    const unknownIsError = this.ctx.config.data.unknownTracks === 'error';
+    const at = b * T;
+    for (let t = 0; t < nSlots; t++) {
+      const i = slotRow[t];
+      if (i < 0) {
+        trackRows[t] = -1; // a dropped row: no track, nothing known, nothing scored
+        continue;
+      }
+      const v = block.trackRow[i];
+      const row = v >= 0 ? v : extraRows[-1 - v];
+      if (row < 0 && unknownIsError) {
+        throw new DataError(
+          `unknown track id '${trackIdAt(block, i, this.ctx.tracks)}' at session_position ${t + 1} of session ${block.ids[s]} (set data.unknownTracks: zeros to use all-zero features)`,
+          sessionSource(block, s),
+        );
+      }
+      trackRows[t] = row;
+      batch.trackIndex[at + t] = row >= 0 ? this.keys[row] : -1;
+      batch.present[at + t] = 1;
+      if (t < nKnown) batch.known[at + t] = 1;
+      const f = block.flags[i];
+      if (labels) {
+        batch.auxLabels[(at + t) * 4] = f & SKIP1 ? 1 : 0;
+        batch.auxLabels[(at + t) * 4 + 1] = f & SKIP2 ? 1 : 0;
+        batch.auxLabels[(at + t) * 4 + 2] = f & SKIP3 ? 1 : 0;
+        batch.auxLabels[(at + t) * 4 + 3] = f & NOT_SKIPPED ? 1 : 0;
+        batch.labels[at + t] = f & this.labelBit ? 1 : 0;
+      }
+      batch.mask[at + t] = t < maskFrom ? 0 : 1;
+    }
+    batch.sessionIds[b] = block.ids[s];
+    batch.lengths[b] = length;
+    encodeSession(batch.inputs, at * INPUT_FEATURES, this.ctx.tracks, this.ctx.norm, block, slotRow, trackRows, nSlots, nKnown, length);
+  }
+
+  private extraRowsOf(block: SessionBlock): Int32Array {
+    let rows = this.extraRows.get(block);
+    if (!rows) this.extraRows.set(block, (rows = Int32Array.from(block.extraTrackIds, (id) => this.ctx.tracks.index.get(id) ?? -1)));
+    return rows;
+  }
 }

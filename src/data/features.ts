@@ -5,7 +5,8 @@
 // Nothing here reads skip_*, not_skipped, reason_end or seek counts of t itself (test/unit/data/features.test.ts
 // proves it by permuting them). In the challenge view rows after ⌊L/2⌋ are hidden: they contribute their track and position only.
 import { CONTEXT_TYPES, REASONS_END, REASONS_START, TRACK_FEATURES, MAX_SESSION_LENGTH } from './columns.ts';
-import type { FeatureStats, LogRow, TrackTable } from './types.ts';
+import { CONTEXT_SWITCH, LONG_PAUSE, NO_PAUSE, NOT_SKIPPED, PREMIUM, SHORT_PAUSE, SHUFFLE, SKIP1, SKIP2, SKIP3, type SessionBlock } from './cache/block.ts';
+import type { FeatureStats, TrackTable } from './types.ts';
 
 const N_TRACK = TRACK_FEATURES.length;
 const ACOUSTIC_FIRST = TRACK_FEATURES.indexOf('acoustic_vector_0');
@@ -59,6 +60,39 @@ for (const [name, w] of LAYOUT) {
 }
 export const INPUT_FEATURES = width;
 
+// Offsets as constants, so the encoder's stores need no property lookups.
+const OFF_TRACK = OFFSET.track;
+const OFF_TRACK_UNKNOWN = OFFSET.trackUnknown;
+const OFF_POSITION = OFFSET.position;
+const OFF_LENGTH = OFFSET.length;
+const OFF_REMAINING = OFFSET.remaining;
+const OFF_IS_LAST = OFFSET.isLast;
+const OFF_CONTEXT_KNOWN = OFFSET.contextKnown;
+const OFF_PREMIUM = OFFSET.premium;
+const OFF_SHUFFLE = OFFSET.shuffle;
+const OFF_CONTEXT_SWITCH = OFFSET.contextSwitch;
+const OFF_NO_PAUSE = OFFSET.noPause;
+const OFF_SHORT_PAUSE = OFFSET.shortPause;
+const OFF_LONG_PAUSE = OFFSET.longPause;
+const OFF_CONTEXT_TYPE = OFFSET.contextType;
+const OFF_REASON_START = OFFSET.reasonStart;
+const OFF_HOUR_SIN = OFFSET.hourSin;
+const OFF_HOUR_COS = OFFSET.hourCos;
+const OFF_WEEKDAY = OFFSET.weekday;
+const OFF_PREV_KNOWN = OFFSET.prevKnown;
+const OFF_PREV_SKIP1 = OFFSET.prevSkip1;
+const OFF_PREV_SKIP2 = OFFSET.prevSkip2;
+const OFF_PREV_SKIP3 = OFFSET.prevSkip3;
+const OFF_PREV_NOT_SKIPPED = OFFSET.prevNotSkipped;
+const OFF_PREV_REASON_END = OFFSET.prevReasonEnd;
+const OFF_PREV_SEEK_FWD = OFFSET.prevSeekFwd;
+const OFF_PREV_SEEK_BACK = OFFSET.prevSeekBack;
+const OFF_HISTORY_COUNT = OFFSET.historyCount;
+const OFF_HISTORY_SKIP_RATE = OFFSET.historySkipRate;
+const OFF_LAST_KNOWN_SKIP = OFFSET.lastKnownSkip;
+const OFF_SIM_TO_LISTENED = OFFSET.simToListened;
+const OFF_SIM_TO_SKIPPED = OFFSET.simToSkipped;
+
 export function inputFeatureCount(): number {
   return INPUT_FEATURES;
 }
@@ -104,94 +138,119 @@ export function weekdayOf(date: string): number {
 }
 
 const clip = (x: number) => (x > 5 ? 5 : x < -5 ? -5 : x);
-const isSkip = (r: LogRow) => r.skip2;
+
+/** Weekday of each of a block's dates, computed once per block. */
+const weekdaysOf = new WeakMap<SessionBlock, Int8Array>();
+function blockWeekdays(block: SessionBlock): Int8Array {
+  let w = weekdaysOf.get(block);
+  if (!w) weekdaysOf.set(block, (w = Int8Array.from(block.dates, weekdayOf)));
+  return w;
+}
+
+const HOUR_SIN = Float64Array.from({ length: 256 }, (_, h) => Math.sin((2 * Math.PI * h) / 24));
+const HOUR_COS = Float64Array.from({ length: 256 }, (_, h) => Math.cos((2 * Math.PI * h) / 24));
+const N_CONTEXT = CONTEXT_TYPES.length;
+const N_REASON_START = REASONS_START.length;
+const N_REASON_END = REASONS_END.length;
 
 /**
- * Encode one session into `out` starting at `offset` (MAX_SESSION_LENGTH × F floats; positions past the session
- * stay zero). `trackRows[t]` is the track-table row of position t+1 (-1 unknown), one per present position;
- * `known[t]` is the row of position t+1 when it is known (undefined for a row the reader dropped): its pre-play
- * context and, for later positions, its outcomes are visible. The per-position view passes every row as known; the
- * challenge view the first ⌊L/2⌋.
+ * Encode one session of a block into `out` starting at `offset` (MAX_SESSION_LENGTH × F floats; positions past the
+ * session stay zero), straight from the block's columns. `slotRow[t]` is the block row at position t+1 (-1 for a row
+ * the reader dropped), for t < nSlots; `trackRows[t]` its track-table row (-1 unknown). The first `nKnown` positions
+ * are known: their pre-play context and, for later positions, their outcomes are visible. The per-position view
+ * knows every row; the challenge view the first ⌊L/2⌋.
  */
 export function encodeSession(
   out: Float32Array,
   offset: number,
   tracks: TrackTable,
   norm: Normaliser,
-  trackRows: ArrayLike<number>,
-  known: readonly (LogRow | undefined)[],
+  block: SessionBlock,
+  slotRow: Int32Array,
+  trackRows: Int32Array,
+  nSlots: number,
+  nKnown: number,
   length: number,
 ): void {
   const F = INPUT_FEATURES;
-  const T = Math.min(trackRows.length, MAX_SESSION_LENGTH);
+  const T = Math.min(nSlots, MAX_SESSION_LENGTH);
+  const { flags, categories, hour, date, seekFwd, seekBack } = block;
+  const weekdays = blockWeekdays(block);
+  const features = tracks.features;
+  const tableWidth = tracks.width;
+  const { mean, invStd } = norm;
   const listened = new Float32Array(N_ACOUSTIC);
   const skipped = new Float32Array(N_ACOUSTIC);
   let nListened = 0;
   let nSkipped = 0;
   let nSkips = 0;
   let nHist = 0; // known rows before t
-  let lastKnown: LogRow | undefined;
+  let lastKnownSkip = -1; // skip_2 of the last known row before t (-1: none)
+  let prev = -1; // block row of t-1 when it is known
   for (let t = 0; t < T; t++) {
     const o = offset + t * F;
     const trackRow = trackRows[t];
     // (a) track of t
     if (trackRow >= 0) {
-      const base = trackRow * tracks.width;
-      for (let i = 0; i < N_TRACK; i++) out[o + OFFSET.track + i] = clip((tracks.features[base + i] - norm.mean[i]) * norm.invStd[i]);
+      const base = trackRow * tableWidth;
+      for (let i = 0; i < N_TRACK; i++) out[o + OFF_TRACK + i] = clip((features[base + i] - mean[i]) * invStd[i]);
     } else {
-      out[o + OFFSET.trackUnknown] = 1;
+      out[o + OFF_TRACK_UNKNOWN] = 1;
     }
     const pos = t + 1;
-    out[o + OFFSET.position] = pos / MAX_SESSION_LENGTH;
-    out[o + OFFSET.length] = length / MAX_SESSION_LENGTH;
-    out[o + OFFSET.remaining] = (length - pos) / MAX_SESSION_LENGTH;
+    out[o + OFF_POSITION] = pos / MAX_SESSION_LENGTH;
+    out[o + OFF_LENGTH] = length / MAX_SESSION_LENGTH;
+    out[o + OFF_REMAINING] = (length - pos) / MAX_SESSION_LENGTH;
     // Only a session shorter than the cap surely ends here: one of length 20 may have been cut there (the data keeps
     // at most 20 tracks), and its last track is skipped as often as any other.
-    out[o + OFFSET.isLast] = pos === length && length < MAX_SESSION_LENGTH ? 1 : 0;
+    out[o + OFF_IS_LAST] = pos === length && length < MAX_SESSION_LENGTH ? 1 : 0;
     // (b) pre-play context of t, for known rows only
-    const r = t < known.length ? known[t] : undefined;
-    if (r) {
-      out[o + OFFSET.contextKnown] = 1;
-      out[o + OFFSET.premium] = r.premium ? 1 : 0;
-      out[o + OFFSET.shuffle] = r.shuffle ? 1 : 0;
-      out[o + OFFSET.contextSwitch] = r.contextSwitch ? 1 : 0;
-      out[o + OFFSET.noPause] = r.noPause ? 1 : 0;
-      out[o + OFFSET.shortPause] = r.shortPause ? 1 : 0;
-      out[o + OFFSET.longPause] = r.longPause ? 1 : 0;
-      out[o + OFFSET.contextType + Math.min(r.contextType, CONTEXT_TYPES.length)] = 1;
-      out[o + OFFSET.reasonStart + Math.min(r.reasonStart, REASONS_START.length)] = 1;
-      out[o + OFFSET.hourSin] = Math.sin((2 * Math.PI * r.hour) / 24);
-      out[o + OFFSET.hourCos] = Math.cos((2 * Math.PI * r.hour) / 24);
-      const wd = weekdayOf(r.date);
-      if (wd >= 0) out[o + OFFSET.weekday + wd] = 1;
+    const r = t < nKnown ? slotRow[t] : -1;
+    if (r >= 0) {
+      const f = flags[r];
+      const c = categories[r];
+      out[o + OFF_CONTEXT_KNOWN] = 1;
+      out[o + OFF_PREMIUM] = f & PREMIUM ? 1 : 0;
+      out[o + OFF_SHUFFLE] = f & SHUFFLE ? 1 : 0;
+      out[o + OFF_CONTEXT_SWITCH] = f & CONTEXT_SWITCH ? 1 : 0;
+      out[o + OFF_NO_PAUSE] = f & NO_PAUSE ? 1 : 0;
+      out[o + OFF_SHORT_PAUSE] = f & SHORT_PAUSE ? 1 : 0;
+      out[o + OFF_LONG_PAUSE] = f & LONG_PAUSE ? 1 : 0;
+      out[o + OFF_CONTEXT_TYPE + Math.min(c & 0xf, N_CONTEXT)] = 1;
+      out[o + OFF_REASON_START + Math.min((c >> 4) & 0xf, N_REASON_START)] = 1;
+      out[o + OFF_HOUR_SIN] = HOUR_SIN[hour[r]];
+      out[o + OFF_HOUR_COS] = HOUR_COS[hour[r]];
+      const wd = weekdays[date[r]];
+      if (wd >= 0) out[o + OFF_WEEKDAY + wd] = 1;
     }
     // (c) outcomes of t-1
-    const p = t >= 1 && t - 1 < known.length ? known[t - 1] : undefined;
-    if (p) {
-      out[o + OFFSET.prevKnown] = 1;
-      out[o + OFFSET.prevSkip1] = p.skip1 ? 1 : 0;
-      out[o + OFFSET.prevSkip2] = p.skip2 ? 1 : 0;
-      out[o + OFFSET.prevSkip3] = p.skip3 ? 1 : 0;
-      out[o + OFFSET.prevNotSkipped] = p.notSkipped ? 1 : 0;
-      out[o + OFFSET.prevReasonEnd + Math.min(p.reasonEnd, REASONS_END.length)] = 1;
-      out[o + OFFSET.prevSeekFwd] = Math.log1p(p.seekFwd);
-      out[o + OFFSET.prevSeekBack] = Math.log1p(p.seekBack);
+    if (prev >= 0) {
+      const f = flags[prev];
+      out[o + OFF_PREV_KNOWN] = 1;
+      out[o + OFF_PREV_SKIP1] = f & SKIP1 ? 1 : 0;
+      out[o + OFF_PREV_SKIP2] = f & SKIP2 ? 1 : 0;
+      out[o + OFF_PREV_SKIP3] = f & SKIP3 ? 1 : 0;
+      out[o + OFF_PREV_NOT_SKIPPED] = f & NOT_SKIPPED ? 1 : 0;
+      out[o + OFF_PREV_REASON_END + Math.min((categories[prev] >> 8) & 0xf, N_REASON_END)] = 1;
+      out[o + OFF_PREV_SEEK_FWD] = Math.log1p(seekFwd[prev]);
+      out[o + OFF_PREV_SEEK_BACK] = Math.log1p(seekBack[prev]);
     }
     // (c) history summaries: known rows 0..t-1 (accumulated below, after this position is written)
-    out[o + OFFSET.historyCount] = nHist / MAX_SESSION_LENGTH;
-    out[o + OFFSET.historySkipRate] = nHist ? nSkips / nHist : 0.5;
-    out[o + OFFSET.lastKnownSkip] = lastKnown ? (isSkip(lastKnown) ? 1 : 0) : 0.5;
+    out[o + OFF_HISTORY_COUNT] = nHist / MAX_SESSION_LENGTH;
+    out[o + OFF_HISTORY_SKIP_RATE] = nHist ? nSkips / nHist : 0.5;
+    out[o + OFF_LAST_KNOWN_SKIP] = lastKnownSkip >= 0 ? lastKnownSkip : 0.5;
     // similarities use the standardised acoustic vector just written, so a common offset doesn't dominate
-    const acoustic = o + OFFSET.track + ACOUSTIC_FIRST;
+    const acoustic = o + OFF_TRACK + ACOUSTIC_FIRST;
     if (trackRow >= 0) {
-      out[o + OFFSET.simToListened] = nListened ? cosine(out, acoustic, listened) : 0;
-      out[o + OFFSET.simToSkipped] = nSkipped ? cosine(out, acoustic, skipped) : 0;
+      out[o + OFF_SIM_TO_LISTENED] = nListened ? cosine(out, acoustic, listened) : 0;
+      out[o + OFF_SIM_TO_SKIPPED] = nSkipped ? cosine(out, acoustic, skipped) : 0;
     }
     // fold row t into the history if its outcome is known
-    if (r) {
+    prev = r;
+    if (r >= 0) {
       nHist++;
-      lastKnown = r;
-      const skip = isSkip(r);
+      const skip = (flags[r] & SKIP2) !== 0; // the history's skips are skip_2, whatever the label
+      lastKnownSkip = skip ? 1 : 0;
       if (skip) nSkips++;
       if (trackRow >= 0) {
         const acc = skip ? skipped : listened;

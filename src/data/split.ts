@@ -4,7 +4,6 @@
 // process, whatever the order of the files.
 import { hashString } from '../util/rng.ts';
 import type { DataConfig, DataSettings } from './dataConfig.ts';
-import type { Session } from './types.ts';
 
 export type Split = 'train' | 'val' | 'test';
 
@@ -43,17 +42,20 @@ export function hashSplitOf(config: Pick<DataSettings, 'data'>, sessionId: strin
   return bucket < val ? 'val' : bucket < val + test ? 'test' : 'train';
 }
 
+/** Whether a session (by id and log day) belongs to a split. */
+export type SessionTest = (id: string, day: string) => boolean;
+
 /** A day filter for the reader plus a per-session test. */
-export function splitFilter(config: Pick<DataSettings, 'data'>, split: Split): { days?: Set<string>; accept: (s: Session) => boolean } {
+export function splitFilter(config: Pick<DataSettings, 'data'>, split: Split): { days?: Set<string>; accept: SessionTest } {
   const d = config.data;
   if (d.split === 'session-hash') {
     const days = split === 'train' && d.trainDays.length ? new Set(d.trainDays) : undefined;
-    return { days, accept: (s) => hashSplitOf(config, s.id) === split };
+    return { days, accept: (id) => hashSplitOf(config, id) === split };
   }
   const { val, test } = heldOutDaysOf(d);
   if (split === 'val') return { days: new Set(val), accept: () => true };
   if (split === 'test') return { days: new Set(test), accept: () => true };
   if (d.trainDays.length) return { days: new Set(d.trainDays), accept: () => true };
   const heldOut = new Set([...val, ...test]);
-  return { accept: (s) => !heldOut.has(s.day) };
+  return { accept: (_id, day) => !heldOut.has(day) };
 }

@@ -6,6 +6,7 @@ import { DataError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, TRACK_FEATURES, vocabWord } from './columns.ts';
 import { readSessions, type ReadLogOptions } from './logs.ts';
+import type { SessionTest } from './split.ts';
 import type { FeatureStats, Session, TrackTable } from './types.ts';
 
 /** A zero count per vocabulary word and one for the "other" slot past its end. */
@@ -36,7 +37,7 @@ export interface FeatureStatsPartial {
 export async function computeFeatureStats(
   logs: string,
   tracks: TrackTable,
-  opts: ReadLogOptions & { maxSessions?: number; accept?: (s: Session) => boolean; sessions?: AsyncIterable<Session> } = {},
+  opts: ReadLogOptions & { maxSessions?: number; accept?: SessionTest; sessions?: AsyncIterable<Session> } = {},
 ): Promise<FeatureStats> {
   return finishFeatureStats(await accumulateFeatureStats(logs, tracks, opts));
 }
@@ -45,7 +46,7 @@ export async function computeFeatureStats(
 export async function accumulateFeatureStats(
   logs: string,
   tracks: TrackTable,
-  opts: ReadLogOptions & { maxSessions?: number; accept?: (s: Session) => boolean; sessions?: AsyncIterable<Session> } = {},
+  opts: ReadLogOptions & { maxSessions?: number; accept?: SessionTest; sessions?: AsyncIterable<Session> } = {},
 ): Promise<FeatureStatsPartial> {
   const width = tracks.width;
   // Moments around a shift (the first value seen per feature) keep the variance exact for large offsets such as
@@ -63,7 +64,7 @@ export async function accumulateFeatureStats(
   void _ignored;
   // `sessions` lets a caller feed the same pass from elsewhere (the binary cache) instead of parsing `logs`
   for await (const session of given ?? readSessions(logs, readOpts)) {
-    if (accept && !accept(session)) continue; // e.g. the held-out share of a session-hash split
+    if (accept && !accept(session.id, session.day)) continue; // e.g. the held-out share of a session-hash split
     sessions++;
     for (const row of session.rows) {
       rows++;

@@ -4,6 +4,7 @@ import { TRACK_FEATURES, CONTEXT_TYPES, REASONS_END, REASONS_START } from '../..
 import type { FeatureStats, LogRow, Session, TrackTable } from '../../src/data/types.ts';
 import { makeNormaliser } from '../../src/data/features.ts';
 import type { DataContext } from '../../src/data/batches.ts';
+import { blockOfSessions } from '../../src/data/cache/block.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 export function randomTracks(n: number, rng: Rng): TrackTable {
@@ -64,9 +65,13 @@ export function statsOf(tracks: TrackTable): FeatureStats {
   };
 }
 
-export function memoryContext(tracks: TrackTable, patch: (c: Config) => void = () => {}): DataContext {
+/** A context for sessions held in memory: batches come from sessionsToBatch, and its logs are `sessions` (default none). */
+export function memoryContext(tracks: TrackTable, patch: (c: Config) => void = () => {}, sessions: Session[] = []): DataContext {
   const config: Config = structuredClone(DEFAULTS);
   patch(config);
   const stats = statsOf(tracks);
-  return { config, tracks, stats, norm: makeNormaliser(stats) };
+  const source = async function* () {
+    if (sessions.length) yield blockOfSessions(sessions, tracks, 'memory');
+  };
+  return { config, tracks, stats, norm: makeNormaliser(stats), source };
 }

@@ -1,6 +1,7 @@
 // A SessionBlock: a few thousand parsed sessions in columns of typed arrays (about 16 bytes per row), the one compact
 // shape shared by the binary cache (written to disk as is) and the columnar log reader (columnar/, which builds them
 // from parse workers' columns). Strings (session ids, days, dates, track ids missing from the table) ride along in small arrays.
+import { DataError } from '../../errors.ts';
 import type { LogRow, Session, TrackTable } from '../types.ts';
 
 export interface SessionBlock {
@@ -73,12 +74,12 @@ export const SKIP1 = 1 << 0;
 export const SKIP2 = 1 << 1;
 export const SKIP3 = 1 << 2;
 export const NOT_SKIPPED = 1 << 3;
-const CONTEXT_SWITCH = 1 << 4;
-const NO_PAUSE = 1 << 5;
-const SHORT_PAUSE = 1 << 6;
-const LONG_PAUSE = 1 << 7;
-const SHUFFLE = 1 << 8;
-const PREMIUM = 1 << 9;
+export const CONTEXT_SWITCH = 1 << 4;
+export const NO_PAUSE = 1 << 5;
+export const SHORT_PAUSE = 1 << 6;
+export const LONG_PAUSE = 1 << 7;
+export const SHUFFLE = 1 << 8;
+export const PREMIUM = 1 << 9;
 
 export function packFlags(r: LogRow): number {
   return (
@@ -95,18 +96,76 @@ export function packFlags(r: LogRow): number {
   );
 }
 
-/** The typed arrays of a block, for postMessage's transfer list. */
-export function blockBuffers(b: SessionBlock): ArrayBuffer[] {
-  const arrays = [b.sessionDay, b.sessionLength, b.sessionLine, b.rowEnd, b.trackRow, b.flags, b.categories, b.date, b.seekFwd, b.seekBack, b.position, b.hour];
-  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
-}
-
 /** Track id of row i of a block. */
 export function trackIdAt(b: SessionBlock, i: number, tracks: TrackTable | null): string {
   const v = b.trackRow[i];
   if (v < 0) return b.extraTrackIds[-1 - v];
   if (!tracks) throw new Error('block refers to track table rows but no table was given');
   return tracks.ids[v];
+}
+
+/**
+ * Sessions as one block (the inverse of sessionAt): for sessions that come as objects (tests, the challenge's test
+ * set), so that batches are encoded by the one column encoder. Track ids found in `tracks` become its rows.
+ */
+export function blockOfSessions(sessions: readonly Session[], tracks: TrackTable, label = ''): SessionBlock {
+  const S = sessions.length;
+  const R = sessions.reduce((n, s) => n + s.rows.length, 0);
+  const a: BlockArrays = {
+    sessionDay: new Uint16Array(S),
+    sessionLength: new Uint8Array(S),
+    sessionLine: new Uint32Array(S),
+    rowEnd: new Uint32Array(S),
+    trackRow: new Int32Array(R),
+    flags: new Uint16Array(R),
+    categories: new Uint16Array(R),
+    date: new Uint16Array(R),
+    seekFwd: new Uint16Array(R),
+    seekBack: new Uint16Array(R),
+    position: new Uint8Array(R),
+    hour: new Uint8Array(R),
+  };
+  const strings: BlockStrings = { label, ids: [], days: [], dates: [], extraTrackIds: [] };
+  const indexOf = (list: string[], map: Map<string, number>, value: string) => {
+    let i = map.get(value);
+    if (i === undefined) map.set(value, (i = list.push(value) - 1));
+    return i;
+  };
+  const days = new Map<string, number>();
+  const dates = new Map<string, number>();
+  const extras = new Map<string, number>();
+  let i = 0;
+  sessions.forEach((s, k) => {
+    strings.ids.push(s.id);
+    a.sessionDay[k] = indexOf(strings.days, days, s.day);
+    if (!(s.length >= 0 && s.length <= 255)) throw new DataError(`session_length ${s.length} is out of range`, s.source);
+    a.sessionLength[k] = s.length;
+    for (const r of s.rows) {
+      const row = tracks.index.get(r.trackId);
+      a.trackRow[i] = row ?? -1 - indexOf(strings.extraTrackIds, extras, r.trackId);
+      a.flags[i] = packFlags(r);
+      a.categories[i] = r.contextType | (r.reasonStart << 4) | (r.reasonEnd << 8);
+      a.date[i] = indexOf(strings.dates, dates, r.date);
+      a.seekFwd[i] = r.seekFwd;
+      a.seekBack[i] = r.seekBack;
+      a.position[i] = r.position >= 1 && r.position <= 255 ? r.position : 0; // 0: never placed in a batch
+      a.hour[i] = r.hour;
+      i++;
+    }
+    a.rowEnd[k] = i;
+  });
+  // Each session keeps its own source ("file:line"), which a block holds as label + line: the label becomes empty
+  // and the line a reference into the sources kept beside it.
+  const block = makeBlock(strings, a);
+  sourcesOf.set(block, sessions.map((s) => s.source));
+  return block;
+}
+
+const sourcesOf = new WeakMap<SessionBlock, string[]>();
+
+/** Where session s of a block comes from ("file:line"), for messages. */
+export function sessionSource(b: SessionBlock, s: number): string {
+  return sourcesOf.get(b)?.[s] ?? `${b.label}:${b.sessionLine[s]}`;
 }
 
 /** Session s of a block as the reader would have produced it. */
@@ -139,5 +198,14 @@ export function sessionAt(b: SessionBlock, s: number, tracks: TrackTable | null)
       reasonEnd: (c >> 8) & 0xf,
     };
   }
-  return { id: b.ids[s], day: b.days[b.sessionDay[s]], length: b.sessionLength[s], rows, source: `${b.label}:${b.sessionLine[s]}` };
+  return { id: b.ids[s], day: b.days[b.sessionDay[s]], length: b.sessionLength[s], rows, source: sessionSource(b, s) };
+}
+
+/** The sessions of blocks (those of `days` only, when given), as Session objects. */
+export async function* sessionsOfBlocks(blocks: AsyncIterable<SessionBlock>, tracks: TrackTable | null, days?: ReadonlySet<string>): AsyncGenerator<Session> {
+  for await (const block of blocks) {
+    const out: Session[] = [];
+    for (let s = 0; s < block.ids.length; s++) if (!days || days.has(block.days[block.sessionDay[s]])) out.push(sessionAt(block, s, tracks));
+    yield* out;
+  }
 }

@@ -12,7 +12,7 @@ import { mergeUnknownCategories } from '../unknownCategories.ts';
 import { tellOnce } from '../../util/tellOnce.ts';
 import type { ReadLogOptions } from '../logs.ts';
 import type { FeatureStats, Session, TrackTable } from '../types.ts';
-import { sessionAt, type SessionBlock } from './block.ts';
+import { sessionsOfBlocks, type SessionBlock } from './block.ts';
 import { readLogBlocks, type BlockReadOptions } from '../columnar/blockReader.ts';
 import {
   CACHE_FORMAT_VERSION,
@@ -256,21 +256,13 @@ export async function* readCachedBlocks(
 }
 
 /** Cached sessions, equal to what readSessions yields for the same logs and options (same order, same fields). */
-export async function* readCachedSessions(
+export function readCachedSessions(
   dir: string,
   manifest: CacheManifest,
   tracks: TrackTable,
   opts: { days?: ReadonlySet<string> } = {},
 ): AsyncGenerator<Session> {
-  const days = opts.days;
-  for await (const block of readCachedBlocks(dir, manifest, tracks, opts)) {
-    const out: Session[] = [];
-    for (let s = 0; s < block.ids.length; s++) {
-      if (days && !days.has(block.days[block.sessionDay[s]])) continue;
-      out.push(sessionAt(block, s, tracks));
-    }
-    yield* out;
-  }
+  return sessionsOfBlocks(readCachedBlocks(dir, manifest, tracks, opts), tracks, opts.days);
 }
 
 /** Keep feature statistics computed after the build (e.g. from the cache itself) in the manifest (atomic rewrite). */

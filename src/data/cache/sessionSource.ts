@@ -1,29 +1,41 @@
 // One place that decides where a run's sessions come from: the binary cache when `data.cache` names a folder
-// (built on first use, rebuilt when stale), else the CSV logs (parsed on worker threads).
+// (built on first use, rebuilt when stale), else the CSV logs (parsed on worker threads). Either way they come as
+// session blocks (columns), which the batch encoder reads directly; `sessionsOfBlocks` (block.ts) gives Session
+// objects where a pass wants them.
 import type { DataSettings } from '../dataConfig.ts';
 import type { ReadCounts, ReadLogOptions } from '../logs.ts';
-import { readSessions } from '../logs.ts';
-import type { Session, TrackTable } from '../types.ts';
-import { ensureCache, readCachedSessions, type CacheManifest } from './cache.ts';
-
-export type SessionSource = (days?: ReadonlySet<string>) => AsyncIterable<Session>;
+import { readLogBlocks } from '../columnar/blockReader.ts';
+import type { TrackTable } from '../types.ts';
+import type { SessionBlock } from './block.ts';
+import { ensureCache, readCachedBlocks, type CacheManifest } from './cache.ts';
 
 /**
- * Sessions of `config.data.logs` with the config's reader options, optionally restricted to some days. With a
- * cache folder configured, the cache is checked (and built or rebuilt, with a message) once, here; a build's
- * totals go into `counts`.
+ * Blocks of sessions of some days (all when `days` is undefined), in file order; a block may also hold sessions
+ * of other days, so a consumer keeps the sessions whose day it wants. Track rows refer to the
+ * run's track table.
+ */
+export type SessionSource = ((days?: ReadonlySet<string>) => AsyncIterable<SessionBlock>) & { manifest?: CacheManifest };
+
+/**
+ * Session blocks of `config.data.logs` with the config's reader options. With a cache folder configured, the cache
+ * is checked (and built or rebuilt, with a message) once, here; a build's totals go into `counts`.
  */
 export async function openSessionSource(
   config: Pick<DataSettings, 'data'>,
   tracks: TrackTable,
   log: (s: string) => void = (s) => console.error(s),
   counts?: ReadCounts,
-): Promise<SessionSource & { manifest?: CacheManifest }> {
+): Promise<SessionSource> {
   const d = config.data;
   const readOpts: ReadLogOptions = { dateFormat: d.dateFormat, badDates: d.badDates, unknownCategories: d.unknownCategories };
-  if (!d.cache) return (days) => readSessions(d.logs, { ...readOpts, days });
+  if (!d.cache) return (days) => logBlocks(d.logs, { ...readOpts, days, tracks });
   const manifest = await ensureCache(d.cache, d.logs, tracks, { ...readOpts, tracksPath: d.tracks, log, counts });
-  const source: SessionSource & { manifest?: CacheManifest } = (days) => readCachedSessions(d.cache, manifest, tracks, { days });
+  const source: SessionSource = (days) => readCachedBlocks(d.cache, manifest, tracks, { days });
   source.manifest = manifest;
   return source;
+}
+
+/** The blocks of a read of the CSV logs. */
+export async function* logBlocks(logs: string, opts: ReadLogOptions): AsyncIterable<SessionBlock> {
+  for await (const item of readLogBlocks(logs, opts)) if (item.kind === 'block') yield item.block;
 }

@@ -1,0 +1,111 @@
+// Batches straight from the columns (BatchEncoder in data/batches.ts) against the encoder they replaced, kept in
+// test/helpers/referenceBatches.ts: every batch of an epoch — training (shuffled, both views mixed as
+// train.perPositionShare says, a resume's skipped batches), validation, test days, another logs path, the
+// challenge's test set — equal bit for bit, from the CSV reader and from the binary cache; and on sessions made to
+// be awkward (rows dropped, repeated and out-of-range positions, unknown tracks, both label choices).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
+import { writeSynth } from '../../../src/data/synth/index.ts';
+import { challengeBatches, evalBatches, loadDataContext, sessionsToBatch, trainBatches, type DataContext, type View } from '../../../src/data/batches.ts';
+import { readSessions } from '../../../src/data/logs.ts';
+import { splitFilter } from '../../../src/data/split.ts';
+import type { Batch, ChallengeSession, Session } from '../../../src/data/types.ts';
+import { Rng } from '../../../src/util/rng.ts';
+import { collect } from '../../helpers/dataFixtures.ts';
+import { referenceChallengeBatches, referenceEvalBatches, referenceSessionsToBatch, referenceTrainBatches } from '../../helpers/referenceBatches.ts';
+import { memoryContext, randomSessions, randomTracks } from '../../helpers/sessions.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'batches-from-columns-'));
+const quiet = () => {};
+
+/** Every array of two batch lists equal, naming the first batch and field that differ. */
+function assertSameBatches(got: Batch[], want: Batch[], what: string): void {
+  assert.is(got.length, want.length, `${what}: batch count`);
+  got.forEach((b, i) => {
+    for (const key of Object.keys(want[i]) as (keyof Batch)[]) assert.equal(b[key], want[i][key], `${what}: batch ${i}, ${key}`);
+  });
+}
+
+/** The split's sessions as the old pipeline read them: Session objects of the CSV logs, filtered. */
+async function* splitSessions(ctx: DataContext, split: 'train' | 'val' | 'test', limit = 0): AsyncIterable<Session> {
+  const { days, accept } = splitFilter(ctx.config, split);
+  let n = 0;
+  for await (const s of readSessions(ctx.config.data.logs, { days })) {
+    if (!accept(s.id, s.day)) continue;
+    yield s;
+    if (limit && ++n >= limit) return;
+  }
+}
+
+async function contexts(): Promise<[string, DataContext][]> {
+  const data = await writeSynth({ out: join(root, 'data'), sessions: 2000, days: 3, seed: 11, tracks: 300 });
+  const config: Config = structuredClone(DEFAULTS);
+  config.data = { ...config.data, logs: data.logs, tracks: data.tracks, valDays: ['2018-07-16'], testDays: ['2018-07-17'], shuffleBuffer: 100 };
+  config.train = { ...config.train, batchSize: 32, perPositionShare: 0.25 };
+  const cached: Config = structuredClone(config);
+  cached.data.cache = join(root, 'cache');
+  return [
+    ['CSV', await loadDataContext(config, { log: quiet })],
+    ['cache', await loadDataContext(cached, { log: quiet })],
+  ];
+}
+
+test('every batch of an epoch, both views, from the CSV reader and from the cache: equal to the reference encoder', async () => {
+  for (const [source, ctx] of await contexts()) {
+    for (const view of ['per-position', 'challenge'] as const) {
+      for (const skipBatches of [0, 3]) {
+        const opts = { epoch: 2, seed: 7, view, skipBatches };
+        const want = await collect(referenceTrainBatches(ctx, splitSessions(ctx, 'train'), opts));
+        assert.ok(want.length >= 15, 'enough batches to mean something');
+        assertSameBatches(await collect(trainBatches(ctx, opts)), want, `${source} train ${view} skip ${skipBatches}`);
+      }
+      for (const split of ['val', 'test'] as const) {
+        const want = await collect(referenceEvalBatches(ctx, splitSessions(ctx, split, 250), view, 64));
+        assertSameBatches(await collect(evalBatches(ctx, { view, split, batchSize: 64, maxSessions: 250 })), want, `${source} ${split} ${view}`);
+      }
+      const other = await collect(referenceEvalBatches(ctx, readSessions(ctx.config.data.logs, { days: new Set(['2018-07-15']) }), view, 100));
+      assertSameBatches(await collect(evalBatches(ctx, { view, logs: ctx.config.data.logs, days: ['2018-07-15'], batchSize: 100, maxSessions: 0 })), other, `${source} other logs ${view}`);
+    }
+  }
+});
+
+test('awkward sessions (dropped, repeated and out-of-range positions, unknown tracks; both labels): equal to the reference', () => {
+  const rng = new Rng(17);
+  const tracks = randomTracks(40, rng);
+  for (const label of ['skip_2', 'skip_1', 'not_skipped'] as const) {
+    const ctx = memoryContext(tracks, (c) => {
+      c.data.unknownTracks = 'zeros';
+      c.data.label = label;
+    });
+    const sessions = randomSessions(40, tracks, rng).map((s, k): Session => {
+      const rows = [...s.rows];
+      if (k % 5 === 1) rows.splice(2, 1); // a dropped row leaves its slot empty
+      if (k % 5 === 2) rows.push({ ...rows[0], position: rows[1].position }); // a repeated position: the later row wins
+      if (k % 5 === 3) rows.push({ ...rows[0], position: 27 }); // beyond the 20 positions a batch holds
+      if (k % 7 === 4) rows[1] = { ...rows[1], trackId: 't_unknown' };
+      return { ...s, rows };
+    });
+    const views = sessions.map((_, k): View => (k % 3 ? 'challenge' : 'per-position'));
+    assertSameBatches([sessionsToBatch(ctx, sessions, views)], [referenceSessionsToBatch(ctx, sessions, views)], `label ${label}`);
+  }
+});
+
+test("the challenge's test set (predict): equal to the reference", async () => {
+  const rng = new Rng(23);
+  const tracks = randomTracks(30, rng);
+  const ctx = memoryContext(tracks, (c) => (c.data.unknownTracks = 'zeros'));
+  const test: ChallengeSession[] = randomSessions(25, tracks, rng).map((s) => {
+    const k = Math.floor(s.rows.length / 2);
+    return { id: s.id, length: s.length, known: s.rows.slice(0, k), hiddenTrackIds: s.rows.slice(k).map((r) => r.trackId), source: s.source };
+  });
+  async function* all() {
+    yield* test;
+  }
+  assertSameBatches(await collect(challengeBatches(ctx, all(), 8)), await collect(referenceChallengeBatches(ctx, all(), 8)), 'predict');
+});
+
+test.run();
