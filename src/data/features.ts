@@ -147,6 +147,9 @@ function blockWeekdays(block: SessionBlock): Int8Array {
   return w;
 }
 
+/** Sums of the acoustic vectors of the known listened and skipped tracks so far (scratch of encodeSession). */
+const LISTENED = new Float32Array(N_ACOUSTIC);
+const SKIPPED = new Float32Array(N_ACOUSTIC);
 const HOUR_SIN = Float64Array.from({ length: 256 }, (_, h) => Math.sin((2 * Math.PI * h) / 24));
 const HOUR_COS = Float64Array.from({ length: 256 }, (_, h) => Math.cos((2 * Math.PI * h) / 24));
 const N_CONTEXT = CONTEXT_TYPES.length;
@@ -179,8 +182,8 @@ export function encodeSession(
   const features = tracks.features;
   const tableWidth = tracks.width;
   const { mean, invStd } = norm;
-  const listened = new Float32Array(N_ACOUSTIC);
-  const skipped = new Float32Array(N_ACOUSTIC);
+  const listened = LISTENED.fill(0);
+  const skipped = SKIPPED.fill(0);
   let nListened = 0;
   let nSkipped = 0;
   let nSkips = 0;
@@ -206,16 +209,17 @@ export function encodeSession(
     out[o + OFF_IS_LAST] = pos === length && length < MAX_SESSION_LENGTH ? 1 : 0;
     // (b) pre-play context of t, for known rows only
     const r = t < nKnown ? slotRow[t] : -1;
+    // Booleans and one-hots: only the ones are stored (the batch starts zeroed).
     if (r >= 0) {
       const f = flags[r];
       const c = categories[r];
       out[o + OFF_CONTEXT_KNOWN] = 1;
-      out[o + OFF_PREMIUM] = f & PREMIUM ? 1 : 0;
-      out[o + OFF_SHUFFLE] = f & SHUFFLE ? 1 : 0;
-      out[o + OFF_CONTEXT_SWITCH] = f & CONTEXT_SWITCH ? 1 : 0;
-      out[o + OFF_NO_PAUSE] = f & NO_PAUSE ? 1 : 0;
-      out[o + OFF_SHORT_PAUSE] = f & SHORT_PAUSE ? 1 : 0;
-      out[o + OFF_LONG_PAUSE] = f & LONG_PAUSE ? 1 : 0;
+      if (f & PREMIUM) out[o + OFF_PREMIUM] = 1;
+      if (f & SHUFFLE) out[o + OFF_SHUFFLE] = 1;
+      if (f & CONTEXT_SWITCH) out[o + OFF_CONTEXT_SWITCH] = 1;
+      if (f & NO_PAUSE) out[o + OFF_NO_PAUSE] = 1;
+      if (f & SHORT_PAUSE) out[o + OFF_SHORT_PAUSE] = 1;
+      if (f & LONG_PAUSE) out[o + OFF_LONG_PAUSE] = 1;
       out[o + OFF_CONTEXT_TYPE + Math.min(c & 0xf, N_CONTEXT)] = 1;
       out[o + OFF_REASON_START + Math.min((c >> 4) & 0xf, N_REASON_START)] = 1;
       out[o + OFF_HOUR_SIN] = HOUR_SIN[hour[r]];
@@ -227,13 +231,13 @@ export function encodeSession(
     if (prev >= 0) {
       const f = flags[prev];
       out[o + OFF_PREV_KNOWN] = 1;
-      out[o + OFF_PREV_SKIP1] = f & SKIP1 ? 1 : 0;
-      out[o + OFF_PREV_SKIP2] = f & SKIP2 ? 1 : 0;
-      out[o + OFF_PREV_SKIP3] = f & SKIP3 ? 1 : 0;
-      out[o + OFF_PREV_NOT_SKIPPED] = f & NOT_SKIPPED ? 1 : 0;
+      if (f & SKIP1) out[o + OFF_PREV_SKIP1] = 1;
+      if (f & SKIP2) out[o + OFF_PREV_SKIP2] = 1;
+      if (f & SKIP3) out[o + OFF_PREV_SKIP3] = 1;
+      if (f & NOT_SKIPPED) out[o + OFF_PREV_NOT_SKIPPED] = 1;
       out[o + OFF_PREV_REASON_END + Math.min((categories[prev] >> 8) & 0xf, N_REASON_END)] = 1;
-      out[o + OFF_PREV_SEEK_FWD] = Math.log1p(seekFwd[prev]);
-      out[o + OFF_PREV_SEEK_BACK] = Math.log1p(seekBack[prev]);
+      if (seekFwd[prev]) out[o + OFF_PREV_SEEK_FWD] = Math.log1p(seekFwd[prev]);
+      if (seekBack[prev]) out[o + OFF_PREV_SEEK_BACK] = Math.log1p(seekBack[prev]);
     }
     // (c) history summaries: known rows 0..t-1 (accumulated below, after this position is written)
     out[o + OFF_HISTORY_COUNT] = nHist / MAX_SESSION_LENGTH;
