@@ -21,7 +21,8 @@ import { openEntries } from '../../src/data/archive.ts';
 import { readLineChunks, splitFields } from '../../src/data/csv.ts';
 import { readLogBlocks } from '../../src/data/columnar/blockReader.ts';
 import { defaultParseWorkers } from '../../src/data/columnar/parsePool.ts';
-import { newReadCounts, readSessions } from '../../src/data/logs.ts';
+import { readSessions } from '../../src/data/logs.ts';
+import { newReadCounts } from '../../src/data/readOptions.ts';
 import { loadTrackTable } from '../../src/data/tracks.ts';
 import { childArgv, gunzipToNull, isChild, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
 

@@ -3,7 +3,7 @@
 import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
 import type { LogSummary } from '../data/logSummary.ts';
-import type { ReadProgress } from '../data/logs.ts';
+import type { ReadProgress } from '../data/readOptions.ts';
 import { describeUnknownCategories } from '../data/unknownCategories.ts';
 import { ProgressLine } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption, shardOption } from './options.ts';

@@ -59,7 +59,7 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
         import('../data/cache/partialCache.ts'),
         import('../data/partials.ts'),
         import('../data/tracks.ts'),
-        import('../data/logs.ts'),
+        import('../data/readOptions.ts'),
         import('../data/cache/cache.ts'),
       ]);
     const out = shard ? args.out : await statsFileAt(args.out, cacheDir);

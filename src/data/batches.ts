@@ -12,7 +12,7 @@ import { Rng } from '../util/rng.ts';
 import { knownRows } from './challenge.ts';
 import { LABELS, MAX_SESSION_LENGTH } from './columns.ts';
 import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
-import { newReadCounts, type ReadLogOptions } from './logs.ts';
+import { newReadCounts, type ReadLogOptions } from './readOptions.ts';
 import { blockOfSessions, NOT_SKIPPED, sessionsOfBlocks, sessionSource, SKIP1, SKIP2, SKIP3, trackIdAt, type SessionBlock } from './cache/block.ts';
 import { logBlocks, openSessionSource, type SessionSource } from './cache/sessionSource.ts';
 import { splitFilter, type SessionTest, type Split } from './split.ts';

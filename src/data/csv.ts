@@ -3,7 +3,7 @@
 // Lines come out in chunks (one per decompressed block) so the callers pay one async step per block, not per row.
 import Papa from 'papaparse';
 import { DataError } from '../errors.ts';
-import { StreamError, type TextEntry } from './archive.ts';
+import { StreamError, type TextEntry } from './textEntry.ts';
 
 export interface LineChunk {
   /** Lines without their '\n' / '\r\n'; blank lines are kept so that `firstLine + i` is the line number. */

@@ -4,7 +4,8 @@
 // track ids are united).
 import type { DataConfig } from './dataConfig.ts';
 import { detach } from './csv.ts';
-import { readSessions, newReadCounts, type ReadProgress } from './logs.ts';
+import { readSessions } from './logs.ts';
+import { newReadCounts, type ReadProgress } from './readOptions.ts';
 import { readPartials } from './partials.ts';
 import type { ShardSpec } from './shard.ts';
 import { loadTrackTable } from './tracks.ts';

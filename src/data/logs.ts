@@ -1,74 +1,19 @@
 // Session logs → Session objects, streamed. The reading itself (decompression, parse workers, grouping and every
-// check) is columnar/blockReader.ts; this file keeps the reader's options and counts and turns blocks into Sessions
-// for the consumers that want row objects.
-import type { DataConfig } from './dataConfig.ts';
+// check) is columnar/blockReader.ts, its options and counts readOptions.ts; this file turns blocks into Sessions for
+// the consumers that want row objects.
 import { DataError } from '../errors.ts';
 import { LOG_COLUMNS } from './columns.ts';
-import type { TextEntry } from './archive.ts';
+import type { TextEntry } from './textEntry.ts';
 import { sessionAt, type SessionBlock } from './cache/block.ts';
 import { entryBlocks, readLogBlocks, type BlockReadOptions } from './columnar/blockReader.ts';
 import { ParsePool } from './columnar/parsePool.ts';
 import type { DateFormat } from './dates.ts';
 import { DateCache, parseFields } from './logrow.ts';
-import type { ShardSpec } from './shard.ts';
-import type { UnknownTrackCount } from './tracks.ts';
 import type { LogRow, Session, TrackTable } from './types.ts';
-import { newUnknownCategories, type UnknownCategories } from './unknownCategories.ts';
-
-export interface ReadProgress {
-  file: string;
-  compressedBytes: number;
-  rows: number;
-  sessions: number;
-}
-
-/** Running totals of one read, filled in as it goes (pass an object in `ReadLogOptions.counts` to see them). */
-export interface ReadCounts {
-  files: number;
-  rows: number;
-  sessions: number;
-  /** Rows dropped by badDates = 'skip-row'. */
-  droppedRows: number;
-  /** Bytes of the source files read (compressed for archives). */
-  compressedBytes: number;
-  /** Per categorical column: rows of the sessions handed out holding a value outside its vocabulary, and examples. */
-  unknownCategories: UnknownCategories;
-}
-
-export interface ReadLogOptions {
-  dateFormat?: DataConfig['dateFormat'];
-  /**
-   * Rows dated outside `dateRange` (default: DATA_DEFAULTS.badDates = 'skip-row'). 'skip-row' drops the row and keeps
-   * the rest of its session, so row positions can then have a gap (row.position stays the file's); a session left
-   * with no rows is not emitted.
-   */
-  badDates?: DataConfig['badDates'];
-  /** Dates outside this inclusive range count as bad (default 2018-01-01 … 2018-12-31). */
-  dateRange?: readonly [string, string];
-  /** Keep only sessions whose Session.day is in the set; files whose name carries another day are not even opened. */
-  days?: ReadonlySet<string>;
-  /** Only the log files of this shard (see shard.ts for the assignment). */
-  shard?: ShardSpec;
-  /** Check every row's track against this table (policy `unknownTracks`, default 'error'). */
-  tracks?: TrackTable;
-  unknownTracks?: DataConfig['unknownTracks'];
-  /** Counts the unknown track rows seen under unknownTracks = 'zeros'. */
-  unknownCount?: UnknownTrackCount;
-  /** Values outside a categorical column's vocabulary (default DATA_DEFAULTS.unknownCategories = 'other', counted in `counts`). */
-  unknownCategories?: DataConfig['unknownCategories'];
-  counts?: ReadCounts;
-  /** Where the reader's notes go (default stderr), e.g. a file whose slash dates are read month first by default. */
-  onNotice?: (line: string) => void;
-  /** Called once per parsed byte range (about every 2 MiB of decompressed text). */
-  onProgress?: (p: ReadProgress) => void;
-}
+import { newReadCounts, type ReadCounts } from './readOptions.ts';
 
 export interface RowParseOptions {
   dateFormat?: DateFormat;
-}
-
-export function newReadCounts(): ReadCounts {
-  return { files: 0, rows: 0, sessions: 0, droppedRows: 0, compressedBytes: 0, unknownCategories: newUnknownCategories() };
 }
 
 const parseCaches = new Map<DateFormat, DateCache>();

@@ -5,7 +5,8 @@ import { join, resolve, sep } from 'node:path';
 import { DataError } from '../errors.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, TRACK_FEATURES, vocabWord } from './columns.ts';
-import { readSessions, type ReadLogOptions } from './logs.ts';
+import { readSessions } from './logs.ts';
+import { type ReadLogOptions } from './readOptions.ts';
 import type { SessionTest } from './split.ts';
 import type { FeatureStats, Session, TrackTable } from './types.ts';
 

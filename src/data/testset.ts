@@ -2,11 +2,13 @@
 // the remaining track ids. Files are paired by date and read in lockstep, so nothing is held beyond one session.
 import { DataError } from '../errors.ts';
 import { INPUT_COLUMNS, MAX_SESSION_LENGTH } from './columns.ts';
-import { openEntries, type TextEntry } from './archive.ts';
+import { openEntries } from './archive.ts';
+import type { TextEntry } from './textEntry.ts';
 import { knownRows } from './challenge.ts';
 import { detach, headerPositions, readLineChunks, splitFields } from './csv.ts';
 import { dayFromFileName } from './dates.ts';
-import { newReadCounts, readEntrySessions, type ReadLogOptions } from './logs.ts';
+import { readEntrySessions } from './logs.ts';
+import { newReadCounts, type ReadLogOptions } from './readOptions.ts';
 import { resolveTrack } from './tracks.ts';
 import type { ChallengeSession, Session } from './types.ts';
 

@@ -3,7 +3,8 @@
 // sharded run, the partial state that `skiptrain merge` combines with the other shards' into that report.
 import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { newReadCounts, readSessions } from '../data/logs.ts';
+import { readSessions } from '../data/logs.ts';
+import { newReadCounts } from '../data/readOptions.ts';
 import { mergeUnknownCategories } from '../data/unknownCategories.ts';
 import { partialStamp, writePartial } from '../data/partials.ts';
 import { shardLabel, type ShardSpec } from '../data/shard.ts';

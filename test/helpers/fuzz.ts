@@ -4,7 +4,7 @@
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { openEntries } from '../../src/data/archive.ts';
-import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../../src/data/logs.ts';
+import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../../src/data/readOptions.ts';
 import { writeSynth } from '../../src/data/synth/index.ts';
 import type { Session } from '../../src/data/types.ts';
 import { isUserFacing } from '../../src/errors.ts';

@@ -2,12 +2,13 @@
 // equality tests: same sessions, same counts, same errors (file, tar entry, line). Not used by the program.
 import { DEFAULTS } from '../../src/config/schema.ts';
 import { DataError } from '../../src/errors.ts';
-import { openEntries, type TextEntry } from '../../src/data/archive.ts';
+import { openEntries } from '../../src/data/archive.ts';
+import type { TextEntry } from '../../src/data/textEntry.ts';
 import { CATEGORICAL_COLUMNS, LOG_COLUMNS } from '../../src/data/columns.ts';
 import { detach, headerPositions, isExactHeader, readLineChunks, splitFields } from '../../src/data/csv.ts';
 import { DEFAULT_DATE_RANGE, dayFromFileName, inDateRange } from '../../src/data/dates.ts';
 import { at, DateCache, parseRowText } from '../../src/data/logrow.ts';
-import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../../src/data/logs.ts';
+import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../../src/data/readOptions.ts';
 import { resolveTrack } from '../../src/data/tracks.ts';
 import type { LogRow, Session } from '../../src/data/types.ts';
 import { addUnknownExample, unknownCategoryRefusal } from '../../src/data/unknownCategories.ts';

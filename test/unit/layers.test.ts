@@ -1,5 +1,6 @@
 // The import direction of src/ (README, "Project layout"): a module imports only from its own folder and from the
-// folders below it in LAYERS. Read from the source text, so a new upward import fails here, not in review.
+// folders below it in LAYERS, and no module reaches itself through its imports (no circles, within a layer too).
+// Read from the source text, so a new upward import or circle fails here, not in review.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'uvu';
@@ -53,6 +54,60 @@ test('the check sees an upward import when there is one', () => {
   assert.ok(evalImports.some((t) => t.startsWith('train/')), 'eval imports train');
   assert.ok(layerOf(join(SRC, 'eval/x.ts')) > layerOf(join(SRC, 'train/x.ts')));
   assert.ok(layerOf(join(SRC, 'data/x.ts')) < layerOf(join(SRC, 'config/x.ts')));
+});
+
+/** The circles of an import graph (its strongly connected components of more than one module), Tarjan's way. */
+function circles(graph: Map<string, string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1) found.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+test('no module of src/ imports itself through others (static or dynamic imports, types included)', () => {
+  const graph = new Map(sourceFiles(SRC).map((file) => [file, relativeImports(file).map((i) => i.target)]));
+  assert.equal(
+    circles(graph).map((c) => c.map((f) => relative(SRC, f)).join(' → ')),
+    [],
+  );
+});
+
+test('the circle check finds a circle when there is one, and only the modules on it', () => {
+  const graph = new Map([
+    ['a', ['b']],
+    ['b', ['c']],
+    ['c', ['a', 'd']],
+    ['d', []],
+  ]);
+  assert.equal(circles(graph), [['a', 'b', 'c']]);
+  graph.set('c', ['d']);
+  assert.equal(circles(graph), []);
 });
 
 test.run();

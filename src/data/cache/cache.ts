@@ -10,7 +10,7 @@ import { withNote } from '../../util/failures.ts';
 import { withManifestCrc } from '../../util/manifestCrc.ts';
 import { mergeUnknownCategories } from '../unknownCategories.ts';
 import { tellOnce } from '../../util/tellOnce.ts';
-import type { ReadLogOptions } from '../logs.ts';
+import type { ReadLogOptions } from '../readOptions.ts';
 import type { FeatureStats, Session, TrackTable } from '../types.ts';
 import { sessionsOfBlocks, type SessionBlock } from './block.ts';
 import { readLogBlocks, type BlockReadOptions } from '../columnar/blockReader.ts';

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { FeatureStats } from '../types.ts';
 import type { UnknownCategories } from '../unknownCategories.ts';
-import type { ReadLogOptions } from '../logs.ts';
+import type { ReadLogOptions } from '../readOptions.ts';
 import { DEFAULT_DATE_RANGE } from '../dates.ts';
 import { DATA_DEFAULTS } from '../dataConfig.ts';
 import { listFilesSorted } from '../../util/files.ts';

@@ -3,7 +3,7 @@
 // session blocks (columns), which the batch encoder reads directly; `sessionsOfBlocks` (block.ts) gives Session
 // objects where a pass wants them.
 import type { DataSettings } from '../dataConfig.ts';
-import type { ReadCounts, ReadLogOptions } from '../logs.ts';
+import type { ReadCounts, ReadLogOptions } from '../readOptions.ts';
 import { readLogBlocks } from '../columnar/blockReader.ts';
 import type { TrackTable } from '../types.ts';
 import type { SessionBlock } from './block.ts';

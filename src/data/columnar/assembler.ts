@@ -7,7 +7,7 @@ import { DATA_DEFAULTS } from '../dataConfig.ts';
 import { DataError } from '../../errors.ts';
 import { makeBlock, type SessionBlock } from '../cache/block.ts';
 import { DEFAULT_DATE_RANGE, inDateRange } from '../dates.ts';
-import type { ReadCounts, ReadLogOptions } from '../logs.ts';
+import type { ReadCounts, ReadLogOptions } from '../readOptions.ts';
 import { resolveTrack } from '../tracks.ts';
 import { addUnknownExample, countOtherSlots, OTHER_SLOTS } from '../unknownCategories.ts';
 import { grow, Interner, type RangeRows } from './rangeParser.ts';

@@ -7,13 +7,14 @@
 import { DATA_DEFAULTS } from '../dataConfig.ts';
 import { DataError } from '../../errors.ts';
 import { LOG_COLUMNS } from '../columns.ts';
-import { openEntries, StreamError, type TextEntry } from '../archive.ts';
+import { openEntries } from '../archive.ts';
+import { StreamError, type TextEntry } from '../textEntry.ts';
 import type { SessionBlock } from '../cache/block.ts';
 import { headerPositions, isExactHeader, splitFields } from '../csv.ts';
 import { dayFromFileName } from '../dates.ts';
 import { entryFilter } from '../shard.ts';
 import type { HeaderLayout } from '../logrow.ts';
-import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../logs.ts';
+import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../readOptions.ts';
 import { SessionAssembler } from './assembler.ts';
 import { FileDateOrder } from './dateOrder.ts';
 import { defaultParseWorkers, ParsePool } from './parsePool.ts';

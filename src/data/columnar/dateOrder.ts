@@ -12,7 +12,6 @@
 // per-value default) is kept and the run says so once.
 import { DateCache } from '../logrow.ts';
 import { DEFAULT_SLASH_ORDER, parseDate, readAuto, type SlashOrder } from '../dates.ts';
-import type { RangeRows } from './rangeParser.ts';
 import { tellOnce, toStderr } from '../../util/tellOnce.ts';
 
 /** Where a range first shows a kind of slash date: its line (within the range) and spelling. */
@@ -80,6 +79,15 @@ export class SlashDates extends DateCache {
 const ORDER_WORDS: Record<SlashOrder, string> = { 'DD/MM/YYYY': 'day first (DD/MM/YYYY)', 'MM/DD/YYYY': 'month first (MM/DD/YYYY)' };
 
 /** One file's slash order under auto, decided on the reading thread from its ranges' evidence in file order. */
+/** What the look-ahead reads and trims of a parsed range (rangeParser.ts's RangeRows, of which it is a part). */
+export interface DatedRows {
+  rows: number;
+  line: Uint32Array;
+  dates: string[];
+  slash: SlashEvidence | null;
+  error: { line: number; reason: string } | null;
+}
+
 export class FileDateOrder {
   /** null until decided. */
   order: SlashOrder | null = null;
@@ -100,7 +108,7 @@ export class FileDateOrder {
    * A range's evidence, its lines counted from file line `first`. The first evidence decides; evidence of the other
    * order becomes the range's error at its line, so the errors of earlier lines still come first.
    */
-  see(rows: RangeRows, first: number): void {
+  see(rows: DatedRows, first: number): void {
     const e = rows.slash;
     if (e === null) return;
     if (e.either && !this.example) this.example = { ...e.either, line: first + e.either.line };
@@ -120,7 +128,7 @@ export class FileDateOrder {
   }
 
   /** Undecided and the range holds dates that wait for the decision. */
-  waits(rows: RangeRows): boolean {
+  waits(rows: DatedRows): boolean {
     return this.order === null && rows.slash?.either != null;
   }
 
@@ -145,7 +153,7 @@ export class FileDateOrder {
   }
 
   /** The range's dates kept as written, in the decided order. */
-  resolve(rows: RangeRows): void {
+  resolve(rows: DatedRows): void {
     const order = this.order ?? DEFAULT_SLASH_ORDER;
     const dates = rows.dates;
     for (let i = 0; i < dates.length; i++) if (isDeferred(dates[i])) dates[i] = parseDate(dates[i], order)!;
@@ -163,7 +171,7 @@ export class FileDateOrder {
 }
 
 /** The range ends at its range-relative line `line` with `reason`, unless an earlier error already ends it. */
-function fail(rows: RangeRows, line: number, reason: string): void {
+function fail(rows: DatedRows, line: number, reason: string): void {
   if (rows.error !== null && rows.error.line <= line) return;
   let n = rows.rows;
   while (n > 0 && rows.line[n - 1] >= line) n--;

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type FileMetaData } from 'hyparquet';
 import { DataError } from '../../errors.ts';
 import { LOG_COLUMNS } from '../columns.ts';
-import type { TextEntry } from '../archive.ts';
+import type { TextEntry } from '../textEntry.ts';
 import { checkExportedPart } from './exportChecksums.ts';
 
 export function isParquetName(name: string): boolean {

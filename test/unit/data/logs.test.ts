@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readSessions, parseLogRow, newReadCounts } from '../../../src/data/logs.ts';
+import { readSessions, parseLogRow } from '../../../src/data/logs.ts';
+import { newReadCounts } from '../../../src/data/readOptions.ts';
 import { CONTEXT_TYPES, REASONS_END, REASONS_START } from '../../../src/data/columns.ts';
 import { collect, EXCERPT, EXCERPT_PANDAS, excerptTest, logFile, tarGz, tempDir } from '../../helpers/dataFixtures.ts';
 
