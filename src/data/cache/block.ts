@@ -1,10 +1,46 @@
-// A SessionBlock: a few thousand parsed sessions in columns of typed arrays (about 16 bytes per row), the one compact
-// shape shared by the binary cache (written to disk as is) and the columnar log reader (columnar/, which builds them
-// from parse workers' columns). Strings (session ids, days, dates, track ids missing from the table) ride along in small arrays.
+// Session blocks: parsed sessions in columns of typed arrays, and the one table of those columns.
 import { DataError } from '../../errors.ts';
 import type { LogRow, Session, TrackTable } from '../types.ts';
 
-export interface SessionBlock {
+/**
+ * The one table of a block's typed columns, name → typed array: per session, then per row. The session block, the
+ * assembler's growing columns (columnar/assembler.ts) and the shard file's layout (shardFormat.ts) are all made
+ * from it, so a new column is one line here plus the parser that fills it and the code that reads it.
+ */
+export const SESSION_COLUMNS = {
+  sessionDay: Uint16Array, // index into days
+  sessionLength: Uint8Array, // session_length as written
+  sessionLine: Uint32Array, // line of the session's first row
+  rowEnd: Uint32Array, // cumulative row count: session s owns rows rowEnd[s-1] .. rowEnd[s]
+} as const;
+export const ROW_COLUMNS = {
+  trackRow: Int32Array, // ≥ 0: track table row; < 0: extraTrackIds[-1 - v]
+  flags: Uint16Array, // the ten booleans, bit i = FLAG_NAMES[i]
+  categories: Uint16Array, // contextType | reasonStart << 4 | reasonEnd << 8
+  date: Uint16Array, // index into dates
+  seekFwd: Uint16Array,
+  seekBack: Uint16Array,
+  position: Uint8Array, // session_position
+  hour: Uint8Array,
+} as const;
+
+type ArraysOf<T> = { [K in keyof T]: T[K] extends new (n: number) => infer A ? A : never };
+export type SessionArrays = ArraysOf<typeof SESSION_COLUMNS>;
+export type RowArrays = ArraysOf<typeof ROW_COLUMNS>;
+export type BlockArrays = SessionArrays & RowArrays;
+export type ColumnName = keyof BlockArrays;
+type TypedArrayClass = (typeof SESSION_COLUMNS)[keyof typeof SESSION_COLUMNS] | (typeof ROW_COLUMNS)[keyof typeof ROW_COLUMNS];
+
+export const ROW_COLUMN_NAMES = Object.keys(ROW_COLUMNS) as (keyof RowArrays)[];
+
+/** Every column with its kind and array type, sessions' first, in the tables' order. */
+export const COLUMNS: readonly { name: ColumnName; perRow: boolean; type: TypedArrayClass }[] = [
+  ...Object.entries(SESSION_COLUMNS).map(([name, type]) => ({ name: name as ColumnName, perRow: false, type })),
+  ...Object.entries(ROW_COLUMNS).map(([name, type]) => ({ name: name as ColumnName, perRow: true, type })),
+];
+
+/** A block's strings (what the cache stores as JSON). */
+export interface BlockStrings {
   /** The entry label ("logs.tar.gz › training_set/log_0_….csv"): Session.source is `${label}:${sessionLine[s]}`. */
   label: string;
   ids: string[]; // [S] session ids
@@ -12,48 +48,37 @@ export interface SessionBlock {
   dates: string[]; // dictionary of row dates
   /** Track ids that are not rows of the track table (all of them when the block was built without a table). */
   extraTrackIds: string[];
-  sessionDay: Uint16Array; // [S] index into days
-  sessionLength: Uint8Array; // [S] session_length as written
-  sessionLine: Uint32Array; // [S] line of the session's first row
-  rowEnd: Uint32Array; // [S] cumulative row count: session s owns rows rowEnd[s-1] .. rowEnd[s]
-  trackRow: Int32Array; // [R] ≥ 0: track table row; < 0: extraTrackIds[-1 - v]
-  flags: Uint16Array; // [R] the ten booleans, bit i = FLAG_NAMES[i]
-  categories: Uint16Array; // [R] contextType | reasonStart << 4 | reasonEnd << 8
-  date: Uint16Array; // [R] index into dates
-  seekFwd: Uint16Array; // [R]
-  seekBack: Uint16Array; // [R]
-  position: Uint8Array; // [R] session_position
-  hour: Uint8Array; // [R]
 }
 
-/** A block's strings (what the cache stores as JSON) and its typed arrays. */
-export type BlockStrings = Pick<SessionBlock, 'label' | 'ids' | 'days' | 'dates' | 'extraTrackIds'>;
-export type BlockArrays = Omit<SessionBlock, keyof BlockStrings>;
+/**
+ * A SessionBlock: a few thousand parsed sessions in columns of typed arrays (about 16 bytes per row), the one
+ * compact shape shared by the binary cache (written to disk as is) and the columnar log reader (columnar/, which
+ * builds them from parse workers' columns). Strings (session ids, days, dates, track ids missing from the table)
+ * ride along in small arrays.
+ */
+export interface SessionBlock extends BlockStrings, BlockArrays {}
 
 /**
- * One literal with every field, in the interface's order: blocks share one hidden class, so the encoder's
+ * Every field set in one order (the strings', then the tables'): blocks share one hidden class, so the encoder's
  * b.trackRow[i] stays a fast property load (with a spread, a loop over every row measured ~4× slower).
  */
 export function makeBlock(strings: BlockStrings, a: BlockArrays): SessionBlock {
-  return {
+  const block: Record<string, unknown> = {
     label: strings.label,
     ids: strings.ids,
     days: strings.days,
     dates: strings.dates,
     extraTrackIds: strings.extraTrackIds,
-    sessionDay: a.sessionDay,
-    sessionLength: a.sessionLength,
-    sessionLine: a.sessionLine,
-    rowEnd: a.rowEnd,
-    trackRow: a.trackRow,
-    flags: a.flags,
-    categories: a.categories,
-    date: a.date,
-    seekFwd: a.seekFwd,
-    seekBack: a.seekBack,
-    position: a.position,
-    hour: a.hour,
   };
+  for (const { name } of COLUMNS) block[name] = a[name];
+  return block as unknown as SessionBlock;
+}
+
+/** Zeroed columns for S sessions and R rows. */
+export function allocateColumns(S: number, R: number): BlockArrays {
+  const a: Record<string, unknown> = {};
+  for (const { name, perRow, type } of COLUMNS) a[name] = new type(perRow ? R : S);
+  return a as unknown as BlockArrays;
 }
 
 /** Bit order of SessionBlock.flags. */
@@ -111,20 +136,7 @@ export function trackIdAt(b: SessionBlock, i: number, tracks: TrackTable | null)
 export function blockOfSessions(sessions: readonly Session[], tracks: TrackTable, label = ''): SessionBlock {
   const S = sessions.length;
   const R = sessions.reduce((n, s) => n + s.rows.length, 0);
-  const a: BlockArrays = {
-    sessionDay: new Uint16Array(S),
-    sessionLength: new Uint8Array(S),
-    sessionLine: new Uint32Array(S),
-    rowEnd: new Uint32Array(S),
-    trackRow: new Int32Array(R),
-    flags: new Uint16Array(R),
-    categories: new Uint16Array(R),
-    date: new Uint16Array(R),
-    seekFwd: new Uint16Array(R),
-    seekBack: new Uint16Array(R),
-    position: new Uint8Array(R),
-    hour: new Uint8Array(R),
-  };
+  const a = allocateColumns(S, R);
   const strings: BlockStrings = { label, ids: [], days: [], dates: [], extraTrackIds: [] };
   const indexOf = (list: string[], map: Map<string, number>, value: string) => {
     let i = map.get(value);

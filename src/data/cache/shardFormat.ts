@@ -1,12 +1,17 @@
 // The on-disk layout of one cache block: a 16-byte header, the block's strings as JSON, then its typed arrays back to
 // back, widest first so every array starts aligned (the reader takes views, it copies nothing). Blocks are padded to
-// 4 bytes, so a shard file is just blocks one after another.
+// 4 bytes, so a shard file is just blocks one after another. The columns come from block.ts's table; today:
 //
 //   u32 magic 'SKB1' | u32 jsonBytes | u32 sessions S | u32 rows R | json (padded to 4)
 //   u32 rowEnd[S] | u32 sessionLine[S] | i32 trackRow[R]
 //   u16 sessionDay[S] | u16 flags[R] | u16 categories[R] | u16 date[R] | u16 seekFwd[R] | u16 seekBack[R]
 //   u8 sessionLength[S] | u8 position[R] | u8 hour[R] | padding to 4
-import { makeBlock, type BlockStrings, type SessionBlock } from './block.ts';
+import { COLUMNS, makeBlock, type BlockArrays, type BlockStrings, type SessionBlock } from './block.ts';
+
+/** The columns in file order: widest element first (a stable sort of block.ts's table), so each starts aligned. */
+const LAYOUT = [...COLUMNS].sort((a, b) => b.type.BYTES_PER_ELEMENT - a.type.BYTES_PER_ELEMENT);
+const SESSION_BYTES = COLUMNS.filter((c) => !c.perRow).reduce((n, c) => n + c.type.BYTES_PER_ELEMENT, 0);
+const ROW_BYTES = COLUMNS.filter((c) => c.perRow).reduce((n, c) => n + c.type.BYTES_PER_ELEMENT, 0);
 
 export const BLOCK_MAGIC = 0x31424b53; // 'SKB1' little-endian
 export const BLOCK_HEADER_BYTES = 16;
@@ -15,7 +20,7 @@ const pad4 = (n: number) => (n + 3) & ~3;
 
 /** Bytes of a block's body (everything after the 16-byte header). */
 export function blockBodyBytes(jsonBytes: number, sessions: number, rows: number): number {
-  return pad4(jsonBytes) + pad4(11 * sessions + 16 * rows);
+  return pad4(jsonBytes) + pad4(SESSION_BYTES * sessions + ROW_BYTES * rows);
 }
 
 /** One block as bytes: header + body, ready to append to a shard file. */
@@ -40,7 +45,7 @@ export function serializeBlock(b: SessionBlock): Buffer {
 }
 
 function arraysInOrder(b: SessionBlock) {
-  return [b.rowEnd, b.sessionLine, b.trackRow, b.sessionDay, b.flags, b.categories, b.date, b.seekFwd, b.seekBack, b.sessionLength, b.position, b.hour];
+  return LAYOUT.map((c) => b[c.name]);
 }
 
 export interface BlockHeader {
@@ -65,27 +70,11 @@ export function deserializeBlock(h: BlockHeader, body: Buffer): SessionBlock {
   const strings = JSON.parse(body.toString('utf8', 0, h.jsonBytes)) as BlockStrings;
   const ab = body.buffer;
   let at = body.byteOffset + pad4(h.jsonBytes);
-  const take = <T>(make: (ab: ArrayBuffer, offset: number, n: number) => T, n: number, bytes: number): T => {
-    const v = make(ab as ArrayBuffer, at, n);
-    at += n * bytes;
-    return v;
-  };
-  const u32 = (n: number) => take((a, o, k) => new Uint32Array(a, o, k), n, 4);
-  const u16 = (n: number) => take((a, o, k) => new Uint16Array(a, o, k), n, 2);
-  const u8 = (n: number) => take((a, o, k) => new Uint8Array(a, o, k), n, 1);
-  // Property order is evaluation order: the arrays are taken in their layout order.
-  return makeBlock(strings, {
-    rowEnd: u32(S),
-    sessionLine: u32(S),
-    trackRow: take((a, o, k) => new Int32Array(a, o, k), R, 4),
-    sessionDay: u16(S),
-    flags: u16(R),
-    categories: u16(R),
-    date: u16(R),
-    seekFwd: u16(R),
-    seekBack: u16(R),
-    sessionLength: u8(S),
-    position: u8(R),
-    hour: u8(R),
-  });
+  const arrays: Record<string, unknown> = {};
+  for (const { name, perRow, type } of LAYOUT) {
+    const n = perRow ? R : S;
+    arrays[name] = new type(ab as ArrayBuffer, at, n);
+    at += n * type.BYTES_PER_ELEMENT;
+  }
+  return makeBlock(strings, arrays as unknown as BlockArrays);
 }

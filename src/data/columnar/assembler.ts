@@ -5,7 +5,7 @@
 // per range. Rows holding a categorical "other" slot are counted as their session is handed out.
 import { DATA_DEFAULTS } from '../dataConfig.ts';
 import { DataError } from '../../errors.ts';
-import { makeBlock, type SessionBlock } from '../cache/block.ts';
+import { allocateColumns, COLUMNS, makeBlock, ROW_COLUMN_NAMES, type BlockArrays, type ColumnName, type RowArrays, type SessionBlock } from '../cache/block.ts';
 import { DEFAULT_DATE_RANGE, inDateRange } from '../dates.ts';
 import type { ReadCounts, ReadLogOptions } from '../readOptions.ts';
 import { resolveTrack } from '../tracks.ts';
@@ -18,7 +18,9 @@ const UNSET = 0x7fffffff; // rows of one open session (session_length ≤ MAX_SE
 
 
 
-/** The growing columns of the next block. */
+const copyInto = (to: { set(from: ArrayLike<number>, at: number): void }, from: ArrayLike<number>, at: number) => to.set(from, at);
+
+/** The growing columns of the next block (block.ts's table, grown by doubling). */
 class BlockColumns {
   S = 0;
   R = 0;
@@ -27,59 +29,22 @@ class BlockColumns {
   dates = new Interner();
   /** Track ids not in the table; a range's distinct ids are appended once each (duplicates across ranges are harmless). */
   extra: string[] = [];
-  sessionDay = new Uint16Array(256);
-  sessionLength = new Uint8Array(256);
-  sessionLine = new Uint32Array(256);
-  rowEnd = new Uint32Array(256);
-  trackRow = new Int32Array(4096);
-  flags = new Uint16Array(4096);
-  categories = new Uint16Array(4096);
-  date = new Uint16Array(4096);
-  seekFwd = new Uint16Array(4096);
-  seekBack = new Uint16Array(4096);
-  position = new Uint8Array(4096);
-  hour = new Uint8Array(4096);
+  a: BlockArrays = allocateColumns(256, 4096);
 
   reserve(extraRows: number): void {
-    if (this.S + 1 > this.rowEnd.length) {
-      const n = this.rowEnd.length * 2;
-      this.sessionDay = grow(this.sessionDay, n);
-      this.sessionLength = grow(this.sessionLength, n);
-      this.sessionLine = grow(this.sessionLine, n);
-      this.rowEnd = grow(this.rowEnd, n);
-    }
-    if (this.R + extraRows > this.trackRow.length) {
-      const n = Math.max(this.trackRow.length * 2, this.R + extraRows);
-      this.trackRow = grow(this.trackRow, n);
-      this.flags = grow(this.flags, n);
-      this.categories = grow(this.categories, n);
-      this.date = grow(this.date, n);
-      this.seekFwd = grow(this.seekFwd, n);
-      this.seekBack = grow(this.seekBack, n);
-      this.position = grow(this.position, n);
-      this.hour = grow(this.hour, n);
+    const a = this.a as unknown as Record<ColumnName, BlockArrays[ColumnName]>;
+    const sessions = this.S + 1 > this.a.rowEnd.length ? this.a.rowEnd.length * 2 : 0;
+    const rows = this.R + extraRows > this.a.trackRow.length ? Math.max(this.a.trackRow.length * 2, this.R + extraRows) : 0;
+    for (const { name, perRow } of COLUMNS) {
+      const n = perRow ? rows : sessions;
+      if (n) a[name] = grow(a[name], n);
     }
   }
 
   take(label: string): SessionBlock {
-    const { S, R } = this;
-    return makeBlock(
-      { label, ids: this.ids, days: this.days.values, dates: this.dates.values, extraTrackIds: this.extra },
-      {
-        sessionDay: this.sessionDay.slice(0, S),
-        sessionLength: this.sessionLength.slice(0, S),
-        sessionLine: this.sessionLine.slice(0, S),
-        rowEnd: this.rowEnd.slice(0, S),
-        trackRow: this.trackRow.slice(0, R),
-        flags: this.flags.slice(0, R),
-        categories: this.categories.slice(0, R),
-        date: this.date.slice(0, R),
-        seekFwd: this.seekFwd.slice(0, R),
-        seekBack: this.seekBack.slice(0, R),
-        position: this.position.slice(0, R),
-        hour: this.hour.slice(0, R),
-      },
-    );
+    const sliced: Record<string, unknown> = {};
+    for (const { name, perRow } of COLUMNS) sliced[name] = this.a[name].slice(0, perRow ? this.R : this.S);
+    return makeBlock({ label, ids: this.ids, days: this.days.values, dates: this.dates.values, extraTrackIds: this.extra }, sliced as unknown as BlockArrays);
   }
 }
 
@@ -99,14 +64,10 @@ export class SessionAssembler {
   private lastPosition = 0;
   private openRows = 0;
   private openDay = '';
-  private readonly oTrack = new Int32Array(OPEN_MAX); // code in the block being built: ≥ 0 table row, < 0 extra id
-  private readonly oFlags = new Uint16Array(OPEN_MAX);
-  private readonly oCat = new Uint16Array(OPEN_MAX);
-  private readonly oDate: string[] = new Array(OPEN_MAX);
-  private readonly oFwd = new Uint16Array(OPEN_MAX);
-  private readonly oBack = new Uint16Array(OPEN_MAX);
-  private readonly oPos = new Uint8Array(OPEN_MAX);
-  private readonly oHour = new Uint8Array(OPEN_MAX);
+  // Its rows in the table's row columns (trackRow: the code in the block being built, ≥ 0 table row, < 0 extra id),
+  // but for dates, kept as strings until the session lands in a block with its own date dictionary.
+  private readonly open: RowArrays = allocateColumns(0, OPEN_MAX);
+  private readonly openDates: string[] = new Array(OPEN_MAX);
 
   constructor(
     readonly label: string,
@@ -187,14 +148,15 @@ export class SessionAssembler {
       }
       const o = this.openRows++;
       if (o === 0) this.openDay = this.fileDay ?? r.dates[d];
-      this.oTrack[o] = c;
-      this.oFlags[o] = r.flags[i];
-      this.oCat[o] = r.categories[i];
-      this.oDate[o] = r.dates[d];
-      this.oFwd[o] = r.seekFwd[i];
-      this.oBack[o] = r.seekBack[i];
-      this.oPos[o] = position;
-      this.oHour[o] = r.hour[i];
+      const open = this.open;
+      open.trackRow[o] = c;
+      open.flags[o] = r.flags[i];
+      open.categories[o] = r.categories[i];
+      this.openDates[o] = r.dates[d];
+      open.seekFwd[o] = r.seekFwd[i];
+      open.seekBack[o] = r.seekBack[i];
+      open.position[o] = position;
+      open.hour[o] = r.hour[i];
     }
   }
 
@@ -205,8 +167,8 @@ export class SessionAssembler {
     const next = new BlockColumns();
     // The open session's extra track ids move to the next block's dictionary.
     for (let i = 0; i < this.openRows; i++) {
-      const t = this.oTrack[i];
-      if (t < 0) this.oTrack[i] = -next.extra.push(block.extraTrackIds[-1 - t]);
+      const t = this.open.trackRow[i];
+      if (t < 0) this.open.trackRow[i] = -next.extra.push(block.extraTrackIds[-1 - t]);
     }
     this.cols = next;
     return block;
@@ -224,32 +186,29 @@ export class SessionAssembler {
       if (!this.opts.days || this.opts.days.has(day)) {
         const c = this.cols;
         c.reserve(n);
+        const a = c.a;
         const s = c.S;
         c.ids.push(this.openId);
-        c.sessionDay[s] = c.days.index(day);
-        c.sessionLength[s] = this.openLength;
-        c.sessionLine[s] = this.openLine;
-        let r = c.R;
+        a.sessionDay[s] = c.days.index(day);
+        a.sessionLength[s] = this.openLength;
+        a.sessionLine[s] = this.openLine;
+        const r = c.R;
+        // Every row column copied as it is, but dates: those become indices into this block's date dictionary.
+        for (const name of ROW_COLUMN_NAMES) if (name !== 'date') copyInto(a[name], this.open[name].subarray(0, n), r);
         let lastDate = '';
         let lastDateIndex = 0;
-        for (let i = 0; i < n; i++, r++) {
-          c.trackRow[r] = this.oTrack[i];
-          c.flags[r] = this.oFlags[i];
-          c.categories[r] = this.oCat[i];
-          if (OTHER_SLOTS[this.oCat[i]] !== 0) countOtherSlots(this.counts.unknownCategories, this.oCat[i]);
-          const date = this.oDate[i];
+        for (let i = 0; i < n; i++) {
+          const category = this.open.categories[i];
+          if (OTHER_SLOTS[category] !== 0) countOtherSlots(this.counts.unknownCategories, category);
+          const date = this.openDates[i];
           if (date !== lastDate || i === 0) {
             lastDate = date;
             lastDateIndex = c.dates.index(date);
           }
-          c.date[r] = lastDateIndex;
-          c.seekFwd[r] = this.oFwd[i];
-          c.seekBack[r] = this.oBack[i];
-          c.position[r] = this.oPos[i];
-          c.hour[r] = this.oHour[i];
+          a.date[r + i] = lastDateIndex;
         }
-        c.R = r;
-        c.rowEnd[s] = r;
+        c.R = r + n;
+        a.rowEnd[s] = r + n;
         c.S = s + 1;
         this.counts.sessions++;
       }
