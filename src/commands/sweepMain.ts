@@ -1,0 +1,29 @@
+// What `skiptrain sweep` does once its arguments are checked: run (or continue) the sweep, then write its report
+// and say where everything is.
+import { runSweep } from '../train/sweep/runSweep.ts';
+import { rankedTrials, sweepStatePath } from '../train/sweep/state.ts';
+
+export async function sweepMain(args: { file?: string; resume?: string; parallel?: number }): Promise<void> {
+  const stop = new AbortController();
+  const onInterrupt = () => {
+    console.error('\ninterrupt: the running trials checkpoint and stop (Ctrl-C again to quit at once)');
+    stop.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    const { folder, state, interrupted } = await runSweep({ file: args.file, resume: args.resume, parallel: args.parallel, stop: stop.signal });
+    if (interrupted) {
+      console.error(`sweep stopped; continue with: skiptrain sweep --resume ${folder}`);
+      process.exitCode = 130;
+      return;
+    }
+    const best = rankedTrials(state)[0];
+    console.log(`sweep folder: ${folder}`);
+    console.log(`results:      ${sweepStatePath(folder)}`);
+    if (best?.bestMetric !== undefined) console.log(`best trial:   ${best.id} (${state.metric} ${best.bestMetric.toFixed(4)}): ${best.runFolder}`);
+    console.log(`TensorBoard:  tensorboard --logdir ${folder}`);
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
