@@ -16,7 +16,7 @@ import { drawTrials } from './draw.ts';
 import { lowerIsBetter, promote, rungFractions } from './halving.ts';
 import { loadSweepSpec, trialConfig, type Scalar, type SweepSpec } from './spec.ts';
 import { readSweepState, sweepSpecCopy, writeSweepState, type SweepState, type TrialState } from './state.ts';
-import { bestValidation, checkpointPosition, logTail, reached, startTrial, type TrialProcess } from './trialProcess.ts';
+import { bestValidation, checkpointPosition, logTail, reached, startTrial, waitForRunLock, type TrialProcess } from './trialProcess.ts';
 
 export interface SweepOptions {
   /** A sweep file for a new sweep … */
@@ -161,6 +161,7 @@ async function runPool<T>(items: T[], parallel: number, stop: AbortSignal | unde
 async function runRung(trial: TrialState, rung: number, fractions: number[], metric: Config['train']['bestMetric'], started: (p: TrialProcess) => void, log: (line: string) => void): Promise<void> {
   const fraction = fractions[rung];
   const label = `${trial.id} rung ${rung + 1}/${fractions.length}`;
+  await waitForRunLock(trial.runFolder, log);
   if (!reached(trial.runFolder, fraction)) {
     trial.status = 'running';
     const child = startTrial(trial.runFolder, fraction);

@@ -5,6 +5,8 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TrainConfig } from '../../config/schema.ts';
+import { isProcessRunning } from '../../util/processes.ts';
+import { runLockPath } from '../runLock.ts';
 import { readScalars } from '../tensorboard/reader.ts';
 import { bestOf } from './halving.ts';
 
@@ -32,6 +34,26 @@ export function startTrial(runFolder: string, fraction: number): TrialProcess {
     child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)));
   });
   return { exited, interrupt: () => child.kill('SIGINT') };
+}
+
+/**
+ * Waits while another process trains in the run folder: a trial that a killed sweep left running goes on to the end
+ * of its rung on its own, and the resumed sweep takes the trial over from there.
+ */
+export async function waitForRunLock(runFolder: string, log: (line: string) => void): Promise<void> {
+  let told = false;
+  for (;;) {
+    let pid: number | undefined;
+    try {
+      pid = (JSON.parse(readFileSync(runLockPath(runFolder), 'utf8')) as { pid: number }).pid;
+    } catch {
+      return; // no lock (or a torn one, which `train` sorts out)
+    }
+    if (!Number.isInteger(pid) || !isProcessRunning(pid!)) return;
+    if (!told) log(`${runFolder}: waiting for pid ${pid}, still training in it (left running by the sweep that stopped)`);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 /** The step and planned steps of the run's newest checkpoint (none before its first). */
