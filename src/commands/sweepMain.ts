@@ -2,6 +2,7 @@
 // and say where everything is.
 import { runSweep } from '../train/sweep/runSweep.ts';
 import { rankedTrials, sweepStatePath } from '../train/sweep/state.ts';
+import { writeSweepReport } from '../report/sweepReport.ts';
 
 export async function sweepMain(args: { file?: string; resume?: string; parallel?: number }): Promise<void> {
   const stop = new AbortController();
@@ -12,7 +13,8 @@ export async function sweepMain(args: { file?: string; resume?: string; parallel
   };
   process.once('SIGINT', onInterrupt);
   try {
-    const { folder, state, interrupted } = await runSweep({ file: args.file, resume: args.resume, parallel: args.parallel, stop: stop.signal });
+    const { folder, state, spec, interrupted } = await runSweep({ file: args.file, resume: args.resume, parallel: args.parallel, stop: stop.signal });
+    const report = await writeSweepReport(folder, spec, state);
     if (interrupted) {
       console.error(`sweep stopped; continue with: skiptrain sweep --resume ${folder}`);
       process.exitCode = 130;
@@ -20,7 +22,7 @@ export async function sweepMain(args: { file?: string; resume?: string; parallel
     }
     const best = rankedTrials(state)[0];
     console.log(`sweep folder: ${folder}`);
-    console.log(`results:      ${sweepStatePath(folder)}`);
+    console.log(`results:      ${sweepStatePath(folder)}, ${report}`);
     if (best?.bestMetric !== undefined) console.log(`best trial:   ${best.id} (${state.metric} ${best.bestMetric.toFixed(4)}): ${best.runFolder}`);
     console.log(`TensorBoard:  tensorboard --logdir ${folder}`);
   } finally {

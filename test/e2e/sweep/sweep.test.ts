@@ -113,6 +113,12 @@ test('a sweep halves its trials on the validation metric, lists them in sweep.js
     assert.ok(starts.length >= 1);
     assert.is(starts[0].data.sessionStartInfo!.hparams['train.lr'], t.values['train.lr']);
   }
+  // sweep.html: self-contained, its table in the order of the metric, a chart per searched key.
+  const html = readFileSync(join(folder, 'sweep.html'), 'utf8');
+  const ranked = [...state.trials].sort((x, y) => y.bestMetric! - x.bestMetric!).map((t) => t.id);
+  assert.equal([...html.matchAll(/<td>(trial-\d+)<\/td>/g)].map((m) => m[1]), ranked);
+  assert.is(html.match(/<svg/g)?.length, 2);
+  assert.not.match(html, /<script|https?:\/\/(?!www\.w3\.org)/);
   const [experiment] = await readHParams(folder);
   assert.is(experiment.tag, EXPERIMENT_TAG);
   assert.equal(experiment.data.experiment!.hparamInfos.map((h) => h.name), ['train.lr', 'model.dropout']);
