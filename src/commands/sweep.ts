@@ -8,6 +8,7 @@ interface SweepArgs {
   file?: string;
   resume?: string;
   parallel?: number;
+  final?: number;
 }
 
 export const sweepCommand: CommandModule<object, SweepArgs> = {
@@ -22,10 +23,15 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .positional('file', { type: 'string', describe: 'The sweep file (YAML), e.g. configs/sweep-lstm-synth.yaml' })
       .option('resume', { type: 'string', describe: 'Continue the sweep in this folder (<checkpoints>/<sweep>): finished trials are kept, stopped ones resume from their checkpoints' })
       .option('parallel', { type: 'number', describe: 'Trials trained at once, each a child process (default: the cores ÷ train.workers, at least 1)' })
-      .check(positiveIntegers('parallel'))
+      .option('final', {
+        type: 'number',
+        describe: `After the sweep (a new one, or a finished one with --resume): train the best K configurations with 3 seeds each on the training days, score each model, each configuration's ensemble and all of them together on data.testDays (the only step that reads them) and print mean ± sd; writes final.json`,
+      })
+      .check(positiveIntegers('parallel', 'final'))
       .check((args) => (args.file === undefined) !== (args.resume === undefined) || 'name a sweep file or --resume a sweep folder (not both)')
       .example('$0 sweep configs/sweep-lstm-synth.yaml --parallel 2', 'search the LSTM on synthetic data, two trials at once')
       .example('$0 sweep --resume checkpoints/sweep-lstm-synth', 'continue a sweep that was stopped')
+      .example('$0 sweep --resume checkpoints/sweep-lstm-synth --final 2', 'retrain the best two with 3 seeds and score them on the test days')
       .epilogue(
         'A sweep file:\n' +
           '  base: lstm-synth                # a config in configs/ or a path\n' +

@@ -16,6 +16,7 @@ import { drawTrials } from './draw.ts';
 import { lowerIsBetter, promote, rungFractions } from './halving.ts';
 import { loadSweepSpec, trialConfig, type Scalar, type SweepSpec } from './spec.ts';
 import { readSweepState, sweepSpecCopy, writeSweepState, type SweepState, type TrialState } from './state.ts';
+import { runPool } from './pool.ts';
 import { bestValidation, checkpointPosition, logTail, reached, startTrial, waitForRunLock, type TrialProcess } from './trialProcess.ts';
 
 export interface SweepOptions {
@@ -34,6 +35,8 @@ export interface SweepResult {
   folder: string;
   state: SweepState;
   spec: SweepSpec;
+  /** Trials at once (what --final uses too). */
+  parallel: number;
   interrupted: boolean;
 }
 
@@ -105,7 +108,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   }
   if (!interrupted) state.status = 'done';
   await writeSweepState(folder, state);
-  return { folder, state, spec, interrupted };
+  return { folder, state, spec, parallel, interrupted };
 }
 
 /** The spec and folder of a new sweep, or of the one `resume` names with what it has done so far. */
@@ -127,34 +130,11 @@ function openSweep(opts: SweepOptions): { spec: SweepSpec; folder: string; previ
   return { spec, folder };
 }
 
-/** A trial's run folder with its config.yaml, which `train --resume` starts from (or continues). */
-async function prepareTrialFolder(runFolder: string, config: Config): Promise<void> {
+/** A run folder with its config.yaml, which `train --resume` starts from (or continues). */
+export async function prepareTrialFolder(runFolder: string, config: Config): Promise<void> {
   if (existsSync(runConfigPath(runFolder))) return; // the trainer has written its own (the same config) by now
   mkdirSync(runFolder, { recursive: true });
   await writeFileAtomic(runConfigPath(runFolder), configToYaml(config));
-}
-
-/** Runs `work` on the items, at most `parallel` at a time; true when `stop` ended it early. */
-async function runPool<T>(items: T[], parallel: number, stop: AbortSignal | undefined, work: (item: T, started: (p: TrialProcess) => void) => Promise<void>): Promise<boolean> {
-  const running = new Set<TrialProcess>();
-  const onStop = () => running.forEach((p) => p.interrupt());
-  stop?.addEventListener('abort', onStop);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length && !stop?.aborted) {
-      let child: TrialProcess | undefined;
-      await work(items[next++], (p) => {
-        child = p;
-        running.add(p);
-      }).finally(() => child && running.delete(child));
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, lane));
-  } finally {
-    stop?.removeEventListener('abort', onStop);
-  }
-  return Boolean(stop?.aborted);
 }
 
 /** Trains one trial to the end of `rung` and records its metric there (or its failure). */

@@ -150,6 +150,26 @@ test('a sweep stopped with Ctrl-C and resumed ends with the same trials as one n
   assert.equal(resumed.trials.map((t) => t.rungMetrics), never.trials.map((t) => t.rungMetrics));
 });
 
+test('--final on the finished sweep retrains the best with 3 seeds and is the first to read the test days', async () => {
+  const folder = join(root, 'runs', 'a');
+  const poisoned = spawnSync(process.execPath, [BIN, 'sweep', '--resume', folder, '--final', '1'], { encoding: 'utf8', env, cwd: root });
+  assert.is(poisoned.status, 1, 'the test day is read now, and it is garbage');
+  assert.match(poisoned.stderr, /20180717/);
+  // The real test day back: the synthetic data regenerates.
+  rmSync(join(root, 'synth'), { recursive: true });
+  await ensureSynthData(loadConfig(join(root, 'base.yaml')), () => {});
+  const r = spawnSync(process.execPath, [BIN, 'sweep', '--resume', folder, '--final', '1'], { encoding: 'utf8', env, cwd: root });
+  assert.is(r.status, 0, r.stderr);
+  const best = readState(folder).trials.find((t) => t.status === 'done')!;
+  assert.match(r.stdout, /test days 2018-07-17 \(data\.testDays\); mean ± sd over seeds/);
+  assert.match(r.stdout, new RegExp(`\\n${best.id} +\\d\\.\\d{4} +\\d\\.\\d{4} ± \\d\\.\\d{4} +\\d\\.\\d{4} ± \\d\\.\\d{4} +\\d\\.\\d{4} +\\d\\.\\d{4} +train\\.lr=`));
+  const final = JSON.parse(readFileSync(join(folder, 'final.json'), 'utf8')) as { rows: { trial: string; runs: string[]; seeds: unknown[] }[] };
+  assert.is(final.rows.length, 1);
+  assert.is(final.rows[0].trial, best.id);
+  assert.is(final.rows[0].runs[0], best.runFolder, 'the trial that used its whole budget is its own first seed');
+  assert.is(final.rows[0].seeds.length, 3);
+});
+
 test('a bad sweep file is one error line before any training', () => {
   writeFileSync(join(root, 'bad.yaml'), SWEEP('bad').replace('[0, 0.3]', '[0.3, 0]'));
   const r = spawnSync(process.execPath, [BIN, 'sweep', join(root, 'bad.yaml')], { encoding: 'utf8', env, cwd: root });
