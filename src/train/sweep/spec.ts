@@ -1,10 +1,10 @@
 // A sweep file: a base config, fixed overrides, a search space over config keys and how to search it. Read into
 // one typed SweepSpec; every mistake is a ConfigError naming the file, line and key, raised before any training.
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
 import { ConfigError } from '../../errors.ts';
-import { loadConfigDetailed } from '../../config/load.ts';
+import { CONFIGS_DIR, loadConfigDetailed, SWEEP_FILE_PREFIX } from '../../config/load.ts';
 import { coerceValue, normalizePath } from '../../config/resolve.ts';
 import { isLeafPath, LEAF_PATHS, RULES, type Rule } from '../../config/rules.ts';
 import type { Config } from '../../config/schema.ts';
@@ -40,8 +40,15 @@ export interface SweepSpec {
 
 const TOP_KEYS = ['name', 'base', 'overrides', 'method', 'trials', 'seed', 'budget', 'halving', 'space'] as const;
 
+/** A path, or the name of a shipped sweep file (sweep-lstm-synth) when no such path exists. */
+export function resolveSweepPath(nameOrPath: string): string {
+  if (existsSync(nameOrPath) || nameOrPath.includes('/') || !nameOrPath.startsWith(SWEEP_FILE_PREFIX)) return nameOrPath;
+  return join(CONFIGS_DIR, `${nameOrPath.replace(/\.ya?ml$/, '')}.yaml`);
+}
+
 /** Reads and checks a sweep file, including the base config and one trial config at each corner of the space. */
-export function loadSweepSpec(path: string): SweepSpec {
+export function loadSweepSpec(nameOrPath: string): SweepSpec {
+  const path = resolveSweepPath(nameOrPath);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

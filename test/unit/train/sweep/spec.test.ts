@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../../src/errors.ts';
 import { drawTrials } from '../../../../src/train/sweep/draw.ts';
+import { readdirSync } from 'node:fs';
+import { CONFIGS_DIR, shippedConfigNames } from '../../../../src/config/load.ts';
 import { loadSweepSpec, parseSweepSpec, trialConfig } from '../../../../src/train/sweep/spec.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiptrain-sweep-spec-'));
@@ -119,6 +121,16 @@ test('a trial config is the base ← overrides ← values ← budget', () => {
   assert.is(config.train.lr, 0.002);
   assert.is(config.model.hidden, 32);
   assert.is(config.train.maxSteps, 90);
+});
+
+test('the shipped sweep files load by name, every trial config is valid, and they are not listed as configs', () => {
+  const files = readdirSync(CONFIGS_DIR).filter((f) => f.startsWith('sweep-'));
+  assert.equal(files.sort(), ['sweep-lstm-synth.yaml', 'sweep-transformer-synth.yaml']);
+  for (const file of files) {
+    const spec = loadSweepSpec(file.replace('.yaml', ''));
+    for (const values of drawTrials(spec)) trialConfig(spec, values);
+    assert.not.ok(shippedConfigNames().includes(file.replace('.yaml', '')));
+  }
 });
 
 test.run();
