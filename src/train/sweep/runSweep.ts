@@ -10,9 +10,10 @@ import { configToYaml } from '../../config/yaml.ts';
 import { ensureSynthData } from '../../data/batches.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { runConfigPath } from '../runFolder.ts';
+import { takeRunLock } from '../runLock.ts';
 import { DATA_TYPE, DATASET, EXPERIMENT_TAG, type HParamInfo } from '../tensorboard/hparams.ts';
 import { EventWriter } from '../tensorboard/writer.ts';
-import { drawTrials } from './draw.ts';
+import { drawTrials, type TrialValues } from './draw.ts';
 import { lowerIsBetter, promote, rungFractions } from './halving.ts';
 import { loadSweepSpec, trialConfig, type Scalar, type SweepSpec } from './spec.ts';
 import { readSweepState, sweepSpecCopy, writeSweepState, type SweepState, type TrialState } from './state.ts';
@@ -60,6 +61,29 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     }
   });
 
+  mkdirSync(folder, { recursive: true });
+  // One sweep process per folder (the same lock file as a run's): a second one would train the same trials.
+  const lock = takeRunLock(folder, log);
+  try {
+    return await sweepInFolder({ spec, folder, previous, values, configs, probe, parallel, stop: opts.stop, log });
+  } finally {
+    lock.release();
+  }
+}
+
+interface SweepContext {
+  spec: SweepSpec;
+  folder: string;
+  previous?: SweepState;
+  values: TrialValues[];
+  configs: Config[];
+  probe: Config;
+  parallel: number;
+  stop?: AbortSignal;
+  log: (line: string) => void;
+}
+
+async function sweepInFolder({ spec, folder, previous, values, configs, probe, parallel, stop, log }: SweepContext): Promise<SweepResult> {
   const metric = probe.train.bestMetric;
   const fractions = rungFractions(spec.halving.rungs, spec.halving.eta);
   const state: SweepState = previous ?? {
@@ -71,7 +95,6 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     trials: values.map((v, i) => ({ id: trialId(i), values: v, runFolder: join(folder, trialId(i)), rung: -1, rungMetrics: [], step: 0, status: 'pending' })),
   };
   if (!previous) {
-    mkdirSync(folder, { recursive: true });
     await writeFileAtomic(sweepSpecCopy(folder), readFileSync(spec.file, 'utf8'));
     await writeExperiment(folder, spec, metric);
   }
@@ -96,7 +119,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       candidates = candidates.filter((t) => kept.has(t.id));
     }
     const todo = candidates.filter((t) => t.rung < rung);
-    interrupted = await runPool(todo, parallel, opts.stop, async (trial, started) => {
+    interrupted = await runPool(todo, parallel, stop, async (trial, started) => {
       await runRung(trial, rung, fractions, metric, started, log);
       await writeSweepState(folder, state);
     });

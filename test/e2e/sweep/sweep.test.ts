@@ -130,13 +130,20 @@ test('a sweep stopped with Ctrl-C and resumed ends with the same trials as one n
   const child = spawn(process.execPath, [BIN, 'sweep', join(root, 'b.yaml'), '--parallel', '1'], { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let interrupted = false;
+  let refused = false;
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
     // Interrupt (once) while the second trial trains: the first is recorded, the second stops at a checkpoint.
-    if (!interrupted && /trial-000 rung 1\/2/.test(stderr)) interrupted = child.kill('SIGINT');
+    if (!interrupted && /trial-000 rung 1\/2/.test(stderr)) {
+      // A second sweep process on the same folder is refused while this one runs.
+      const second = spawnSync(process.execPath, [BIN, 'sweep', '--resume', folder], { encoding: 'utf8', env, cwd: root });
+      refused = second.status === 1 && /is in use by another training process/.test(second.stderr);
+      interrupted = child.kill('SIGINT');
+    }
   });
   const code = await new Promise<number | null>((done) => child.on('exit', done));
   assert.is(code, 130, stderr);
+  assert.ok(refused, 'a second sweep on the folder was refused');
   assert.match(stderr, /continue with: skiptrain sweep --resume/);
   assert.is(readState(folder).status, 'running');
 
