@@ -6,6 +6,7 @@ import { synthCommand } from './commands/synth.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { prepareCommand } from './commands/prepare.ts';
 import { trainCommand } from './commands/train.ts';
+import { sweepCommand } from './commands/sweep.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
 import { predictCommand } from './commands/predict.ts';
 import { exploreCommand } from './commands/explore.ts';
@@ -22,6 +23,7 @@ try {
     .command(inspectCommand)
     .command(prepareCommand)
     .command(trainCommand)
+    .command(sweepCommand)
     .command(evaluateCommand)
     .command(predictCommand)
     .command(exploreCommand)

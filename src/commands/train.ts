@@ -6,11 +6,12 @@ import { UserError } from '../errors.ts';
 interface TrainArgs {
   config?: string;
   resume?: string;
+  untilFraction?: number;
   [override: string]: unknown;
 }
 
 /** Options this command defines itself; everything else on the line is a config override. */
-const OWN_OPTIONS = ['config', 'c', 'resume', 'help', 'version'];
+const OWN_OPTIONS = ['config', 'c', 'resume', 'until-fraction', 'help', 'version'];
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train [config]',
@@ -33,6 +34,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         type: 'string',
         describe: "Continue a run from its latest checkpoint: the run folder (or one checkpoint folder). Uses the run's config.yaml unless --config is given; the model must match. A run stopped before its first checkpoint starts over in its folder. One process per run folder: while another one trains in it (train.lock), this one is refused",
       })
+      .option('until-fraction', {
+        type: 'number',
+        describe: 'Stop (validated, with a checkpoint) once this fraction of the planned steps is done; the learning-rate schedule still plans for the whole run, so --resume continues it as if it never stopped (what a sweep\'s rungs do)',
+      })
+      .check(({ untilFraction: f }) => f === undefined || (typeof f === 'number' && f > 0 && f <= 1) || `--until-fraction must be in (0, 1], got ${String(f)}`)
       // Config overrides are open-ended (--model.hidden 128); loadConfig validates them and rejects unknown keys.
       .strict(false)
       .example('$0 train lstm-synth', 'train the small LSTM on built-in synthetic data')
@@ -63,7 +69,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     };
     process.once('SIGINT', onInterrupt);
     try {
-      const result = await train({ config, origins, resume: argv.resume, stop: stop.signal });
+      const result = await train({ config, origins, resume: argv.resume, untilFraction: argv.untilFraction, stop: stop.signal });
       if (result.interrupted) {
         console.error(`stopped at step ${result.step}; checkpoint saved to ${result.checkpoint}`);
         console.error(`continue with: skiptrain train --resume ${result.runFolder}`);

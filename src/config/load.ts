@@ -13,11 +13,14 @@ import { yamlSettings } from './yaml.ts';
 /** The repository's shipped configs (configs/ next to src/). */
 export const CONFIGS_DIR = fileURLToPath(new URL('../../configs/', import.meta.url));
 
+/** Sweep files (`skiptrain sweep`) are shipped beside the configs under this prefix; they are not configs. */
+export const SWEEP_FILE_PREFIX = 'sweep-';
+
 /** Names of the shipped configs, without .yaml, sorted. */
 export function shippedConfigNames(): string[] {
   if (!existsSync(CONFIGS_DIR)) return [];
   return readdirSync(CONFIGS_DIR)
-    .filter((f) => /\.ya?ml$/.test(f))
+    .filter((f) => /\.ya?ml$/.test(f) && !f.startsWith(SWEEP_FILE_PREFIX))
     .map((f) => f.replace(/\.ya?ml$/, ''))
     .sort();
 }

@@ -74,7 +74,7 @@ export async function loadDataContext(
  * parameters they were made with: data made with other parameters is regenerated (with a message), and files
  * without that record are the user's own and are never overwritten.
  */
-async function ensureSynthData(config: DataSettings, log: (s: string) => void): Promise<void> {
+export async function ensureSynthData(config: DataSettings, log: (s: string) => void): Promise<void> {
   const s = config.data.synth;
   if (s.sessions <= 0) return;
   const out = dirname(config.data.logs);

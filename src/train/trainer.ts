@@ -16,6 +16,8 @@ import { activeBackend } from '../models/backend.ts';
 import { createModel } from '../models/model.ts';
 import { Rng } from '../util/rng.ts';
 import { EventWriter } from './tensorboard/writer.ts';
+import { SESSION_END_TAG, SESSION_START_TAG, STATUS } from './tensorboard/hparams.ts';
+import { configHParams } from './runHParams.ts';
 import { assignWeights, readResumableCheckpoint, saveCheckpoint, type CheckpointContents, type TrainingPosition } from './checkpoint.ts';
 import { Adam } from './optimizer.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
@@ -40,6 +42,11 @@ export interface TrainOptions {
    * config, leaving out those set on the command line; without origins it lists every difference.
    */
   origins?: Origins;
+  /**
+   * Stop, validated and checkpointed, once this fraction of the planned steps is done (a sweep's rung); the schedule
+   * still plans for the whole run, so a run continued with --resume is the run that never stopped.
+   */
+  untilFraction?: number;
   /** When aborted (Ctrl-C), the loop finishes the current step, saves a checkpoint and returns. */
   stop?: AbortSignal;
   log?: (message: string) => void;
@@ -135,6 +142,8 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
   const batchThread = stepper.workers > 1 ? new BatchThread() : null;
   const batchesOf = (o: Parameters<typeof trainBatches>[1]) => batchThread?.batches(ctx, o) ?? trainBatches(ctx, o);
   const writer = await EventWriter.create(runFolder);
+  // Each event file of the run (a resume opens a new one) tells the HParams dashboard the run's config.
+  writer.hparams(SESSION_START_TAG, { sessionStartInfo: { hparams: configHParams(config), modelUri: runFolder, startTimeSecs: Date.now() / 1000 } });
   const progress = new Progress({ total: pos.plannedSteps, epochs: t.epochs, stream: opts.progressStream });
 
   // A checkpoint taken right after a validation carries its metrics: the resumed run does not log them again.
@@ -165,7 +174,8 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
   const window = new TrainingWindow();
   let shownLoss: number | undefined; // the progress line shows the last logged loss
   let interrupted = false;
-  let reachedMax = t.maxSteps > 0 && pos.step >= t.maxSteps;
+  const until = opts.untilFraction === undefined ? Infinity : Math.ceil(opts.untilFraction * pos.plannedSteps);
+  let reachedMax = (t.maxSteps > 0 && pos.step >= t.maxSteps) || pos.step >= until;
   let closeFailure: unknown;
   try {
     training: while (!reachedMax && pos.epoch < t.epochs) {
@@ -198,7 +208,7 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
         window.excludeTimeSince(stepEnd); // validation and checkpoints do not count against throughput
         await new Promise((resolve) => setImmediate(resolve)); // the step is synchronous: let Ctrl-C handlers run
         interrupted = Boolean(opts.stop?.aborted);
-        reachedMax = t.maxSteps > 0 && pos.step >= t.maxSteps;
+        reachedMax = (t.maxSteps > 0 && pos.step >= t.maxSteps) || pos.step >= until;
         if (interrupted || reachedMax) break training;
       }
       pos.epoch++;
@@ -208,6 +218,9 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
     }
     if (reachedMax && !interrupted) await runValidation();
     if (interrupted || reachedMax) await save();
+    // A run stopped at `until` goes on later; one that ran its whole plan ends its HParams session.
+    const paused = pos.step >= until && pos.step < pos.plannedSteps;
+    if (!interrupted && !paused) writer.hparams(SESSION_END_TAG, { sessionEndInfo: { status: STATUS.success, endTimeSecs: Date.now() / 1000 } });
   } finally {
     progress.done();
     window.reset();

@@ -3,6 +3,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, UserError } from '../../errors.ts';
 import { decodeEvent, DT_DOUBLE, type SummaryValue, type TBEvent, type TensorProto } from './event.ts';
+import { decodeHParamsPluginData, HPARAMS_PLUGIN, type HParamsPluginData } from './hparams.ts';
 import { parseRecords, type DamagedRecord } from './record.ts';
 
 export interface EventFile {
@@ -110,4 +111,19 @@ export async function readScalars(logdir: string, options: ReadScalarsOptions = 
     }
   }
   return series;
+}
+
+/** The HParams plugin summaries of a run folder, in file and record order, with their tags. */
+export async function readHParams(logdir: string): Promise<{ tag: string; data: HParamsPluginData }[]> {
+  const out: { tag: string; data: HParamsPluginData }[] = [];
+  for (const name of (await listEventFiles(logdir)).sort()) {
+    const path = join(logdir, name);
+    for (const event of readEventFile(await readFile(path), path).events) {
+      for (const value of event.summary ?? []) {
+        const content = value.metadata?.pluginName === HPARAMS_PLUGIN ? value.metadata.content : undefined;
+        if (content) out.push({ tag: value.tag, data: decodeHParamsPluginData(content) });
+      }
+    }
+  }
+  return out;
 }

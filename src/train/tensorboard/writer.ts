@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileError } from '../../util/failures.ts';
 import { encodeEvent, DT_FLOAT, type SummaryValue, type TBEvent } from './event.ts';
 import { buildHistogram } from './histogram.ts';
+import { encodeHParamsPluginData, HPARAMS_PLUGIN, type HParamsPluginData } from './hparams.ts';
 import { frameRecord } from './record.ts';
 
 export const FILE_VERSION = 'brain.Event:2';
@@ -88,6 +89,15 @@ export class EventWriter {
     const metadata = this.describedTags.has(tag) ? undefined : { pluginName: 'scalars' };
     this.describedTags.add(tag);
     this.summary(step, { tag, tensor: { dtype: DT_FLOAT, shape: [], floatVal: [value], doubleVal: [] }, metadata });
+  }
+
+  /**
+   * An HParams plugin summary (the experiment, a session's start or its end) at step 0, with the empty float tensor
+   * TensorBoard's own writer gives it.
+   */
+  hparams(tag: string, data: Omit<HParamsPluginData, 'version'>): void {
+    const metadata = { pluginName: HPARAMS_PLUGIN, content: encodeHParamsPluginData(data) };
+    this.summary(0, { tag, tensor: { dtype: DT_FLOAT, shape: [0], floatVal: [], doubleVal: [] }, metadata });
   }
 
   /** A histogram of `values` (e.g. a weight matrix); nothing is written when no value is finite. */
