@@ -7,30 +7,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../../../src/config/load.ts';
-import { ensureSynthData } from '../../../src/data/batches.ts';
 import type { SweepState } from '../../../src/train/sweep/state.ts';
+import { writeTinySweepBase } from '../../helpers/tinySweep.ts';
 
 const BIN = resolve('bin/skiptrain.js');
 const root = mkdtempSync(join(tmpdir(), 'skiptrain-kill-sweep-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
 
-const BASE = `experiment: tiny
-task: challenge
-backend: wasm
-checkpoints: ${join(root, 'runs')}
-data:
-  logs: ${join(root, 'synth', 'training_set.tar.gz')}
-  tracks: ${join(root, 'synth', 'track_features.tar.gz')}
-  synth: {sessions: 300, days: 3, tracks: 300, seed: 6, startDate: 2018-07-15}
-  trainDays: 2018-07-15
-  valDays: 2018-07-16
-  testDays: 2018-07-17
-  shuffleBuffer: 64
-model: {type: lstm, hidden: 8, trackBuckets: 64, trackEmbedding: 4}
-train: {epochs: 1, batchSize: 8, warmupSteps: 2, logEvery: 2, checkpointEvery: 2, histogramEvery: 0, workers: 1}
-`;
 const sweep = (name: string) => `name: ${name}
 base: ${join(root, 'base.yaml')}
 trials: 2
@@ -44,8 +28,7 @@ const readState = (name: string) => JSON.parse(readFileSync(join(root, 'runs', n
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'sweep', ...args], { encoding: 'utf8', env, cwd: root });
 
 test.before(async () => {
-  writeFileSync(join(root, 'base.yaml'), BASE);
-  await ensureSynthData(loadConfig(join(root, 'base.yaml')), () => {});
+  await writeTinySweepBase(root, { sessions: 300, seed: 6 });
   for (const name of ['never', 'killed']) writeFileSync(join(root, `${name}.yaml`), sweep(name));
 });
 

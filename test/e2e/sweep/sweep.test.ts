@@ -18,26 +18,12 @@ import { ensureSynthData } from '../../../src/data/batches.ts';
 import { EXPERIMENT_TAG, SESSION_START_TAG } from '../../../src/train/tensorboard/hparams.ts';
 import { readHParams } from '../../../src/train/tensorboard/reader.ts';
 import type { SweepState } from '../../../src/train/sweep/state.ts';
+import { writeTinySweepBase } from '../../helpers/tinySweep.ts';
 
 const BIN = resolve('bin/skiptrain.js');
 const root = mkdtempSync(join(tmpdir(), 'skiptrain-sweep-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
-const BASE = `experiment: tiny
-task: challenge
-backend: wasm
-checkpoints: ${join(root, 'runs')}
-data:
-  logs: ${join(root, 'synth', 'training_set.tar.gz')}
-  tracks: ${join(root, 'synth', 'track_features.tar.gz')}
-  synth: {sessions: 450, days: 3, tracks: 300, seed: 5, startDate: 2018-07-15}
-  trainDays: 2018-07-15
-  valDays: 2018-07-16
-  testDays: 2018-07-17
-  shuffleBuffer: 64
-model: {type: lstm, hidden: 8, trackBuckets: 64, trackEmbedding: 4}
-train: {epochs: 1, batchSize: 8, warmupSteps: 2, logEvery: 2, checkpointEvery: 2, histogramEvery: 0, workers: 1}
-`;
 const SWEEP = (name: string) => `name: ${name}
 base: ${join(root, 'base.yaml')}
 trials: 3
@@ -75,8 +61,7 @@ const readState = (folder: string) => JSON.parse(readFileSync(join(folder, 'swee
 const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
 
 test.before(async () => {
-  writeFileSync(join(root, 'base.yaml'), BASE);
-  await ensureSynthData(loadConfig(join(root, 'base.yaml')), () => {});
+  await writeTinySweepBase(root, { sessions: 450, seed: 5 });
   await poisonDay(join(root, 'synth', 'training_set.tar.gz'), '20180717');
 });
 
