@@ -4,7 +4,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './modelConfig.ts';
 import type { Batch } from '../data/types.ts';
-import { ConfigError } from '../errors.ts';
 import { INPUT_DROPOUT_SITE, makeDropout } from './dropout.ts';
 import { buildEncoder } from './encoder.ts';
 import { buildHeads } from './heads.ts';
@@ -44,26 +43,10 @@ export interface SkipModel {
   dispose(): void;
 }
 
-function validate(cfg: ModelConfig, inputFeatures: number): void {
-  const positiveInt = (v: number, key: string) => {
-    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`must be a positive integer, got ${v}`, key);
-  };
-  positiveInt(cfg.hidden, 'model.hidden');
-  positiveInt(cfg.layers, 'model.layers');
-  if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new ConfigError(`must be in [0, 1), got ${cfg.dropout}`, 'model.dropout');
-  if (cfg.trackBuckets < 0 || !Number.isInteger(cfg.trackBuckets)) throw new ConfigError(`must be an integer ≥ 0, got ${cfg.trackBuckets}`, 'model.trackBuckets');
-  if (cfg.trackBuckets > 0) positiveInt(cfg.trackEmbedding, 'model.trackEmbedding');
-  if (cfg.type === 'transformer') {
-    positiveInt(cfg.heads, 'model.heads');
-    positiveInt(cfg.ff, 'model.ff');
-  }
-  if (cfg.type !== 'lstm' && cfg.type !== 'transformer') throw new ConfigError(`unknown model type '${String(cfg.type)}' (lstm | transformer)`, 'model.type');
-  if (!Number.isInteger(inputFeatures) || inputFeatures < 1) throw new Error(`inputFeatures must be a positive integer, got ${inputFeatures}`);
-}
-
 /** Builds a model with weights drawn deterministically from `seed` (same seed ⇒ bit-identical weights). */
 export function createModel(cfg: ModelConfig, inputFeatures: number, seed: number): SkipModel {
-  validate(cfg, inputFeatures);
+  // The config's values were checked where every config is read (config/rules.ts); the input width comes from the data.
+  if (!Number.isInteger(inputFeatures) || inputFeatures < 1) throw new Error(`inputFeatures must be a positive integer, got ${inputFeatures}`);
   const params = new ParamStore(seed);
   const encode = buildEncoder(params, cfg, inputFeatures);
   const body: Body = cfg.type === 'lstm' ? buildLstm(params, cfg) : buildTransformer(params, cfg);
