@@ -35,7 +35,10 @@ export async function openSessionSource(
   return source;
 }
 
-/** The blocks of a read of the CSV logs. */
+/**
+ * The blocks of a read of the CSV logs, track ids resolved against `opts.tracks`. A track missing from the table
+ * stays an id in the block: data.unknownTracks is applied once, where batches are encoded (as for the cache).
+ */
 export async function* logBlocks(logs: string, opts: ReadLogOptions): AsyncIterable<SessionBlock> {
-  for await (const item of readLogBlocks(logs, opts)) if (item.kind === 'block') yield item.block;
+  for await (const item of readLogBlocks(logs, { ...opts, unknownTracks: 'zeros' })) if (item.kind === 'block') yield item.block;
 }

@@ -5,7 +5,7 @@
 // be awkward (rows dropped, repeated and out-of-range positions, unknown tracks, both label choices).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
@@ -15,7 +15,8 @@ import { readSessions } from '../../../src/data/logs.ts';
 import { splitFilter } from '../../../src/data/split.ts';
 import type { Batch, ChallengeSession, Session } from '../../../src/data/types.ts';
 import { Rng } from '../../../src/util/rng.ts';
-import { collect } from '../../helpers/dataFixtures.ts';
+import { TRACK_FEATURES } from '../../../src/data/columns.ts';
+import { collect, logFile, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
 import { referenceChallengeBatches, referenceEvalBatches, referenceSessionsToBatch, referenceTrainBatches } from '../../helpers/referenceBatches.ts';
 import { memoryContext, randomSessions, randomTracks } from '../../helpers/sessions.ts';
 
@@ -106,6 +107,28 @@ test("the challenge's test set (predict): equal to the reference", async () => {
     yield* test;
   }
   assertSameBatches(await collect(challengeBatches(ctx, all(), 8)), await collect(referenceChallengeBatches(ctx, all(), 8)), 'predict');
+});
+
+test('a track missing from the table, read from CSV: data.unknownTracks decides, in the encoder (zeros: no track; error: names the session)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'unknown-tracks-'));
+  const values = TRACK_FEATURES.map(() => 1);
+  writeFileSync(join(dir, 'tf.csv'), [TRACK_HEADER, trackLine('t_1', values), trackLine('t_2', values)].join('\n') + '\n');
+  writeFileSync(join(dir, 'log_0_20180715_000000000000.csv'), logFile([['a', 3], ['b', 2]])); // 'a' plays t_1, t_2, t_3
+  const contextWith = async (unknownTracks: 'zeros' | 'error') => {
+    const config: Config = structuredClone(DEFAULTS);
+    config.data = { ...config.data, logs: join(dir, 'log_0_20180715_000000000000.csv'), tracks: join(dir, 'tf.csv'), unknownTracks, split: 'session-hash', heldOutFraction: 0, testFraction: 0 };
+    return loadDataContext(config, { log: quiet });
+  };
+  for (const view of ['per-position', 'challenge'] as const) {
+    const [batch] = await collect(evalBatches(await contextWith('zeros'), { view, logs: join(dir, 'log_0_20180715_000000000000.csv'), maxSessions: 0 }));
+    const a = batch.sessionIds.indexOf('a');
+    assert.equal(Array.from(batch.present.subarray(a * 20, a * 20 + 4)), [1, 1, 1, 0], `${view}: t_3 is present`);
+    assert.is(batch.trackIndex[a * 20 + 2], -1, `${view}: with no track`);
+    const trained = await collect(trainBatches(await contextWith('zeros'), { epoch: 1, seed: 1, view }));
+    assert.is(trained.reduce((n, b) => n + b.size, 0), 2);
+    const err = await collect(trainBatches(await contextWith('error'), { epoch: 1, seed: 1, view })).catch((e: Error) => e);
+    assert.match(String(err), /unknown track id 't_3' at session_position 3 of session a/);
+  }
 });
 
 test.run();
