@@ -1,5 +1,6 @@
 // Session blocks: parsed sessions in columns of typed arrays, and the one table of those columns.
 import { DataError } from '../../errors.ts';
+import { Interner } from '../../util/interner.ts';
 import type { LogRow, Session, TrackTable } from '../types.ts';
 
 /**
@@ -137,27 +138,20 @@ export function blockOfSessions(sessions: readonly Session[], tracks: TrackTable
   const S = sessions.length;
   const R = sessions.reduce((n, s) => n + s.rows.length, 0);
   const a = allocateColumns(S, R);
-  const strings: BlockStrings = { label, ids: [], days: [], dates: [], extraTrackIds: [] };
-  const indexOf = (list: string[], map: Map<string, number>, value: string) => {
-    let i = map.get(value);
-    if (i === undefined) map.set(value, (i = list.push(value) - 1));
-    return i;
-  };
-  const days = new Map<string, number>();
-  const dates = new Map<string, number>();
-  const extras = new Map<string, number>();
+  const days = new Interner();
+  const dates = new Interner();
+  const extras = new Interner();
   let i = 0;
   sessions.forEach((s, k) => {
-    strings.ids.push(s.id);
-    a.sessionDay[k] = indexOf(strings.days, days, s.day);
+    a.sessionDay[k] = days.index(s.day);
     if (!(s.length >= 0 && s.length <= 255)) throw new DataError(`session_length ${s.length} is out of range`, s.source);
     a.sessionLength[k] = s.length;
     for (const r of s.rows) {
       const row = tracks.index.get(r.trackId);
-      a.trackRow[i] = row ?? -1 - indexOf(strings.extraTrackIds, extras, r.trackId);
+      a.trackRow[i] = row ?? -1 - extras.index(r.trackId);
       a.flags[i] = packFlags(r);
       a.categories[i] = r.contextType | (r.reasonStart << 4) | (r.reasonEnd << 8);
-      a.date[i] = indexOf(strings.dates, dates, r.date);
+      a.date[i] = dates.index(r.date);
       a.seekFwd[i] = r.seekFwd;
       a.seekBack[i] = r.seekBack;
       a.position[i] = r.position >= 1 && r.position <= 255 ? r.position : 0; // 0: never placed in a batch
@@ -166,8 +160,9 @@ export function blockOfSessions(sessions: readonly Session[], tracks: TrackTable
     }
     a.rowEnd[k] = i;
   });
-  // Each session keeps its own source ("file:line"), which a block holds as label + line: the label becomes empty
-  // and the line a reference into the sources kept beside it.
+  // Each session keeps its own source ("file:line"), which a block's label and line cannot hold: kept beside the
+  // block, where sessionSource finds it.
+  const strings: BlockStrings = { label, ids: sessions.map((s) => s.id), days: days.values, dates: dates.values, extraTrackIds: extras.values };
   const block = makeBlock(strings, a);
   sourcesOf.set(block, sessions.map((s) => s.source));
   return block;

@@ -10,7 +10,8 @@ import { DEFAULT_DATE_RANGE, inDateRange } from '../dates.ts';
 import type { ReadCounts, ReadLogOptions } from '../readOptions.ts';
 import { resolveTrack } from '../tracks.ts';
 import { addUnknownExample, countOtherSlots, OTHER_SLOTS } from '../unknownCategories.ts';
-import { grow, Interner, type RangeRows } from './rangeParser.ts';
+import { Interner } from '../../util/interner.ts';
+import { grow, type RangeRows } from './rangeParser.ts';
 
 const at = (label: string, line: number) => `${label}:${line}`;
 const OPEN_MAX = 256;

@@ -16,6 +16,7 @@ import type { LogRow } from '../types.ts';
 import { packFlags } from '../cache/block.ts';
 import { SlashDates, type SlashEvidence } from './dateOrder.ts';
 import { hashBytes, TrackLookup } from './trackIndex.ts';
+import { Interner } from '../../util/interner.ts';
 import { OTHER_SLOTS, UNKNOWN_EXAMPLES, unknownCategoryRefusal } from '../unknownCategories.ts';
 
 /** The rows of one range. Typed arrays may be longer than `rows`; only [0, rows) is meaningful. */
@@ -126,21 +127,6 @@ function digits(buf: Uint8Array, a: number, b: number): number {
     n = n * 10 + d;
   }
   return n;
-}
-
-/** Strings to dense indices, in first-seen order. */
-export class Interner {
-  readonly values: string[] = [];
-  private readonly map = new Map<string, number>();
-  index(v: string): number {
-    let i = this.map.get(v);
-    if (i === undefined) {
-      i = this.values.length;
-      this.values.push(v);
-      this.map.set(v, i);
-    }
-    return i;
-  }
 }
 
 /**
