@@ -4,12 +4,12 @@
 import { DataError } from '../errors.ts';
 import { LOG_COLUMNS } from './columns.ts';
 import type { TextEntry } from './textEntry.ts';
-import { sessionAt, type SessionBlock } from './cache/block.ts';
-import { entryBlocks, readLogBlocks, type BlockReadOptions } from './columnar/blockReader.ts';
+import { sessionsOfBlocks } from './cache/block.ts';
+import { blocksOf, entryBlocks, readLogBlocks, type BlockReadOptions } from './columnar/blockReader.ts';
 import { ParsePool } from './columnar/parsePool.ts';
 import type { DateFormat } from './dates.ts';
 import { DateCache, parseFields } from './logrow.ts';
-import type { LogRow, Session, TrackTable } from './types.ts';
+import type { LogRow, Session } from './types.ts';
 import { newReadCounts, type ReadCounts } from './readOptions.ts';
 
 export interface RowParseOptions {
@@ -32,25 +32,16 @@ export function parseLogRow(fields: string[], where: string, opts: RowParseOptio
   return parseFields(fields, where, -1, dates);
 }
 
-/** A block's sessions as Session objects (track ids from the table when the block refers to it). */
-function blockSessions(b: SessionBlock, tracks: TrackTable | null): Session[] {
-  const out = new Array<Session>(b.ids.length);
-  for (let s = 0; s < b.ids.length; s++) out[s] = sessionAt(b, s, tracks);
-  return out;
-}
-
 /** Sessions of every log file in `source` (archive, folder or file), in file order. */
-export async function* readSessions(source: string, opts: BlockReadOptions = {}): AsyncGenerator<Session> {
-  for await (const item of readLogBlocks(source, opts)) {
-    if (item.kind === 'block') yield* blockSessions(item.block, opts.tracks ?? null);
-  }
+export function readSessions(source: string, opts: BlockReadOptions = {}): AsyncGenerator<Session> {
+  return sessionsOfBlocks(blocksOf(readLogBlocks(source, opts)), opts.tracks ?? null);
 }
 
 /** The sessions of one log file. Exported for the challenge reader, which pairs files itself. */
 export async function* readEntrySessions(entry: TextEntry, opts: BlockReadOptions, counts: ReadCounts = newReadCounts()): AsyncGenerator<Session> {
   const pool = new ParsePool(opts.workers ?? 0);
   try {
-    for await (const block of entryBlocks(entry, opts, counts, pool)) yield* blockSessions(block, opts.tracks ?? null);
+    yield* sessionsOfBlocks(entryBlocks(entry, opts, counts, pool), opts.tracks ?? null);
   } finally {
     pool.close();
   }

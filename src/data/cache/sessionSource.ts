@@ -4,7 +4,7 @@
 // objects where a pass wants them.
 import type { DataSettings } from '../dataConfig.ts';
 import type { ReadCounts, ReadLogOptions } from '../readOptions.ts';
-import { readLogBlocks } from '../columnar/blockReader.ts';
+import { blocksOf, readLogBlocks } from '../columnar/blockReader.ts';
 import type { TrackTable } from '../types.ts';
 import type { SessionBlock } from './block.ts';
 import { ensureCache, readCachedBlocks, type CacheManifest } from './cache.ts';
@@ -39,6 +39,6 @@ export async function openSessionSource(
  * The blocks of a read of the CSV logs, track ids resolved against `opts.tracks`. A track missing from the table
  * stays an id in the block: data.unknownTracks is applied once, where batches are encoded (as for the cache).
  */
-export async function* logBlocks(logs: string, opts: ReadLogOptions): AsyncIterable<SessionBlock> {
-  for await (const item of readLogBlocks(logs, { ...opts, unknownTracks: 'zeros' })) if (item.kind === 'block') yield item.block;
+export function logBlocks(logs: string, opts: ReadLogOptions): AsyncIterable<SessionBlock> {
+  return blocksOf(readLogBlocks(logs, { ...opts, unknownTracks: 'zeros' }));
 }

@@ -39,6 +39,11 @@ export type EntryItem =
   | { kind: 'entryEnd' }
   | { kind: 'end'; counts: ReadCounts };
 
+/** The blocks of a read, without its entry markers and totals. */
+export async function* blocksOf(items: AsyncIterable<EntryItem>): AsyncGenerator<SessionBlock> {
+  for await (const item of items) if (item.kind === 'block') yield item.block;
+}
+
 const NL = 0x0a;
 const RANGE = 2 * 1024 * 1024;
 /** Ranges in flight per worker (and at least this many inline): enough to keep each busy while one is assembled. */
