@@ -1,6 +1,6 @@
 // kill -9 while `skiptrain train` writes a checkpoint. The trainer checkpoints every 2 steps; the test polls the
 // checkpoints folder about every millisecond and SIGKILLs the child the moment the .tmp-step-… folder of the target
-// step appears (its two files, each written and fsynced, keep it there for milliseconds, on a disk or a tmpfs) —
+// step appears (its two files, each written and fsynced, keep it there for tens of milliseconds) —
 // three times, at three steps, in a fresh run and in runs resumed after a kill. Each kill must have landed mid-write:
 // the temp folder is still there afterwards (a kill that came after the rename is not counted, and the next save is
 // the target). After each: `latest` names the checkpoint before, complete and with CRCs that verify, and no warning;
@@ -22,7 +22,10 @@ await tf.setBackend('cpu');
 const root = mkdtempSync(join(tmpdir(), 'skiptrain-kill-checkpoint-'));
 const EVERY = 2;
 const LAST = 22;
-const overrides = { 'train.checkpointEvery': String(EVERY), 'train.maxSteps': String(LAST), 'train.keepLast': '3' };
+// A track embedding of 262,144 × 4 makes each checkpoint ~12 MB with Adam's moments, so that its temp folder lives for
+// tens of milliseconds: with the tiny config's 64 rows it lived for about one, and a busy machine's poll could miss
+// it entirely (the run then finished without a kill).
+const overrides = { 'train.checkpointEvery': String(EVERY), 'train.maxSteps': String(LAST), 'train.keepLast': '3', 'model.trackBuckets': '262144' };
 const config = tinyConfig(root, overrides);
 const configFile = join(root, 'kill.yaml');
 const experimentDir = join(config.checkpoints, config.experiment);
