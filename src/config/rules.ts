@@ -131,6 +131,7 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   'train.bestMetric': oneOf('val/loss', 'val/accuracy', 'val/mean_average_accuracy', 'val/first_prediction_accuracy'),
   'train.maxSteps': count(0),
   'train.workers': { ...count(1, 1024), auto: true },
+  'train.precision': oneOf('f32', 'f16'),
 };
 
 function collectLeafPaths(node: unknown, prefix: string, out: string[]): string[] {

@@ -54,6 +54,11 @@ export interface TrainConfig {
    * own thread only. wasm and cpu backends only; a run is repeatable for a given count.
    */
   workers: number | 'auto';
+  /**
+   * How the webgpu backend stores activations: f32, or f16 (half the activation memory and bandwidth; the
+   * arithmetic, the weights, Adam's moments and the gradient stay f32). f16 needs a GPU with shader-f16.
+   */
+  precision: 'f32' | 'f16';
 }
 
 export interface Config {
@@ -106,5 +111,6 @@ export const DEFAULTS: Config = {
     bestMetric: 'val/mean_average_accuracy',
     maxSteps: 0,
     workers: 'auto',
+    precision: 'f32',
   },
 };

@@ -5,7 +5,7 @@
 import { MAX_SESSION_LENGTH } from '../data/columns.ts';
 import type { Batch } from '../data/types.ts';
 import { dropoutScale, dropoutThreshold } from '../kernels/dropoutMask.ts';
-import type { EngineBatch, EngineLayout, EngineShape, PassValues } from '../kernels/engine.ts';
+import type { EngineBatch, EngineLayout, EngineShape, PassValues, Precision } from '../kernels/engine.ts';
 import { loadNative, NativeEngine } from '../kernels/native.ts';
 import { openGpu } from '../kernels/webgpu/device.ts';
 import { GpuEngine } from '../kernels/webgpu/engine.ts';
@@ -77,8 +77,8 @@ export function createNativeEngine(model: SkipModel, threads: number, decays?: (
 }
 
 /** The WebGPU engine for `model` on the process's GPU (kernels/webgpu/device.ts), holding its current weights. */
-export async function createGpuEngine(model: SkipModel, decays?: (shape: readonly number[]) => boolean): Promise<GpuEngine> {
-  const engine = await GpuEngine.create(await openGpu(), engineShape(model), engineLayout(model, decays));
+export async function createGpuEngine(model: SkipModel, decays?: (shape: readonly number[]) => boolean, precision: Precision = 'f32'): Promise<GpuEngine> {
+  const engine = await GpuEngine.create(await openGpu(), engineShape(model), engineLayout(model, decays), precision);
   engine.writeState(await readFlatWeights(model.weights));
   return engine;
 }

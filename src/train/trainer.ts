@@ -136,7 +136,7 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
     log(`resuming ${runFolder} at step ${pos.step} (epoch ${pos.epoch + 1}, batch ${pos.batchesInEpoch})`);
   }
   const rng = new Rng(pos.rngState);
-  const stepper = await createStepper(model, optimizer, resolveWorkers(t, activeBackend(), log));
+  const stepper = await createStepper(model, optimizer, resolveWorkers(t, activeBackend(), log), t.precision);
   if (stepper.workers > 1) log(stepper.backend === 'native' ? `training in the native engine on ${stepper.workers} threads` : `training on ${stepper.workers} gradient threads`);
   // With several gradient threads, batches are built on a thread of their own so none of them waits for data.
   const batchThread = stepper.workers > 1 ? new BatchThread() : null;

@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../config/schema.ts';
 import type { Batch } from '../../data/types.ts';
-import { activeBackend } from '../../models/backend.ts';
+import type { Precision } from '../../kernels/engine.ts';
+import { activeBackend, checkPrecision } from '../../models/backend.ts';
 import { modelLogits, predictProbabilities, type SkipModel } from '../../models/model.ts';
 import { createGpuEngine, createNativeEngine, engineBatch } from '../../models/engineModel.ts';
 import { readFlatWeights } from '../../models/params.ts';
@@ -61,9 +62,10 @@ export async function createPredictor(model: SkipModel, workers: number): Promis
   return { workers, predict: (batch) => pool.predict(batch), dispose: () => pool.dispose() };
 }
 
-export async function createStepper(model: SkipModel, optimizer: Adam, workers: number): Promise<Stepper> {
+export async function createStepper(model: SkipModel, optimizer: Adam, workers: number, precision: Precision = 'f32'): Promise<Stepper> {
+  await checkPrecision(precision);
   if (activeBackend() === 'native') return NativeStepper.create(model, optimizer, workers);
-  if (activeBackend() === 'webgpu') return GpuStepper.create(model, optimizer);
+  if (activeBackend() === 'webgpu') return GpuStepper.create(model, optimizer, precision);
   const backend = tf.getBackend();
   const logits = (batch: Batch) => modelLogits(model, batch);
   const sync = async () => {};
