@@ -17,7 +17,7 @@ import { DEFAULTS, type Backend, type ModelConfig } from '../../src/config/schem
 import { selectBackend } from '../../src/models/backend.ts';
 import { isCpuAdapter, openedAdapter, openGpu } from '../../src/kernels/webgpu/device.ts';
 import { createModel, type ModelInputs } from '../../src/models/model.ts';
-import type { Batch } from '../../src/data/types.ts';
+import type { Batch } from '../../src/data/format/types.ts';
 import { batchLoss, type TrainableModel } from '../../src/train/loss.ts';
 import { referenceLstm } from '../../src/kernels/referenceLstm.ts';
 import { dense } from '../../src/kernels/dense.ts';

@@ -1,8 +1,8 @@
 // The validation table for every leaf of the config schema. The types below make the compiler demand exactly one
 // rule per key of DEFAULTS (src/config/schema.ts), and enum rules may only list values the schema's type allows,
 // so schema and rules cannot drift apart. Rules that tie several keys together live in validate.ts.
-import { LABELS } from '../data/columns.ts';
-import { DATE_FORMATS } from '../data/dates.ts';
+import { LABELS } from '../data/format/columns.ts';
+import { DATE_FORMATS } from '../data/format/dates.ts';
 import { BACKEND_CHOICES, DEFAULTS, type Config } from './schema.ts';
 
 type Leaf = string | number | boolean | readonly string[];

@@ -1,6 +1,6 @@
 // The one typed schema of an experiment config. YAML files in configs/ and dotted command-line overrides
 // (--model.hidden 128) are merged into this shape by `load.ts`; `rules.ts` holds one validation rule per key.
-import { DATA_DEFAULTS, type DataConfig, type SynthConfig } from '../data/dataConfig.ts';
+import { DATA_DEFAULTS, type DataConfig, type SynthConfig } from '../data/format/dataConfig.ts';
 import type { ModelConfig, ModelType } from '../models/modelConfig.ts';
 import { BACKEND_CHOICES, BACKEND_PREFERENCE, type Backend, type ConcreteBackend } from '../models/backendNames.ts';
 

@@ -2,7 +2,7 @@
 // checked while the layers are merged; these run once on the merged config, before any work starts.
 import { ConfigError } from '../errors.ts';
 import { addDays } from './days.ts';
-import { heldOutDaysOf } from '../data/split.ts';
+import { heldOutDaysOf } from '../data/passes/split.ts';
 import type { Config } from './schema.ts';
 import type { Origins } from './resolve.ts';
 

@@ -2,8 +2,8 @@
 // still the one createModel builds — its named weights are the checkpoint's — and this module tells an engine how
 // to read it: the dimensions, where each weight sits in the flat vector of all weights (models/params.ts), the
 // dropout sites and their seeds.
-import { MAX_SESSION_LENGTH } from '../data/columns.ts';
-import type { Batch } from '../data/types.ts';
+import { MAX_SESSION_LENGTH } from '../data/format/columns.ts';
+import type { Batch } from '../data/format/types.ts';
 import { dropoutScale, dropoutThreshold } from '../kernels/dropoutMask.ts';
 import type { EngineBatch, EngineLayout, EngineShape, PassValues, Precision } from '../kernels/engine.ts';
 import { loadNative, NativeEngine } from '../kernels/native.ts';

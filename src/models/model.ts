@@ -3,7 +3,7 @@
 // checkpoints and resume bit for bit.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './modelConfig.ts';
-import type { Batch } from '../data/types.ts';
+import type { Batch } from '../data/format/types.ts';
 import { INPUT_DROPOUT_SITE, makeDropout } from './dropout.ts';
 import { buildEncoder } from './encoder.ts';
 import { buildHeads } from './heads.ts';
@@ -15,7 +15,7 @@ export { AUX_LABELS } from './heads.ts';
 
 export interface ModelInputs {
   inputs: tf.Tensor3D; // [B, T, F] float32
-  trackIndex: tf.Tensor2D; // [B, T] int32 track keys (a hash of the id, src/data/trackKey.ts), −1 = none
+  trackIndex: tf.Tensor2D; // [B, T] int32 track keys (a hash of the id, src/data/format/trackKey.ts), −1 = none
   /** [B, T] float32, 1 where a track exists. Optional: the Transformer uses it to mask padded keys. */
   present?: tf.Tensor2D;
 }

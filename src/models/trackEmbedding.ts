@@ -1,4 +1,4 @@
-// The hashed track-id embedding: bucket = key mod buckets, where the key is a hash of the track id (src/data/trackKey.ts);
+// The hashed track-id embedding: bucket = key mod buckets, where the key is a hash of the track id (src/data/format/trackKey.ts);
 // key −1 (padding, unknown track) → zero vector.
 // The lookup has its own gradient (scatter-add of the rows) because tfjs's gather gradient needs
 // UnsortedSegmentSum, which the wasm backend does not implement.

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as assert from 'uvu/assert';
 import { DEFAULTS, type ModelConfig } from '../../src/config/schema.ts';
-import type { Batch } from '../../src/data/types.ts';
+import type { Batch } from '../../src/data/format/types.ts';
 import { createModel, modelLogits, type SkipModel } from '../../src/models/model.ts';
 import { flatLayout } from '../../src/models/params.ts';
 import { batchLoss } from '../../src/train/loss.ts';

@@ -1,7 +1,7 @@
 // Shared fixtures for the model tests: small configs and seeded random batches (the model math does not depend on
 // what the features mean, so random inputs of the right shape are the honest fixture here).
 import { DEFAULTS, type ModelConfig } from '../../src/config/schema.ts';
-import type { Batch } from '../../src/data/types.ts';
+import type { Batch } from '../../src/data/format/types.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 export const tinyLstm: ModelConfig = { ...DEFAULTS.model, type: 'lstm', hidden: 8, layers: 2, dropout: 0.2, trackBuckets: 7, trackEmbedding: 3, auxWeight: 0.3 };

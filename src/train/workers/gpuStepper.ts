@@ -3,7 +3,7 @@
 // GPU between steps (the model's tf.Variables and the Adam object are not touched by a step); sync() reads them
 // back before anything reads those (checkpoints, histograms). At most two steps are in flight, so a trainer that
 // builds batches faster than the GPU takes them does not queue up uploads without end.
-import type { Batch } from '../../data/types.ts';
+import type { Batch } from '../../data/format/types.ts';
 import type { GpuEngine } from '../../kernels/webgpu/engine.ts';
 import type { Precision } from '../../kernels/engine.ts';
 import type { SkipModel } from '../../models/model.ts';

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../config/schema.ts';
-import type { Batch } from '../../data/types.ts';
+import type { Batch } from '../../data/format/types.ts';
 import type { Precision } from '../../kernels/engine.ts';
 import { activeBackend, checkPrecision } from '../../models/backend.ts';
 import { modelLogits, predictProbabilities, type SkipModel } from '../../models/model.ts';

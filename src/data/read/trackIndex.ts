@@ -1,0 +1,89 @@
+// The track table's ids as a byte-keyed hash table in shared memory, so parse workers turn a row's track id bytes
+// into its table row without making a string: ids are interned once, when the table is loaded, and every worker
+// reads the same memory. One per TrackTable (built on first use, ~50 bytes per track).
+import type { TrackTable } from '../format/types.ts';
+
+/** What crosses to a worker: shared buffers only (posting them shares, never copies). */
+export interface SharedTrackIndex {
+  /** Distinguishes tables within one process (workers keep a parser per table). */
+  id: number;
+  bytes: SharedArrayBuffer; // every id's UTF-8 bytes, back to back
+  offsets: SharedArrayBuffer; // Uint32 [n + 1]: id k is bytes[offsets[k], offsets[k + 1])
+  slots: SharedArrayBuffer; // Int32 open-addressing table: table row + 1, 0 = empty
+}
+
+/** FNV-1a over the length and at most the first and last 12 bytes: ids differ there, and a miss only costs a probe. */
+export function hashBytes(buf: Uint8Array, a: number, b: number): number {
+  let h = Math.imul(0x811c9dc5 ^ (b - a), 0x01000193);
+  if (b - a <= 24) {
+    for (let i = a; i < b; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  } else {
+    for (let i = a; i < a + 12; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    for (let i = b - 12; i < b; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  }
+  return h ^ (h >>> 15);
+}
+
+const built = new WeakMap<TrackTable, SharedTrackIndex>();
+let nextId = 1;
+
+export function sharedTrackIndex(table: TrackTable): SharedTrackIndex {
+  let index = built.get(table);
+  if (!index) built.set(table, (index = build(table.ids)));
+  return index;
+}
+
+function build(ids: readonly string[]): SharedTrackIndex {
+  const n = ids.length;
+  let total = 0;
+  for (const id of ids) total += Buffer.byteLength(id);
+  const bytes = new SharedArrayBuffer(Math.max(1, total));
+  const offsets = new SharedArrayBuffer(4 * (n + 1));
+  let size = 1024;
+  while (size < n * 2) size *= 2;
+  const slots = new SharedArrayBuffer(4 * size);
+  const buf = Buffer.from(bytes);
+  const off = new Uint32Array(offsets);
+  const slot = new Int32Array(slots);
+  const mask = size - 1;
+  let at = 0;
+  for (let k = 0; k < n; k++) {
+    off[k] = at;
+    at += buf.write(ids[k], at);
+    let s = hashBytes(buf, off[k], at) & mask;
+    while (slot[s] !== 0) s = (s + 1) & mask;
+    slot[s] = k + 1;
+  }
+  off[n] = at;
+  return { id: nextId++, bytes, offsets, slots };
+}
+
+/** Lookups against a SharedTrackIndex (cheap to make: three views). */
+export class TrackLookup {
+  private readonly bytes: Uint8Array;
+  private readonly offsets: Uint32Array;
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+
+  constructor(index: SharedTrackIndex) {
+    this.bytes = new Uint8Array(index.bytes);
+    this.offsets = new Uint32Array(index.offsets);
+    this.slots = new Int32Array(index.slots);
+    this.mask = this.slots.length - 1;
+  }
+
+  /** The table row of the id written in buf[a, b), or -1. */
+  row(buf: Uint8Array, a: number, b: number): number {
+    const { bytes, offsets, slots, mask } = this;
+    const n = b - a;
+    for (let s = hashBytes(buf, a, b) & mask; ; s = (s + 1) & mask) {
+      const v = slots[s];
+      if (v === 0) return -1;
+      const start = offsets[v - 1];
+      if (offsets[v] - start !== n) continue;
+      let i = 0;
+      while (i < n && bytes[start + i] === buf[a + i]) i++;
+      if (i === n) return v - 1;
+    }
+  }
+}
