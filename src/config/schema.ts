@@ -88,6 +88,7 @@ export const DEFAULTS: Config = {
     trackBuckets: 0,
     trackEmbedding: 16,
     auxWeight: 0.3,
+    decoderBidirectional: false,
   },
   train: {
     epochs: 3,

@@ -75,6 +75,16 @@ export function validateConfig(config: Config, origins: Origins = new Map(), opt
     }
   }
 
+  // Its decoder reads the second half as the challenge gives it: a per-position task has no second half.
+  if (model.type === 'encoder-decoder' && config.task !== 'challenge') {
+    fail('model.type', `encoder-decoder decodes the challenge's hidden second half: it needs task: challenge (this config has task: ${config.task})`);
+  }
+  if (model.type === 'encoder-decoder' && config.train.precision === 'f16') {
+    fail('train.precision', 'f16 is a setting of the webgpu engine, which does not run the encoder-decoder (it trains in TensorFlow.js): use f32');
+  }
+  if (model.decoderBidirectional && model.type !== 'encoder-decoder') {
+    fail('model.decoderBidirectional', `reads the second half's later tracks, which only model.type: encoder-decoder has (this config has ${model.type})`);
+  }
   if (model.type === 'transformer' && model.hidden % model.heads !== 0) {
     fail('model.heads', `${model.heads} heads do not divide model.hidden ${model.hidden} (the transformer splits hidden evenly across heads)`);
   }

@@ -38,9 +38,15 @@ function dropoutSites(cfg: ModelConfig): string[] {
   return cfg.type === 'lstm' ? lstmDropoutSites(cfg.layers) : transformerDropoutSites(cfg.layers);
 }
 
+/** Whether the engines (native, webgpu) run this model; the others train and predict in TensorFlow.js. */
+export function enginesRun(cfg: ModelConfig): boolean {
+  return cfg.type === 'lstm' || cfg.type === 'transformer';
+}
+
 /** The model's dimensions as the engines take them. */
 export function engineShape(model: SkipModel): EngineShape {
   const cfg = model.config;
+  if (cfg.type === 'encoder-decoder') throw new Error('the engines do not run the encoder-decoder (enginesRun)');
   const transformer = cfg.type === 'transformer';
   return {
     kind: cfg.type,

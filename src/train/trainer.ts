@@ -137,6 +137,7 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
   }
   const rng = new Rng(pos.rngState);
   const stepper = await createStepper(model, optimizer, resolveWorkers(t, activeBackend(), log), t.precision);
+  if (stepper.backend !== activeBackend()) log(`the ${activeBackend()} engine does not run model.type ${config.model.type}: training in TensorFlow.js on ${stepper.backend}`);
   if (stepper.workers > 1) log(stepper.backend === 'native' ? `training in the native engine on ${stepper.workers} threads` : `training on ${stepper.workers} gradient threads`);
   // With several gradient threads, batches are built on a thread of their own so none of them waits for data.
   const batchThread = stepper.workers > 1 ? new BatchThread() : null;

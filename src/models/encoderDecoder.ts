@@ -1,0 +1,113 @@
+// The encoder–decoder of the WSDM Cup 2019's best entries, for the challenge task. The encoder reads the known
+// first half (features and outcomes); the decoder reads the second half — its tracks and positions, the only
+// inputs those positions have — starting from the encoder's final state. Each layer is one recurrence whose weights
+// switch at the session's first hidden position (so the hand-over happens where each session's halves meet), then
+// optionally (`decoderBidirectional`) a backward LSTM over the second half's positions, last to first, so that the
+// prediction at t also reads the tracks of t+1…L. Those tracks are given by the challenge (log_input lists them);
+// their outcomes never are, and no input of a hidden position carries one (data/batch/features.ts).
+// Written op by op with tf autodiff: the reference of any faster kernel, and the path on every backend.
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from './modelConfig.ts';
+import { dense } from '../kernels/dense.ts';
+import { gatherRows } from '../kernels/gatherRows.ts';
+import { lstmSequence } from '../kernels/lstmSequence.ts';
+import { INPUT_DROPOUT_SITE, type DropoutFn } from './dropout.ts';
+import type { ParamStore } from './params.ts';
+
+export type EncoderDecoderBody = (x: tf.Tensor3D, dropout: DropoutFn, present: tf.Tensor2D, known: tf.Tensor2D) => tf.Tensor3D;
+
+/** Width of the body's output: the forward state, and the backward one with a bidirectional decoder. */
+export function encoderDecoderWidth(cfg: ModelConfig): number {
+  return cfg.decoderBidirectional ? 2 * cfg.hidden : cfg.hidden;
+}
+
+export function encoderDecoderDropoutSites(layers: number): string[] {
+  return [INPUT_DROPOUT_SITE, ...Array.from({ length: layers - 1 }, (_, l) => `encdec.${l + 1}.input`)];
+}
+
+interface LstmWeights {
+  wx: tf.Variable<tf.Rank.R2>;
+  wh: tf.Variable<tf.Rank.R2>;
+  b: tf.Variable<tf.Rank.R1>;
+}
+
+function lstmWeights(params: ParamStore, name: string, H: number): LstmWeights {
+  const forgetBias = new Float32Array(4 * H).fill(1, H, 2 * H); // gate order (i, f, o, g): the forget gate starts open
+  return {
+    wx: params.create(`${name}.wx`, [H, 4 * H], { kind: 'glorot' }) as tf.Variable<tf.Rank.R2>,
+    wh: params.create(`${name}.wh`, [H, 4 * H], { kind: 'orthogonal' }) as tf.Variable<tf.Rank.R2>,
+    b: params.create(`${name}.b`, [4 * H], { kind: 'values', values: forgetBias }) as tf.Variable<tf.Rank.R1>,
+  };
+}
+
+/**
+ * One LSTM layer whose weights are the encoder's at known positions and the decoder's elsewhere, state carried
+ * through: z_t = known_t ? x_t·Wxᵉ + bᵉ + h_{t−1}·Whᵉ : x_t·Wxᵈ + bᵈ + h_{t−1}·Whᵈ.
+ */
+function switchedLstm(x: tf.Tensor3D, known: tf.Tensor3D, enc: LstmWeights, dec: LstmWeights): tf.Tensor3D {
+  const [B, T] = x.shape;
+  const H = enc.wh.shape[0];
+  const other = tf.sub(1, known) as tf.Tensor3D;
+  const xp = tf.add(tf.mul(dense(x, enc.wx, enc.b), known), tf.mul(dense(x, dec.wx, dec.b), other)) as tf.Tensor3D;
+  let h: tf.Tensor2D = tf.zeros([B, H]);
+  let c: tf.Tensor2D = tf.zeros([B, H]);
+  const outputs: tf.Tensor2D[] = [];
+  for (let t = 0; t < T; t++) {
+    const at = (m: tf.Tensor3D) => tf.reshape(tf.slice(m, [0, t, 0], [B, 1, -1]), [B, -1]) as tf.Tensor2D;
+    const k = at(known);
+    const z = tf.add(at(xp), tf.add(tf.mul(tf.matMul(h, enc.wh), k), tf.mul(tf.matMul(h, dec.wh), tf.sub(1, k))));
+    const [i, f, o, g] = tf.split(z, 4, 1);
+    c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+    h = tf.mul(tf.sigmoid(o), tf.tanh(c));
+    outputs.push(h);
+  }
+  return tf.stack(outputs, 1) as tf.Tensor3D;
+}
+
+/**
+ * Flat row indices that put each session's second half in reverse order at the front ([B, T]; B·T = a zero row),
+ * and those that bring the results back to their positions. Session b's second half is the positions
+ * kept_b ≤ t < end_b (kept: one past the last known position; end: one past the last present one).
+ */
+function secondHalfReversal(present: tf.Tensor2D, known: tf.Tensor2D): { reverse: tf.Tensor2D; restore: tf.Tensor2D } {
+  const [B, T] = present.shape;
+  const positions = tf.range(1, T + 1, 1, 'float32');
+  const end = tf.max(tf.mul(present, positions), 1, true); // [B, 1]
+  const kept = tf.max(tf.mul(known, positions), 1, true);
+  const t = tf.range(0, T, 1, 'float32').reshape([1, T]);
+  const rowBase = tf.mul(tf.range(0, B, 1, 'float32').reshape([B, 1]), T);
+  const pad = tf.scalar(B * T);
+  // The j-th element of the reversed half is position end − 1 − j, for j < end − kept.
+  const reverse = tf.where(tf.less(t, tf.sub(end, kept)), tf.add(rowBase, tf.sub(tf.sub(end, 1), t)), pad);
+  // Position t (a hidden one) finds its result at j = end − 1 − t.
+  const hidden = tf.logicalAnd(tf.greaterEqual(t, kept), tf.less(t, end));
+  const restore = tf.where(hidden, tf.add(rowBase, tf.sub(tf.sub(end, 1), t)), pad);
+  return { reverse: tf.cast(reverse, 'int32') as tf.Tensor2D, restore: tf.cast(restore, 'int32') as tf.Tensor2D };
+}
+
+/** Rows of x [B, T, D] at flat indices [B, T] (B·T: zeros). */
+function rowsAt(x: tf.Tensor3D, indices: tf.Tensor2D): tf.Tensor3D {
+  const [B, T, D] = x.shape;
+  const flat = tf.concat([tf.reshape(x, [B * T, D]), tf.zeros([1, D])], 0) as tf.Tensor2D;
+  return tf.reshape(gatherRows(flat, tf.reshape(indices, [B * T]) as tf.Tensor1D), [B, T, D]) as tf.Tensor3D;
+}
+
+export function buildEncoderDecoder(params: ParamStore, cfg: ModelConfig): EncoderDecoderBody {
+  const H = cfg.hidden;
+  const layers = Array.from({ length: cfg.layers }, (_, l) => ({ enc: lstmWeights(params, `encoder.${l}`, H), dec: lstmWeights(params, `decoder.${l}`, H) }));
+  const backward = cfg.decoderBidirectional ? lstmWeights(params, 'decoder.backward', H) : null;
+  const sites = encoderDecoderDropoutSites(cfg.layers);
+  return (x, dropout, present, known) => {
+    const known3 = tf.expandDims(known, 2) as tf.Tensor3D;
+    let h = x;
+    layers.forEach((layer, l) => {
+      if (l > 0) h = dropout(h, sites[l]);
+      h = switchedLstm(h, known3, layer.enc, layer.dec);
+    });
+    if (!backward) return h;
+    // The second half's encoded inputs (x), last position first; zeros at known and padded positions.
+    const { reverse, restore } = secondHalfReversal(present, known);
+    const reversed = lstmSequence(dense(rowsAt(x, reverse), backward.wx, backward.b), backward.wh);
+    return tf.concat([h, rowsAt(reversed, restore)], 2) as tf.Tensor3D;
+  };
+}
