@@ -5,12 +5,12 @@
 // optionally (`decoderBidirectional`) a backward LSTM over the second half's positions, last to first, so that the
 // prediction at t also reads the tracks of t+1…L. Those tracks are given by the challenge (log_input lists them);
 // their outcomes never are, and no input of a hidden position carries one (data/batch/features.ts).
-// Written op by op with tf autodiff: the reference of any faster kernel, and the path on every backend.
+// In TensorFlow.js on every backend (the recurrences are kernels/lstmSequence.ts's fused ops).
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './modelConfig.ts';
 import { dense } from '../kernels/dense.ts';
 import { gatherRows } from '../kernels/gatherRows.ts';
-import { lstmSequence } from '../kernels/lstmSequence.ts';
+import { lstmSequence, switchedLstmSequence } from '../kernels/lstmSequence.ts';
 import { INPUT_DROPOUT_SITE, type DropoutFn } from './dropout.ts';
 import type { ParamStore } from './params.ts';
 
@@ -45,23 +45,8 @@ function lstmWeights(params: ParamStore, name: string, H: number): LstmWeights {
  * through: z_t = known_t ? x_t·Wxᵉ + bᵉ + h_{t−1}·Whᵉ : x_t·Wxᵈ + bᵈ + h_{t−1}·Whᵈ.
  */
 function switchedLstm(x: tf.Tensor3D, known: tf.Tensor3D, enc: LstmWeights, dec: LstmWeights): tf.Tensor3D {
-  const [B, T] = x.shape;
-  const H = enc.wh.shape[0];
-  const other = tf.sub(1, known) as tf.Tensor3D;
-  const xp = tf.add(tf.mul(dense(x, enc.wx, enc.b), known), tf.mul(dense(x, dec.wx, dec.b), other)) as tf.Tensor3D;
-  let h: tf.Tensor2D = tf.zeros([B, H]);
-  let c: tf.Tensor2D = tf.zeros([B, H]);
-  const outputs: tf.Tensor2D[] = [];
-  for (let t = 0; t < T; t++) {
-    const at = (m: tf.Tensor3D) => tf.reshape(tf.slice(m, [0, t, 0], [B, 1, -1]), [B, -1]) as tf.Tensor2D;
-    const k = at(known);
-    const z = tf.add(at(xp), tf.add(tf.mul(tf.matMul(h, enc.wh), k), tf.mul(tf.matMul(h, dec.wh), tf.sub(1, k))));
-    const [i, f, o, g] = tf.split(z, 4, 1);
-    c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-    h = tf.mul(tf.sigmoid(o), tf.tanh(c));
-    outputs.push(h);
-  }
-  return tf.stack(outputs, 1) as tf.Tensor3D;
+  const xp = tf.add(tf.mul(dense(x, enc.wx, enc.b), known), tf.mul(dense(x, dec.wx, dec.b), tf.sub(1, known))) as tf.Tensor3D;
+  return switchedLstmSequence(xp, enc.wh, dec.wh, known);
 }
 
 /**
