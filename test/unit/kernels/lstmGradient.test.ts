@@ -16,6 +16,22 @@ const T = 7;
 const F = 5;
 const H = 6;
 
+type Grads = { value: tf.Scalar; grads: tf.NamedTensorMap };
+
+/** The loss, and every variable's gradient within the tolerance above. */
+function assertSame(fast: Grads, ref: Grads, variables: tf.Variable[], backend: string): void {
+  const lossDiff = Math.abs(fast.value.dataSync()[0] - ref.value.dataSync()[0]);
+  assert.ok(lossDiff <= 1e-6, `${backend}: loss differs by ${lossDiff}`);
+  for (const v of variables) {
+    const got = fast.grads[v.name].dataSync();
+    const want = ref.grads[v.name].dataSync();
+    const scale = maxAbs(want);
+    assert.ok(scale > 1e-4, 'the reference gradient is not trivially zero');
+    const diff = maxAbsDiff(got, want);
+    assert.ok(diff <= 1e-5 * scale + 1e-7, `${backend}: gradient ${v.shape} differs by ${diff} (scale ${scale})`);
+  }
+}
+
 function compare(backend: string) {
   const seeded = (shape: number[], seed: number, std = 0.5) => tf.randomNormal(shape, 0, std, 'float32', seed);
   const x = seeded([B, T, F], 1, 1) as tf.Tensor3D;
@@ -29,16 +45,7 @@ function compare(backend: string) {
     return mse(lstmSequence(xp, wh as tf.Tensor2D));
   }, [wx, wh, b]);
   const ref = tf.variableGrads(() => mse(referenceLstm(x, wx as tf.Tensor2D, wh as tf.Tensor2D, b as tf.Tensor1D)), [wx, wh, b]);
-  const lossDiff = Math.abs(fast.value.dataSync()[0] - ref.value.dataSync()[0]);
-  assert.ok(lossDiff <= 1e-6, `${backend}: loss differs by ${lossDiff}`);
-  for (const v of [wx, wh, b]) {
-    const got = fast.grads[v.name].dataSync();
-    const want = ref.grads[v.name].dataSync();
-    const scale = maxAbs(want);
-    assert.ok(scale > 1e-4, 'the reference gradient is not trivially zero');
-    const diff = maxAbsDiff(got, want);
-    assert.ok(diff <= 1e-5 * scale + 1e-7, `${backend}: gradient ${v.shape} differs by ${diff} (scale ${scale})`);
-  }
+  assertSame(fast, ref, [wx, wh, b], backend);
   tf.dispose([x, target, wx, wh, b, fast.value, ref.value, ...Object.values(fast.grads), ...Object.values(ref.grads)]);
 }
 
@@ -77,16 +84,7 @@ function compareSwitched(backend: string) {
   }, variables);
   const asWeights = (w: typeof one) => ({ wx: w.wx as tf.Tensor2D, wh: w.wh as tf.Tensor2D, b: w.b as tf.Tensor1D });
   const ref = tf.variableGrads(() => mse(referenceSwitchedLstm(x, first, asWeights(one), asWeights(two))), variables);
-  const lossDiff = Math.abs(fast.value.dataSync()[0] - ref.value.dataSync()[0]);
-  assert.ok(lossDiff <= 1e-6, `${backend}: loss differs by ${lossDiff}`);
-  for (const v of variables) {
-    const got = fast.grads[v.name].dataSync();
-    const want = ref.grads[v.name].dataSync();
-    const scale = maxAbs(want);
-    assert.ok(scale > 1e-4, 'the reference gradient is not trivially zero');
-    const diff = maxAbsDiff(got, want);
-    assert.ok(diff <= 1e-5 * scale + 1e-7, `${backend}: gradient ${v.shape} differs by ${diff} (scale ${scale})`);
-  }
+  assertSame(fast, ref, variables, backend);
   tf.dispose([x, target, first, ...variables, fast.value, ref.value, ...Object.values(fast.grads), ...Object.values(ref.grads)]);
 }
 
