@@ -111,6 +111,7 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   'model.trackEmbedding': count(1, 1024),
   'model.auxWeight': { kind: 'number', min: 0, max: 100 },
   'model.decoderBidirectional': { kind: 'boolean' },
+  'model.decoderAttention': { kind: 'boolean' },
   'train.epochs': count(1, 100_000),
   'train.batchSize': count(1, 65536),
   'train.seed': seed,

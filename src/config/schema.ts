@@ -89,6 +89,7 @@ export const DEFAULTS: Config = {
     trackEmbedding: 16,
     auxWeight: 0.3,
     decoderBidirectional: false,
+    decoderAttention: false,
   },
   train: {
     epochs: 3,

@@ -82,8 +82,8 @@ export function validateConfig(config: Config, origins: Origins = new Map(), opt
   if (model.type === 'encoder-decoder' && config.train.precision === 'f16') {
     fail('train.precision', 'f16 is a setting of the webgpu engine, which does not run the encoder-decoder (it trains in TensorFlow.js): use f32');
   }
-  if (model.decoderBidirectional && model.type !== 'encoder-decoder') {
-    fail('model.decoderBidirectional', `reads the second half's later tracks, which only model.type: encoder-decoder has (this config has ${model.type})`);
+  for (const key of ['decoderBidirectional', 'decoderAttention'] as const) {
+    if (model[key] && model.type !== 'encoder-decoder') fail(`model.${key}`, `is a part of the decoder, which only model.type: encoder-decoder has (this config has ${model.type})`);
   }
   if (model.type === 'transformer' && model.hidden % model.heads !== 0) {
     fail('model.heads', `${model.heads} heads do not divide model.hidden ${model.hidden} (the transformer splits hidden evenly across heads)`);

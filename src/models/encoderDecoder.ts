@@ -2,8 +2,9 @@
 // first half (features and outcomes); the decoder reads the second half — its tracks and positions, the only
 // inputs those positions have — starting from the encoder's final state. Each layer is one recurrence whose weights
 // switch at the session's first hidden position (so the hand-over happens where each session's halves meet), then
-// optionally (`decoderBidirectional`) a backward LSTM over the second half's positions, last to first, so that the
-// prediction at t also reads the tracks of t+1…L. Those tracks are given by the challenge (log_input lists them);
+// optionally attention from each decoder state over the encoder's outputs (`decoderAttention`), and a backward LSTM
+// over the second half's positions, last to first (`decoderBidirectional`), so that the prediction at t also reads
+// the tracks of t+1…L. Those tracks are given by the challenge (log_input lists them);
 // their outcomes never are, and no input of a hidden position carries one (data/batch/features.ts).
 // In TensorFlow.js on every backend (the recurrences are kernels/lstmSequence.ts's fused ops).
 import * as tf from '@tensorflow/tfjs';
@@ -16,9 +17,9 @@ import type { ParamStore } from './params.ts';
 
 export type EncoderDecoderBody = (x: tf.Tensor3D, dropout: DropoutFn, present: tf.Tensor2D, known: tf.Tensor2D) => tf.Tensor3D;
 
-/** Width of the body's output: the forward state, and the backward one with a bidirectional decoder. */
+/** Width of the body's output: the forward state, the attended encoder output, the backward state. */
 export function encoderDecoderWidth(cfg: ModelConfig): number {
-  return cfg.decoderBidirectional ? 2 * cfg.hidden : cfg.hidden;
+  return cfg.hidden * (1 + (cfg.decoderAttention ? 1 : 0) + (cfg.decoderBidirectional ? 1 : 0));
 }
 
 export function encoderDecoderDropoutSites(layers: number): string[] {
@@ -70,6 +71,21 @@ function secondHalfReversal(present: tf.Tensor2D, known: tf.Tensor2D): { reverse
   return { reverse: tf.cast(reverse, 'int32') as tf.Tensor2D, restore: tf.cast(restore, 'int32') as tf.Tensor2D };
 }
 
+/**
+ * At each hidden position, the encoder's outputs (h at the known positions) weighted by softmax(q·hₖ/√H) with
+ * q = h_t·Wq; zeros at known positions and where a session has no known row.
+ */
+function attendToEncoder(h: tf.Tensor3D, known: tf.Tensor2D, wq: tf.Tensor2D): tf.Tensor3D {
+  const H = h.shape[2];
+  const q = dense(h, wq, null);
+  const scores = tf.div(tf.matMul(q, h, false, true), Math.sqrt(H)); // [B, T(query), T(key)]
+  const keyMask = tf.expandDims(known, 1); // [B, 1, T]
+  const weights = tf.softmax(tf.add(scores, tf.mul(tf.sub(1, keyMask), -1e9)));
+  const hasKeys = tf.cast(tf.greater(tf.sum(known, 1, true), 0), 'float32'); // [B, 1]
+  const queries = tf.expandDims(tf.mul(tf.sub(1, known), hasKeys), 2); // [B, T, 1]: hidden positions of sessions with a known row
+  return tf.mul(tf.matMul(weights, h), queries) as tf.Tensor3D;
+}
+
 /** Rows of x [B, T, D] at flat indices [B, T] (B·T: zeros). */
 function rowsAt(x: tf.Tensor3D, indices: tf.Tensor2D): tf.Tensor3D {
   const [B, T, D] = x.shape;
@@ -80,6 +96,7 @@ function rowsAt(x: tf.Tensor3D, indices: tf.Tensor2D): tf.Tensor3D {
 export function buildEncoderDecoder(params: ParamStore, cfg: ModelConfig): EncoderDecoderBody {
   const H = cfg.hidden;
   const layers = Array.from({ length: cfg.layers }, (_, l) => ({ enc: lstmWeights(params, `encoder.${l}`, H), dec: lstmWeights(params, `decoder.${l}`, H) }));
+  const wq = cfg.decoderAttention ? (params.create('decoder.attention.wq', [H, H], { kind: 'glorot' }) as tf.Variable<tf.Rank.R2>) : null;
   const backward = cfg.decoderBidirectional ? lstmWeights(params, 'decoder.backward', H) : null;
   const sites = encoderDecoderDropoutSites(cfg.layers);
   return (x, dropout, present, known) => {
@@ -89,10 +106,14 @@ export function buildEncoderDecoder(params: ParamStore, cfg: ModelConfig): Encod
       if (l > 0) h = dropout(h, sites[l]);
       h = switchedLstm(h, known3, layer.enc, layer.dec);
     });
-    if (!backward) return h;
-    // The second half's encoded inputs (x), last position first; zeros at known and padded positions.
-    const { reverse, restore } = secondHalfReversal(present, known);
-    const reversed = lstmSequence(dense(rowsAt(x, reverse), backward.wx, backward.b), backward.wh);
-    return tf.concat([h, rowsAt(reversed, restore)], 2) as tf.Tensor3D;
+    const parts = [h];
+    if (wq) parts.push(attendToEncoder(h, known, wq));
+    if (backward) {
+      // The second half's encoded inputs (x), last position first; zeros at known and padded positions.
+      const { reverse, restore } = secondHalfReversal(present, known);
+      const reversed = lstmSequence(dense(rowsAt(x, reverse), backward.wx, backward.b), backward.wh);
+      parts.push(rowsAt(reversed, restore));
+    }
+    return parts.length === 1 ? h : (tf.concat(parts, 2) as tf.Tensor3D);
   };
 }

@@ -21,5 +21,7 @@ export interface ModelConfig {
    * the prediction at t also reads the tracks after t (models/encoderDecoder.ts).
    */
   decoderBidirectional: boolean;
+  /** encoder-decoder: attention from each decoder state over the encoder's outputs at the known positions. */
+  decoderAttention: boolean;
 }
 

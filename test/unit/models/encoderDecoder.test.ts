@@ -28,7 +28,7 @@ function logits(model: SkipModel, batch: Batch): Float32Array {
 test('with the decoder’s weights set to the encoder’s, the encoder–decoder is the causal LSTM: the hand-over carries h and c', async () => {
   await selectBackend('cpu', () => {});
   const lstm = createModel(tinyLstm, F, 3);
-  const encdec = createModel({ ...tinyEncoderDecoder, decoderBidirectional: false }, F, 4);
+  const encdec = createModel({ ...tinyEncoderDecoder, decoderBidirectional: false, decoderAttention: false }, F, 4);
   for (const [name, v] of encdec.weights) {
     const from = name.replace(/^(encoder|decoder)\./, 'lstm.');
     v.assign(lstm.weights.get(from)!);
@@ -51,10 +51,11 @@ function otherTrackAt(batch: Batch, b: number, t: number): Batch {
   return { ...batch, inputs, trackIndex };
 }
 
-for (const bidirectional of [false, true]) {
-  test(`a later track of the second half changes ${bidirectional ? 'the hidden positions before it (bidirectional decoder)' : 'nothing before it (one-way decoder)'}; never a known position`, async () => {
+for (const [bidirectional, attention] of [[false, false], [false, true], [true, true]]) {
+  const decoder = `${bidirectional ? 'bidirectional' : 'one-way'} decoder${attention ? ' with attention' : ''}`;
+  test(`a later track of the second half changes ${bidirectional ? 'the hidden positions before it' : 'nothing before it'} (${decoder}); never a known position`, async () => {
     await selectBackend('cpu', () => {});
-    const model = createModel({ ...tinyEncoderDecoder, decoderBidirectional: bidirectional }, F, 5);
+    const model = createModel({ ...tinyEncoderDecoder, decoderBidirectional: bidirectional, decoderAttention: attention }, F, 5);
     const batch = challengeLike(B, T, F, 7);
     const base = logits(model, batch);
     for (let b = 0; b < B; b++) {
@@ -138,13 +139,14 @@ test('the bidirectional decoder learns a rule on the next track that the causal 
   assert.ok(decoderOwn > 0.85 && decoderOwn >= lstmOwn - 0.03, `own-track rule: encoder-decoder ${decoderOwn}, LSTM ${lstmOwn}`);
 });
 
-test('config: the encoder–decoder needs the challenge task, f32, and decoderBidirectional needs the encoder–decoder', () => {
+test('config: the encoder–decoder needs the challenge task and f32; decoderBidirectional and decoderAttention need the encoder–decoder', () => {
   const refused = (overrides: Record<string, string>, key: string, words: string) => {
     assert.throws(() => loadConfig('lstm-synth', overrides), (e: Error) => e.message.includes(key) && e.message.includes(words), JSON.stringify(overrides));
   };
   refused({ 'model.type': 'encoder-decoder', task: 'per-position' }, 'model.type', 'needs task: challenge');
   refused({ 'model.type': 'encoder-decoder', 'train.precision': 'f16' }, 'train.precision', 'does not run the encoder-decoder');
   refused({ 'model.decoderBidirectional': 'true' }, 'model.decoderBidirectional', 'only model.type: encoder-decoder');
+  refused({ 'model.decoderAttention': 'true' }, 'model.decoderAttention', 'only model.type: encoder-decoder');
   const ok: ModelConfig = loadConfig('lstm-synth', { 'model.type': 'encoder-decoder', 'model.decoderBidirectional': 'true' }).model;
   assert.is(ok.type, 'encoder-decoder');
   assert.is(ok.decoderBidirectional, true);
