@@ -1,0 +1,106 @@
+// A file's decompressed bytes cut at line ends into ranges of about `rangeBytes` (whole lines, each in a buffer of
+// its own: it is transferred to a parse worker), after its header: the first non-blank line, a leading BOM
+// skipped, read here into the layout every range is parsed with.
+import { DataError } from '../../errors.ts';
+import { LOG_COLUMNS } from '../format/columns.ts';
+import { headerPositions, isExactHeader, splitFields } from '../source/csv.ts';
+import type { HeaderLayout } from './logrow.ts';
+
+const NL = 0x0a;
+
+export class RangeCutter {
+  layout: HeaderLayout | null = null;
+  private acc: Buffer;
+  private fill = 0;
+  /** File line number: of the line the header is looked for at; once it is read, of the line after it (fixed from then on). */
+  line = 1;
+  private started = false; // past a leading BOM
+
+  constructor(
+    private readonly label: string,
+    private readonly rangeBytes: number,
+  ) {
+    this.acc = Buffer.allocUnsafeSlow(Math.max(64 * 1024, rangeBytes + rangeBytes / 4));
+  }
+
+  /** Takes a chunk; returns the ranges it completes (none before the header is read). */
+  push(chunk: Buffer): Uint8Array[] {
+    if (this.fill + chunk.length > this.acc.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(this.acc.length * 2, this.fill + chunk.length));
+      this.acc.copy(bigger, 0, 0, this.fill);
+      this.acc = bigger;
+    }
+    chunk.copy(this.acc, this.fill);
+    this.fill += chunk.length;
+    if (this.layout === null) this.readHeader(false);
+    const ranges: Uint8Array[] = [];
+    let head = 0;
+    while (this.layout !== null && this.fill - head >= this.rangeBytes) {
+      let cut = this.acc.lastIndexOf(NL, head + this.rangeBytes - 1);
+      if (cut < head) cut = this.acc.indexOf(NL, head + this.rangeBytes); // a line longer than a range
+      if (cut < 0 || cut >= this.fill) break;
+      ranges.push(this.copy(head, cut + 1));
+      head = cut + 1;
+    }
+    this.drop(head);
+    return ranges;
+  }
+
+  /** The end of the file: the header if still unread (an empty file is an error), then the rest as one range. */
+  end(): Uint8Array | null {
+    if (this.layout === null) this.readHeader(true);
+    if (this.layout === null) throw new DataError('empty file: no header line', this.label);
+    return this.fill > 0 ? this.take(this.fill) : null;
+  }
+
+  /** After a read failure: the whole lines read so far (none before the header), so their errors come first. */
+  wholeLines(): Uint8Array | null {
+    const cut = this.layout === null || this.fill === 0 ? -1 : this.acc.lastIndexOf(NL, this.fill - 1);
+    const range = cut >= 0 ? this.copy(0, cut + 1) : null;
+    this.fill = 0;
+    return range;
+  }
+
+  private take(end: number): Uint8Array {
+    const range = this.copy(0, end);
+    this.drop(end);
+    return range;
+  }
+
+  private copy(start: number, end: number): Uint8Array {
+    const bytes = new Uint8Array(end - start);
+    bytes.set(this.acc.subarray(start, end));
+    return bytes;
+  }
+
+  private drop(n: number): void {
+    if (n === 0) return;
+    this.acc.copyWithin(0, n, this.fill);
+    this.fill -= n;
+  }
+
+  private readHeader(final: boolean): void {
+    const acc = this.acc;
+    let start = 0;
+    if (!this.started && this.fill >= 3 && acc[0] === 0xef && acc[1] === 0xbb && acc[2] === 0xbf) start = 3;
+    if (!this.started && (this.fill >= 3 || final)) this.started = true;
+    if (!this.started) return;
+    while (this.layout === null) {
+      let nl = acc.indexOf(NL, start);
+      if (nl < 0 || nl >= this.fill) {
+        if (!final || start >= this.fill) break;
+        nl = this.fill;
+      }
+      let end = nl;
+      if (end > start && acc[end - 1] === 0x0d) end--;
+      if (end > start) {
+        const header = splitFields(acc.toString('utf8', start, end));
+        const positions = headerPositions(header, LOG_COLUMNS, `${this.label}:${this.line}`);
+        this.layout = { positions, width: header.length, exact: isExactHeader(positions, header.length) };
+      }
+      this.line++;
+      start = Math.min(nl + 1, this.fill);
+    }
+    this.drop(start);
+  }
+}
