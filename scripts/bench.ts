@@ -29,6 +29,15 @@ await yargs(hideBin(process.argv))
     async (a) => (await import('./bench/pipeline.ts')).runPipelineBench(a),
   )
   .command(
+    'reader-parts',
+    "Where the first pass's CPU goes: inflating, the range cutter, the parser, hand-offs, assembling, Session objects and inspect's tally, each in CPU-seconds per compressed MB, on one thread",
+    (y) =>
+      json(y)
+        .option('folder', { type: 'string', describe: 'A folder of .csv.gz logs (default: the files of pipeline --peers)' })
+        .option('files', { type: 'number', default: 2, describe: 'How many of its files (each inflated into memory first)' }),
+    async (a) => (await import('./bench/readerParts.ts')).runReaderParts(a),
+  )
+  .command(
     'train',
     "The trainer's own step per backend, shape and thread count (each backend in a child process), micro-benchmarks on tfjs backends, and with --peers the same models in PyTorch and TensorFlow",
     (y) =>

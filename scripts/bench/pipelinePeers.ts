@@ -44,14 +44,14 @@ export interface ReadPeerRow {
   threads?: number;
 }
 
-const gzFiles = (folder: string): string[] =>
+export const gzFiles = (folder: string): string[] =>
   readdirSync(folder, { recursive: true, encoding: 'utf8' })
     .filter((name) => name.endsWith('.csv.gz'))
     .sort()
     .map((name) => join(folder, name));
 
 /** .cache/bench/peers-450000/logs: the training archive's CSVs, each gzipped with `gzip -1` (made once). */
-async function peerFolder(): Promise<string> {
+export async function peerFolder(): Promise<string> {
   const dir = join('.cache', 'bench', `peers-${PEER_FILES.sessions}`);
   const folder = join(dir, 'logs');
   if (existsSync(folder)) return folder;

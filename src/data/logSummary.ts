@@ -4,7 +4,8 @@
 // track ids are united).
 import type { DataConfig } from './dataConfig.ts';
 import { detach } from './csv.ts';
-import { readSessions } from './logs.ts';
+import { SKIP2 } from './cache/block.ts';
+import { blocksOf, readLogBlocks } from './columnar/blockReader.ts';
 import { newReadCounts, type ReadProgress } from './readOptions.ts';
 import { readPartials } from './partials.ts';
 import type { ShardSpec } from './shard.ts';
@@ -61,25 +62,37 @@ export async function accumulateLogSummary(logs: string, opts: SummaryOptions = 
   let unknownRows = 0;
   let skips = 0;
   let rows = 0;
-  for await (const s of readSessions(logs, {
-    dateFormat: opts.dateFormat,
-    badDates: opts.badDates ?? 'keep',
-    counts,
-    onProgress: opts.onProgress,
-    onNotice: opts.onNotice,
-    shard: opts.shard,
-  })) {
-    lengths.set(s.length, (lengths.get(s.length) ?? 0) + 1);
-    for (const row of s.rows) {
-      rows++;
-      dates.set(row.date, (dates.get(row.date) ?? 0) + 1);
-      if (!tracks.has(row.trackId)) tracks.add(detach(row.trackId));
-      if (row.skip2) skips++;
-      if (table && !table.index.has(row.trackId)) {
-        unknownRows++;
-        if (!unknown.has(row.trackId)) unknown.add(detach(row.trackId));
-      }
+  // Straight from the reader's blocks: a row is counted in its columns, a string is touched once per distinct date
+  // or track id of a block, never per row.
+  for await (const b of blocksOf(
+    readLogBlocks(logs, {
+      dateFormat: opts.dateFormat,
+      badDates: opts.badDates ?? 'keep',
+      counts,
+      onProgress: opts.onProgress,
+      onNotice: opts.onNotice,
+      shard: opts.shard,
+    }),
+  )) {
+    for (let s = 0; s < b.ids.length; s++) lengths.set(b.sessionLength[s], (lengths.get(b.sessionLength[s]) ?? 0) + 1);
+    const R = b.trackRow.length;
+    rows += R;
+    const perDate = new Float64Array(b.dates.length);
+    const perExtra = new Float64Array(b.extraTrackIds.length); // rows per track id (the reader has no table: all are extra)
+    for (let i = 0; i < R; i++) {
+      perDate[b.date[i]]++;
+      perExtra[-1 - b.trackRow[i]]++;
+      if (b.flags[i] & SKIP2) skips++;
     }
+    b.dates.forEach((d, k) => perDate[k] > 0 && dates.set(d, (dates.get(d) ?? 0) + perDate[k]));
+    b.extraTrackIds.forEach((id, k) => {
+      if (perExtra[k] === 0) return; // an id of a session that went on into the next block
+      if (!tracks.has(id)) tracks.add(detach(id));
+      if (table && !table.index.has(id)) {
+        unknownRows += perExtra[k];
+        if (!unknown.has(id)) unknown.add(detach(id));
+      }
+    });
   }
   const sortedKeys = <K,>(m: Map<K, number>) => [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   return {
