@@ -80,6 +80,17 @@ const BOOL_COLS = [
 const [CONTEXT, START, END] = CATEGORICAL_COLUMNS.map((c) => c.vocab.map((w) => Buffer.from(w)));
 const CATEGORY_FIELDS = CATEGORICAL_COLUMNS.map((c) => LOG_COLUMN[c.column]);
 const [CONTEXT_FIELD, START_FIELD, END_FIELD] = CATEGORY_FIELDS;
+const NUMBER_COLS = [C.session_position, C.session_length, C.hist_user_behavior_n_seekfwd, C.hist_user_behavior_n_seekback, C.hour_of_day];
+
+// How the byte path reads each field as it finds its end: a number or a boolean is read in the same pass, the
+// session id is first compared with the previous row's, anything else is only delimited (and read later).
+const TEXT = 0;
+const NUMBER = 1;
+const BOOL = 2;
+const SESSION_ID = 3;
+const KIND = Uint8Array.from(LOG_COLUMNS, (_, k) => (k === C.session_id ? SESSION_ID : NUMBER_COLS.includes(k) ? NUMBER : BOOL_COLS.includes(k) ? BOOL : TEXT));
+/** Per field, its bit in `flags` (booleans only). */
+const FLAG_BIT = Int32Array.from(LOG_COLUMNS, (_, k) => BOOL_COLS.indexOf(k));
 
 function equalBytes(buf: Uint8Array, a: number, b: number, word: Uint8Array): boolean {
   if (b - a !== word.length) return false;
@@ -98,35 +109,57 @@ function vocabAt(buf: Uint8Array, a: number, b: number, vocab: Uint8Array[]): nu
   return vocab.length; // the "other" slot, as vocabOf gives
 }
 
-/** 1 / 0 for the spellings logrow.ts bool accepts without a string (1, 0, true, false in any letter case), else -1. */
-function boolAt(buf: Uint8Array, a: number, b: number): number {
-  const n = b - a;
-  if (n === 1) return buf[a] === 0x31 ? 1 : buf[a] === 0x30 ? 0 : -1; // not folded: 0x10 | 0x20 is '0'
-  const c = buf[a] | 0x20;
-  if (n === 4 && c === 0x74 && (buf[a + 1] | 0x20) === 0x72 && (buf[a + 2] | 0x20) === 0x75 && (buf[a + 3] | 0x20) === 0x65) return 1;
+/** Where the field read last by boolField or numberField ends: the index of its comma (or of the line's end). */
+let fieldEnd = 0;
+
+/** Whether a field ending at e is followed by what must follow it: a comma, or the line's end `b` for the last field. */
+const delimited = (buf: Uint8Array, e: number, b: number, last: boolean): boolean => (last ? e === b : e < b && buf[e] === COMMA);
+
+/**
+ * The boolean field at buf[i]: 1 / 0 for the spellings logrow.ts bool accepts without a string (1, 0, true, false in
+ * any letter case), else -1. Sets fieldEnd.
+ */
+function boolField(buf: Uint8Array, i: number, b: number, last: boolean): number {
+  if (i < b && delimited(buf, i + 1, b, last)) {
+    fieldEnd = i + 1;
+    return buf[i] === 0x31 ? 1 : buf[i] === 0x30 ? 0 : -1; // not folded: 0x10 | 0x20 is '0'
+  }
+  const c = buf[i] | 0x20;
+  if (i + 4 <= b && c === 0x74 && (buf[i + 1] | 0x20) === 0x72 && (buf[i + 2] | 0x20) === 0x75 && (buf[i + 3] | 0x20) === 0x65) {
+    fieldEnd = i + 4;
+    return delimited(buf, i + 4, b, last) ? 1 : -1;
+  }
   if (
-    n === 5 &&
+    i + 5 <= b &&
     c === 0x66 &&
-    (buf[a + 1] | 0x20) === 0x61 &&
-    (buf[a + 2] | 0x20) === 0x6c &&
-    (buf[a + 3] | 0x20) === 0x73 &&
-    (buf[a + 4] | 0x20) === 0x65
+    (buf[i + 1] | 0x20) === 0x61 &&
+    (buf[i + 2] | 0x20) === 0x6c &&
+    (buf[i + 3] | 0x20) === 0x73 &&
+    (buf[i + 4] | 0x20) === 0x65
   ) {
-    return 0;
+    fieldEnd = i + 5;
+    return delimited(buf, i + 5, b, last) ? 0 : -1;
   }
   return -1;
 }
 
-/** Plain digits (at most 9) as a number, else -1: anything else is for the reference parser to judge. */
-function digits(buf: Uint8Array, a: number, b: number): number {
-  if (a >= b || b - a > 9) return -1;
+/** The number field at buf[i]: plain digits (at most 9) as a number, else -1 (for the reference parser). Sets fieldEnd. */
+function numberField(buf: Uint8Array, i: number, b: number, last: boolean): number {
   let n = 0;
-  for (let i = a; i < b; i++) {
-    const d = buf[i] - 48;
-    if (d < 0 || d > 9) return -1;
+  let e = i;
+  for (; e < b; e++) {
+    const d = buf[e] - 48;
+    if (d < 0 || d > 9) break;
     n = n * 10 + d;
   }
-  return n;
+  fieldEnd = e;
+  return e === i || e - i > 9 || !delimited(buf, e, b, last) ? -1 : n;
+}
+
+/** The end of the field at buf[i]: its comma, or `b`. */
+function textEnd(buf: Uint8Array, i: number, b: number): number {
+  while (i < b && buf[i] !== COMMA) i++;
+  return i;
 }
 
 /**
@@ -237,6 +270,8 @@ export class RangeParser {
   private readonly dates: DateCache;
   private readonly slashDates: SlashDates | null;
   private readonly fields = new Int32Array(N + 1);
+  /** The byte path's numbers, by field. */
+  private readonly values = new Float64Array(N);
 
   constructor(
     private readonly layout: HeaderLayout,
@@ -260,6 +295,7 @@ export class RangeParser {
     const layout = this.layout;
     const table = this.table;
     const f = this.fields;
+    const values = this.values;
     let cap = Math.max(64, Math.ceil((end - start) / 80));
     let line = new Uint32Array(cap);
     let run = new Uint32Array(cap);
@@ -289,11 +325,12 @@ export class RangeParser {
     const decoder = (a: number, b: number) => buf.toString('utf8', a, b);
 
     // A new run wherever the id may differ from the previous row's (the assembler compares run boundaries' ids).
-    const store = (id: string | null, a: number, b: number) => {
+    // `same`: the byte path found the id equal to the previous row's.
+    const store = (id: string | null, a: number, b: number, same: boolean) => {
       if (id !== null) {
         ids.push(id);
         idA = -1;
-      } else if (idA < 0 || !sameBytes(buf, a, b, idA, idB)) {
+      } else if (!same) {
         ids.push(decoder(a, b));
         idA = a;
         idB = b;
@@ -325,30 +362,48 @@ export class RangeParser {
       }
       const r = rows;
       fast: if (byteWise) {
-        let k = 0;
-        f[0] = a;
-        for (let i = a; i < b; i++) {
-          if (buf[i] === COMMA) {
-            if (++k >= N) break fast;
-            f[k] = i + 1;
+        // Fields in one pass: each is delimited as it is read, f[k] its start (f[N] = b + 1, as for a line cut at
+        // commas). The session id is first tried as the previous row's: the same bytes followed by a comma.
+        let sameId = false;
+        let bits = 0;
+        for (let k = 0, i = a; k < N; k++) {
+          f[k] = i;
+          const last = k === N - 1;
+          const kind = KIND[k];
+          if (kind === NUMBER) {
+            const v = numberField(buf, i, b, last);
+            if (v < 0) break fast;
+            values[k] = v;
+            i = fieldEnd + 1;
+          } else if (kind === BOOL) {
+            const v = boolField(buf, i, b, last);
+            if (v < 0) break fast;
+            bits |= v << FLAG_BIT[k];
+            i = fieldEnd + 1;
+          } else {
+            let e = -1;
+            if (kind === SESSION_ID && idA >= 0) {
+              const idEnd = i + (idB - idA);
+              if (idEnd <= b && delimited(buf, idEnd, b, last) && sameBytes(buf, i, idEnd, idA, idB)) {
+                sameId = true;
+                e = idEnd;
+              }
+            }
+            if (e < 0) {
+              e = textEnd(buf, i, b);
+              if (!delimited(buf, e, b, last)) break fast;
+            }
+            i = e + 1;
           }
         }
-        if (k !== N - 1) break fast;
         f[N] = b + 1;
-        const len = digits(buf, f[C.session_length], f[C.session_length + 1] - 1);
+        const len = values[C.session_length];
         if (len < 1 || len > MAX_SESSION_LENGTH) break fast;
-        const pos = digits(buf, f[C.session_position], f[C.session_position + 1] - 1);
-        const h = digits(buf, f[C.hour_of_day], f[C.hour_of_day + 1] - 1);
-        const fwd = digits(buf, f[C.hist_user_behavior_n_seekfwd], f[C.hist_user_behavior_n_seekfwd + 1] - 1);
-        const back = digits(buf, f[C.hist_user_behavior_n_seekback], f[C.hist_user_behavior_n_seekback + 1] - 1);
-        if (pos < 0 || h < 0 || h > 23 || fwd < 0 || back < 0 || fwd > SEEK_MAX || back > SEEK_MAX) break fast;
-        let bits = 0;
-        for (let q = 0; q < BOOL_COLS.length; q++) {
-          const col = BOOL_COLS[q];
-          const v = boolAt(buf, f[col], f[col + 1] - 1);
-          if (v < 0) break fast;
-          bits |= v << q;
-        }
+        const pos = values[C.session_position];
+        const h = values[C.hour_of_day];
+        const fwd = values[C.hist_user_behavior_n_seekfwd];
+        const back = values[C.hist_user_behavior_n_seekback];
+        if (h > 23 || fwd > SEEK_MAX || back > SEEK_MAX) break fast;
         const da = f[C.date];
         const db = f[C.date + 1] - 1;
         if (dateA < 0 || !sameBytes(buf, da, db, dateA, dateB)) {
@@ -375,7 +430,7 @@ export class RangeParser {
             if (others & (1 << c)) unknown.addBytes(c, buf, f[CATEGORY_FIELDS[c]], f[CATEGORY_FIELDS[c] + 1] - 1);
           }
         }
-        store(null, f[C.session_id], f[C.session_id + 1] - 1);
+        store(null, f[C.session_id], f[C.session_id + 1] - 1, sameId);
         line[r] = no;
         run[r] = ids.length - 1;
         length[r] = len;
@@ -417,7 +472,7 @@ export class RangeParser {
         unknown ??= new UnknownExamples();
         for (const u of parsed.unknown) unknown.add(u.category, u.value);
       }
-      if (idA >= 0 || ids.length === 0 || ids[ids.length - 1] !== parsed.id) store(parsed.id, 0, 0);
+      if (idA >= 0 || ids.length === 0 || ids[ids.length - 1] !== parsed.id) store(parsed.id, 0, 0, false);
       dateA = -1; // the date bytes cache only describes byte-path rows
       line[r] = no;
       run[r] = ids.length - 1;
