@@ -16,6 +16,7 @@ import type { LogRow } from '../types.ts';
 import { packFlags } from '../cache/block.ts';
 import { SlashDates, type SlashEvidence } from './dateOrder.ts';
 import { hashBytes, TrackLookup } from './trackIndex.ts';
+import { equalBytes, VocabBytes } from './vocabBytes.ts';
 import { Interner } from '../../util/interner.ts';
 import { OTHER_SLOTS, UNKNOWN_EXAMPLES, unknownCategoryRefusal } from '../unknownCategories.ts';
 
@@ -77,7 +78,7 @@ const BOOL_COLS = [
 ];
 
 // In CATEGORICAL_COLUMNS order, as the 4-bit fields of `categories`.
-const [CONTEXT, START, END] = CATEGORICAL_COLUMNS.map((c) => c.vocab.map((w) => Buffer.from(w)));
+const [CONTEXT, START, END] = CATEGORICAL_COLUMNS.map((c) => new VocabBytes(c.vocab));
 const CATEGORY_FIELDS = CATEGORICAL_COLUMNS.map((c) => LOG_COLUMN[c.column]);
 const [CONTEXT_FIELD, START_FIELD, END_FIELD] = CATEGORY_FIELDS;
 const NUMBER_COLS = [C.session_position, C.session_length, C.hist_user_behavior_n_seekfwd, C.hist_user_behavior_n_seekback, C.hour_of_day];
@@ -92,21 +93,10 @@ const KIND = Uint8Array.from(LOG_COLUMNS, (_, k) => (k === C.session_id ? SESSIO
 /** Per field, its bit in `flags` (booleans only). */
 const FLAG_BIT = Int32Array.from(LOG_COLUMNS, (_, k) => BOOL_COLS.indexOf(k));
 
-function equalBytes(buf: Uint8Array, a: number, b: number, word: Uint8Array): boolean {
-  if (b - a !== word.length) return false;
-  for (let i = 0; i < word.length; i++) if (buf[a + i] !== word[i]) return false;
-  return true;
-}
-
 function sameBytes(buf: Uint8Array, a: number, b: number, c: number, d: number): boolean {
   if (b - a !== d - c) return false;
   for (let i = 0; i < b - a; i++) if (buf[a + i] !== buf[c + i]) return false;
   return true;
-}
-
-function vocabAt(buf: Uint8Array, a: number, b: number, vocab: Uint8Array[]): number {
-  for (let k = 0; k < vocab.length; k++) if (equalBytes(buf, a, b, vocab[k])) return k;
-  return vocab.length; // the "other" slot, as vocabOf gives
 }
 
 /** Where the field read last by boolField or numberField ends: the index of its comma (or of the line's end). */
@@ -419,9 +409,9 @@ export class RangeParser {
           dateB = db;
         }
         const packed =
-          vocabAt(buf, f[CONTEXT_FIELD], f[CONTEXT_FIELD + 1] - 1, CONTEXT) |
-          (vocabAt(buf, f[START_FIELD], f[START_FIELD + 1] - 1, START) << 4) |
-          (vocabAt(buf, f[END_FIELD], f[END_FIELD + 1] - 1, END) << 8);
+          CONTEXT.indexOf(buf, f[CONTEXT_FIELD], f[CONTEXT_FIELD + 1] - 1) |
+          (START.indexOf(buf, f[START_FIELD], f[START_FIELD + 1] - 1) << 4) |
+          (END.indexOf(buf, f[END_FIELD], f[END_FIELD + 1] - 1) << 8);
         const others = OTHER_SLOTS[packed];
         if (others !== 0) {
           if (this.unknownCategories === 'error') break fast; // the reference path names the value
