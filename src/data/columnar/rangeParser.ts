@@ -93,9 +93,13 @@ const KIND = Uint8Array.from(LOG_COLUMNS, (_, k) => (k === C.session_id ? SESSIO
 /** Per field, its bit in `flags` (booleans only). */
 const FLAG_BIT = Int32Array.from(LOG_COLUMNS, (_, k) => BOOL_COLS.indexOf(k));
 
-function sameBytes(buf: Uint8Array, a: number, b: number, c: number, d: number): boolean {
-  if (b - a !== d - c) return false;
-  for (let i = 0; i < b - a; i++) if (buf[a + i] !== buf[c + i]) return false;
+/** Whether buf[a, b) and buf[c, d) hold the same bytes; `view` is a DataView of buf, read four bytes at a time. */
+function sameBytes(buf: Uint8Array, view: DataView, a: number, b: number, c: number, d: number): boolean {
+  const n = b - a;
+  if (n !== d - c) return false;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (view.getInt32(a + i) !== view.getInt32(c + i)) return false;
+  for (; i < n; i++) if (buf[a + i] !== buf[c + i]) return false;
   return true;
 }
 
@@ -163,11 +167,13 @@ class ByteInterner {
   private readonly byValue = new Map<string, number>();
   private slots: Int32Array; // index + 1, 0 = empty
   private mask: number;
+  private readonly view: DataView;
 
   constructor(
     private readonly buf: Buffer,
     expected: number,
   ) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let size = 1024;
     while (size < expected * 2) size *= 2;
     this.slots = new Int32Array(size);
@@ -188,7 +194,7 @@ class ByteInterner {
         if (this.values.length * 2 > this.mask) this.rehash();
         return k;
       }
-      if (sameBytes(buf, a, b, this.starts[v - 1], this.ends[v - 1])) return v - 1;
+      if (sameBytes(buf, this.view, a, b, this.starts[v - 1], this.ends[v - 1])) return v - 1;
     }
   }
 
@@ -282,6 +288,7 @@ export class RangeParser {
     const slashDates = this.slashDates;
     slashDates?.begin(fileDay);
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const layout = this.layout;
     const table = this.table;
     const f = this.fields;
@@ -374,7 +381,7 @@ export class RangeParser {
             let e = -1;
             if (kind === SESSION_ID && idA >= 0) {
               const idEnd = i + (idB - idA);
-              if (idEnd <= b && delimited(buf, idEnd, b, last) && sameBytes(buf, i, idEnd, idA, idB)) {
+              if (idEnd <= b && delimited(buf, idEnd, b, last) && sameBytes(buf, view, i, idEnd, idA, idB)) {
                 sameId = true;
                 e = idEnd;
               }
@@ -396,7 +403,7 @@ export class RangeParser {
         if (h > 23 || fwd > SEEK_MAX || back > SEEK_MAX) break fast;
         const da = f[C.date];
         const db = f[C.date + 1] - 1;
-        if (dateA < 0 || !sameBytes(buf, da, db, dateA, dateB)) {
+        if (dateA < 0 || !sameBytes(buf, view, da, db, dateA, dateB)) {
           let value: string;
           if (slashDates) slashDates.line = no;
           try {
@@ -433,7 +440,7 @@ export class RangeParser {
         hour[r] = h;
         const ta = f[C.track_id_clean];
         const tb = f[C.track_id_clean + 1] - 1;
-        const known = table === null ? -1 : table.row(buf, ta, tb);
+        const known = table === null ? -1 : table.row(buf, view, ta, tb);
         track[r] = known >= 0 ? known : -1 - tracks.index(ta, tb);
         rows++;
         continue;
@@ -474,7 +481,8 @@ export class RangeParser {
       seekFwd[r] = row.seekFwd;
       seekBack[r] = row.seekBack;
       hour[r] = row.hour;
-      const known = table === null ? -1 : table.row(Buffer.from(row.trackId), 0, Buffer.byteLength(row.trackId));
+      const id = Buffer.from(row.trackId);
+      const known = table === null ? -1 : table.row(id, new DataView(id.buffer, id.byteOffset, id.length), 0, id.length);
       track[r] = known >= 0 ? known : -1 - tracks.indexValue(row.trackId);
       rows++;
     }

@@ -61,20 +61,22 @@ function build(ids: readonly string[]): SharedTrackIndex {
 /** Lookups against a SharedTrackIndex (cheap to make: three views). */
 export class TrackLookup {
   private readonly bytes: Uint8Array;
+  private readonly bytesView: DataView;
   private readonly offsets: Uint32Array;
   private readonly slots: Int32Array;
   private readonly mask: number;
 
   constructor(index: SharedTrackIndex) {
     this.bytes = new Uint8Array(index.bytes);
+    this.bytesView = new DataView(index.bytes);
     this.offsets = new Uint32Array(index.offsets);
     this.slots = new Int32Array(index.slots);
     this.mask = this.slots.length - 1;
   }
 
-  /** The table row of the id written in buf[a, b), or -1. */
-  row(buf: Uint8Array, a: number, b: number): number {
-    const { bytes, offsets, slots, mask } = this;
+  /** The table row of the id written in buf[a, b), or -1. `view`: a DataView of buf (compared four bytes at a time). */
+  row(buf: Uint8Array, view: DataView, a: number, b: number): number {
+    const { bytes, bytesView, offsets, slots, mask } = this;
     const n = b - a;
     for (let s = hashBytes(buf, a, b) & mask; ; s = (s + 1) & mask) {
       const v = slots[s];
@@ -82,6 +84,7 @@ export class TrackLookup {
       const start = offsets[v - 1];
       if (offsets[v] - start !== n) continue;
       let i = 0;
+      while (i + 4 <= n && bytesView.getInt32(start + i) === view.getInt32(a + i)) i += 4;
       while (i < n && bytes[start + i] === buf[a + i]) i++;
       if (i === n) return v - 1;
     }
