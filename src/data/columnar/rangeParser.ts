@@ -416,9 +416,9 @@ export class RangeParser {
           dateB = db;
         }
         const packed =
-          CONTEXT.indexOf(buf, f[CONTEXT_FIELD], f[CONTEXT_FIELD + 1] - 1) |
-          (START.indexOf(buf, f[START_FIELD], f[START_FIELD + 1] - 1) << 4) |
-          (END.indexOf(buf, f[END_FIELD], f[END_FIELD + 1] - 1) << 8);
+          CONTEXT.indexOf(buf, view, f[CONTEXT_FIELD], f[CONTEXT_FIELD + 1] - 1) |
+          (START.indexOf(buf, view, f[START_FIELD], f[START_FIELD + 1] - 1) << 4) |
+          (END.indexOf(buf, view, f[END_FIELD], f[END_FIELD + 1] - 1) << 8);
         const others = OTHER_SLOTS[packed];
         if (others !== 0) {
           if (this.unknownCategories === 'error') break fast; // the reference path names the value
