@@ -59,6 +59,7 @@ export function rangeBuffers(r: RangeRows): ArrayBuffer[] {
 const NL = 0x0a;
 const CR = 0x0d;
 const COMMA = 0x2c;
+const COMMAS = 0x2c2c2c2c;
 const QUOTE = 0x22;
 const N = LOG_COLUMNS.length;
 const C = LOG_COLUMN;
@@ -150,8 +151,15 @@ function numberField(buf: Uint8Array, i: number, b: number, last: boolean): numb
   return e === i || e - i > 9 || !delimited(buf, e, b, last) ? -1 : n;
 }
 
-/** The end of the field at buf[i]: its comma, or `b`. */
-function textEnd(buf: Uint8Array, i: number, b: number): number {
+/**
+ * The end of the field at buf[i]: its comma, or `b`. Four bytes at a time while none of them is a comma (a word with
+ * a zero byte after XOR with four commas: the classic bit trick, exact for "has one").
+ */
+function textEnd(buf: Uint8Array, view: DataView, i: number, b: number): number {
+  for (; i + 4 <= b; i += 4) {
+    const x = view.getInt32(i) ^ COMMAS;
+    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+  }
   while (i < b && buf[i] !== COMMA) i++;
   return i;
 }
@@ -387,7 +395,7 @@ export class RangeParser {
               }
             }
             if (e < 0) {
-              e = textEnd(buf, i, b);
+              e = textEnd(buf, view, i, b);
               if (!delimited(buf, e, b, last)) break fast;
             }
             i = e + 1;
