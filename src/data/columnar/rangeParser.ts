@@ -190,7 +190,7 @@ class ByteInterner {
 
   index(a: number, b: number): number {
     const buf = this.buf;
-    const h = hashBytes(buf, a, b);
+    const h = hashBytes(buf, this.view, a, b);
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
       const v = this.slots[slot];
       if (v === 0) {
@@ -213,7 +213,7 @@ class ByteInterner {
     const buf = this.buf;
     for (let k = 0; k < this.values.length; k++) {
       if (this.starts[k] < 0) continue; // interned by value, not in the table
-      const h = hashBytes(buf, this.starts[k], this.ends[k]);
+      const h = hashBytes(buf, this.view, this.starts[k], this.ends[k]);
       let slot = h & this.mask;
       while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
       this.slots[slot] = k + 1;
