@@ -35,15 +35,12 @@ export type ToParseWorker = { kind: 'range'; job: RangeJob };
 export type FromParseWorker = { kind: 'rows'; rows: RangeRows } | { kind: 'error'; message: string; stack?: string };
 
 /**
- * Parse workers worth starting by default: one per core but one, at most 8 — the reading thread needs a core of its
- * own (tar, cutting, assembling) and zlib runs beside it — but two on two cores: parsing is the longest part of a
- * pass and the reading thread is idle most of the time, so two workers sharing the cores with it measured faster
- * than one (issue 29's pipeline bench: blocks with 2 workers 1.3–1.5× blocks with 1, when the machine had both
- * cores to give).
+ * Parse workers worth starting by default: one per core but one, at most 8. The reading thread needs a core of its
+ * own (tar, assembling, handing out sessions) and zlib runs beside it: on 2 cores one worker measured faster than two
+ * (again after issue 29 made parsing ~2× cheaper: 0.81–0.90 M rows/s against 0.75–0.81, alternated, with tracks).
  */
 export function defaultParseWorkers(): number {
-  const cores = availableParallelism();
-  return Math.min(8, Math.max(cores - 1, Math.min(cores, 2)));
+  return Math.max(1, Math.min(8, availableParallelism() - 1));
 }
 
 type Pending = { resolve: (r: RangeRows) => void; reject: (e: Error) => void };
