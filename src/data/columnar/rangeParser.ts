@@ -8,7 +8,7 @@
 // The range knows nothing of its place in the file: lines are counted from 0 here, session grouping and every
 // check that spans rows happen in order on the main thread (assembler.ts). Runs in a parse worker or inline.
 import { DataError } from '../../errors.ts';
-import { CATEGORICAL_COLUMNS, LOG_COLUMN, LOG_COLUMNS, MAX_SESSION_LENGTH } from '../columns.ts';
+import { CATEGORICAL_COLUMNS, LOG_COLUMNS, MAX_SESSION_LENGTH } from '../columns.ts';
 import type { DataConfig } from '../dataConfig.ts';
 import type { DateFormat } from '../dates.ts';
 import { DateCache, parseRowText, type HeaderLayout } from '../logrow.ts';
@@ -61,38 +61,41 @@ const CR = 0x0d;
 const COMMA = 0x2c;
 const COMMAS = 0x2c2c2c2c;
 const QUOTE = 0x22;
-const N = LOG_COLUMNS.length;
-const C = LOG_COLUMN;
 const SEEK_MAX = 0xffff;
-// In SessionBlock flag bit order (block.ts FLAG_NAMES).
-const BOOL_COLS = [
-  C.skip_1,
-  C.skip_2,
-  C.skip_3,
-  C.not_skipped,
-  C.context_switch,
-  C.no_pause_before_play,
-  C.short_pause_before_play,
-  C.long_pause_before_play,
-  C.hist_user_behavior_is_shuffle,
-  C.premium,
+/**
+ * The columns in the order the byte path reads them (a file whose header is exactly LOG_COLUMNS): the session id,
+ * two numbers, the track id, eight booleans (flag bits 0–7), two numbers, a boolean (bit 8), a number, the date, a
+ * boolean (bit 9: block.ts FLAG_NAMES order) and the three categorical columns (CATEGORICAL_COLUMNS order).
+ */
+const BYTE_PATH_COLUMNS = [
+  'session_id',
+  'session_position',
+  'session_length',
+  'track_id_clean',
+  'skip_1',
+  'skip_2',
+  'skip_3',
+  'not_skipped',
+  'context_switch',
+  'no_pause_before_play',
+  'short_pause_before_play',
+  'long_pause_before_play',
+  'hist_user_behavior_n_seekfwd',
+  'hist_user_behavior_n_seekback',
+  'hist_user_behavior_is_shuffle',
+  'hour_of_day',
+  'date',
+  'premium',
+  'context_type',
+  'hist_user_behavior_reason_start',
+  'hist_user_behavior_reason_end',
 ];
+if (LOG_COLUMNS.join() !== BYTE_PATH_COLUMNS.join() || CATEGORICAL_COLUMNS.map((c) => c.column).join() !== BYTE_PATH_COLUMNS.slice(18).join()) {
+  throw new Error('rangeParser: LOG_COLUMNS or CATEGORICAL_COLUMNS changed; the byte path reads the columns in BYTE_PATH_COLUMNS order');
+}
 
 // In CATEGORICAL_COLUMNS order, as the 4-bit fields of `categories`.
 const [CONTEXT, START, END] = CATEGORICAL_COLUMNS.map((c) => new VocabBytes(c.vocab));
-const CATEGORY_FIELDS = CATEGORICAL_COLUMNS.map((c) => LOG_COLUMN[c.column]);
-const [CONTEXT_FIELD, START_FIELD, END_FIELD] = CATEGORY_FIELDS;
-const NUMBER_COLS = [C.session_position, C.session_length, C.hist_user_behavior_n_seekfwd, C.hist_user_behavior_n_seekback, C.hour_of_day];
-
-// How the byte path reads each field as it finds its end: a number or a boolean is read in the same pass, the
-// session id is first compared with the previous row's, anything else is only delimited (and read later).
-const TEXT = 0;
-const NUMBER = 1;
-const BOOL = 2;
-const SESSION_ID = 3;
-const KIND = Uint8Array.from(LOG_COLUMNS, (_, k) => (k === C.session_id ? SESSION_ID : NUMBER_COLS.includes(k) ? NUMBER : BOOL_COLS.includes(k) ? BOOL : TEXT));
-/** Per field, its bit in `flags` (booleans only). */
-const FLAG_BIT = Int32Array.from(LOG_COLUMNS, (_, k) => BOOL_COLS.indexOf(k));
 
 /** Whether buf[a, b) and buf[c, d) hold the same bytes; `view` is a DataView of buf, read four bytes at a time. */
 function sameBytes(buf: Uint8Array, view: DataView, a: number, b: number, c: number, d: number): boolean {
@@ -104,25 +107,25 @@ function sameBytes(buf: Uint8Array, view: DataView, a: number, b: number, c: num
   return true;
 }
 
-/** Where the field read last by boolField or numberField ends: the index of its comma (or of the line's end). */
+/** Where the field read last by boolField or numberField ends: the index of its comma, when it has one. */
 let fieldEnd = 0;
 
-/** Whether a field ending at e is followed by what must follow it: a comma, or the line's end `b` for the last field. */
-const delimited = (buf: Uint8Array, e: number, b: number, last: boolean): boolean => (last ? e === b : e < b && buf[e] === COMMA);
+/** Whether a field ending at e (before the line's end b) is followed by its comma. */
+const delimited = (buf: Uint8Array, e: number, b: number): boolean => e < b && buf[e] === COMMA;
 
 /**
  * The boolean field at buf[i]: 1 / 0 for the spellings logrow.ts bool accepts without a string (1, 0, true, false in
  * any letter case), else -1. Sets fieldEnd.
  */
-function boolField(buf: Uint8Array, i: number, b: number, last: boolean): number {
-  if (i < b && delimited(buf, i + 1, b, last)) {
+function boolField(buf: Uint8Array, i: number, b: number): number {
+  if (i < b && delimited(buf, i + 1, b)) {
     fieldEnd = i + 1;
     return buf[i] === 0x31 ? 1 : buf[i] === 0x30 ? 0 : -1; // not folded: 0x10 | 0x20 is '0'
   }
   const c = buf[i] | 0x20;
   if (i + 4 <= b && c === 0x74 && (buf[i + 1] | 0x20) === 0x72 && (buf[i + 2] | 0x20) === 0x75 && (buf[i + 3] | 0x20) === 0x65) {
     fieldEnd = i + 4;
-    return delimited(buf, i + 4, b, last) ? 1 : -1;
+    return delimited(buf, i + 4, b) ? 1 : -1;
   }
   if (
     i + 5 <= b &&
@@ -133,13 +136,13 @@ function boolField(buf: Uint8Array, i: number, b: number, last: boolean): number
     (buf[i + 4] | 0x20) === 0x65
   ) {
     fieldEnd = i + 5;
-    return delimited(buf, i + 5, b, last) ? 0 : -1;
+    return delimited(buf, i + 5, b) ? 0 : -1;
   }
   return -1;
 }
 
 /** The number field at buf[i]: plain digits (at most 9) as a number, else -1 (for the reference parser). Sets fieldEnd. */
-function numberField(buf: Uint8Array, i: number, b: number, last: boolean): number {
+function numberField(buf: Uint8Array, i: number, b: number): number {
   let n = 0;
   let e = i;
   for (; e < b; e++) {
@@ -148,7 +151,7 @@ function numberField(buf: Uint8Array, i: number, b: number, last: boolean): numb
     n = n * 10 + d;
   }
   fieldEnd = e;
-  return e === i || e - i > 9 || !delimited(buf, e, b, last) ? -1 : n;
+  return e === i || e - i > 9 || !delimited(buf, e, b) ? -1 : n;
 }
 
 /**
@@ -273,9 +276,6 @@ export function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Arr
 export class RangeParser {
   private readonly dates: DateCache;
   private readonly slashDates: SlashDates | null;
-  private readonly fields = new Int32Array(N + 1);
-  /** The byte path's numbers, by field. */
-  private readonly values = new Float64Array(N);
 
   constructor(
     private readonly layout: HeaderLayout,
@@ -299,8 +299,6 @@ export class RangeParser {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const layout = this.layout;
     const table = this.table;
-    const f = this.fields;
-    const values = this.values;
     let cap = Math.max(64, Math.ceil((end - start) / 80));
     let line = new Uint32Array(cap);
     let run = new Uint32Array(cap);
@@ -367,50 +365,58 @@ export class RangeParser {
       }
       const r = rows;
       fast: if (byteWise) {
-        // Fields in one pass: each is delimited as it is read, f[k] its start (f[N] = b + 1, as for a line cut at
-        // commas). The session id is first tried as the previous row's: the same bytes followed by a comma.
+        // The fields in file order (BYTE_PATH_COLUMNS), each delimited as it is read: numbers and booleans parsed
+        // where they are found, the session id first tried as the previous row's bytes followed by a comma.
+        let i = a;
+        let e = -1;
         let sameId = false;
-        let bits = 0;
-        for (let k = 0, i = a; k < N; k++) {
-          f[k] = i;
-          const last = k === N - 1;
-          const kind = KIND[k];
-          if (kind === NUMBER) {
-            const v = numberField(buf, i, b, last);
-            if (v < 0) break fast;
-            values[k] = v;
-            i = fieldEnd + 1;
-          } else if (kind === BOOL) {
-            const v = boolField(buf, i, b, last);
-            if (v < 0) break fast;
-            bits |= v << FLAG_BIT[k];
-            i = fieldEnd + 1;
-          } else {
-            let e = -1;
-            if (kind === SESSION_ID && idA >= 0) {
-              const idEnd = i + (idB - idA);
-              if (idEnd <= b && delimited(buf, idEnd, b, last) && sameBytes(buf, view, i, idEnd, idA, idB)) {
-                sameId = true;
-                e = idEnd;
-              }
-            }
-            if (e < 0) {
-              e = textEnd(buf, view, i, b);
-              if (!delimited(buf, e, b, last)) break fast;
-            }
-            i = e + 1;
+        if (idA >= 0) {
+          const idEnd = i + (idB - idA);
+          if (idEnd < b && buf[idEnd] === COMMA && sameBytes(buf, view, i, idEnd, idA, idB)) {
+            sameId = true;
+            e = idEnd;
           }
         }
-        f[N] = b + 1;
-        const len = values[C.session_length];
+        if (e < 0 && (e = textEnd(buf, view, i, b)) === b) break fast;
+        const idEnd = e;
+        const pos = numberField(buf, e + 1, b);
+        if (pos < 0) break fast;
+        const len = numberField(buf, fieldEnd + 1, b);
         if (len < 1 || len > MAX_SESSION_LENGTH) break fast;
-        const pos = values[C.session_position];
-        const h = values[C.hour_of_day];
-        const fwd = values[C.hist_user_behavior_n_seekfwd];
-        const back = values[C.hist_user_behavior_n_seekback];
-        if (h > 23 || fwd > SEEK_MAX || back > SEEK_MAX) break fast;
-        const da = f[C.date];
-        const db = f[C.date + 1] - 1;
+        const ta = fieldEnd + 1;
+        const tb = textEnd(buf, view, ta, b);
+        if (tb === b) break fast;
+        i = tb + 1;
+        let bits = 0;
+        for (let q = 0; q < 8; q++) {
+          const v = boolField(buf, i, b);
+          if (v < 0) break fast;
+          bits |= v << q;
+          i = fieldEnd + 1;
+        }
+        const fwd = numberField(buf, i, b);
+        if (fwd < 0 || fwd > SEEK_MAX) break fast;
+        const back = numberField(buf, fieldEnd + 1, b);
+        if (back < 0 || back > SEEK_MAX) break fast;
+        const shuffle = boolField(buf, fieldEnd + 1, b);
+        if (shuffle < 0) break fast;
+        const h = numberField(buf, fieldEnd + 1, b);
+        if (h < 0 || h > 23) break fast;
+        const da = fieldEnd + 1;
+        const db = textEnd(buf, view, da, b);
+        if (db === b) break fast;
+        const premium = boolField(buf, db + 1, b);
+        if (premium < 0) break fast;
+        bits |= (shuffle << 8) | (premium << 9);
+        const ca = fieldEnd + 1;
+        const cb = textEnd(buf, view, ca, b);
+        if (cb === b) break fast;
+        const sa = cb + 1;
+        const sb = textEnd(buf, view, sa, b);
+        if (sb === b) break fast;
+        const ea = sb + 1;
+        if (textEnd(buf, view, ea, b) !== b) break fast; // the last field ends the line
+        const eb = b;
         if (dateA < 0 || !sameBytes(buf, view, da, db, dateA, dateB)) {
           let value: string;
           if (slashDates) slashDates.line = no;
@@ -424,18 +430,17 @@ export class RangeParser {
           dateB = db;
         }
         const packed =
-          CONTEXT.indexOf(buf, view, f[CONTEXT_FIELD], f[CONTEXT_FIELD + 1] - 1) |
-          (START.indexOf(buf, view, f[START_FIELD], f[START_FIELD + 1] - 1) << 4) |
-          (END.indexOf(buf, view, f[END_FIELD], f[END_FIELD + 1] - 1) << 8);
+          CONTEXT.indexOf(buf, view, ca, cb) | (START.indexOf(buf, view, sa, sb) << 4) | (END.indexOf(buf, view, ea, eb) << 8);
         const others = OTHER_SLOTS[packed];
         if (others !== 0) {
           if (this.unknownCategories === 'error') break fast; // the reference path names the value
           unknown ??= new UnknownExamples();
-          for (let c = 0; c < CATEGORY_FIELDS.length; c++) {
-            if (others & (1 << c)) unknown.addBytes(c, buf, f[CATEGORY_FIELDS[c]], f[CATEGORY_FIELDS[c] + 1] - 1);
+          const bounds = [ca, cb, sa, sb, ea, eb]; // in CATEGORICAL_COLUMNS order
+          for (let c = 0; c < CATEGORICAL_COLUMNS.length; c++) {
+            if (others & (1 << c)) unknown.addBytes(c, buf, bounds[2 * c], bounds[2 * c + 1]);
           }
         }
-        store(null, f[C.session_id], f[C.session_id + 1] - 1, sameId);
+        store(null, a, idEnd, sameId);
         line[r] = no;
         run[r] = ids.length - 1;
         length[r] = len;
@@ -446,8 +451,6 @@ export class RangeParser {
         seekFwd[r] = fwd;
         seekBack[r] = back;
         hour[r] = h;
-        const ta = f[C.track_id_clean];
-        const tb = f[C.track_id_clean + 1] - 1;
         const known = table === null ? -1 : table.row(buf, view, ta, tb);
         track[r] = known >= 0 ? known : -1 - tracks.index(ta, tb);
         rows++;
