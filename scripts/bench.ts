@@ -30,7 +30,7 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'reader-parts',
-    "Where the first pass's CPU goes: inflating, the range cutter, the parser, hand-offs, assembling, Session objects and inspect's tally, each in CPU-seconds per compressed MB, on one thread",
+    "Where the first pass's CPU goes: inflating, the range cutter, the parser, hand-offs, assembling and inspect's counting (over Session objects or over blocks), each in CPU-seconds per compressed MB, on one thread",
     (y) =>
       json(y)
         .option('folder', { type: 'string', describe: 'A folder of .csv.gz logs (default: the files of pipeline --peers)' })

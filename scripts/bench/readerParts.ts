@@ -4,8 +4,9 @@
 // workers) so that every part is timed alone: inflating (zlib), cutting the text into ranges (the range cutter),
 // parsing ranges into columns (rangeParser.ts), the hand-off of each range to a worker and of its columns back
 // (structuredClone with the same transfer list as postMessage: both ends' serialising), assembling sessions
-// (assembler.ts), Session objects (inspect's reader) and inspect's own tally. The files are the peers' (pipelinePeers.ts)
-// or --folder's; the first --files of them (default 2) are inflated into memory first.
+// (assembler.ts), and inspect's counting: Session objects with a tally over their rows (as before issue 29), or the
+// tally over the blocks' columns (summaryTally.ts, as now). The files are the peers' (pipelinePeers.ts) or --folder's;
+// the first --files of them (default 2) are inflated into memory first.
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
@@ -13,7 +14,8 @@ import { LOG_COLUMNS } from '../../src/data/columns.ts';
 import { headerPositions, isExactHeader, splitFields } from '../../src/data/csv.ts';
 import { SessionAssembler } from '../../src/data/columnar/assembler.ts';
 import { RangeParser, rangeBuffers, type RangeRows } from '../../src/data/columnar/rangeParser.ts';
-import { sessionAt, SKIP2, type SessionBlock } from '../../src/data/cache/block.ts';
+import { sessionAt, type SessionBlock } from '../../src/data/cache/block.ts';
+import { SummaryTally } from '../../src/data/summaryTally.ts';
 import { newReadCounts } from '../../src/data/readOptions.ts';
 import { MB } from './common.ts';
 import { gzFiles, peerFolder } from './pipelinePeers.ts';
@@ -116,7 +118,7 @@ export async function runReaderParts(args: ReaderPartsArgs): Promise<void> {
     rows += counts.rows;
     const [sessions, objects] = cpu(() => blocks.flatMap((b) => b.ids.map((_, s) => sessionAt(b, s, null))));
     add('sessionObjects', objects);
-    const [, tally] = cpu(() => {
+    const [, sessionTally] = cpu(() => {
       const dates = new Map<string, number>();
       const tracks = new Set<string>();
       let skips = 0;
@@ -129,13 +131,12 @@ export async function runReaderParts(args: ReaderPartsArgs): Promise<void> {
       }
       return skips;
     });
-    add('inspectTally', tally);
-    const [, blockTally] = cpu(() => {
-      let skips = 0;
-      for (const b of blocks) for (let i = 0; i < b.flags.length; i++) if (b.flags[i] & SKIP2) skips++;
-      return skips;
+    add('sessionTally', sessionTally);
+    const [, summaryTally] = cpu(() => {
+      const tally = new SummaryTally(null);
+      for (const b of blocks) tally.add(b);
     });
-    add('blockTally', blockTally);
+    add('summaryTally', summaryTally);
   }
   const perMB = Object.fromEntries(Object.entries(seconds).map(([k, s]) => [k, +(s / compressedMB).toFixed(4)]));
   const result = { step: 'reader-parts', files: files.length, compressedMB: +compressedMB.toFixed(1), rows, cpuSecondsPerMB: perMB };

@@ -3,12 +3,11 @@
 // over shards: each accumulates a partial, and the partials merge into the summary of one pass (counts add, distinct
 // track ids are united).
 import type { DataConfig } from './dataConfig.ts';
-import { detach } from './csv.ts';
-import { SKIP2 } from './cache/block.ts';
 import { blocksOf, readLogBlocks } from './columnar/blockReader.ts';
 import { newReadCounts, type ReadProgress } from './readOptions.ts';
 import { readPartials } from './partials.ts';
 import type { ShardSpec } from './shard.ts';
+import { SummaryTally } from './summaryTally.ts';
 import { loadTrackTable } from './tracks.ts';
 import { mergeUnknownCategories, newUnknownCategories, type UnknownCategories } from './unknownCategories.ts';
 
@@ -55,16 +54,8 @@ export async function summarizeLogs(logs: string, opts: SummaryOptions = {}): Pr
 export async function accumulateLogSummary(logs: string, opts: SummaryOptions = {}): Promise<LogSummaryPartial> {
   const table = opts.tracks ? await loadTrackTable(opts.tracks, (p) => opts.onTrackProgress?.(p.tracks)) : null;
   const counts = newReadCounts();
-  const dates = new Map<string, number>();
-  const tracks = new Set<string>();
-  const unknown = new Set<string>();
-  const lengths = new Map<number, number>();
-  let unknownRows = 0;
-  let skips = 0;
-  let rows = 0;
-  // Straight from the reader's blocks: a row is counted in its columns, a string is touched once per distinct date
-  // or track id of a block, never per row.
-  for await (const b of blocksOf(
+  const tally = new SummaryTally(table);
+  for await (const block of blocksOf(
     readLogBlocks(logs, {
       dateFormat: opts.dateFormat,
       badDates: opts.badDates ?? 'keep',
@@ -74,36 +65,19 @@ export async function accumulateLogSummary(logs: string, opts: SummaryOptions = 
       shard: opts.shard,
     }),
   )) {
-    for (let s = 0; s < b.ids.length; s++) lengths.set(b.sessionLength[s], (lengths.get(b.sessionLength[s]) ?? 0) + 1);
-    const R = b.trackRow.length;
-    rows += R;
-    const perDate = new Float64Array(b.dates.length);
-    const perExtra = new Float64Array(b.extraTrackIds.length); // rows per track id (the reader has no table: all are extra)
-    for (let i = 0; i < R; i++) {
-      perDate[b.date[i]]++;
-      perExtra[-1 - b.trackRow[i]]++;
-      if (b.flags[i] & SKIP2) skips++;
-    }
-    b.dates.forEach((d, k) => perDate[k] > 0 && dates.set(d, (dates.get(d) ?? 0) + perDate[k]));
-    b.extraTrackIds.forEach((id, k) => {
-      if (perExtra[k] === 0) return; // an id of a session that went on into the next block
-      if (!tracks.has(id)) tracks.add(detach(id));
-      if (table && !table.index.has(id)) {
-        unknownRows += perExtra[k];
-        if (!unknown.has(id)) unknown.add(detach(id));
-      }
-    });
+    tally.add(block);
   }
+  const { dates, lengths, tracks, unknown } = tally;
   const sortedKeys = <K,>(m: Map<K, number>) => [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   return {
     files: counts.files,
-    rows,
+    rows: tally.rows,
     sessions: counts.sessions,
     dates: Object.fromEntries(sortedKeys(dates)),
     trackIds: [...tracks].sort(),
     unknownTrackIds: table ? [...unknown].sort() : null,
-    unknownTrackRows: table ? unknownRows : null,
-    skips,
+    unknownTrackRows: table ? tally.unknownRows : null,
+    skips: tally.skips,
     sessionLengths: Object.fromEntries(sortedKeys(lengths).map(([k, v]) => [String(k), v])),
     unknownCategories: counts.unknownCategories,
     compressedBytes: counts.compressedBytes,
