@@ -23,11 +23,11 @@ import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { buildCache, openCache, readCachedBlocks, readCachedSessions, type SessionBlock } from '../../src/data/cache/cache.ts';
-import { readLogBlocks } from '../../src/data/columnar/blockReader.ts';
-import { defaultParseWorkers } from '../../src/data/columnar/parsePool.ts';
-import { readSessions } from '../../src/data/logs.ts';
-import { newReadCounts } from '../../src/data/readOptions.ts';
-import { loadTrackTable } from '../../src/data/tracks.ts';
+import { readLogBlocks } from '../../src/data/read/blockReader.ts';
+import { defaultParseWorkers } from '../../src/data/read/parsePool.ts';
+import { readSessions } from '../../src/data/read/logs.ts';
+import { newReadCounts } from '../../src/data/read/readOptions.ts';
+import { loadTrackTable } from '../../src/data/read/tracks.ts';
 import { childArgv, gunzipToNull, isChild, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
 
 export interface CacheBenchArgs {
@@ -117,7 +117,7 @@ async function runStage(stageName: string, archive: string, tracksPath: string, 
 /** One epoch of training batches from the cache, timed from the first batch asked for to the last received. */
 async function feedStage(stage: string, archive: string, tracksPath: string, cacheDir: string): Promise<StageResult> {
   const { loadConfig } = await import('../../src/config/load.ts');
-  const { loadDataContext, trainBatches } = await import('../../src/data/batches.ts');
+  const { loadDataContext, trainBatches } = await import('../../src/data/batch/batches.ts');
   const { BatchThread } = await import('../../src/train/workers/batchThread.ts');
   // Every day of the archive, its sessions split by hash as a run without day lists does.
   const config = loadConfig('lstm-synth', {

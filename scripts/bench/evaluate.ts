@@ -41,7 +41,7 @@ async function measure(backend: string, run: string, config: string): Promise<Ev
     import('../../src/models/backend.ts'),
     import('../../src/eval/evaluateCheckpoint.ts'),
     import('../../src/eval/ensemble.ts'),
-    import('../../src/data/batches.ts'),
+    import('../../src/data/batch/batches.ts'),
   ]);
   const chosen = await selectBackend(backend as never, () => {});
   const quiet = () => {};

@@ -4,9 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSessions } from '../../src/data/logs.ts';
+import { readSessions } from '../../src/data/read/logs.ts';
 import { writeSynth } from '../../src/data/synth/index.ts';
-import { loadTrackTable } from '../../src/data/tracks.ts';
+import { loadTrackTable } from '../../src/data/read/tracks.ts';
 import { ExploreAccumulator } from '../../src/explore/explorePass.ts';
 
 interface ExploreBench {

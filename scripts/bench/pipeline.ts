@@ -5,7 +5,7 @@
 // Each stage runs in its own child process so that its peak RSS is its own:
 //   gunzip     file → zlib → null sink (the ceiling)
 //   tar        + tar-stream member splitting
-//   split      + the byte-level line/field splitter (src/data/csv.ts)
+//   split      + the byte-level line/field splitter (src/data/source/csv.ts)
 //   papaparse  the alternative: tar members parsed block by block with papaparse (rows as arrays; first 50 MB)
 //   sessions   the whole reader: one decompression, byte ranges parsed by the default number of parse workers,
 //              grouped into blocks and handed out as Session objects (readSessions)
@@ -21,13 +21,13 @@ import { dirname, join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
-import { openEntries } from '../../src/data/archive.ts';
-import { readLineChunks, splitFields } from '../../src/data/csv.ts';
-import { readLogBlocks } from '../../src/data/columnar/blockReader.ts';
-import { defaultParseWorkers } from '../../src/data/columnar/parsePool.ts';
-import { readSessions } from '../../src/data/logs.ts';
-import { newReadCounts } from '../../src/data/readOptions.ts';
-import { loadTrackTable } from '../../src/data/tracks.ts';
+import { openEntries } from '../../src/data/source/archive.ts';
+import { readLineChunks, splitFields } from '../../src/data/source/csv.ts';
+import { readLogBlocks } from '../../src/data/read/blockReader.ts';
+import { defaultParseWorkers } from '../../src/data/read/parsePool.ts';
+import { readSessions } from '../../src/data/read/logs.ts';
+import { newReadCounts } from '../../src/data/read/readOptions.ts';
+import { loadTrackTable } from '../../src/data/read/tracks.ts';
 import { childArgv, gunzipToNull, isChild, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
 import { runReadPeers, type PeerSummary, type ReadPeerArgs } from './pipelinePeers.ts';
 

@@ -14,8 +14,8 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { DEFAULTS } from '../../src/config/schema.ts';
-import { openEntries } from '../../src/data/archive.ts';
-import { accumulateLogSummary, finishLogSummary } from '../../src/data/logSummary.ts';
+import { openEntries } from '../../src/data/source/archive.ts';
+import { accumulateLogSummary, finishLogSummary } from '../../src/data/passes/logSummary.ts';
 import { childArgv, gunzipToNull, isChild, MB, runChild, startStage } from './common.ts';
 import { peersPython } from './peers.ts';
 

@@ -10,13 +10,13 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { LOG_COLUMNS } from '../../src/data/columns.ts';
-import { headerPositions, isExactHeader, splitFields } from '../../src/data/csv.ts';
-import { SessionAssembler } from '../../src/data/columnar/assembler.ts';
-import { RangeParser, rangeBuffers, type RangeRows } from '../../src/data/columnar/rangeParser.ts';
-import { sessionAt, type SessionBlock } from '../../src/data/cache/block.ts';
-import { SummaryTally } from '../../src/data/summaryTally.ts';
-import { newReadCounts } from '../../src/data/readOptions.ts';
+import { LOG_COLUMNS } from '../../src/data/format/columns.ts';
+import { headerPositions, isExactHeader, splitFields } from '../../src/data/source/csv.ts';
+import { SessionAssembler } from '../../src/data/read/assembler.ts';
+import { RangeParser, rangeBuffers, type RangeRows } from '../../src/data/read/rangeParser.ts';
+import { sessionAt, type SessionBlock } from '../../src/data/format/block.ts';
+import { SummaryTally } from '../../src/data/passes/summaryTally.ts';
+import { newReadCounts } from '../../src/data/read/readOptions.ts';
 import { MB } from './common.ts';
 import { gzFiles, peerFolder } from './pipelinePeers.ts';
 

@@ -45,7 +45,7 @@ function showRow(json: boolean, row: AnyRow): void {
     case 'trainer': {
       const t = row as unknown as TrainerRow;
       return console.log(
-        `${t.backend.padEnd(8)} trainer ${t.model.padEnd(11)} ${t.config.padEnd(20)} H=${String(t.hidden).padEnd(4)} L=${t.layers} B=${String(t.batch).padEnd(4)} threads=${t.workers} ${num(t.seqPerSec, 7)} seq/s ${t.msPerStep.toFixed(1).padStart(7)} ms/step ${num(t.kernels, 5)} kernels/step`,
+        `${t.backend.padEnd(8)} trainer ${t.model.padEnd(11)} ${t.config.padEnd(20)} H=${String(t.hidden).padEnd(4)} L=${t.layers} B=${String(t.batch).padEnd(4)} threads=${t.workers} ${num(t.seqPerSec, 7)} seq/s ${t.msPerStep.toFixed(1).padStart(7)} ms/step ${num(t.kernels, 5)} kernels/step${t.backend === 'webgpu' ? ` ${t.precision} activations ${t.activationMB} MB` : ''}`,
       );
     }
     case 'trainer-busy':
@@ -107,7 +107,8 @@ function runPeers(args: TrainBenchArgs, shapes: TrainerShape[], show: (row: AnyR
 
 /** For every shape, skiptrain's best row against the best peer's. */
 function showRatios(rows: AnyRow[], peerRows: PeerRow[], shapes: TrainerShape[], show: (row: AnyRow) => void): void {
-  const trainers = rows.filter((r) => r.step === 'trainer') as unknown as TrainerRow[];
+  // The peers compute in f32: so do the rows they are compared with.
+  const trainers = (rows.filter((r) => r.step === 'trainer') as unknown as TrainerRow[]).filter((r) => r.precision === 'f32');
   for (const shape of shapes) {
     const { model, train } = shape.config;
     const same = (r: { model: string; hidden: number; layers: number; batch: number; buckets: number }) =>

@@ -15,9 +15,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULTS, type Backend, type ModelConfig } from '../../src/config/schema.ts';
 import { selectBackend } from '../../src/models/backend.ts';
-import { isCpuAdapter, openedAdapter } from '../../src/kernels/webgpu/device.ts';
+import { isCpuAdapter, openedAdapter, openGpu } from '../../src/kernels/webgpu/device.ts';
 import { createModel, type ModelInputs } from '../../src/models/model.ts';
-import type { Batch } from '../../src/data/types.ts';
+import type { Batch } from '../../src/data/format/types.ts';
 import { batchLoss, type TrainableModel } from '../../src/train/loss.ts';
 import { referenceLstm } from '../../src/kernels/referenceLstm.ts';
 import { dense } from '../../src/kernels/dense.ts';
@@ -219,7 +219,9 @@ if (active) {
   const workers = active === 'native' || active === 'wasm' || active === 'cpu' ? workerList : [1];
   // The cpu backend and a CPU WebGPU adapter take seconds per step at large batches: B=64 shows what they show.
   const maxBatch = active === 'cpu' || softwareGpu ? 64 : undefined;
-  await trainerRows(active, { models: args.models?.split(','), workers, maxBatch, budgetMs: active === 'cpu' ? 0 : BUDGET_MS, adapter }, emit, announce);
+  // With shader-f16, each webgpu shape also with f16 activations (train.precision).
+  const precisions = active === 'webgpu' && (await openGpu()).f16 ? (['f32', 'f16'] as const) : (['f32'] as const);
+  await trainerRows(active, { models: args.models?.split(','), workers, maxBatch, budgetMs: active === 'cpu' ? 0 : BUDGET_MS, adapter, precisions }, emit, announce);
   // The micro-benchmarks time tfjs kernels: the engines (native, webgpu) have none.
   if (!args.trainerOnly && active !== 'native' && active !== 'webgpu') {
     // The CPU backend is ~50× slower than wasm; its large batch would take minutes.

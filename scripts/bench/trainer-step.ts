@@ -6,9 +6,10 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { knownRows } from '../../src/data/challenge.ts';
-import { inputFeatureCount } from '../../src/data/features.ts';
-import type { Batch } from '../../src/data/types.ts';
+import { knownRows } from '../../src/data/format/challenge.ts';
+import { inputFeatureCount } from '../../src/data/batch/features.ts';
+import type { Batch } from '../../src/data/format/types.ts';
+import type { Precision } from '../../src/kernels/engine.ts';
 import { nativeCalls } from '../../src/kernels/native.ts';
 import { createModel } from '../../src/models/model.ts';
 import { lossDenominator, lossWeights } from '../../src/train/loss.ts';
@@ -43,6 +44,10 @@ export interface TrainerRow {
   kernels: number;
   /** For webgpu: the GPU adapter (a CPU one, lavapipe, gives correctness and dispatch counts, not speed). */
   adapter?: string;
+  /** How activations are stored (train.precision): f16 on webgpu only. */
+  precision: Precision;
+  /** For webgpu: the activation buffer of this batch, MB (what f16 halves). */
+  activationMB?: number;
 }
 
 export interface BusyRow {
@@ -108,6 +113,8 @@ export interface TrainerRowsOptions {
   maxBatch?: number;
   /** For webgpu: the adapter, written into each trainer row. */
   adapter?: string;
+  /** Activation storage to measure (webgpu with shader-f16: both). */
+  precisions?: readonly Precision[];
 }
 
 /** Every trainer row of the active backend: each shape at each thread count, each row announced first. */
@@ -115,8 +122,10 @@ export async function trainerRows(active: string, o: TrainerRowsOptions, emit: (
   for (const shape of trainerShapes(o.models, o.batches)) {
     if (shape.config.train.batchSize > (o.maxBatch ?? Infinity)) continue;
     for (const workers of o.workers) {
-      announce(`trainer ${shape.label} B=${shape.config.train.batchSize} workers=${workers}`);
-      for (const row of await measureTrainerStep(shape, active, workers, o.budgetMs)) emit(row.step === 'trainer' && o.adapter ? { ...row, adapter: o.adapter } : row);
+      for (const precision of o.precisions ?? ['f32']) {
+        announce(`trainer ${shape.label} B=${shape.config.train.batchSize} workers=${workers} ${precision}`);
+        for (const row of await measureTrainerStep(shape, active, workers, o.budgetMs, precision)) emit(row.step === 'trainer' && o.adapter ? { ...row, adapter: o.adapter } : row);
+      }
     }
   }
 }
@@ -153,14 +162,14 @@ export function workerCounts(): number[] {
   return out;
 }
 
-export async function measureTrainerStep(shape: TrainerShape, backend: string, workers: number, budgetMs: number): Promise<(TrainerRow | BusyRow | PhasesRow)[]> {
+export async function measureTrainerStep(shape: TrainerShape, backend: string, workers: number, budgetMs: number, precision: Precision = 'f32'): Promise<(TrainerRow | BusyRow | PhasesRow)[]> {
   const T = 20;
   const { config, name } = shape;
   const t = config.train;
   const B = t.batchSize;
   const model = createModel(config.model, inputFeatureCount(), t.seed);
   const optimizer = new Adam(model.weights, { weightDecay: t.weightDecay });
-  const stepper = await createStepper(model, optimizer, workers);
+  const stepper = await createStepper(model, optimizer, workers, precision);
   const batch = challengeBatch(B, T, config.data.synth.tracks);
   let n = 0;
   const options = () => ({ lr: learningRate(n, t, 10_000), clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed: n++ });
@@ -212,6 +221,8 @@ export async function measureTrainerStep(shape: TrainerShape, backend: string, w
       seqPerSec: Math.round((B * steps * 1000) / wall),
       msPerStep: Number((wall / steps).toFixed(2)),
       kernels,
+      precision,
+      ...(stepper instanceof GpuStepper ? { activationMB: Number((stepper.engine.activationBytes / 2 ** 20).toFixed(1)) } : {}),
     };
     const busyRow: BusyRow = { ...common, step: 'trainer-busy', busy, cpuUsPerSeq };
     if (!phases) return [row, busyRow];

@@ -5,7 +5,7 @@
 //   bench [--backends webgpu,wasm] [--batches 64,512,4096] [--models lstm,transformer] [--budget-ms 1500] [--torch python3]
 import type { Backend } from '../../src/config/schema.ts';
 import { UserError } from '../../src/errors.ts';
-import { isCpuAdapter, openedAdapter } from '../../src/kernels/webgpu/device.ts';
+import { isCpuAdapter, openedAdapter, openGpu } from '../../src/kernels/webgpu/device.ts';
 import { selectBackend } from '../../src/models/backend.ts';
 import { runPeer } from '../bench/peers.ts';
 import { trainerRows, trainerShapes } from '../bench/trainer-step.ts';
@@ -44,7 +44,9 @@ export async function runGpuBench(args: string[]): Promise<void> {
     // A CPU adapter (a rehearsal on lavapipe) shows the dispatch counts; its speed says nothing.
     const maxBatch = cpu ? CPU_MAX_BATCH : gpu && isCpuAdapter(gpu) ? 64 : undefined;
     // One thread: gradient workers start from TypeScript files through tsx, which the bundle does not carry.
-    await trainerRows(active, { models, batches, workers: [1], budgetMs, maxBatch, adapter: gpu?.description }, emit);
+    // With shader-f16, each shape also with f16 activations (train.precision: f16).
+    const precisions = gpu && (await openGpu()).f16 ? (['f32', 'f16'] as const) : (['f32'] as const);
+    await trainerRows(active, { models, batches, workers: [1], budgetMs, maxBatch, adapter: gpu?.description, precisions }, emit);
   }
   if (!o.torch) return;
   for (const shape of trainerShapes(models, batches)) {

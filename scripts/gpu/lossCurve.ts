@@ -4,8 +4,8 @@
 // Prints one JSON line per (model, backend) with the curve, then one per model comparing each backend to the first.
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULTS, type Backend, type ModelConfig } from '../../src/config/schema.ts';
-import { MAX_SESSION_LENGTH } from '../../src/data/columns.ts';
-import type { Batch } from '../../src/data/types.ts';
+import { MAX_SESSION_LENGTH } from '../../src/data/format/columns.ts';
+import type { Batch } from '../../src/data/format/types.ts';
 import { UserError } from '../../src/errors.ts';
 import { selectBackend } from '../../src/models/backend.ts';
 import { createModel } from '../../src/models/model.ts';

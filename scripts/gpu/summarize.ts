@@ -12,12 +12,16 @@ export interface ThroughputRow {
   backend: string;
   batch: number;
   seqPerSec: number;
+  /** How webgpu stored activations (absent: f32). */
+  precision?: string;
 }
 
 export interface Ratio {
   model: string;
   batch: number;
   webgpu: number | null;
+  /** webgpu with f16 activations (train.precision: f16), where the GPU has shader-f16. */
+  webgpuF16: number | null;
   wasm: number | null;
   torchCuda: number | null;
   /** webgpu ÷ wasm (null when either is missing). */
@@ -33,7 +37,7 @@ export function throughputRatios(rows: readonly ThroughputRow[]): Ratio[] {
   const cells = new Map<string, Map<string, number>>();
   for (const r of rows) {
     const k = key(r.config ?? r.model, r.batch);
-    (cells.get(k) ?? cells.set(k, new Map()).get(k)!).set(r.backend, r.seqPerSec);
+    (cells.get(k) ?? cells.set(k, new Map()).get(k)!).set(r.precision === 'f16' ? `${r.backend}-f16` : r.backend, r.seqPerSec);
   }
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? round(a / b) : null);
   const out: Ratio[] = [];
@@ -48,6 +52,7 @@ export function throughputRatios(rows: readonly ThroughputRow[]): Ratio[] {
       model,
       batch: Number(batch),
       webgpu: webgpu ?? null,
+      webgpuF16: byBackend.get('webgpu-f16') ?? null,
       wasm: wasm ?? null,
       torchCuda: torchCuda ?? null,
       gpuOverCpu: ratio(webgpu, wasm),

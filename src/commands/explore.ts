@@ -2,7 +2,7 @@
 // graph) in one streaming pass over the logs, written as a self-contained HTML report.
 import type { CommandModule } from 'yargs';
 import { parseDays } from '../config/days.ts';
-import { parseShard } from '../data/shard.ts';
+import { parseShard } from '../data/source/shard.ts';
 import { UserError } from '../errors.ts';
 import { DEFAULT_EXPLORE_OPTIONS } from '../explore/exploreOptions.ts';
 import { shardOption } from './options.ts';

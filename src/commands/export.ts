@@ -31,7 +31,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   handler: async (a) => {
     const days = a.days ? parseDays(a.days.map(String), '--days') : undefined;
     // Loaded here, not at the top: `--help` need not load the readers.
-    const [{ readSessions }, { exportParquet }] = await Promise.all([import('../data/logs.ts'), import('../data/parquet/exportParquet.ts')]);
+    const [{ readSessions }, { exportParquet }] = await Promise.all([import('../data/read/logs.ts'), import('../data/export/exportParquet.ts')]);
     const progress = new ProgressLine();
     const sessions = readSessions(a.logs, {
       dateFormat: a['date-format'],

@@ -2,14 +2,14 @@
 // outside their vocabulary, skip rate — in one streaming pass.
 import type { CommandModule } from 'yargs';
 import type { DataConfig } from '../config/schema.ts';
-import type { LogSummary } from '../data/logSummary.ts';
-import type { ReadProgress } from '../data/readOptions.ts';
-import { describeUnknownCategories } from '../data/unknownCategories.ts';
+import type { LogSummary } from '../data/passes/logSummary.ts';
+import type { ReadProgress } from '../data/read/readOptions.ts';
+import { describeUnknownCategories } from '../data/format/unknownCategories.ts';
 import { ProgressLine } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption, shardOption } from './options.ts';
 import { mkdir } from 'node:fs/promises';
 import { UserError } from '../errors.ts';
-import { parseShard, shardLabel } from '../data/shard.ts';
+import { parseShard, shardLabel } from '../data/source/shard.ts';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -69,7 +69,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     const shard = args.shard === undefined ? undefined : parseShard(String(args.shard));
     if (shard && !args.out) throw new UserError('--shard needs --out FOLDER: the shared folder the partial summaries go into');
     // Loaded here, not at the top: `--help` need not load the readers.
-    const [{ accumulateLogSummary, finishLogSummary }, { partialStamp, writePartial }] = await Promise.all([import('../data/logSummary.ts'), import('../data/partials.ts')]);
+    const [{ accumulateLogSummary, finishLogSummary }, { partialStamp, writePartial }] = await Promise.all([import('../data/passes/logSummary.ts'), import('../data/passes/partials.ts')]);
     const progress = new ProgressLine();
     const readLine = (p: ReadProgress) => `${p.file}: ${fmt(p.rows)} rows, ${fmt(p.sessions)} sessions, ${(p.compressedBytes / 1e6).toFixed(0)} MB read`;
     let lastLine = '';

@@ -28,11 +28,11 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
     // Loaded here, not at the top: `--help` need not load the readers.
     const [{ mergeCachePartials }, { partialKinds }, { saveFeatureStats, statsFileAt }, { mergeStatsPartials }, { mergeExplorePartials }, { mergeInspectPartials }] = await Promise.all([
       import('../data/cache/partialCache.ts'),
-      import('../data/partials.ts'),
-      import('../data/stats.ts'),
-      import('../data/statsMerge.ts'),
+      import('../data/passes/partials.ts'),
+      import('../data/passes/stats.ts'),
+      import('../data/passes/statsMerge.ts'),
       import('../explore/exploreMerge.ts'),
-      import('../data/logSummary.ts'),
+      import('../data/passes/logSummary.ts'),
     ]);
     const kinds = await partialKinds(a.dir);
     if (kinds.length === 0) throw new UserError(`${a.dir}: no partial results (partial-*.json) to merge; run the workers with --shard I/N first`);

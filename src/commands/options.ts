@@ -1,7 +1,7 @@
 // yargs option definitions and checks shared by several commands, so their choices and messages cannot drift apart.
 // Each command keeps its own bad-dates default and help text.
 import { BACKEND_CHOICES, type DataConfig } from '../config/schema.ts';
-import { DATE_FORMATS } from '../data/dates.ts';
+import { DATE_FORMATS } from '../data/format/dates.ts';
 
 export const dateFormatOption = {
   choices: DATE_FORMATS,

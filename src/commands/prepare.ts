@@ -5,8 +5,8 @@ import type { DataConfig } from '../config/schema.ts';
 import { UserError } from '../errors.ts';
 import { parseDays } from '../config/days.ts';
 import { mkdir } from 'node:fs/promises';
-import { parseShard, shardLabel } from '../data/shard.ts';
-import { unknownCategoryWarnings } from '../data/unknownCategories.ts';
+import { parseShard, shardLabel } from '../data/source/shard.ts';
+import { unknownCategoryWarnings } from '../data/format/unknownCategories.ts';
 import type { CacheManifest } from '../data/cache/cache.ts';
 import { ProgressLine } from '../util/progress.ts';
 import { badDatesOption, dateFormatOption, shardOption } from './options.ts';
@@ -55,11 +55,11 @@ export const prepareCommand: CommandModule<object, PrepareArgs> = {
     // Loaded here, not at the top: `--help` need not load the readers.
     const [{ accumulateFeatureStats, finishFeatureStats, saveFeatureStats, statsFileAt }, { writeCachePartial }, { partialStamp, writePartial }, { loadTrackTable }, { newReadCounts }, { attachStats, ensureCache, readCachedSessions }] =
       await Promise.all([
-        import('../data/stats.ts'),
+        import('../data/passes/stats.ts'),
         import('../data/cache/partialCache.ts'),
-        import('../data/partials.ts'),
-        import('../data/tracks.ts'),
-        import('../data/readOptions.ts'),
+        import('../data/passes/partials.ts'),
+        import('../data/read/tracks.ts'),
+        import('../data/read/readOptions.ts'),
         import('../data/cache/cache.ts'),
       ]);
     const out = shard ? args.out : await statsFileAt(args.out, cacheDir);

@@ -58,8 +58,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     }
     const { config, origins } = loadConfigDetailed(configSource, overrides);
     // Loaded here, not at the top: TensorFlow.js takes a moment to import and `--help` should not wait for it.
-    const [{ selectBackend }, { train }] = await Promise.all([import('../models/backend.ts'), import('../train/trainer.ts')]);
+    const [{ checkPrecision, selectBackend }, { train }] = await Promise.all([import('../models/backend.ts'), import('../train/trainer.ts')]);
     await selectBackend(config.backend);
+    await checkPrecision(config.train.precision);
 
     const stop = new AbortController();
     const onInterrupt = () => {

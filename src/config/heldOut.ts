@@ -1,5 +1,5 @@
 // The old data.heldOutDays named one list of days for both validation and test: it still works, with a warning.
-// (Which days and shares each split reads: src/data/split.ts.)
+// (Which days and shares each split reads: src/data/passes/split.ts.)
 import { ConfigError } from '../errors.ts';
 import type { Config } from './schema.ts';
 import { COMMAND_LINE, type Origins } from './resolve.ts';

@@ -1,8 +1,8 @@
 // The validation table for every leaf of the config schema. The types below make the compiler demand exactly one
 // rule per key of DEFAULTS (src/config/schema.ts), and enum rules may only list values the schema's type allows,
 // so schema and rules cannot drift apart. Rules that tie several keys together live in validate.ts.
-import { LABELS } from '../data/columns.ts';
-import { DATE_FORMATS } from '../data/dates.ts';
+import { LABELS } from '../data/format/columns.ts';
+import { DATE_FORMATS } from '../data/format/dates.ts';
 import { BACKEND_CHOICES, DEFAULTS, type Config } from './schema.ts';
 
 type Leaf = string | number | boolean | readonly string[];
@@ -101,7 +101,7 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   'data.synth.seed': seed,
   'data.synth.tracks': count(1, 10_000_000),
   'data.synth.startDate': { kind: 'string', day: true },
-  'model.type': oneOf('lstm', 'transformer'),
+  'model.type': oneOf('lstm', 'transformer', 'encoder-decoder'),
   'model.hidden': count(1, 4096),
   'model.layers': count(1, 48),
   'model.dropout': { kind: 'number', min: 0, max: 1, maxExclusive: true },
@@ -110,6 +110,8 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   'model.trackBuckets': count(0, 1 << 24),
   'model.trackEmbedding': count(1, 1024),
   'model.auxWeight': { kind: 'number', min: 0, max: 100 },
+  'model.decoderBidirectional': { kind: 'boolean' },
+  'model.decoderAttention': { kind: 'boolean' },
   'train.epochs': count(1, 100_000),
   'train.batchSize': count(1, 65536),
   'train.seed': seed,
@@ -131,6 +133,7 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   'train.bestMetric': oneOf('val/loss', 'val/accuracy', 'val/mean_average_accuracy', 'val/first_prediction_accuracy'),
   'train.maxSteps': count(0),
   'train.workers': { ...count(1, 1024), auto: true },
+  'train.precision': oneOf('f32', 'f16'),
 };
 
 function collectLeafPaths(node: unknown, prefix: string, out: string[]): string[] {

@@ -1,6 +1,6 @@
 // The one typed schema of an experiment config. YAML files in configs/ and dotted command-line overrides
 // (--model.hidden 128) are merged into this shape by `load.ts`; `rules.ts` holds one validation rule per key.
-import { DATA_DEFAULTS, type DataConfig, type SynthConfig } from '../data/dataConfig.ts';
+import { DATA_DEFAULTS, type DataConfig, type SynthConfig } from '../data/format/dataConfig.ts';
 import type { ModelConfig, ModelType } from '../models/modelConfig.ts';
 import { BACKEND_CHOICES, BACKEND_PREFERENCE, type Backend, type ConcreteBackend } from '../models/backendNames.ts';
 
@@ -54,6 +54,11 @@ export interface TrainConfig {
    * own thread only. wasm and cpu backends only; a run is repeatable for a given count.
    */
   workers: number | 'auto';
+  /**
+   * How the webgpu backend stores activations: f32, or f16 (half the activation memory and bandwidth; the
+   * arithmetic, the weights, Adam's moments and the gradient stay f32). f16 needs a GPU with shader-f16.
+   */
+  precision: 'f32' | 'f16';
 }
 
 export interface Config {
@@ -83,6 +88,8 @@ export const DEFAULTS: Config = {
     trackBuckets: 0,
     trackEmbedding: 16,
     auxWeight: 0.3,
+    decoderBidirectional: false,
+    decoderAttention: false,
   },
   train: {
     epochs: 3,
@@ -106,5 +113,6 @@ export const DEFAULTS: Config = {
     bestMetric: 'val/mean_average_accuracy',
     maxSteps: 0,
     workers: 'auto',
+    precision: 'f32',
   },
 };

@@ -2,7 +2,7 @@
 // checked while the layers are merged; these run once on the merged config, before any work starts.
 import { ConfigError } from '../errors.ts';
 import { addDays } from './days.ts';
-import { heldOutDaysOf } from '../data/split.ts';
+import { heldOutDaysOf } from '../data/passes/split.ts';
 import type { Config } from './schema.ts';
 import type { Origins } from './resolve.ts';
 
@@ -75,6 +75,16 @@ export function validateConfig(config: Config, origins: Origins = new Map(), opt
     }
   }
 
+  // Its decoder reads the second half as the challenge gives it: a per-position task has no second half.
+  if (model.type === 'encoder-decoder' && config.task !== 'challenge') {
+    fail('model.type', `encoder-decoder decodes the challenge's hidden second half: it needs task: challenge (this config has task: ${config.task})`);
+  }
+  if (model.type === 'encoder-decoder' && config.train.precision === 'f16') {
+    fail('train.precision', 'f16 is a setting of the webgpu engine, which does not run the encoder-decoder (it trains in TensorFlow.js): use f32');
+  }
+  for (const key of ['decoderBidirectional', 'decoderAttention'] as const) {
+    if (model[key] && model.type !== 'encoder-decoder') fail(`model.${key}`, `is a part of the decoder, which only model.type: encoder-decoder has (this config has ${model.type})`);
+  }
   if (model.type === 'transformer' && model.hidden % model.heads !== 0) {
     fail('model.heads', `${model.heads} heads do not divide model.hidden ${model.hidden} (the transformer splits hidden evenly across heads)`);
   }

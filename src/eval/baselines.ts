@@ -2,7 +2,7 @@
 // position: the batch's `known` rows (outcomes that are history) and statistics of the training days. None of
 // them looks at `labels` where `known` is 0, so the same code is honest in both views: per-position (every earlier
 // row is known) and challenge (only the first ⌊L/2⌋ rows are known).
-import type { FeatureStats } from '../data/types.ts';
+import type { FeatureStats } from '../data/format/types.ts';
 import { Rng } from '../util/rng.ts';
 import type { CpuPredictor } from './predictor.ts';
 

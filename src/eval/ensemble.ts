@@ -3,8 +3,8 @@
 // (the batches are encoded once, normalised by them) and the same label and split — so that one stream of batches
 // serves them all and "test sessions" mean the same sessions for each.
 import type { Config } from '../config/schema.ts';
-import type { Batch, FeatureStats, TrackTable } from '../data/types.ts';
-import { trackTableFingerprint } from '../data/trackKey.ts';
+import type { Batch, FeatureStats, TrackTable } from '../data/format/types.ts';
+import { trackTableFingerprint } from '../data/format/trackKey.ts';
 import { UserError } from '../errors.ts';
 import { activeBackend } from '../models/backend.ts';
 import { loadCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.ts';

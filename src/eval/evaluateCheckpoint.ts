@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { evalBatches, loadDataContext, type DataContext } from '../data/batches.ts';
-import { heldOutDaysOf, testFractionOf, type HeldOutDays } from '../data/split.ts';
+import { evalBatches, loadDataContext, type DataContext } from '../data/batch/batches.ts';
+import { heldOutDaysOf, testFractionOf, type HeldOutDays } from '../data/passes/split.ts';
 import { UserError } from '../errors.ts';
 import type { LoadedCheckpoint } from '../train/checkpoint.ts';
 import { makeBaselines } from './baselines.ts';

@@ -2,8 +2,8 @@
 // protocol:
 // - challenge view (first ⌊L/2⌋ rows known, the rest predicted from their tracks only): MAA and FPA;
 // - per-position view (every earlier row known): accuracy, AUC, log loss, the by-position table and calibration.
-import type { Batch } from '../data/types.ts';
-import { ChallengeScore, scoredSessions, toClass } from '../data/challenge.ts';
+import type { Batch } from '../data/format/types.ts';
+import { ChallengeScore, scoredSessions, toClass } from '../data/format/challenge.ts';
 import type { Predictor } from './predictor.ts';
 import { BinaryMetrics } from './streamingMetrics.ts';
 

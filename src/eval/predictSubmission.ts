@@ -1,8 +1,8 @@
 // `skiptrain predict` without the command line: stream the challenge test set through a checkpoint into a
 // submission file. Memory stays flat: sessions flow reader → batch → model → file, one batch at a time.
 import type { Config } from '../config/schema.ts';
-import { challengeBatches, loadDataContext, readOptions } from '../data/batches.ts';
-import { readChallengeTestSet } from '../data/testset.ts';
+import { challengeBatches, loadDataContext, readOptions } from '../data/batch/batches.ts';
+import { readChallengeTestSet } from '../data/batch/testset.ts';
 import { loadEnsemble, trackTableWarnings } from './ensemble.ts';
 import { expandGlobs } from '../util/expandGlobs.ts';
 import { writeSubmission } from './submission.ts';

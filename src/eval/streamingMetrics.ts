@@ -2,7 +2,7 @@
 // whole held-out day never holds its scores. AUC comes from per-class histograms of the probability: with 2^16
 // bins the only error is treating scores inside one bin as ties (half credit), far below the noise of any
 // evaluation set; exact ties (constant or 0/1 predictors) are handled exactly.
-import { toClass } from '../data/challenge.ts';
+import { toClass } from '../data/format/challenge.ts';
 
 const AUC_BINS = 1 << 16;
 const EPS = 1e-7; // the same clipping as metrics.ts logLoss

@@ -1,9 +1,9 @@
 // The challenge submission: one line per test session, in input order, each a string of 0/1 (1 = skipped), one
 // character per hidden (second-half) position.
-import type { Batch } from '../data/types.ts';
+import type { Batch } from '../data/format/types.ts';
 import { DataError } from '../errors.ts';
 import { writeLinesAtomic } from '../util/atomic.ts';
-import { firstHiddenPosition, toClass } from '../data/challenge.ts';
+import { firstHiddenPosition, toClass } from '../data/format/challenge.ts';
 import type { Predictor } from './predictor.ts';
 
 /** The 0/1 lines of one batch; the mask marks the hidden positions (challenge view). */

@@ -1,8 +1,8 @@
 // The explore partials of N shards as the result of one pass: their states merge into one accumulator (counts and
 // sums add, the sketches and the session sample by their own rules), then the sample analyses and PC run once.
-import { fingerprint, fingerprintChange } from '../data/cache/manifest.ts';
-import { readPartials } from '../data/partials.ts';
-import { loadTrackTable } from '../data/tracks.ts';
+import { fingerprint, fingerprintChange } from '../data/source/fingerprint.ts';
+import { readPartials } from '../data/passes/partials.ts';
+import { loadTrackTable } from '../data/read/tracks.ts';
 import { DataError } from '../errors.ts';
 import { ExploreAccumulator, type ExplorePartial, type ExploreResult } from './explorePass.ts';
 import type { ExploreOptions } from './exploreOptions.ts';

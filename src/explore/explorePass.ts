@@ -1,9 +1,9 @@
 // The dataset study as one streaming pass: every analysis keeps bounded state (counts, running moments, sketches,
 // a bounded session sample), sessions are seen once, and `finish` turns the state into the numbers the report shows.
 // `state`/`merge` carry that state between the shards of a sharded pass (`explore --shard I/N`, `skiptrain merge`).
-import type { Session, TrackTable } from '../data/types.ts';
+import type { Session, TrackTable } from '../data/format/types.ts';
 import { DEFAULT_EXPLORE_OPTIONS, type ExploreOptions } from './exploreOptions.ts';
-import { mergeUnknownCategories, newUnknownCategories, type UnknownCategories } from '../data/unknownCategories.ts';
+import { mergeUnknownCategories, newUnknownCategories, type UnknownCategories } from '../data/format/unknownCategories.ts';
 import { CovarianceAccumulator } from './covariance.ts';
 import { featureMemory, LagCorrelations, type LagCorrelation } from './featureMemory.ts';
 import { FeatureHistograms, type FeatureHistogram } from './histograms.ts';

@@ -1,7 +1,7 @@
 // Feature memory: does a session "remember" a track feature, i.e. is the feature of the track at t correlated with
 // the one at t + lag? Measured on every consecutive pair of the stream, and compared with a null in which the
 // sample's tracks are shuffled across sessions (same tracks, same session lengths, sequence structure destroyed).
-import type { TrackTable } from '../data/types.ts';
+import type { TrackTable } from '../data/format/types.ts';
 import { Rng } from '../util/rng.ts';
 import { PairedCorrelations } from './covariance.ts';
 import type { SampledSession } from './sessionSample.ts';

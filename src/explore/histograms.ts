@@ -2,7 +2,7 @@
 // fixed before the stream starts, so they come from the track table: its 0.5 % and 99.5 % quantiles, so that a
 // few extreme values (durations of hours) do not squash every other bar into one bin. Values outside fall into the
 // end bins.
-import type { TrackTable } from '../data/types.ts';
+import type { TrackTable } from '../data/format/types.ts';
 
 export interface FeatureHistogram {
   feature: string;

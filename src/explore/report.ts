@@ -1,6 +1,6 @@
 // The explore report: ExploreResult → HTML sections (vega-lite charts plus the numbers behind them).
-import { CATEGORICAL_COLUMNS } from '../data/columns.ts';
-import { describeUnknownCategories } from '../data/unknownCategories.ts';
+import { CATEGORICAL_COLUMNS } from '../data/format/columns.ts';
+import { describeUnknownCategories } from '../data/format/unknownCategories.ts';
 import { htmlTable, type ReportSection, type VegaLiteSpec } from '../report/html.ts';
 import type { ExploreResult } from './explorePass.ts';
 import type { RateRow } from './skipRates.ts';

@@ -3,12 +3,12 @@
 // sharded run, the partial state that `skiptrain merge` combines with the other shards' into that report.
 import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { readSessions } from '../data/logs.ts';
-import { newReadCounts } from '../data/readOptions.ts';
-import { mergeUnknownCategories } from '../data/unknownCategories.ts';
-import { partialStamp, writePartial } from '../data/partials.ts';
-import { shardLabel, type ShardSpec } from '../data/shard.ts';
-import { loadTrackTable } from '../data/tracks.ts';
+import { readSessions } from '../data/read/logs.ts';
+import { newReadCounts } from '../data/read/readOptions.ts';
+import { mergeUnknownCategories } from '../data/format/unknownCategories.ts';
+import { partialStamp, writePartial } from '../data/passes/partials.ts';
+import { shardLabel, type ShardSpec } from '../data/source/shard.ts';
+import { loadTrackTable } from '../data/read/tracks.ts';
 import { DataError, UserError } from '../errors.ts';
 import { buildHtmlReport } from '../report/html.ts';
 import { writeFileAtomic } from '../util/atomic.ts';

@@ -1,6 +1,6 @@
 // Skip rates (skip_2 and not_skipped) broken down by when and how a track was played, from streaming counts.
-import type { LogRow } from '../data/types.ts';
-import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_START } from '../data/columns.ts';
+import type { LogRow } from '../data/format/types.ts';
+import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_START } from '../data/format/columns.ts';
 import { ownCopy } from './ownCopy.ts';
 
 export interface RateRow {

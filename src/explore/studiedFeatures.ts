@@ -1,6 +1,6 @@
 // The track features the study looks at: the continuous, named audio descriptors. The eight acoustic_vector_*
 // columns are an unnamed embedding, and key/mode/time_signature are categorical, so correlations on them mean little.
-import { TRACK_FEATURES, type TrackFeature } from '../data/columns.ts';
+import { TRACK_FEATURES, type TrackFeature } from '../data/format/columns.ts';
 
 const CATEGORICAL: readonly TrackFeature[] = ['key', 'mode', 'time_signature'];
 

@@ -18,6 +18,9 @@ export interface EngineBatch {
 }
 
 /** A model's dimensions, as the engines take them. */
+/** How the WebGPU engine stores activations (train.precision); the C engine is f32 throughout. */
+export type Precision = 'f32' | 'f16';
+
 export interface EngineShape {
   kind: 'lstm' | 'transformer';
   features: number;

@@ -39,12 +39,26 @@ function gateScale(H: number): tf.Tensor1D {
 // Layout inside: time-major stacks [T, B, ·], so unstacking into steps and stacking the results are contiguous
 // block copies, and per-step [B, 4H] gates with the weight as the SECOND matmul operand: tfjs-wasm (XNNPACK)
 // caches the packed right-hand matrix per tensor, so h·Wh with a fixed Wh is ~8× cheaper than Whᵀ·h.
-const lstmOp = customOp((xp: tf.Tensor, wh: tf.Tensor, save: tf.GradSaveFunc) => {
+/**
+ * The recurrence, forward and backward. `wh` is [H, 4H·K]: one recurrent kernel (K = 1), or two side by side
+ * (K = 2) with `first` [B, T, 1] choosing per position: z_t = xp_t + first_t·(h·Wh¹) + (1 − first_t)·(h·Wh²) —
+ * one matmul of twice the width per step, then a select; with K = 1 the ops are the plain LSTM's.
+ */
+function recurrence(xp: tf.Tensor, wh: tf.Tensor, first: tf.Tensor | null, save: tf.GradSaveFunc): { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] } {
   const [B, T, G] = xp.shape as [number, number, number];
   const H = G / 4;
   const scale = gateScale(H);
   const xs = tf.unstack(tf.transpose(tf.mul(xp, scale), [1, 0, 2])) as tf.Tensor2D[]; // T × [B, 4H]
-  const whScaled = tf.mul(wh, tf.mul(scale, 2)) as tf.Tensor2D; // ×2 because the carried state is h/2
+  const whScaled = tf.mul(wh, tf.mul(first ? tf.concat([scale, scale]) : scale, 2)) as tf.Tensor2D; // ×2 because the carried state is h/2
+  // Per step [B, 1]: the share of the first kernel (1 or 0), and of the second.
+  const firsts = first ? (tf.unstack(tf.transpose(first, [1, 0, 2])) as tf.Tensor2D[]) : [];
+  const seconds = firsts.map((k) => tf.sub(1, k) as tf.Tensor2D);
+  const recurrent = (hHalf: tf.Tensor2D, t: number): tf.Tensor2D => {
+    const hz = tf.matMul(hHalf, whScaled) as tf.Tensor2D;
+    if (!first) return hz;
+    const [one, two] = tf.split(hz, 2, 1);
+    return tf.add(tf.mul(one, firsts[t]), tf.mul(two, seconds[t])) as tf.Tensor2D;
+  };
 
   const ss: tf.Tensor2D[] = [];
   const c2s: tf.Tensor2D[] = [];
@@ -53,7 +67,7 @@ const lstmOp = customOp((xp: tf.Tensor, wh: tf.Tensor, save: tf.GradSaveFunc) =>
   let hHalf: tf.Tensor2D | null = null; // h/2, [B, H]
   let c2: tf.Tensor2D | null = null; // 2c, [B, H]
   for (let t = 0; t < T; t++) {
-    const z: tf.Tensor2D = hHalf ? tf.add(tf.matMul(hHalf, whScaled), xs[t]) : xs[t];
+    const z: tf.Tensor2D = hHalf ? tf.add(recurrent(hHalf, t), xs[t]) : xs[t];
     const s = tf.sigmoid(z);
     const [i, f, o, sg] = tf.split(s, 4, 1) as tf.Tensor2D[];
     const u: tf.Tensor2D = tf.sub(tf.mul(sg, 4), 2); // 2g
@@ -69,11 +83,11 @@ const lstmOp = customOp((xp: tf.Tensor, wh: tf.Tensor, save: tf.GradSaveFunc) =>
   }
   const hStack = tf.mul(tf.stack(halves), 2) as tf.Tensor3D; // [T, B, H]
   // save() is a no-op when no gradient is being recorded, so inference pays only for these stacks.
-  save([tf.stack(ss), tf.stack(c2s), tf.stack(rs), hStack, wh]);
+  save([tf.stack(ss), tf.stack(c2s), tf.stack(rs), hStack, wh, ...(first ? [first] : [])]);
   const value = tf.transpose(hStack, [1, 0, 2]); // [B, T, H]
 
   const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-    const [S, C2, R, Hs, Wh] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D];
+    const [S, C2, R, Hs, Wh, First] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D, tf.Tensor3D?];
     const [I, F, O, SG] = tf.split(S, 4, 2) as tf.Tensor3D[];
     // Everything that does not depend on the recurrence, for all steps at once.
     const g = tf.sub(tf.mul(SG, 2), 1);
@@ -86,29 +100,36 @@ const lstmOp = customOp((xp: tf.Tensor, wh: tf.Tensor, save: tf.GradSaveFunc) =>
     const as = tf.unstack(a) as tf.Tensor2D[];
     const fs = tf.unstack(F) as tf.Tensor2D[];
     const dys = tf.unstack(tf.transpose(dy, [1, 0, 2])) as tf.Tensor2D[]; // T × [B, H]
-    const whT = tf.transpose(Wh) as tf.Tensor2D; // [4H, H]
+    const whT = tf.transpose(Wh) as tf.Tensor2D; // [4H·K, H]
+    const shares = First ? (tf.unstack(tf.transpose(First, [1, 0, 2])) as tf.Tensor2D[]) : [];
+    // dz_t as each kernel sees it: dz itself, or [first_t·dz, (1 − first_t)·dz].
+    const perKernel = (dzt: tf.Tensor2D, t: number): tf.Tensor2D => (First ? (tf.concat([tf.mul(dzt, shares[t]), tf.mul(dzt, tf.sub(1, shares[t]))], 1) as tf.Tensor2D) : dzt);
 
     const dzs: tf.Tensor2D[] = new Array(T);
-    let dz: tf.Tensor2D | null = null;
+    let dzNext: tf.Tensor2D | null = null; // perKernel(dz_{t+1})
     let dcCarry: tf.Tensor2D | null = null; // f_{t+1} ⊙ dc_{t+1}
     for (let t = T - 1; t >= 0; t--) {
-      const dh: tf.Tensor2D = dz ? tf.add(dys[t], tf.matMul(dz, whT)) : dys[t];
+      const dh: tf.Tensor2D = dzNext ? tf.add(dys[t], tf.matMul(dzNext, whT)) : dys[t];
       const dcLocal: tf.Tensor2D = tf.mul(dh, as[t]);
       const dc: tf.Tensor2D = dcCarry ? tf.add(dcCarry, dcLocal) : dcLocal;
       const dzt: tf.Tensor2D = tf.mul(tf.concat([dc, dc, dh, dc], 1), ms[t]);
       dzs[t] = dzt;
-      dz = dzt;
+      dzNext = perKernel(dzt, t);
       if (t > 0) dcCarry = tf.mul(dc, fs[t]) as tf.Tensor2D;
     }
     const dzStack = tf.stack(dzs) as tf.Tensor3D; // [T, B, 4H]
     const dXp = tf.transpose(dzStack, [1, 0, 2]); // [B, T, 4H]
     // dWh = Σ_t h_{t−1}ᵀ·dz_t as one matmul; an explicit transpose is far faster on wasm than transposeA.
     const hPrevT = tf.transpose(tf.reshape(previousSteps(Hs), [T * B, H]));
-    const dWh = tf.matMul(hPrevT, tf.reshape(dzStack, [T * B, G]));
-    return [dXp, dWh];
+    const dzKernels = First ? tf.stack(dzs.map(perKernel)) : dzStack; // [T, B, 4H·K]
+    const dWh = tf.matMul(hPrevT, tf.reshape(dzKernels, [T * B, Wh.shape[1]]));
+    return First ? [dXp, dWh, tf.zerosLike(First)] : [dXp, dWh];
   };
   return { value, gradFunc };
-});
+}
+
+const lstmOp = customOp((xp: tf.Tensor, wh: tf.Tensor, save: tf.GradSaveFunc) => recurrence(xp, wh, null, save));
+const switchedLstmOp = customOp((xp: tf.Tensor, wh: tf.Tensor, first: tf.Tensor, save: tf.GradSaveFunc) => recurrence(xp, wh, first, save));
 
 /**
  * Runs an LSTM layer over a whole sequence from zero state.
@@ -121,4 +142,17 @@ export function lstmSequence(xp: tf.Tensor3D, wh: tf.Tensor2D): tf.Tensor3D {
     throw new Error(`lstmSequence: xp [${xp.shape}] and wh [${wh.shape}] do not agree (want [B,T,4H] and [H,4H])`);
   }
   return lstmOp(xp, wh) as tf.Tensor3D;
+}
+
+/**
+ * An LSTM layer whose recurrent kernel switches per position (the encoder–decoder: the encoder's at known
+ * positions, the decoder's after), the state carried across the switch.
+ * @param whFirst the kernel where `first` is 1, [H, 4H]; `whSecond` where it is 0
+ * @param first [B, T, 1], 1 or 0
+ */
+export function switchedLstmSequence(xp: tf.Tensor3D, whFirst: tf.Tensor2D, whSecond: tf.Tensor2D, first: tf.Tensor3D): tf.Tensor3D {
+  if (xp.shape[2] !== whFirst.shape[1] || whFirst.shape[1] !== 4 * whFirst.shape[0] || whSecond.shape.join() !== whFirst.shape.join()) {
+    throw new Error(`switchedLstmSequence: xp [${xp.shape}], wh [${whFirst.shape}] and [${whSecond.shape}] do not agree (want [B,T,4H] and two [H,4H])`);
+  }
+  return switchedLstmOp(xp, tf.concat([whFirst, whSecond], 1), first) as tf.Tensor3D;
 }

@@ -92,6 +92,15 @@ export function activeBackend(): string {
   return engine?.beneath === tfjs ? engine.name : tfjs;
 }
 
+/** Refuses train.precision: f16 where it cannot be honoured (before a run folder is made: the CLI calls it first). */
+export async function checkPrecision(precision: 'f32' | 'f16'): Promise<void> {
+  if (precision === 'f32') return;
+  const backend = activeBackend();
+  if (backend !== 'webgpu') throw new UserError(`train.precision: f16 stores activations on a GPU: it needs --backend webgpu (this run uses ${backend}); use f32`);
+  const gpu = await openGpu();
+  if (!gpu.f16) throw new UserError(`train.precision: f16 needs a GPU with shader-f16; ${gpu.adapter.description} has none: use f32`);
+}
+
 async function tryBackend(which: ConcreteBackend, forAuto: boolean): Promise<string> {
   switch (which) {
     case 'native': {

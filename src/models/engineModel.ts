@@ -2,10 +2,10 @@
 // still the one createModel builds — its named weights are the checkpoint's — and this module tells an engine how
 // to read it: the dimensions, where each weight sits in the flat vector of all weights (models/params.ts), the
 // dropout sites and their seeds.
-import { MAX_SESSION_LENGTH } from '../data/columns.ts';
-import type { Batch } from '../data/types.ts';
+import { MAX_SESSION_LENGTH } from '../data/format/columns.ts';
+import type { Batch } from '../data/format/types.ts';
 import { dropoutScale, dropoutThreshold } from '../kernels/dropoutMask.ts';
-import type { EngineBatch, EngineLayout, EngineShape, PassValues } from '../kernels/engine.ts';
+import type { EngineBatch, EngineLayout, EngineShape, PassValues, Precision } from '../kernels/engine.ts';
 import { loadNative, NativeEngine } from '../kernels/native.ts';
 import { openGpu } from '../kernels/webgpu/device.ts';
 import { GpuEngine } from '../kernels/webgpu/engine.ts';
@@ -38,9 +38,15 @@ function dropoutSites(cfg: ModelConfig): string[] {
   return cfg.type === 'lstm' ? lstmDropoutSites(cfg.layers) : transformerDropoutSites(cfg.layers);
 }
 
+/** Whether the engines (native, webgpu) run this model; the others train and predict in TensorFlow.js. */
+export function enginesRun(cfg: ModelConfig): boolean {
+  return cfg.type === 'lstm' || cfg.type === 'transformer';
+}
+
 /** The model's dimensions as the engines take them. */
 export function engineShape(model: SkipModel): EngineShape {
   const cfg = model.config;
+  if (cfg.type === 'encoder-decoder') throw new Error('the engines do not run the encoder-decoder (enginesRun)');
   const transformer = cfg.type === 'transformer';
   return {
     kind: cfg.type,
@@ -77,8 +83,8 @@ export function createNativeEngine(model: SkipModel, threads: number, decays?: (
 }
 
 /** The WebGPU engine for `model` on the process's GPU (kernels/webgpu/device.ts), holding its current weights. */
-export async function createGpuEngine(model: SkipModel, decays?: (shape: readonly number[]) => boolean): Promise<GpuEngine> {
-  const engine = await GpuEngine.create(await openGpu(), engineShape(model), engineLayout(model, decays));
+export async function createGpuEngine(model: SkipModel, decays?: (shape: readonly number[]) => boolean, precision: Precision = 'f32'): Promise<GpuEngine> {
+  const engine = await GpuEngine.create(await openGpu(), engineShape(model), engineLayout(model, decays), precision);
   engine.writeState(await readFlatWeights(model.weights));
   return engine;
 }

@@ -3,10 +3,11 @@
 // checkpoints and resume bit for bit.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './modelConfig.ts';
-import type { Batch } from '../data/types.ts';
-import { INPUT_DROPOUT_SITE, makeDropout } from './dropout.ts';
+import type { Batch } from '../data/format/types.ts';
+import { INPUT_DROPOUT_SITE, makeDropout, type DropoutFn } from './dropout.ts';
 import { buildEncoder } from './encoder.ts';
 import { buildHeads } from './heads.ts';
+import { buildEncoderDecoder, encoderDecoderWidth } from './encoderDecoder.ts';
 import { buildLstm, type Body } from './lstm.ts';
 import { ParamStore } from './params.ts';
 import { buildTransformer } from './transformer.ts';
@@ -15,9 +16,11 @@ export { AUX_LABELS } from './heads.ts';
 
 export interface ModelInputs {
   inputs: tf.Tensor3D; // [B, T, F] float32
-  trackIndex: tf.Tensor2D; // [B, T] int32 track keys (a hash of the id, src/data/trackKey.ts), −1 = none
+  trackIndex: tf.Tensor2D; // [B, T] int32 track keys (a hash of the id, src/data/format/trackKey.ts), −1 = none
   /** [B, T] float32, 1 where a track exists. Optional: the Transformer uses it to mask padded keys. */
   present?: tf.Tensor2D;
+  /** [B, T] float32, 1 where the row's context and outcome are known: the encoder–decoder's hand-over. */
+  known?: tf.Tensor2D;
 }
 
 export interface ModelOutputs {
@@ -49,8 +52,8 @@ export function createModel(cfg: ModelConfig, inputFeatures: number, seed: numbe
   if (!Number.isInteger(inputFeatures) || inputFeatures < 1) throw new Error(`inputFeatures must be a positive integer, got ${inputFeatures}`);
   const params = new ParamStore(seed);
   const encode = buildEncoder(params, cfg, inputFeatures);
-  const body: Body = cfg.type === 'lstm' ? buildLstm(params, cfg) : buildTransformer(params, cfg);
-  const heads = buildHeads(params, cfg, cfg.hidden);
+  const body = buildBody(params, cfg);
+  const heads = buildHeads(params, cfg, cfg.type === 'encoder-decoder' ? encoderDecoderWidth(cfg) : cfg.hidden);
   let calls = 0;
   return {
     config: cfg,
@@ -61,12 +64,25 @@ export function createModel(cfg: ModelConfig, inputFeatures: number, seed: numbe
       if (F !== inputFeatures) throw new Error(`model expects ${inputFeatures} input features per position, the batch has ${F}`);
       const dropout = makeDropout(opts.training, cfg.dropout, opts.dropoutSeed ?? calls++, opts.dropoutRowOffset);
       const embedded = dropout(encode(x.inputs, x.trackIndex), INPUT_DROPOUT_SITE);
-      return heads(body(embedded, dropout, x.present ?? null));
+      return heads(body(embedded, dropout, x));
     },
     dispose() {
       params.dispose();
     },
   };
+}
+
+/** The body between the encoder and the heads: (encoded inputs, dropout, the batch's masks) → hidden states. */
+function buildBody(params: ParamStore, cfg: ModelConfig): (x: tf.Tensor3D, dropout: DropoutFn, inputs: ModelInputs) => tf.Tensor3D {
+  if (cfg.type === 'encoder-decoder') {
+    const body = buildEncoderDecoder(params, cfg);
+    return (x, dropout, inputs) => {
+      if (!inputs.present || !inputs.known) throw new Error('the encoder-decoder needs the batch\'s present and known masks');
+      return body(x, dropout, inputs.present, inputs.known);
+    };
+  }
+  const body: Body = cfg.type === 'lstm' ? buildLstm(params, cfg) : buildTransformer(params, cfg);
+  return (x, dropout, inputs) => body(x, dropout, inputs.present ?? null);
 }
 
 /** Tensors for one batch (the caller disposes them, e.g. with tf.dispose(Object.values(inputs))). */
@@ -76,6 +92,7 @@ export function batchToTensors(batch: Batch): ModelInputs {
     inputs: tf.tensor3d(batch.inputs, [B, T, F], 'float32'),
     trackIndex: tf.tensor2d(batch.trackIndex, [B, T], 'int32'),
     present: tf.tensor2d(batch.present, [B, T], 'float32'),
+    known: tf.tensor2d(batch.known, [B, T], 'float32'),
   };
 }
 
@@ -83,7 +100,7 @@ export function batchToTensors(batch: Batch): ModelInputs {
 export async function predictProbabilities(model: SkipModel, batch: Batch): Promise<Float32Array> {
   const x = batchToTensors(batch);
   const probs = tf.tidy(() => tf.sigmoid(model.apply(x, { training: false }).logits));
-  tf.dispose([x.inputs, x.trackIndex, x.present ?? []].flat());
+  tf.dispose(Object.values(x));
   try {
     return Float32Array.from((await probs.data()) as Float32Array);
   } finally {
@@ -95,7 +112,7 @@ export async function predictProbabilities(model: SkipModel, batch: Batch): Prom
 export async function modelLogits(model: SkipModel, batch: Batch): Promise<Float32Array> {
   const x = batchToTensors(batch);
   const logits = tf.tidy(() => model.apply(x, { training: false }).logits);
-  tf.dispose([x.inputs, x.trackIndex, x.present ?? []].flat());
+  tf.dispose(Object.values(x));
   try {
     return Float32Array.from((await logits.data()) as Float32Array);
   } finally {

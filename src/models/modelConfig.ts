@@ -1,5 +1,5 @@
 // The model's settings: the `model` section of an experiment config.
-export type ModelType = 'lstm' | 'transformer';
+export type ModelType = 'lstm' | 'transformer' | 'encoder-decoder';
 
 export interface ModelConfig {
   type: ModelType;
@@ -16,5 +16,12 @@ export interface ModelConfig {
   trackEmbedding: number;
   /** Weight of the auxiliary skip_1/skip_3/not_skipped losses (0 = off). */
   auxWeight: number;
+  /**
+   * encoder-decoder (challenge task only): a backward LSTM over the second half's positions beside the decoder, so
+   * the prediction at t also reads the tracks after t (models/encoderDecoder.ts).
+   */
+  decoderBidirectional: boolean;
+  /** encoder-decoder: attention from each decoder state over the encoder's outputs at the known positions. */
+  decoderAttention: boolean;
 }
 

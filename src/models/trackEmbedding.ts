@@ -1,18 +1,7 @@
-// The hashed track-id embedding: bucket = key mod buckets, where the key is a hash of the track id (src/data/trackKey.ts);
+// The hashed track-id embedding: bucket = key mod buckets, where the key is a hash of the track id (src/data/format/trackKey.ts);
 // key −1 (padding, unknown track) → zero vector.
-// The lookup has its own gradient (scatter-add of the rows) because tfjs's gather gradient needs
-// UnsortedSegmentSum, which the wasm backend does not implement.
 import * as tf from '@tensorflow/tfjs';
-import { customOp } from '../kernels/customOp.ts';
-
-function lookup(table: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
-  const op = customOp((tbl: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([rows]);
-    const gradFunc = (dy: tf.Tensor, [idx]: tf.Tensor[]) => tf.scatterND(tf.expandDims(idx, 1), dy, tbl.shape as number[]);
-    return { value: tf.gather(tbl, rows), gradFunc };
-  });
-  return op(table) as tf.Tensor2D;
-}
+import { gatherRows } from '../kernels/gatherRows.ts';
 
 /** [B, T] int32 track keys → [B, T, width] embeddings (zeros where the key is negative). */
 export function embedTracks(table: tf.Tensor2D, trackIndex: tf.Tensor2D): tf.Tensor3D {
@@ -21,6 +10,6 @@ export function embedTracks(table: tf.Tensor2D, trackIndex: tf.Tensor2D): tf.Ten
   const flat = tf.reshape(trackIndex, [-1]) as tf.Tensor1D;
   const known = tf.cast(tf.greaterEqual(flat, 0), 'float32');
   const rows = tf.mod(tf.maximum(flat, tf.scalar(0, 'int32')), tf.scalar(buckets, 'int32')) as tf.Tensor1D;
-  const vectors = tf.mul(lookup(table, rows), tf.expandDims(known, 1));
+  const vectors = tf.mul(gatherRows(table, rows), tf.expandDims(known, 1));
   return tf.reshape(vectors, [B, T, width]);
 }

@@ -4,7 +4,7 @@
 // well, a query only ever sees the padding flags of positions ≤ t, so the padding mask cannot leak the future.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './modelConfig.ts';
-import { MAX_SESSION_LENGTH } from '../data/columns.ts';
+import { MAX_SESSION_LENGTH } from '../data/format/columns.ts';
 import { ConfigError } from '../errors.ts';
 import { dense } from '../kernels/dense.ts';
 import { INPUT_DROPOUT_SITE, type DropoutFn } from './dropout.ts';

@@ -1,7 +1,7 @@
 // The training objective: masked binary cross-entropy on the configured label, plus auxWeight × the mean BCE of
 // the four auxiliary outcomes (skip_1, skip_2, skip_3, not_skipped) on the same positions.
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../data/types.ts';
+import type { Batch } from '../data/format/types.ts';
 import { batchToTensors, type SkipModel } from '../models/model.ts';
 
 /** The part of a SkipModel the trainer needs. */

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { configToYaml } from '../config/yaml.ts';
-import type { FeatureStats } from '../data/types.ts';
+import type { FeatureStats } from '../data/format/types.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 
 /** A sortable UTC timestamp: 20260115-093012. */

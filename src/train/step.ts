@@ -1,7 +1,7 @@
 // One optimisation step: forward, loss, gradients, global-norm clipping, Adam update — and every intermediate
 // tensor disposed, so memory stays flat however many steps run.
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../data/types.ts';
+import type { Batch } from '../data/format/types.ts';
 import { batchLoss, type TrainableModel } from './loss.ts';
 import { clipByGlobalNorm, type Adam } from './optimizer.ts';
 

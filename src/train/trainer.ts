@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { configChanges, describeConfigChange } from '../config/diff.ts';
 import type { Origins } from '../config/resolve.ts';
 import type { Config } from '../config/schema.ts';
-import { loadDataContext, trainBatches } from '../data/batches.ts';
-import { inputFeatureCount } from '../data/features.ts';
-import { trackTableFingerprint } from '../data/trackKey.ts';
-import type { FeatureStats } from '../data/types.ts';
+import { loadDataContext, trainBatches } from '../data/batch/batches.ts';
+import { inputFeatureCount } from '../data/batch/features.ts';
+import { trackTableFingerprint } from '../data/format/trackKey.ts';
+import type { FeatureStats } from '../data/format/types.ts';
 import { UserError } from '../errors.ts';
 import { withNote } from '../util/failures.ts';
 import { activeBackend } from '../models/backend.ts';
@@ -136,7 +136,8 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
     log(`resuming ${runFolder} at step ${pos.step} (epoch ${pos.epoch + 1}, batch ${pos.batchesInEpoch})`);
   }
   const rng = new Rng(pos.rngState);
-  const stepper = await createStepper(model, optimizer, resolveWorkers(t, activeBackend(), log));
+  const stepper = await createStepper(model, optimizer, resolveWorkers(t, activeBackend(), log), t.precision);
+  if (stepper.backend !== activeBackend()) log(`the ${activeBackend()} engine does not run model.type ${config.model.type}: training in TensorFlow.js on ${stepper.backend}`);
   if (stepper.workers > 1) log(stepper.backend === 'native' ? `training in the native engine on ${stepper.workers} threads` : `training on ${stepper.workers} gradient threads`);
   // With several gradient threads, batches are built on a thread of their own so none of them waits for data.
   const batchThread = stepper.workers > 1 ? new BatchThread() : null;

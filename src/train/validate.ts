@@ -1,9 +1,9 @@
 // Validation during training: loss and accuracy on the held-out sessions in the training view, and the challenge
 // metrics (mean average accuracy, first prediction accuracy) on the same sessions cut the challenge's way. The
 // model is whatever gives logits for a batch (the stepper's: tfjs or the native engine), so both score alike.
-import { evalBatches, type DataContext, type View } from '../data/batches.ts';
-import type { Batch } from '../data/types.ts';
-import { addChallengeSessions, ChallengeScore } from '../data/challenge.ts';
+import { evalBatches, type DataContext, type View } from '../data/batch/batches.ts';
+import type { Batch } from '../data/format/types.ts';
+import { addChallengeSessions, ChallengeScore } from '../data/format/challenge.ts';
 
 export type ValidationMetrics = Record<'val/loss' | 'val/accuracy' | 'val/mean_average_accuracy' | 'val/first_prediction_accuracy', number>;
 

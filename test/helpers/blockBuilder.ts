@@ -1,7 +1,7 @@
 // Builds SessionBlocks from Session objects, so shard tests can make blocks of any content without a log file.
 import { DataError } from '../../src/errors.ts';
-import { makeBlock, packFlags, type SessionBlock } from '../../src/data/cache/block.ts';
-import type { LogRow, Session, TrackTable } from '../../src/data/types.ts';
+import { makeBlock, packFlags, type SessionBlock } from '../../src/data/format/block.ts';
+import type { LogRow, Session, TrackTable } from '../../src/data/format/types.ts';
 
 const U16_MAX = 0xffff;
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import type { Callback, Test } from 'uvu';
-import { LOG_COLUMN, LOG_COLUMNS, TRACK_COLUMNS } from '../../src/data/columns.ts';
-import { newUnknownCategories, UNKNOWN_EXAMPLES, type UnknownCategories } from '../../src/data/unknownCategories.ts';
+import { LOG_COLUMN, LOG_COLUMNS, TRACK_COLUMNS } from '../../src/data/format/columns.ts';
+import { newUnknownCategories, UNKNOWN_EXAMPLES, type UnknownCategories } from '../../src/data/format/unknownCategories.ts';
 
 /**
  * The 201 real MSSD rows (in the dataset's spelling and as re-saved by pandas) are not part of the repo: tests that

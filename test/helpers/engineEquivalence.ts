@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as assert from 'uvu/assert';
 import { DEFAULTS, type ModelConfig } from '../../src/config/schema.ts';
-import type { Batch } from '../../src/data/types.ts';
+import type { Batch } from '../../src/data/format/types.ts';
 import { createModel, modelLogits, type SkipModel } from '../../src/models/model.ts';
 import { flatLayout } from '../../src/models/params.ts';
 import { batchLoss } from '../../src/train/loss.ts';
@@ -120,8 +120,13 @@ export async function compareGradients(engine: EngineUnderTest, s: Setup): Promi
   model.dispose();
 }
 
-/** Three trainer steps on tfjs and on the engine's stepper: loss, norm, then every weight and Adam's m and v. */
-export async function compareSteps(engine: EngineUnderTest, cfg: ModelConfig, clipNorm: number, weightDecay: number): Promise<void> {
+/**
+ * Three trainer steps on tfjs and on the engine's stepper: loss, norm, then (with `weights`) every weight and
+ * Adam's m and v. Without: for an engine whose gradients differ by more than rounding of f32 (f16 activations),
+ * where Adam's first steps move a weight by ±lr whatever the size of its gradient, so a gradient near zero
+ * that differs in sign moves it the other way.
+ */
+export async function compareSteps(engine: EngineUnderTest, cfg: ModelConfig, clipNorm: number, weightDecay: number, weights = true): Promise<void> {
   const F = 6;
   const [tfjs, ours] = [createModel(cfg, F, 5), createModel(cfg, F, 5)];
   const [tfjsAdam, ourAdam] = [new Adam(tfjs.weights, { weightDecay }), new Adam(ours.weights, { weightDecay })];
@@ -139,7 +144,7 @@ export async function compareSteps(engine: EngineUnderTest, cfg: ModelConfig, cl
   await stepper.sync();
   const [a, b] = [await tfjsAdam.exportState(), await ourAdam.exportState()];
   assert.is(b.step, a.step);
-  for (const name of tfjs.weights.keys()) {
+  for (const name of weights ? tfjs.weights.keys() : []) {
     assertClose(await ours.weights.get(name)!.data(), await tfjs.weights.get(name)!.data(), `${cfg.type} weight ${name}`, engine.tolerance);
     assertClose(b.m.get(name)!, a.m.get(name)!, `${cfg.type} Adam m of ${name}`, engine.tolerance);
     assertClose(b.v.get(name)!, a.v.get(name)!, `${cfg.type} Adam v of ${name}`, engine.tolerance);
@@ -148,9 +153,9 @@ export async function compareSteps(engine: EngineUnderTest, cfg: ModelConfig, cl
 }
 
 /** Both models through compareSteps without and with clipping + weight decay. */
-export async function compareStepsOfBothModels(engine: EngineUnderTest): Promise<void> {
+export async function compareStepsOfBothModels(engine: EngineUnderTest, weights = true): Promise<void> {
   for (const cfg of [tinyLstm, tinyTransformer]) {
-    await compareSteps(engine, cfg, 0, 0);
-    await compareSteps(engine, cfg, 0.05, 0.01);
+    await compareSteps(engine, cfg, 0, 0, weights);
+    await compareSteps(engine, cfg, 0.05, 0.01, weights);
   }
 }

@@ -1,6 +1,6 @@
 // Small hand-built sessions and track tables for the explore tests.
-import { TRACK_FEATURES } from '../../src/data/columns.ts';
-import type { LogRow, Session, TrackTable } from '../../src/data/types.ts';
+import { TRACK_FEATURES } from '../../src/data/format/columns.ts';
+import type { LogRow, Session, TrackTable } from '../../src/data/format/types.ts';
 
 export function logRow(over: Partial<LogRow> & { trackId: string; position: number }): LogRow {
   return {

@@ -3,10 +3,10 @@
 // names the file (and line), never another exception.
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { openEntries } from '../../src/data/archive.ts';
-import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../../src/data/readOptions.ts';
+import { openEntries } from '../../src/data/source/archive.ts';
+import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../../src/data/read/readOptions.ts';
 import { writeSynth } from '../../src/data/synth/index.ts';
-import type { Session } from '../../src/data/types.ts';
+import type { Session } from '../../src/data/format/types.ts';
 import { isUserFacing } from '../../src/errors.ts';
 import { referenceSessions } from './referenceReader.ts';
 

@@ -1,7 +1,7 @@
 // Hand-made batches for the evaluation tests: only the fields the evaluator and baselines read are meaningful.
-import type { Batch, FeatureStats } from '../../src/data/types.ts';
-import { MAX_SESSION_LENGTH } from '../../src/data/columns.ts';
-import { emptyBatch } from '../../src/data/batches.ts';
+import type { Batch, FeatureStats } from '../../src/data/format/types.ts';
+import { MAX_SESSION_LENGTH } from '../../src/data/format/columns.ts';
+import { emptyBatch } from '../../src/data/batch/batches.ts';
 
 export interface HandSession {
   id: string;

@@ -1,7 +1,7 @@
 // A tiny linear "model" with the SkipModel surface, so the optimizer and checkpoint tests do not depend on the real
 // architectures. Real-model coverage lives in the training and resume tests.
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../../src/data/types.ts';
+import type { Batch } from '../../src/data/format/types.ts';
 import type { TrainableModel } from '../../src/train/loss.ts';
 import { Rng } from '../../src/util/rng.ts';
 

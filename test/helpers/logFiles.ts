@@ -5,8 +5,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START } from '../../src/data/columns.ts';
-import type { LogRow, Session } from '../../src/data/types.ts';
+import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START } from '../../src/data/format/columns.ts';
+import type { LogRow, Session } from '../../src/data/format/types.ts';
 
 export function logCsv(sessions: Session[]): string {
   const lines = [LOG_COLUMNS.join(',')];

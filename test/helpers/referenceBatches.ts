@@ -3,12 +3,12 @@
 // (test/unit/data/batchesFromColumns.test.ts). Its sessions come in as Session objects; the rest is the old code.
 import { DataError } from '../../src/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { emptyBatch, type DataContext, type View } from '../../src/data/batches.ts';
-import { knownRows } from '../../src/data/challenge.ts';
-import { CONTEXT_TYPES, LABELS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, TRACK_FEATURES } from '../../src/data/columns.ts';
-import { INPUT_FEATURES, inputFeatureNames, weekdayOf, type Normaliser } from '../../src/data/features.ts';
-import { trackKeys } from '../../src/data/trackKey.ts';
-import type { Batch, ChallengeSession, LogRow, Session, TrackTable } from '../../src/data/types.ts';
+import { emptyBatch, type DataContext, type View } from '../../src/data/batch/batches.ts';
+import { knownRows } from '../../src/data/format/challenge.ts';
+import { CONTEXT_TYPES, LABELS, MAX_SESSION_LENGTH, REASONS_END, REASONS_START, TRACK_FEATURES } from '../../src/data/format/columns.ts';
+import { INPUT_FEATURES, inputFeatureNames, weekdayOf, type Normaliser } from '../../src/data/batch/features.ts';
+import { trackKeys } from '../../src/data/format/trackKey.ts';
+import type { Batch, ChallengeSession, LogRow, Session, TrackTable } from '../../src/data/format/types.ts';
 
 const N_TRACK = TRACK_FEATURES.length;
 const ACOUSTIC_FIRST = TRACK_FEATURES.indexOf('acoustic_vector_0');

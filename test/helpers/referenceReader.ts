@@ -2,16 +2,16 @@
 // equality tests: same sessions, same counts, same errors (file, tar entry, line). Not used by the program.
 import { DEFAULTS } from '../../src/config/schema.ts';
 import { DataError } from '../../src/errors.ts';
-import { openEntries } from '../../src/data/archive.ts';
-import type { TextEntry } from '../../src/data/textEntry.ts';
-import { CATEGORICAL_COLUMNS, LOG_COLUMNS } from '../../src/data/columns.ts';
-import { detach, headerPositions, isExactHeader, readLineChunks, splitFields } from '../../src/data/csv.ts';
-import { DEFAULT_DATE_RANGE, dayFromFileName, inDateRange } from '../../src/data/dates.ts';
-import { at, DateCache, parseRowText } from '../../src/data/logrow.ts';
-import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../../src/data/readOptions.ts';
-import { resolveTrack } from '../../src/data/tracks.ts';
-import type { LogRow, Session } from '../../src/data/types.ts';
-import { addUnknownExample, unknownCategoryRefusal } from '../../src/data/unknownCategories.ts';
+import { openEntries } from '../../src/data/source/archive.ts';
+import type { TextEntry } from '../../src/data/source/textEntry.ts';
+import { CATEGORICAL_COLUMNS, LOG_COLUMNS } from '../../src/data/format/columns.ts';
+import { detach, headerPositions, isExactHeader, readLineChunks, splitFields } from '../../src/data/source/csv.ts';
+import { DEFAULT_DATE_RANGE, dayFromFileName, inDateRange } from '../../src/data/format/dates.ts';
+import { at, DateCache, parseRowText } from '../../src/data/read/logrow.ts';
+import { newReadCounts, type ReadCounts, type ReadLogOptions } from '../../src/data/read/readOptions.ts';
+import { resolveTrack } from '../../src/data/read/tracks.ts';
+import type { LogRow, Session } from '../../src/data/format/types.ts';
+import { addUnknownExample, unknownCategoryRefusal } from '../../src/data/format/unknownCategories.ts';
 
 /** Sessions of every log file in `source`, as the old reader produced them. */
 export async function* referenceSessions(source: string, opts: ReadLogOptions = {}): AsyncGenerator<Session> {

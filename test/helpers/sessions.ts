@@ -1,10 +1,10 @@
 // Small random sessions and track tables built in memory, for tests of encoding and batching.
 import { DEFAULTS, type Config } from '../../src/config/schema.ts';
-import { TRACK_FEATURES, CONTEXT_TYPES, REASONS_END, REASONS_START } from '../../src/data/columns.ts';
-import type { FeatureStats, LogRow, Session, TrackTable } from '../../src/data/types.ts';
-import { makeNormaliser } from '../../src/data/features.ts';
-import type { DataContext } from '../../src/data/batches.ts';
-import { blockOfSessions } from '../../src/data/cache/block.ts';
+import { TRACK_FEATURES, CONTEXT_TYPES, REASONS_END, REASONS_START } from '../../src/data/format/columns.ts';
+import type { FeatureStats, LogRow, Session, TrackTable } from '../../src/data/format/types.ts';
+import { makeNormaliser } from '../../src/data/batch/features.ts';
+import type { DataContext } from '../../src/data/batch/batches.ts';
+import { blockOfSessions } from '../../src/data/format/block.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 export function randomTracks(n: number, rng: Rng): TrackTable {

@@ -1,10 +1,11 @@
 // Shared fixtures for the model tests: small configs and seeded random batches (the model math does not depend on
 // what the features mean, so random inputs of the right shape are the honest fixture here).
 import { DEFAULTS, type ModelConfig } from '../../src/config/schema.ts';
-import type { Batch } from '../../src/data/types.ts';
+import type { Batch } from '../../src/data/format/types.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 export const tinyLstm: ModelConfig = { ...DEFAULTS.model, type: 'lstm', hidden: 8, layers: 2, dropout: 0.2, trackBuckets: 7, trackEmbedding: 3, auxWeight: 0.3 };
+export const tinyEncoderDecoder: ModelConfig = { ...tinyLstm, type: 'encoder-decoder', decoderBidirectional: true, decoderAttention: true };
 export const tinyTransformer: ModelConfig = { ...DEFAULTS.model, type: 'transformer', hidden: 8, layers: 2, heads: 2, ff: 16, dropout: 0.2, trackBuckets: 7, trackEmbedding: 3, auxWeight: 0.3 };
 
 /** A batch of B sessions with lengths between T/2 and T (padding after the end, as the data pipeline does). */

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
-import { ensureSynthData } from '../../src/data/batches.ts';
+import { ensureSynthData } from '../../src/data/batch/batches.ts';
 
 /** Writes root/base.yaml (runs under root/runs, data under root/synth) and its synthetic data; returns its path. */
 export async function writeTinySweepBase(root: string, synth: { sessions: number; seed: number }): Promise<string> {

@@ -17,10 +17,24 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/**
+ * src/data's folders in the order bytes become batches (README, "Project layout"), lowest first: synth makes the
+ * files the sources read.
+ */
+const DATA_LAYERS = ['format', 'synth', 'source', 'read', 'passes', 'cache', 'batch', 'export'];
+
 const layerOf = (path: string) => {
   const top = relative(SRC, path).split('/')[0];
   const rank = LAYERS.indexOf(top);
   if (rank < 0) throw new Error(`${relative(SRC, path)}: src/${top} is in no layer; add it to LAYERS (and the README)`);
+  return rank;
+};
+
+/** The folder of a module of src/data in DATA_LAYERS. */
+const dataLayerOf = (path: string) => {
+  const folder = relative(join(SRC, 'data'), path).split('/')[0]; // a file loose in src/data is in no folder
+  const rank = DATA_LAYERS.indexOf(folder);
+  if (rank < 0) throw new Error(`${relative(SRC, path)}: src/data/${folder} is in no data layer; add it to DATA_LAYERS (and the README)`);
   return rank;
 };
 
@@ -46,6 +60,19 @@ test('every import in src/ points to its own layer or a lower one', () => {
     }
   }
   assert.equal(upward, []);
+});
+
+test('inside src/data, every module sits in a folder of DATA_LAYERS and imports only from its folder or those before it', () => {
+  const upward: string[] = [];
+  for (const file of sourceFiles(join(SRC, 'data'))) {
+    const rank = dataLayerOf(file);
+    for (const { target, line } of relativeImports(file)) {
+      if (!target.startsWith(join(SRC, 'data') + '/')) continue;
+      if (dataLayerOf(target) > rank) upward.push(`${relative('.', file)}:${line} imports ${relative('.', target)}`);
+    }
+  }
+  assert.equal(upward, []);
+  assert.ok(dataLayerOf(join(SRC, 'data/cache/x.ts')) > dataLayerOf(join(SRC, 'data/read/x.ts')), 'the cache reads through the reader, never the reverse');
 });
 
 test('the check sees an upward import when there is one', () => {

@@ -8,18 +8,16 @@ import { DataError } from '../../errors.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { withNote } from '../../util/failures.ts';
 import { withManifestCrc } from '../../util/manifestCrc.ts';
-import { mergeUnknownCategories } from '../unknownCategories.ts';
+import { mergeUnknownCategories } from '../format/unknownCategories.ts';
 import { tellOnce } from '../../util/tellOnce.ts';
-import type { ReadLogOptions } from '../readOptions.ts';
-import type { FeatureStats, Session, TrackTable } from '../types.ts';
-import { sessionsOfBlocks, type SessionBlock } from './block.ts';
-import { readLogBlocks, type BlockReadOptions } from '../columnar/blockReader.ts';
+import type { ReadLogOptions } from '../read/readOptions.ts';
+import type { FeatureStats, Session, TrackTable } from '../format/types.ts';
+import { sessionsOfBlocks, type SessionBlock } from '../format/block.ts';
+import { readLogBlocks, type BlockReadOptions } from '../read/blockReader.ts';
 import {
   CACHE_FORMAT_VERSION,
   MANIFEST_NAME,
   cacheOptions,
-  fingerprint,
-  fingerprintChange,
   manifestShapeProblem,
   optionsChange,
   type CacheManifest,
@@ -27,11 +25,12 @@ import {
 } from './manifest.ts';
 import { ShardWriter, readShardBlocks } from './shardFile.ts';
 import { writeCachePartial } from './partialCache.ts';
-import { partialFileName, partialKinds } from '../partials.ts';
-import { shardLabel } from '../shard.ts';
+import { partialFileName, partialKinds } from '../passes/partials.ts';
+import { shardLabel } from '../source/shard.ts';
+import { fingerprint, fingerprintChange } from '../source/fingerprint.ts';
 
 export type { CacheManifest, ShardInfo } from './manifest.ts';
-export type { SessionBlock } from './block.ts';
+export type { SessionBlock } from '../format/block.ts';
 
 export interface BuildCacheOptions extends BlockReadOptions {
   /** The path the track table was loaded from (its size and mtime go into the manifest). */

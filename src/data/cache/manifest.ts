@@ -2,14 +2,12 @@
 // options that change parsing, the format version) and what it holds (one shard per input log file, with its size
 // and CRC-32C). A cache is used only when all of it still matches; `staleReason` (cache.ts) says in words what does
 // not. The manifest carries the CRC-32C of its own content too (util/manifestCrc.ts).
-import { stat } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
-import type { FeatureStats } from '../types.ts';
-import type { UnknownCategories } from '../unknownCategories.ts';
-import type { ReadLogOptions } from '../readOptions.ts';
-import { DEFAULT_DATE_RANGE } from '../dates.ts';
-import { DATA_DEFAULTS } from '../dataConfig.ts';
-import { listFilesSorted } from '../../util/files.ts';
+import type { FeatureStats } from '../format/types.ts';
+import type { UnknownCategories } from '../format/unknownCategories.ts';
+import type { ReadLogOptions } from '../read/readOptions.ts';
+import { DEFAULT_DATE_RANGE } from '../format/dates.ts';
+import { DATA_DEFAULTS } from '../format/dataConfig.ts';
+import { type PathFingerprint } from '../source/fingerprint.ts';
 import { manifestCrcMatches } from '../../util/manifestCrc.ts';
 
 /**
@@ -22,19 +20,6 @@ export const CACHE_FORMAT_VERSION = 3;
 export const UNCHECKED_CACHE_VERSION = 2;
 export const MANIFEST_NAME = 'manifest.json';
 const FORMAT_NAME = 'skiptrain-session-cache';
-
-export interface FileIdentity {
-  /** Path relative to the fingerprinted path ('' for a single file). */
-  path: string;
-  size: number;
-  mtimeMs: number;
-}
-
-/** Size and mtime of a file, or of every file under a folder (sorted), so any change is noticed without reading. */
-export interface PathFingerprint {
-  path: string; // absolute
-  files: FileIdentity[];
-}
 
 export interface CacheOptions {
   dateFormat: NonNullable<ReadLogOptions['dateFormat']>;
@@ -86,35 +71,6 @@ export function cacheOptions(opts: ReadLogOptions): CacheOptions {
     dateRange: [...(opts.dateRange ?? DEFAULT_DATE_RANGE)] as [string, string],
     unknownCategories: opts.unknownCategories ?? DATA_DEFAULTS.unknownCategories,
   };
-}
-
-export async function fingerprint(path: string): Promise<PathFingerprint> {
-  if (!path) return { path: '', files: [] }; // e.g. no track features configured
-  const abs = resolve(path);
-  const info = await stat(abs);
-  if (!info.isDirectory()) return { path: abs, files: [{ path: '', size: info.size, mtimeMs: info.mtimeMs }] };
-  const files: FileIdentity[] = [];
-  for (const file of await listFilesSorted(abs, (name) => /\.(csv|csv\.gz|tar|tar\.gz|tgz|parquet)$/.test(name))) {
-    const s = await stat(file);
-    files.push({ path: relative(abs, file).split(sep).join('/'), size: s.size, mtimeMs: s.mtimeMs });
-  }
-  return { path: abs, files };
-}
-
-/** What differs between two fingerprints, in words, or null when they match. */
-export function fingerprintChange(what: string, was: PathFingerprint, now: PathFingerprint): string | null {
-  if (was.path !== now.path) return `it was built from ${what} ${was.path}, not ${now.path}`;
-  const before = new Map(was.files.map((f) => [f.path, f]));
-  for (const f of now.files) {
-    const old = before.get(f.path);
-    const name = f.path ? `${now.path}/${f.path}` : now.path;
-    if (!old) return `${what} file ${name} is new`;
-    if (old.size !== f.size) return `${what} file ${name} changed size (${old.size} → ${f.size} bytes)`;
-    if (old.mtimeMs !== f.mtimeMs) return `${what} file ${name} was modified (${new Date(old.mtimeMs).toISOString()} → ${new Date(f.mtimeMs).toISOString()})`;
-    before.delete(f.path);
-  }
-  for (const f of before.values()) return `${what} file ${was.path}/${f.path} is gone`;
-  return null;
 }
 
 export function optionsChange(was: CacheOptions, now: CacheOptions): string | null {

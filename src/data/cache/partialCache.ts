@@ -4,13 +4,13 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../../errors.ts';
-import { mergeUnknownCategories, newUnknownCategories } from '../unknownCategories.ts';
+import { mergeUnknownCategories, newUnknownCategories } from '../format/unknownCategories.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { withManifestCrc } from '../../util/manifestCrc.ts';
-import { readPartials, writePartial, type PartialStamp } from '../partials.ts';
-import type { ShardSpec } from '../shard.ts';
-import { finishFeatureStats, type FeatureStatsPartial } from '../stats.ts';
-import { mergeFeatureStats } from '../statsMerge.ts';
+import { readPartials, writePartial, type PartialStamp } from '../passes/partials.ts';
+import type { ShardSpec } from '../source/shard.ts';
+import { finishFeatureStats, type FeatureStatsPartial } from '../passes/stats.ts';
+import { mergeFeatureStats } from '../passes/statsMerge.ts';
 import { MANIFEST_NAME, type CacheManifest } from './manifest.ts';
 
 export interface CachePartial {

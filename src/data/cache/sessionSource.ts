@@ -2,11 +2,11 @@
 // (built on first use, rebuilt when stale), else the CSV logs (parsed on worker threads). Either way they come as
 // session blocks (columns), which the batch encoder reads directly; `sessionsOfBlocks` (block.ts) gives Session
 // objects where a pass wants them.
-import type { DataSettings } from '../dataConfig.ts';
-import type { ReadCounts, ReadLogOptions } from '../readOptions.ts';
-import { blocksOf, readLogBlocks } from '../columnar/blockReader.ts';
-import type { TrackTable } from '../types.ts';
-import type { SessionBlock } from './block.ts';
+import type { DataSettings } from '../format/dataConfig.ts';
+import type { ReadCounts, ReadLogOptions } from '../read/readOptions.ts';
+import { blocksOf, readLogBlocks } from '../read/blockReader.ts';
+import type { TrackTable } from '../format/types.ts';
+import type { SessionBlock } from '../format/block.ts';
 import { ensureCache, readCachedBlocks, type CacheManifest } from './cache.ts';
 
 /**

@@ -9,7 +9,7 @@ import { DataError } from '../../errors.ts';
 import { crc32c, crcText } from '../../util/crc32c.ts';
 import { fileCrc32c } from '../../util/fileCrc32c.ts';
 import { fileError } from '../../util/failures.ts';
-import type { SessionBlock } from './block.ts';
+import type { SessionBlock } from '../format/block.ts';
 import { BLOCK_HEADER_BYTES, blockBodyBytes, deserializeBlock, readBlockHeader, serializeBlock } from './shardFormat.ts';
 
 /** Writes blocks to `path` through a temp file; `finish()` fsyncs and renames, `abort()` deletes the temp file. */

@@ -6,7 +6,7 @@
 //   u32 rowEnd[S] | u32 sessionLine[S] | i32 trackRow[R]
 //   u16 sessionDay[S] | u16 flags[R] | u16 categories[R] | u16 date[R] | u16 seekFwd[R] | u16 seekBack[R]
 //   u8 sessionLength[S] | u8 position[R] | u8 hour[R] | padding to 4
-import { COLUMNS, makeBlock, type BlockArrays, type BlockStrings, type SessionBlock } from './block.ts';
+import { COLUMNS, makeBlock, type BlockArrays, type BlockStrings, type SessionBlock } from '../format/block.ts';
 
 /** The columns in file order: widest element first (a stable sort of block.ts's table), so each starts aligned. */
 const LAYOUT = [...COLUMNS].sort((a, b) => b.type.BYTES_PER_ELEMENT - a.type.BYTES_PER_ELEMENT);

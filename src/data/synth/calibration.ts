@@ -1,8 +1,8 @@
 // Statistics of a set of sessions, in the same terms as the published MSSD figures, so the generator can be
 // checked against the published numbers (and real data described the same way).
-import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../columns.ts';
-import type { Session } from '../types.ts';
-import { ChallengeScore, firstHiddenPosition } from '../challenge.ts';
+import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../format/columns.ts';
+import type { Session } from '../format/types.ts';
+import { ChallengeScore, firstHiddenPosition } from '../format/challenge.ts';
 
 export interface SessionStats {
   sessions: number;

@@ -1,6 +1,6 @@
 // MSSD file spellings: how one session row, one challenge input row and one track row are written.
-import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START, TRACK_COLUMNS, INPUT_COLUMNS } from '../columns.ts';
-import type { LogRow } from '../types.ts';
+import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START, TRACK_COLUMNS, INPUT_COLUMNS } from '../format/columns.ts';
+import type { LogRow } from '../format/types.ts';
 
 export const LOG_HEADER = LOG_COLUMNS.join(',');
 export const INPUT_HEADER = INPUT_COLUMNS.join(',');

@@ -2,8 +2,8 @@
 // described at the top of src/data/synth/index.ts. Every number here is either a published statistic (profile section
 // named) or a free parameter tuned so that the published statistics come out (see
 // test/unit/data/synth/calibration.test.ts).
-import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../columns.ts';
-import type { LogRow, Session } from '../types.ts';
+import { CONTEXT_TYPES, MAX_SESSION_LENGTH, REASONS_END, REASONS_START } from '../format/columns.ts';
+import type { LogRow, Session } from '../format/types.ts';
 import { Rng } from '../../util/rng.ts';
 import { dayAfter, sampleCumulative, sigmoid, uuidLike } from './distributions.ts';
 import { STYLE_DIMS, type SynthCatalog } from './tracks.ts';

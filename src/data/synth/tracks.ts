@@ -1,6 +1,6 @@
 // The synthetic track catalogue: features with the published marginals (tf_mini describe), correlated through a few
 // latent factors, Zipf-like play popularity, and the hidden per-track traits the session model uses.
-import { TRACK_FEATURES } from '../columns.ts';
+import { TRACK_FEATURES } from '../format/columns.ts';
 import { Rng } from '../../util/rng.ts';
 import {
   cumulative,

@@ -17,7 +17,7 @@ import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { UserError } from '../../errors.ts';
 import { fileError, withNote } from '../../util/failures.ts';
-import { firstHiddenPosition } from '../challenge.ts';
+import { firstHiddenPosition } from '../format/challenge.ts';
 import { generateTracks, type SynthCatalog } from './tracks.ts';
 import { dayAfter } from './distributions.ts';
 import { generateSession, sessionIds } from './sessions.ts';

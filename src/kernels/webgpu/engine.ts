@@ -4,8 +4,13 @@
 // the state buffer and are read when the caller asks (the trainer: once per log interval). The parameters and
 // Adam's moments live on the device between steps; readState/writeState move them to and from the model.
 //   state: [params | Adam m | Adam v | gradient | statistics ring]   (P floats each, then 4 per slot)
-//   act:   the batch and the activations (scratch.ts)                ints: chunk table, keys, embedding segments
-import type { EngineBatch, EngineLayout, EngineShape, OptimizerValues, PassValues, StepValues } from '../engine.ts';
+//   act:   the activations and their gradients (scratch.ts), f32 or f16 (train.precision)
+//   io:    the batch, the logits, partial sums (f32)                 ints: chunk table, keys, embedding segments
+// With f16 activations the loss's gradient is scaled by a power of two near the batch's loss denominator, so
+// that the gradient at the heads is of order 1 (f16 keeps ~3 digits from 6e-5 to 65504; unscaled, a gradient of
+// 1/denominator and what backpropagates from it would sit at the bottom of that range or under it); the
+// optimizer divides it out, exactly.
+import type { EngineBatch, EngineLayout, EngineShape, OptimizerValues, PassValues, Precision, StepValues } from '../engine.ts';
 import { assertGpuHealthy, GpuError, type Gpu } from './device.ts';
 import { ARGS_STRIDE, bindGroupLayout, compileKernels, lstmMaxRows, lstmRows, type Kernel, type KernelName } from './kernels.ts';
 import { lstmBackward, lstmForward } from './lstmProgram.ts';
@@ -32,6 +37,7 @@ export class GpuEngine {
   dispatches = 0;
   private steps = 0;
   private act: GPUBuffer | null = null;
+  private io: GPUBuffer | null = null;
   private ints: GPUBuffer | null = null;
   private uniforms: GPUBuffer | null = null;
   private bindGroup: GPUBindGroup | null = null;
@@ -48,12 +54,18 @@ export class GpuEngine {
     private readonly offsets: Map<string, number>,
     readonly parameters: number,
     private readonly chunks: Int32Array,
+    /** How activations are stored. */
+    readonly precision: Precision,
   ) {
     this.counts = new Int32Array(Math.max(1, shape.buckets));
   }
 
-  /** An engine for `shape` whose parameter vector is laid out as `layout` says (models/engineModel.ts). */
-  static async create(gpu: Gpu, shape: EngineShape, layout: EngineLayout): Promise<GpuEngine> {
+  /**
+   * An engine for `shape` whose parameter vector is laid out as `layout` says (models/engineModel.ts), its
+   * activations stored as `precision` says (f16 needs the device's shader-f16).
+   */
+  static async create(gpu: Gpu, shape: EngineShape, layout: EngineLayout, precision: Precision = 'f32'): Promise<GpuEngine> {
+    if (precision === 'f16' && !gpu.f16) throw new GpuError(`train.precision: f16 needs a GPU with shader-f16; ${gpu.adapter.description} has none (use f32)`);
     const offsets = new Map(layout.names.map((name, i) => [name, layout.offsets[i]]));
     const sizes = new Map<string, number>();
     const present = layout.names.map((name, i) => ({ name, offset: layout.offsets[i], decay: layout.decay[i] })).filter((t) => t.offset >= 0).sort((a, b) => a.offset - b.offset);
@@ -69,13 +81,13 @@ export class GpuEngine {
       }
     }
     const group = bindGroupLayout(gpu.device);
-    const kernels = await compileKernels(gpu.device, group, shape);
+    const kernels = await compileKernels(gpu.device, group, shape, precision);
     const P = layout.total;
     const stateBytes = 4 * (4 * P + 4 * STATS_SLOTS);
     if (stateBytes > gpu.device.limits.maxStorageBufferBindingSize) throw new GpuError(`the model's parameters, Adam's moments and gradient need ${stateBytes} bytes; this GPU binds at most ${gpu.device.limits.maxStorageBufferBindingSize}`);
     const state = gpu.device.createBuffer({ size: stateBytes, usage: STORAGE(), label: 'state' });
     const chunks = chunkTable(present.filter((t) => sizes.get(t.name)! > 0).map((t) => ({ offset: t.offset, size: sizes.get(t.name)!, decay: t.decay })));
-    return new GpuEngine(gpu, shape, kernels, group, state, offsets, P, chunks);
+    return new GpuEngine(gpu, shape, kernels, group, state, offsets, P, chunks, precision);
   }
 
   private get device(): GPUDevice {
@@ -122,13 +134,25 @@ export class GpuEngine {
     const slot = this.steps++ % STATS_SLOTS;
     this.guarded(() => this.submit(this.encode(batch, 'gradients', pass, null, slot)));
     const grads = await this.read(this.state, 3 * this.parameters, this.parameters);
-    return { grads, stats: await this.readStats(slot) };
+    const unscale = 1 / this.lossScale(pass);
+    return { grads: unscale === 1 ? grads : grads.map((g) => g * unscale), stats: await this.readStats(slot) };
+  }
+
+  /** The factor on the loss's gradient: 1, or with f16 activations the power of two nearest the denominator. */
+  private lossScale(pass: PassValues | null): number {
+    if (this.precision === 'f32' || !pass) return 1;
+    return 2 ** Math.max(0, Math.round(Math.log2(pass.denominator)));
+  }
+
+  /** Bytes of the activation buffer for the last batch (the bench's figure of what f16 saves). */
+  get activationBytes(): number {
+    return this.act?.size ?? 0;
   }
 
   /** The main logit of every position, [size·seqLen], without dropout. */
   async logits(batch: EngineBatch): Promise<Float32Array> {
     const at = this.encodeLogits(batch);
-    const out = await this.read(this.act!, at.out, at.N * this.shape.outputs);
+    const out = await this.read(this.io!, at.out, at.N * this.shape.outputs);
     const O = this.shape.outputs;
     return O === 1 ? out : out.filter((_, i) => i % O === 0);
   }
@@ -139,7 +163,7 @@ export class GpuEngine {
   }
 
   destroy(): void {
-    for (const b of [this.state, this.act, this.ints, this.uniforms]) b?.destroy();
+    for (const b of [this.state, this.act, this.io, this.ints, this.uniforms]) b?.destroy();
   }
 
   private encodeLogits(batch: EngineBatch): Scratch {
@@ -196,6 +220,7 @@ export class GpuEngine {
         clipNorm: o.clipNorm,
         auxWeight: pass.auxWeight,
         denominator: pass.denominator,
+        unscale: 1 / program.lossScale,
       },
       mode === 'train' ? groups : 1,
     );
@@ -211,25 +236,30 @@ export class GpuEngine {
     const at = planScratch(s, B, T, this.chunks.length / 3);
     this.reserve(at);
     const segments = this.upload(batch, at, mode !== 'logits');
-    const program = new Program(s, at, this.tensor, pass, segments, lstmRows(B, lstmMaxRows(s.hidden, this.device.limits.maxComputeWorkgroupStorageSize)));
+    const program = new Program(s, at, this.tensor, pass, segments, lstmRows(B, lstmMaxRows(s.hidden, this.device.limits.maxComputeWorkgroupStorageSize)), this.lossScale(pass));
     const forward = s.kind === 'lstm' ? lstmForward : transformerForward;
     forward(program);
     if (mode !== 'logits') (s.kind === 'lstm' ? lstmBackward : transformerBackward)(program);
     return { at, dispatches: program.dispatches, program };
   }
 
-  /** Grows the activation, integer and argument buffers to fit `at` (a new bind group when any grows). */
+  /** Grows the activation, batch, integer and argument buffers to fit `at` (a new bind group when any grows). */
   private reserve(at: Scratch): void {
     const limit = this.device.limits.maxStorageBufferBindingSize;
-    if (4 * at.total > limit) throw new GpuError(`a batch of ${at.B} sequences needs ${4 * at.total} bytes of activations; this GPU binds at most ${limit}: lower train.batchSize`);
+    const actBytes = (this.precision === 'f16' ? 2 : 4) * at.total;
+    for (const [bytes, what] of [[actBytes, 'activations'], [4 * at.ioTotal, 'batch arrays']] as const) {
+      if (bytes > limit) throw new GpuError(`a batch of ${at.B} sequences needs ${bytes} bytes of ${what}; this GPU binds at most ${limit}: lower train.batchSize`);
+    }
     let grown = false;
     const grow = (buffer: GPUBuffer | null, bytes: number, usage: number, label: string): GPUBuffer => {
       if (buffer && buffer.size >= bytes) return buffer;
       buffer?.destroy();
       grown = true;
-      return this.device.createBuffer({ size: Math.ceil((bytes * 1.25) / 256) * 256, usage, label });
+      // A quarter to spare for the next larger batch, but never past what one binding takes (the whole buffer is bound).
+      return this.device.createBuffer({ size: Math.max(bytes, Math.min(Math.ceil((bytes * 1.25) / 256) * 256, Math.floor(limit / 4) * 4)), usage, label });
     };
-    this.act = grow(this.act, 4 * at.total, STORAGE(), 'act');
+    this.act = grow(this.act, actBytes, STORAGE(), 'act');
+    this.io = grow(this.io, 4 * at.ioTotal, STORAGE(), 'io');
     this.ints = grow(this.ints, 4 * at.intsTotal, STORAGE(), 'ints');
     // Arguments for every dispatch of the largest program (a Transformer step of many layers is a few hundred).
     this.uniforms = grow(this.uniforms, ARGS_STRIDE * (64 + 40 * this.shape.layers), GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'args');
@@ -242,6 +272,7 @@ export class GpuEngine {
           { binding: 1, resource: { buffer: this.act } },
           { binding: 2, resource: { buffer: this.ints } },
           { binding: 3, resource: { buffer: this.uniforms, size: ARGS_STRIDE } },
+          { binding: 4, resource: { buffer: this.io } },
         ],
       });
     }
@@ -250,13 +281,13 @@ export class GpuEngine {
   /** Writes the batch's arrays; for training, the embedding gradient's segments. Returns the segment count. */
   private upload(batch: EngineBatch, at: Scratch, training: boolean): number {
     const q = this.device.queue;
-    const act = this.act!;
+    const io = this.io!;
     const N = at.N;
     const need = (name: string, a: ArrayLike<number> | undefined, n: number): ArrayLike<number> => {
       if (!a || a.length !== n) throw new TypeError(`batch.${name}: ${n} values expected, got ${a?.length ?? 'none'}`);
       return a;
     };
-    const put = (offset: number, a: Float32Array) => q.writeBuffer(act, 4 * offset, a);
+    const put = (offset: number, a: Float32Array) => q.writeBuffer(io, 4 * offset, a);
     put(at.inputs, need('inputs', batch.inputs, N * this.shape.features) as Float32Array);
     q.writeBuffer(this.ints!, 4 * at.keys, need('trackIndex', batch.trackIndex, N) as Int32Array);
     if (this.shape.kind === 'transformer') put(at.present, need('present', batch.present, N) as Float32Array);

@@ -1,9 +1,9 @@
 // The engine's compute pipelines for one model shape, all on one bind group layout (common.ts): compiled once
 // when the engine is made, since the kernels take the model's widths as constants.
-import type { EngineShape } from '../engine.ts';
+import type { EngineShape, Precision } from '../engine.ts';
 import { ADAM_ARGS, adamKernel, SUM_SQUARES_ARGS, sumSquaresKernel } from './wgsl/adam.ts';
 import { ATTENTION_BACKWARD_ARGS, ATTENTION_FORWARD_ARGS, attentionBackwardKernel, attentionForwardKernel } from './wgsl/attention.ts';
-import type { KernelArgs } from './wgsl/common.ts';
+import { activationType, type KernelArgs } from './wgsl/common.ts';
 import { DROPOUT_ARGS, dropoutKernel, GATHER_ARGS, gatherKernel, POSITIONS_ARGS, positionsKernel, SCATTER_ARGS, scatterKernel } from './wgsl/elementwise.ts';
 import { LN_BACKWARD_ARGS, LN_FORWARD_ARGS, LN_PARAMS_ARGS, layerNormBackwardKernel, layerNormForwardKernel, layerNormParamsKernel } from './wgsl/layerNorm.ts';
 import { LOSS_ARGS, lossKernel } from './wgsl/loss.ts';
@@ -41,12 +41,13 @@ export function bindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
       storage(1, 'storage'),
       storage(2, 'read-only-storage'),
       { binding: 3, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: ARGS_STRIDE } },
+      storage(4, 'storage'),
     ],
   });
 }
 
-/** Compiles every kernel the shape needs; a WGSL compile error is thrown with the kernel's name. */
-export async function compileKernels(device: GPUDevice, layout: GPUBindGroupLayout, s: EngineShape): Promise<Map<KernelName, Kernel>> {
+/** Compiles every kernel the shape needs, for activations stored as `precision`; a WGSL compile error is thrown with the kernel's name. */
+export async function compileKernels(device: GPUDevice, layout: GPUBindGroupLayout, s: EngineShape, precision: Precision): Promise<Map<KernelName, Kernel>> {
   const sources: [KernelName, KernelArgs, string][] = [
     ['matmul', MATMUL_ARGS, matmulKernel()],
     ['matmulReduce', MATMUL_ARGS, matmulReduceKernel()],
@@ -74,7 +75,7 @@ export async function compileKernels(device: GPUDevice, layout: GPUBindGroupLayo
   const kernels = new Map<KernelName, Kernel>();
   await Promise.all(
     sources.map(async ([name, args, code]) => {
-      const module = device.createShaderModule({ code, label: name });
+      const module = device.createShaderModule({ code: activationType(precision) + code, label: name });
       const info = await module.getCompilationInfo();
       const errors = info.messages.filter((m) => m.type === 'error');
       if (errors.length) throw new Error(`WGSL kernel ${name}: ${errors.map((m) => `line ${m.lineNum}: ${m.message}`).join('; ')}`);

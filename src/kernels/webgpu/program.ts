@@ -19,6 +19,7 @@ export interface Dispatch {
 /** Buffers an operand can live in (wgsl/common.ts). */
 export const STATE = 0;
 export const ACT = 1;
+export const IO = 2;
 
 /** A matrix operand: element (i, k) at buf[off + i·rs + k·cs]. */
 export interface Operand {
@@ -73,6 +74,8 @@ export class Program {
     readonly segments: number,
     /** Sequences per workgroup of the LSTM kernels (kernels.ts). */
     readonly lstmRows: number,
+    /** The factor on the loss's gradient (a power of two; 1 but with f16 activations, engine.ts). */
+    readonly lossScale: number,
   ) {}
 
   get dropping(): boolean {
@@ -152,7 +155,7 @@ export class Program {
       M: at.N,
       N: H,
       K: s.features,
-      a: rowMajor(ACT, at.inputs, s.features),
+      a: rowMajor(IO, at.inputs, s.features),
       b: rowMajor(STATE, this.tensor('input.w').param, H),
       c: { buf: ACT, off: out, ld: H },
       bias: this.tensor('input.b').param,
@@ -180,7 +183,7 @@ export class Program {
     const { at, shape: s } = this;
     const H = s.hidden;
     const E = s.buckets > 0 ? s.embed : 0;
-    this.weightGradient('input.w', s.features, H, transposed(ACT, at.inputs, s.features), dOut, true);
+    this.weightGradient('input.w', s.features, H, transposed(IO, at.inputs, s.features), dOut, true);
     if (!E) return;
     this.weightGradient('track.w', E, H, transposed(ACT, at.embedded, E), dOut, false);
     this.product({ M: at.N, N: E, K: H, a: rowMajor(ACT, dOut, H), b: transposed(STATE, this.tensor('track.w').param, H), c: { buf: ACT, off: at.dEmbedded, ld: E } });
@@ -202,7 +205,7 @@ export class Program {
   /** The heads (models/heads.ts) on the last hidden rows `h` [N × H]. */
   headsForward(h: number): void {
     const { at, shape: s } = this;
-    this.product({ M: at.N, N: s.outputs, K: s.hidden, a: rowMajor(ACT, h, s.hidden), b: rowMajor(STATE, this.tensor('head.w').param, s.outputs), c: { buf: ACT, off: at.out, ld: s.outputs }, bias: this.tensor('head.b').param });
+    this.product({ M: at.N, N: s.outputs, K: s.hidden, a: rowMajor(ACT, h, s.hidden), b: rowMajor(STATE, this.tensor('head.w').param, s.outputs), c: { buf: IO, off: at.out, ld: s.outputs }, bias: this.tensor('head.b').param });
   }
 
   /** The loss and its gradient at the heads (dOut), then the heads' backward pass into dH [N × H]. */
@@ -223,8 +226,8 @@ export class Program {
         scoredOff: at.scored,
         partOff: at.lossParts,
         useAux: useAux ? 1 : 0,
-        mainScale: 1 / pass.denominator,
-        auxScale: pass.auxWeight / (4 * pass.denominator),
+        mainScale: this.lossScale / pass.denominator,
+        auxScale: (this.lossScale * pass.auxWeight) / (4 * pass.denominator),
       },
       Math.ceil(at.N / LOSS_GROUP),
     );

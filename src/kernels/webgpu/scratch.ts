@@ -1,6 +1,7 @@
-// Where a step's arrays sit in the activation buffer (`act`) and the integer buffer (`ints`), for a batch of B
-// sequences of T positions: the batch itself, every activation the backward pass reads, and the scratch between
-// kernels. Offsets are in elements (4 bytes each).
+// Where a step's arrays sit, for a batch of B sequences of T positions (wgsl/common.ts): the batch, the logits
+// and the partial sums in `io` (f32 always); every activation the backward pass reads and the gradients between
+// kernels in `act` (f32 or f16); the track keys and the embedding gradient's segments in `ints`. Offsets are in
+// elements of their buffer.
 import type { EngineShape } from '../engine.ts';
 import { ADAM_CHUNK } from './wgsl/adam.ts';
 import { LOSS_GROUP } from './wgsl/loss.ts';
@@ -38,22 +39,24 @@ export interface Scratch {
   B: number;
   T: number;
   N: number;
-  // the batch
+  // in io: the batch, the heads' outputs, the partial sums
   inputs: number;
   present: number;
   labels: number;
   auxLabels: number;
   weights: number;
   scored: number;
-  // shared by both models
-  embedded: number;
-  encoded: number;
   out: number;
-  dOut: number;
   lossParts: number;
   squares: number;
-  dEmbedded: number;
   split: number;
+  /** Elements of `io` in all. */
+  ioTotal: number;
+  // in act, shared by both models
+  embedded: number;
+  encoded: number;
+  dOut: number;
+  dEmbedded: number;
   gradA: number;
   gradB: number;
   lstm: LstmLayerArrays[];
@@ -79,6 +82,12 @@ export function planScratch(s: EngineShape, B: number, T: number, chunks: number
   const N = B * T;
   const H = s.hidden;
   const E = s.buckets > 0 ? s.embed : 0;
+  let ioNext = 0;
+  const io = (n: number) => {
+    const at = ioNext;
+    ioNext += n;
+    return at;
+  };
   let next = 0;
   const take = (n: number) => {
     const at = next;
@@ -89,20 +98,21 @@ export function planScratch(s: EngineShape, B: number, T: number, chunks: number
     B,
     T,
     N,
-    inputs: take(N * s.features),
-    present: take(N),
-    labels: take(N),
-    auxLabels: take(N * 4),
-    weights: take(N),
-    scored: take(N),
+    inputs: io(N * s.features),
+    present: io(N),
+    labels: io(N),
+    auxLabels: io(N * 4),
+    weights: io(N),
+    scored: io(N),
+    out: io(N * s.outputs),
+    lossParts: io(Math.ceil(N / LOSS_GROUP) * 4),
+    squares: io(chunks),
+    split: io(SPLIT_SCRATCH),
+    ioTotal: ioNext,
     embedded: take(N * E),
     encoded: take(N * H),
-    out: take(N * s.outputs),
     dOut: take(N * s.outputs),
-    lossParts: take(Math.ceil(N / LOSS_GROUP) * 4),
-    squares: take(chunks),
     dEmbedded: take(N * E),
-    split: take(SPLIT_SCRATCH),
     gradA: take(N * H),
     gradB: take(N * H),
   };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ConfigError, UserError } from '../../errors.ts';
 import type { Config } from '../../config/schema.ts';
 import { configToYaml } from '../../config/yaml.ts';
-import { ensureSynthData } from '../../data/batches.ts';
+import { ensureSynthData } from '../../data/batch/batches.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { runConfigPath } from '../runFolder.ts';
 import { takeRunLock } from '../runLock.ts';

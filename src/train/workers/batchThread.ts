@@ -2,9 +2,9 @@
 // read, joined and padded. The sequence is trainBatches' (same seed, epoch and skip), so runs and resumes are
 // exactly as with batches built on the trainer's thread.
 import type { Worker } from 'node:worker_threads';
-import type { DataContext, View } from '../../data/batches.ts';
+import type { DataContext, View } from '../../data/batch/batches.ts';
 import { reviveError, siblingModule, startWorker } from '../../util/threads.ts';
-import type { Batch } from '../../data/types.ts';
+import type { Batch } from '../../data/format/types.ts';
 import type { FromBatchThread, ToBatchThread } from './batchThreadWorker.ts';
 
 /** Batches built ahead of the trainer: enough to hide jitter, few enough to keep memory flat. */

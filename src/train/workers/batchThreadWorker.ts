@@ -2,9 +2,9 @@
 // as on the trainer's thread) and posts them with their arrays transferred, at most `maxInFlight` ahead of the
 // trainer. Its data context (track table, cache) is loaded once and kept across epochs.
 import { parentPort } from 'node:worker_threads';
-import type { DataSettings } from '../../data/dataConfig.ts';
-import { loadDataContext, trainBatches, type DataContext, type View } from '../../data/batches.ts';
-import type { Batch, FeatureStats } from '../../data/types.ts';
+import type { DataSettings } from '../../data/format/dataConfig.ts';
+import { loadDataContext, trainBatches, type DataContext, type View } from '../../data/batch/batches.ts';
+import type { Batch, FeatureStats } from '../../data/format/types.ts';
 import { threadError, type ThreadError } from '../../util/threads.ts';
 
 export interface BatchJob {

@@ -3,8 +3,9 @@
 // GPU between steps (the model's tf.Variables and the Adam object are not touched by a step); sync() reads them
 // back before anything reads those (checkpoints, histograms). At most two steps are in flight, so a trainer that
 // builds batches faster than the GPU takes them does not queue up uploads without end.
-import type { Batch } from '../../data/types.ts';
+import type { Batch } from '../../data/format/types.ts';
 import type { GpuEngine } from '../../kernels/webgpu/engine.ts';
+import type { Precision } from '../../kernels/engine.ts';
 import type { SkipModel } from '../../models/model.ts';
 import { createGpuEngine, engineBatch, trainingPass } from '../../models/engineModel.ts';
 import { flatLayout, readFlatWeights, writeFlatWeights } from '../../models/params.ts';
@@ -27,8 +28,8 @@ export class GpuStepper implements Stepper {
   ) {}
 
   /** An engine holding the model's current weights and the optimizer's current state. */
-  static async create(model: SkipModel, optimizer: Adam): Promise<GpuStepper> {
-    const engine = await createGpuEngine(model, takesWeightDecay);
+  static async create(model: SkipModel, optimizer: Adam, precision: Precision = 'f32'): Promise<GpuStepper> {
+    const engine = await createGpuEngine(model, takesWeightDecay, precision);
     const state = await optimizer.exportState();
     const params = await readFlatWeights(model.weights);
     const m = new Float32Array(params.length);

@@ -6,7 +6,7 @@
 // weights through shared memory before each step), so checkpoints and exact resume work as with one thread.
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../../data/types.ts';
+import type { Batch } from '../../data/format/types.ts';
 import { siblingModule, startWorker } from '../../util/threads.ts';
 import { predictProbabilities, type SkipModel } from '../../models/model.ts';
 import { readFlatWeights } from '../../models/params.ts';

@@ -2,7 +2,7 @@
 // update of one batch in ONE call, threaded inside the engine. The weights and Adam's moments live in flat vectors
 // here between steps (the model's tf.Variables and the Adam object are not touched by a step); sync() writes them
 // back before anything reads those (checkpoints, histograms).
-import type { Batch } from '../../data/types.ts';
+import type { Batch } from '../../data/format/types.ts';
 import type { NativeEngine } from '../../kernels/native.ts';
 import type { SkipModel } from '../../models/model.ts';
 import { createNativeEngine, engineBatch, trainingPass } from '../../models/engineModel.ts';

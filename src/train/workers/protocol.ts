@@ -1,7 +1,7 @@
 // Messages between the trainer (or evaluator) and its gradient workers. Weights and gradients travel through SharedArrayBuffers
 // (one flat float32 vector in the model's weight order), so a step posts only the batch slice and a few numbers.
 import type { ModelConfig } from '../../config/schema.ts';
-import type { Batch } from '../../data/types.ts';
+import type { Batch } from '../../data/format/types.ts';
 import type { SliceOptions } from './sliceGradient.ts';
 
 export interface WorkerInit {

@@ -1,6 +1,6 @@
 // A batch cut into contiguous runs of sessions, one per gradient worker. Sizes differ by at most one and depend
 // only on the batch size and the number of workers, so a run is repeatable for a given worker count.
-import type { Batch } from '../../data/types.ts';
+import type { Batch } from '../../data/format/types.ts';
 
 /** [start, end) session ranges of `parts` slices of a batch of `size` sessions; empty slices are left out. */
 export function sliceRanges(size: number, parts: number): [number, number][] {

@@ -1,7 +1,7 @@
 // Forward and backward on one slice of a batch, the gradient written into a flat float32 vector (the model's
 // weights in order). The trainer's thread runs it on the first slice, each gradient worker on its own.
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../../data/types.ts';
+import type { Batch } from '../../data/format/types.ts';
 import { batchLoss, type LossOptions, type TrainableModel } from '../loss.ts';
 
 export type SliceOptions = Required<Omit<LossOptions, 'training'>>;

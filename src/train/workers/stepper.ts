@@ -4,10 +4,11 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../config/schema.ts';
-import type { Batch } from '../../data/types.ts';
-import { activeBackend } from '../../models/backend.ts';
+import type { Batch } from '../../data/format/types.ts';
+import type { Precision } from '../../kernels/engine.ts';
+import { activeBackend, checkPrecision } from '../../models/backend.ts';
 import { modelLogits, predictProbabilities, type SkipModel } from '../../models/model.ts';
-import { createGpuEngine, createNativeEngine, engineBatch } from '../../models/engineModel.ts';
+import { createGpuEngine, createNativeEngine, engineBatch, enginesRun } from '../../models/engineModel.ts';
 import { readFlatWeights } from '../../models/params.ts';
 import type { Adam } from '../optimizer.ts';
 import { pendingTensors, trainStep, type StepOptions, type Stepper } from '../step.ts';
@@ -41,13 +42,19 @@ export interface ParallelPredictor {
   dispose(): Promise<void>;
 }
 
+/** The engine that runs `model` on the active backend: native or webgpu, or null for TensorFlow.js beneath them. */
+function engineFor(model: SkipModel): 'native' | 'webgpu' | null {
+  const active = activeBackend();
+  return (active === 'native' || active === 'webgpu') && enginesRun(model.config) ? active : null;
+}
+
 export async function createPredictor(model: SkipModel, workers: number): Promise<ParallelPredictor> {
-  if (activeBackend() === 'webgpu') {
+  if (engineFor(model) === 'webgpu') {
     const engine = await createGpuEngine(model);
     const predict = async (batch: Batch) => (await engine.logits(engineBatch(batch))).map((x) => 1 / (1 + Math.exp(-x)));
     return { workers: 1, predict, dispose: async () => engine.destroy() };
   }
-  if (activeBackend() === 'native') {
+  if (engineFor(model) === 'native') {
     const engine = createNativeEngine(model, workers);
     const params = await readFlatWeights(model.weights);
     const predict = async (batch: Batch) => engine.logits(params, engineBatch(batch)).map((x) => 1 / (1 + Math.exp(-x)));
@@ -61,9 +68,10 @@ export async function createPredictor(model: SkipModel, workers: number): Promis
   return { workers, predict: (batch) => pool.predict(batch), dispose: () => pool.dispose() };
 }
 
-export async function createStepper(model: SkipModel, optimizer: Adam, workers: number): Promise<Stepper> {
-  if (activeBackend() === 'native') return NativeStepper.create(model, optimizer, workers);
-  if (activeBackend() === 'webgpu') return GpuStepper.create(model, optimizer);
+export async function createStepper(model: SkipModel, optimizer: Adam, workers: number, precision: Precision = 'f32'): Promise<Stepper> {
+  await checkPrecision(precision);
+  if (engineFor(model) === 'native') return NativeStepper.create(model, optimizer, workers);
+  if (engineFor(model) === 'webgpu') return GpuStepper.create(model, optimizer, precision);
   const backend = tf.getBackend();
   const logits = (batch: Batch) => modelLogits(model, batch);
   const sync = async () => {};

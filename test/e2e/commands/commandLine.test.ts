@@ -1,10 +1,12 @@
 // What the command line tells a user, run as a user runs it: bad numeric options are usage errors (one line naming
-// the option, exit code 2, no stack trace), `train --help` lists the config keys, and --help never loads
-// TensorFlow.js. (The option check itself: test/unit/commands/options.test.ts.)
+// the option, exit code 2, no stack trace), `train --help` lists the config keys, a setting the backend cannot
+// honour is refused before anything is written, and --help never loads TensorFlow.js. (The option check itself: test/unit/commands/options.test.ts.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LEAF_PATHS } from '../../../src/config/rules.ts';
 
 for (const [command, args, option] of [
@@ -25,6 +27,19 @@ test('CLI: train --help lists every config key with its default', () => {
   assert.is(r.status, 0, r.stderr);
   for (const path of LEAF_PATHS) assert.ok(r.stdout.includes(`--${path} `), `--${path} listed`);
   assert.match(r.stdout, /--train\.batchSize\s+\d+\s+an integer/);
+});
+
+test('CLI: train.precision f16 off the webgpu backend is refused before a run folder is made, naming the backend', () => {
+  const checkpoints = mkdtempSync(join(tmpdir(), 'skiptrain-precision-'));
+  try {
+    const r = spawnSync(process.execPath, ['bin/skiptrain.js', 'train', '--backend', 'wasm', '--config', 'lstm-synth', '--train.precision', 'f16', '--checkpoints', checkpoints], { encoding: 'utf8' });
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stderr, 'train.precision: f16 stores activations on a GPU: it needs --backend webgpu (this run uses wasm)');
+    assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(readdirSync(checkpoints), []);
+  } finally {
+    rmSync(checkpoints, { recursive: true, force: true });
+  }
 });
 
 test('the command modules (all that --help loads) do not import TensorFlow.js', () => {

@@ -4,8 +4,8 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadFeatureStats } from '../../../src/data/stats.ts';
-import { TRACK_FEATURES } from '../../../src/data/columns.ts';
+import { loadFeatureStats } from '../../../src/data/passes/stats.ts';
+import { TRACK_FEATURES } from '../../../src/data/format/columns.ts';
 import { logFile, madeUpCategories, tarGz, tempDir, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/skiptrain.js', 'prepare', ...args], { encoding: 'utf8' });

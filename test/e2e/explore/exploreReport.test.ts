@@ -9,7 +9,7 @@ import { parseDays } from '../../../src/config/days.ts';
 import { exploreReportSections } from '../../../src/explore/report.ts';
 import { renderChart } from '../../../src/report/html.ts';
 import { writeSynth, plannedSessions } from '../../../src/data/synth/index.ts';
-import { TRACK_COLUMNS, TRACK_FEATURES } from '../../../src/data/columns.ts';
+import { TRACK_COLUMNS, TRACK_FEATURES } from '../../../src/data/format/columns.ts';
 import { DataError, UserError } from '../../../src/errors.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { EXCERPT, excerptTest, logFile, madeUpCategories, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { loadConfigDetailed } from '../../../src/config/load.ts';
 import { configToYaml } from '../../../src/config/yaml.ts';
 import { ensureCache, readCachedSessions } from '../../../src/data/cache/cache.ts';
-import { loadTrackTable } from '../../../src/data/tracks.ts';
+import { loadTrackTable } from '../../../src/data/read/tracks.ts';
 import { evaluateCheckpoint } from '../../../src/eval/evaluateCheckpoint.ts';
 import { failureMessage } from '../../../src/util/failures.ts';
 import { CheckpointCorruptError, loadCheckpoint, readCheckpoint } from '../../../src/train/checkpoint.ts';

@@ -7,11 +7,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSessions } from '../../../src/data/logs.ts';
-import { EXPORT_CHECKSUMS_NAME } from '../../../src/data/parquet/exportChecksums.ts';
-import { exportParquet } from '../../../src/data/parquet/exportParquet.ts';
-import { partialFileName, partialStamp, readPartials, writePartial, type PartialKind } from '../../../src/data/partials.ts';
-import { TRACK_FEATURES } from '../../../src/data/columns.ts';
+import { readSessions } from '../../../src/data/read/logs.ts';
+import { EXPORT_CHECKSUMS_NAME } from '../../../src/data/format/exportChecksums.ts';
+import { exportParquet } from '../../../src/data/export/exportParquet.ts';
+import { partialFileName, partialStamp, readPartials, writePartial, type PartialKind } from '../../../src/data/passes/partials.ts';
+import { TRACK_FEATURES } from '../../../src/data/format/columns.ts';
 import { collect, dataErrorOf, logFile, tempDir, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
 import { changeText, flipByte, oneErrorLine, runCli } from '../../helpers/faults.ts';
 

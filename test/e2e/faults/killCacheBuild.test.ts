@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TRACK_FEATURES } from '../../../src/data/columns.ts';
+import { TRACK_FEATURES } from '../../../src/data/format/columns.ts';
 import { logFile, tempDir, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
 import { killWhenAppears, runCli } from '../../helpers/faults.ts';
 

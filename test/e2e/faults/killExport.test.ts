@@ -7,9 +7,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSessions } from '../../../src/data/logs.ts';
-import { EXPORT_CHECKSUMS_NAME } from '../../../src/data/parquet/exportChecksums.ts';
-import type { Session } from '../../../src/data/types.ts';
+import { readSessions } from '../../../src/data/read/logs.ts';
+import { EXPORT_CHECKSUMS_NAME } from '../../../src/data/format/exportChecksums.ts';
+import type { Session } from '../../../src/data/format/types.ts';
 import { collect, dataErrorOf, logFile, tempDir } from '../../helpers/dataFixtures.ts';
 import { killWhenAppears, runCli } from '../../helpers/faults.ts';
 

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TRACK_FEATURES } from '../../../src/data/columns.ts';
+import { TRACK_FEATURES } from '../../../src/data/format/columns.ts';
 import { logFile, tarGz, tempDir, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
 import { fillUp, mountTmpfs, tmpfsTest } from '../../helpers/tmpfs.ts';
 

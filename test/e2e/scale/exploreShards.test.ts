@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSessions } from '../../../src/data/logs.ts';
+import { readSessions } from '../../../src/data/read/logs.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
 import { CountMinSketch } from '../../../src/explore/countMin.ts';
 import { mergeExplorePartials } from '../../../src/explore/exploreMerge.ts';

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { accumulateLogSummary, mergeLogSummaries, summarizeLogs } from '../../../src/data/logSummary.ts';
+import { accumulateLogSummary, mergeLogSummaries, summarizeLogs } from '../../../src/data/passes/logSummary.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
 import { tempDir } from '../../helpers/dataFixtures.ts';
 

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { loadConfig } from '../../../src/config/load.ts';
-import { ensureSynthData } from '../../../src/data/batches.ts';
+import { ensureSynthData } from '../../../src/data/batch/batches.ts';
 import { EXPERIMENT_TAG, SESSION_START_TAG } from '../../../src/train/tensorboard/hparams.ts';
 import { readHParams } from '../../../src/train/tensorboard/reader.ts';
 import type { SweepState } from '../../../src/train/sweep/state.ts';

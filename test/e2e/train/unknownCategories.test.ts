@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TRACK_FEATURES } from '../../../src/data/columns.ts';
+import { TRACK_FEATURES } from '../../../src/data/format/columns.ts';
 import { train } from '../../../src/train/trainer.ts';
 import { logFile, madeUpCategories, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
 import { tinyConfig } from '../../helpers/tinyConfig.ts';

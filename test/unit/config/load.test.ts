@@ -135,7 +135,7 @@ test('wrong types and out-of-range values name the key, the accepted range and t
     [{ 'train.lr': '0' }, /'train\.lr': expected a number > 0/],
     [{ 'train.batchSize': '0' }, /train\.batchSize/],
     [{ 'train.epochs': '0' }, /train\.epochs/],
-    [{ 'model.type': 'gru' }, /'model\.type': expected one of lstm, transformer, got 'gru'/],
+    [{ 'model.type': 'gru' }, /'model\.type': expected one of lstm, transformer, encoder-decoder, got 'gru'/],
     [{ 'train.bestMetric': 'loss' }, /val\/loss, val\/accuracy/],
     [{ 'data.trainDays': '2018-02-30' }, /'data\.trainDays'.*no such calendar day/],
     [{ 'data.heldOutDays': 5 }, /'data\.heldOutDays': expected a list of days/],

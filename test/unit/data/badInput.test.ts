@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readSessions } from '../../../src/data/logs.ts';
-import { newReadCounts } from '../../../src/data/readOptions.ts';
-import { loadTrackTable, resolveTrack } from '../../../src/data/tracks.ts';
-import { TRACK_FEATURES } from '../../../src/data/columns.ts';
+import { readSessions } from '../../../src/data/read/logs.ts';
+import { newReadCounts } from '../../../src/data/read/readOptions.ts';
+import { loadTrackTable, resolveTrack } from '../../../src/data/read/tracks.ts';
+import { TRACK_FEATURES } from '../../../src/data/format/columns.ts';
 import { collect, dataErrorOf, LOG_HEADER, logFile, logLine, tarGz, tempDir, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
 
 const MEMBER = 'training_set/log_0_20180715_000000000000.csv';

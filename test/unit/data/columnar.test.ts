@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
-import type { BlockReadOptions } from '../../../src/data/columnar/blockReader.ts';
-import { LOG_COLUMN } from '../../../src/data/columns.ts';
-import { readSessions } from '../../../src/data/logs.ts';
-import { newReadCounts, type ReadLogOptions } from '../../../src/data/readOptions.ts';
+import type { BlockReadOptions } from '../../../src/data/read/blockReader.ts';
+import { LOG_COLUMN } from '../../../src/data/format/columns.ts';
+import { readSessions } from '../../../src/data/read/logs.ts';
+import { newReadCounts, type ReadLogOptions } from '../../../src/data/read/readOptions.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { randomSessions, randomTracks } from '../../helpers/sessions.ts';
 import { referenceSessions } from '../../helpers/referenceReader.ts';
@@ -254,7 +254,7 @@ test('stopping early ends the workers; they start when tsx is registered through
   const script = [
     "import { register } from 'tsx/esm/api';",
     'register();',
-    "const { readSessions } = await import('./src/data/logs.ts');",
+    "const { readSessions } = await import('./src/data/read/logs.ts');",
     'let n = 0;',
     `for await (const s of readSessions(${JSON.stringify(archive)}, { workers: 2, inlineBytes: 0, rangeBytes: 5000 })) n++;`,
     'console.log(n);',

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { vocabIndex, CONTEXT_TYPES, TRACK_FEATURES, LOG_COLUMNS } from '../../../src/data/columns.ts';
+import { vocabIndex, CONTEXT_TYPES, TRACK_FEATURES, LOG_COLUMNS } from '../../../src/data/format/columns.ts';
 
 test('column lists match the MSSD layout', () => {
   assert.is(LOG_COLUMNS.length, 21);

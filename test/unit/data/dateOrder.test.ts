@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BlockReadOptions } from '../../../src/data/columnar/blockReader.ts';
-import { readSessions } from '../../../src/data/logs.ts';
+import type { BlockReadOptions } from '../../../src/data/read/blockReader.ts';
+import { readSessions } from '../../../src/data/read/logs.ts';
 import { collect, dataErrorOf, LOG_HEADER, logLine, tarGz, tempDir } from '../../helpers/dataFixtures.ts';
 
 const MODES: BlockReadOptions[] = [

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dayFromFileName, parseDate, inDateRange, DEFAULT_DATE_RANGE, readAuto } from '../../../src/data/dates.ts';
+import { dayFromFileName, parseDate, inDateRange, DEFAULT_DATE_RANGE, readAuto } from '../../../src/data/format/dates.ts';
 
 test('auto recognises the dataset format and common re-saves', () => {
   assert.is(parseDate('2018-07-15', 'auto'), '2018-07-15');

@@ -1,10 +1,10 @@
 // No label leakage: the inputs at position t never depend on the outcomes of t or on anything after t.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sessionsToBatch } from '../../../src/data/batches.ts';
-import { INPUT_FEATURES, inputFeatureNames } from '../../../src/data/features.ts';
-import { MAX_SESSION_LENGTH } from '../../../src/data/columns.ts';
-import type { Batch, LogRow, Session } from '../../../src/data/types.ts';
+import { sessionsToBatch } from '../../../src/data/batch/batches.ts';
+import { INPUT_FEATURES, inputFeatureNames } from '../../../src/data/batch/features.ts';
+import { MAX_SESSION_LENGTH } from '../../../src/data/format/columns.ts';
+import type { Batch, LogRow, Session } from '../../../src/data/format/types.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { memoryContext, randomRow, randomSessions, randomTracks } from '../../helpers/sessions.ts';
 

@@ -4,11 +4,11 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSummary } from '../../../src/commands/inspect.ts';
-import { accumulateLogSummary, mergeLogSummaries, summarizeLogs } from '../../../src/data/logSummary.ts';
+import { accumulateLogSummary, mergeLogSummaries, summarizeLogs } from '../../../src/data/passes/logSummary.ts';
 import { EXCERPT, EXCERPT_PANDAS, excerptTest, LOG_HEADER, logFile, logLine, madeUpCategories, tempDir, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
 
 const withExcerpt = excerptTest(test, 'test/unit/data/logSummary.test.ts');
-import { TRACK_FEATURES } from '../../../src/data/columns.ts';
+import { TRACK_FEATURES } from '../../../src/data/format/columns.ts';
 
 withExcerpt('both excerpt files: 11 sessions, 201 rows, 28 rows on 2018-07-14 and 173 on 2018-07-15', async () => {
   for (const file of [EXCERPT, EXCERPT_PANDAS]) {

@@ -3,9 +3,10 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readSessions, parseLogRow } from '../../../src/data/logs.ts';
-import { newReadCounts } from '../../../src/data/readOptions.ts';
-import { CONTEXT_TYPES, REASONS_END, REASONS_START } from '../../../src/data/columns.ts';
+import { readSessions } from '../../../src/data/read/logs.ts';
+import { DateCache, parseRowText } from '../../../src/data/read/logrow.ts';
+import { newReadCounts } from '../../../src/data/read/readOptions.ts';
+import { CONTEXT_TYPES, LOG_COLUMNS, REASONS_END, REASONS_START } from '../../../src/data/format/columns.ts';
 import { collect, EXCERPT, EXCERPT_PANDAS, excerptTest, logFile, tarGz, tempDir } from '../../helpers/dataFixtures.ts';
 
 const withExcerpt = excerptTest(test, 'test/unit/data/logs.test.ts');
@@ -139,13 +140,14 @@ withExcerpt('a re-ordered header, extra columns, quoted fields and CRLF give the
   assert.equal((await collect(readSessions(path))).map(strip), (await collect(readSessions(EXCERPT))).map(strip));
 });
 
-withExcerpt('parseLogRow reads one row of fields and names the place of an error', () => {
-  const fields = readFileSync(EXCERPT_PANDAS, 'utf8').split('\n')[1].split(',');
-  const row = parseLogRow(fields, 'x.csv:2', { dateFormat: 'DD-MM-YY' });
+withExcerpt('parseRowText, the reader’s reference for one line, reads a row and names the place of an error', () => {
+  const line = readFileSync(EXCERPT_PANDAS, 'utf8').split('\n')[1];
+  const layout = { positions: LOG_COLUMNS.map((_, i) => i), width: LOG_COLUMNS.length, exact: true };
+  const { row } = parseRowText(line, layout, 'x.csv', 2, new DateCache('DD-MM-YY'));
   assert.is(row.date, '2018-07-15');
   assert.is(row.notSkipped, true);
-  assert.throws(() => parseLogRow(fields.slice(1), 'x.csv:2'), /x\.csv:2: expected 21 fields/);
-  assert.throws(() => parseLogRow(fields, 'x.csv:2', { dateFormat: 'YYYY-MM-DD' }), /x\.csv:2: column 'date' must be a date in YYYY-MM-DD.*'15-07-18'/);
+  assert.throws(() => parseRowText(line.slice(line.indexOf(',') + 1), layout, 'x.csv', 2, new DateCache('DD-MM-YY')), /x\.csv:2: expected 21 fields/);
+  assert.throws(() => parseRowText(line, layout, 'x.csv', 2, new DateCache('YYYY-MM-DD')), /x\.csv:2: column 'date' must be a date in YYYY-MM-DD.*'15-07-18'/);
 });
 
 test.run();

@@ -2,8 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { entryFilter, parseShard } from '../../../src/data/shard.ts';
-import { readSessions } from '../../../src/data/logs.ts';
+import { entryFilter, parseShard } from '../../../src/data/source/shard.ts';
+import { readSessions } from '../../../src/data/read/logs.ts';
 import { UserError } from '../../../src/errors.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
 import { collect, tempDir } from '../../helpers/dataFixtures.ts';

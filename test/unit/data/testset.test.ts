@@ -2,11 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readChallengeTestSet } from '../../../src/data/testset.ts';
-import { challengeBatches } from '../../../src/data/batches.ts';
+import { readChallengeTestSet } from '../../../src/data/batch/testset.ts';
+import { challengeBatches } from '../../../src/data/batch/batches.ts';
 import { submissionLines } from '../../../src/eval/submission.ts';
 import { memoryContext } from '../../helpers/sessions.ts';
-import { INPUT_COLUMNS } from '../../../src/data/columns.ts';
+import { INPUT_COLUMNS } from '../../../src/data/format/columns.ts';
 import { collect, dataErrorOf, LOG_HEADER, logLine, tempDir } from '../../helpers/dataFixtures.ts';
 
 /** Prehistory and input text for sessions [id, length], split at ⌊L/2⌋ as the challenge does. */

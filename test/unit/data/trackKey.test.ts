@@ -3,7 +3,7 @@
 // 31-bit FNV-1a hash that checkpoints before the cut used.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { trackKey } from '../../../src/data/trackKey.ts';
+import { trackKey } from '../../../src/data/format/trackKey.ts';
 import { hashString } from '../../../src/util/rng.ts';
 
 test('keys are fixed, below 2^24, and bucket like the 31-bit hash for power-of-two bucket counts', () => {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Batch } from '../../../src/data/types.ts';
+import type { Batch } from '../../../src/data/format/types.ts';
 import { makeBaselines, BASELINE_NAMES } from '../../../src/eval/baselines.ts';
 import { evaluatePredictors, METRIC_KEYS } from '../../../src/eval/evaluation.ts';
 import { auc, logLoss } from '../../../src/eval/metrics.ts';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { averageAccuracy, ChallengeScore, firstHiddenPosition } from '../../../src/data/challenge.ts';
+import { averageAccuracy, ChallengeScore, firstHiddenPosition } from '../../../src/data/format/challenge.ts';
 import { auc, logLoss } from '../../../src/eval/metrics.ts';
 
 test('average accuracy: the organisers\' worked example', () => {

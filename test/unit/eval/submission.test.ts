@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DataError, UserError } from '../../../src/errors.ts';
 import { expandGlobs } from '../../../src/util/expandGlobs.ts';
 import { submissionLines, writeSubmission } from '../../../src/eval/submission.ts';
-import type { Batch } from '../../../src/data/types.ts';
+import type { Batch } from '../../../src/data/format/types.ts';
 import { asBatches, handBatch } from '../../helpers/handBatches.ts';
 
 const sessions = [

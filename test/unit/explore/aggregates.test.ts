@@ -8,7 +8,7 @@ import { featureMemory, LagCorrelations, shuffleAcrossSessions } from '../../../
 import { FeatureHistograms } from '../../../src/explore/histograms.ts';
 import { SessionSample } from '../../../src/explore/sessionSample.ts';
 import { featureColumns } from '../../../src/explore/studiedFeatures.ts';
-import { TRACK_FEATURES } from '../../../src/data/columns.ts';
+import { TRACK_FEATURES } from '../../../src/data/format/columns.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { pearson, session, trackTable } from '../../helpers/exploreSessions.ts';
 

@@ -3,7 +3,7 @@
 // clipping, Adam and AdamW, on random inputs with padded sessions, an empty session and the challenge's loss
 // weights), on whatever WebGPU adapter this machine has (in CI: lavapipe). Tolerance per tensor (f32 on a GPU,
 // whose exp, tanh and summation orders differ from wasm's): max |a − b| ≤ 1e-4 · max |b| + 1e-6; 1e-4 relative
-// for the loss and the gradient norm. Each case runs in a child process (test/helpers/childCases.ts).
+// for the loss and the gradient norm; looser with f16 activations (below). Each case runs in a child process (test/helpers/childCases.ts).
 import * as assert from 'uvu/assert';
 import { selectBackend } from '../../../src/models/backend.ts';
 import { createModel } from '../../../src/models/model.ts';
@@ -12,28 +12,38 @@ import { lossDenominator, lossWeights } from '../../../src/train/loss.ts';
 import { Adam } from '../../../src/train/optimizer.ts';
 import { GpuStepper } from '../../../src/train/workers/gpuStepper.ts';
 import { GpuError } from '../../../src/kernels/webgpu/device.ts';
+import type { Precision } from '../../../src/kernels/engine.ts';
 import { STATS_SLOTS } from '../../../src/kernels/webgpu/engine.ts';
 import { challengeLike, compareGradients, compareStepsOfBothModels, SETUPS, type EngineUnderTest } from '../../helpers/engineEquivalence.ts';
 import { gpuCases } from '../../helpers/childCases.ts';
 import { tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
 
-const gpu: EngineUnderTest = {
-  tolerance: { rel: 1e-4, abs: 1e-6, scalar: 1e-4 },
-  async gradients(model, batch, knownWeight, dropoutSeed) {
-    const weights = lossWeights(batch, knownWeight);
-    const engine = await createGpuEngine(model);
-    const { grads, stats } = await engine.gradients(engineBatch(batch, weights), trainingPass(model, dropoutSeed, model.config.auxWeight, lossDenominator(weights)));
-    engine.destroy();
-    return { grads, ...stats };
-  },
-  async logits(model, batch) {
-    const engine = await createGpuEngine(model);
-    const logits = await engine.logits(engineBatch(batch));
-    engine.destroy();
-    return logits;
-  },
-  stepper: (model, optimizer) => GpuStepper.create(model, optimizer),
-};
+/** The engine with activations stored as `precision`, held to `tolerance`. */
+function gpuEngine(precision: Precision, tolerance: EngineUnderTest['tolerance']): EngineUnderTest {
+  return {
+    tolerance,
+    async gradients(model, batch, knownWeight, dropoutSeed) {
+      const weights = lossWeights(batch, knownWeight);
+      const engine = await createGpuEngine(model, undefined, precision);
+      const { grads, stats } = await engine.gradients(engineBatch(batch, weights), trainingPass(model, dropoutSeed, model.config.auxWeight, lossDenominator(weights)));
+      engine.destroy();
+      return { grads, ...stats };
+    },
+    async logits(model, batch) {
+      const engine = await createGpuEngine(model, undefined, precision);
+      const logits = await engine.logits(engineBatch(batch));
+      engine.destroy();
+      return logits;
+    },
+    stepper: (model, optimizer) => GpuStepper.create(model, optimizer, precision),
+  };
+}
+
+const gpu = gpuEngine('f32', { rel: 1e-4, abs: 1e-6, scalar: 1e-4 });
+// f16 storage rounds every activation and every gradient between kernels to 11 bits (2⁻¹¹ ≈ 4.9e-4 relative);
+// through a few layers that is ~3e-3 at most here (measured: 7e-4 to 2.7e-3 per tensor). The loss and the norm
+// sum many rounded terms and stay within 1e-3.
+const gpuF16 = gpuEngine('f16', { rel: 1e-2, abs: 1e-5, scalar: 1e-3 });
 
 async function ready(): Promise<void> {
   await selectBackend('webgpu', () => {});
@@ -48,6 +58,11 @@ gpuCases(import.meta.url, {
   'training steps (loss, norm, weights, Adam m and v) equal trainStep on tfjs, with AdamW and with clipping': async () => {
     await ready();
     await compareStepsOfBothModels(gpu);
+  },
+  'f16 activations (train.precision: f16): logits, loss and every gradient within f16 rounding of the tfjs model; three steps of loss and norm too': async () => {
+    await ready();
+    for (const s of SETUPS) await compareGradients(gpuF16, s);
+    await compareStepsOfBothModels(gpuF16, false);
   },
   'a step is tens of dispatches, none read back; statistics wait in their slot until read': async () => {
     await ready();

@@ -1,13 +1,13 @@
-// The fast LSTM (hand-written backward, sigmoid-based tanh, scaled state) must match a plain gate-by-gate LSTM
-// with ordinary autodiff on the same weights: loss and every gradient, on cpu and on wasm (which uses our
+// The fast LSTM (hand-written backward, sigmoid-based tanh, scaled state), and its switched twin (two recurrent
+// kernels, the encoder–decoder's), must match a plain gate-by-gate LSTM with ordinary autodiff on the same weights: loss and every gradient, on cpu and on wasm (which uses our
 // replacement slicing kernels). Tolerance: |Δ| ≤ 1e-5 · max|reference| + 1e-7 per tensor (float32 rounding
 // differs between the two formulations; a wrong formula is off by O(1) of the gradient scale).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lstmSequence } from '../../../src/kernels/lstmSequence.ts';
-import { referenceLstm } from '../../../src/kernels/referenceLstm.ts';
+import { lstmSequence, switchedLstmSequence } from '../../../src/kernels/lstmSequence.ts';
+import { referenceLstm, referenceSwitchedLstm } from '../../../src/kernels/referenceLstm.ts';
 import { setFastSlicing } from '../../../src/kernels/fastSlicing.ts';
 import { maxAbs, maxAbsDiff } from '../../helpers/tinyModels.ts';
 
@@ -15,6 +15,22 @@ const B = 3;
 const T = 7;
 const F = 5;
 const H = 6;
+
+type Grads = { value: tf.Scalar; grads: tf.NamedTensorMap };
+
+/** The loss, and every variable's gradient within the tolerance above. */
+function assertSame(fast: Grads, ref: Grads, variables: tf.Variable[], backend: string): void {
+  const lossDiff = Math.abs(fast.value.dataSync()[0] - ref.value.dataSync()[0]);
+  assert.ok(lossDiff <= 1e-6, `${backend}: loss differs by ${lossDiff}`);
+  for (const v of variables) {
+    const got = fast.grads[v.name].dataSync();
+    const want = ref.grads[v.name].dataSync();
+    const scale = maxAbs(want);
+    assert.ok(scale > 1e-4, 'the reference gradient is not trivially zero');
+    const diff = maxAbsDiff(got, want);
+    assert.ok(diff <= 1e-5 * scale + 1e-7, `${backend}: gradient ${v.shape} differs by ${diff} (scale ${scale})`);
+  }
+}
 
 function compare(backend: string) {
   const seeded = (shape: number[], seed: number, std = 0.5) => tf.randomNormal(shape, 0, std, 'float32', seed);
@@ -29,16 +45,7 @@ function compare(backend: string) {
     return mse(lstmSequence(xp, wh as tf.Tensor2D));
   }, [wx, wh, b]);
   const ref = tf.variableGrads(() => mse(referenceLstm(x, wx as tf.Tensor2D, wh as tf.Tensor2D, b as tf.Tensor1D)), [wx, wh, b]);
-  const lossDiff = Math.abs(fast.value.dataSync()[0] - ref.value.dataSync()[0]);
-  assert.ok(lossDiff <= 1e-6, `${backend}: loss differs by ${lossDiff}`);
-  for (const v of [wx, wh, b]) {
-    const got = fast.grads[v.name].dataSync();
-    const want = ref.grads[v.name].dataSync();
-    const scale = maxAbs(want);
-    assert.ok(scale > 1e-4, 'the reference gradient is not trivially zero');
-    const diff = maxAbsDiff(got, want);
-    assert.ok(diff <= 1e-5 * scale + 1e-7, `${backend}: gradient ${v.shape} differs by ${diff} (scale ${scale})`);
-  }
+  assertSame(fast, ref, [wx, wh, b], backend);
   tf.dispose([x, target, wx, wh, b, fast.value, ref.value, ...Object.values(fast.grads), ...Object.values(ref.grads)]);
 }
 
@@ -55,6 +62,39 @@ test('fast LSTM = plain autodiff LSTM (loss and gradients) on wasm with the repl
   setFastSlicing(true, 'wasm');
   try {
     compare('wasm');
+  } finally {
+    await tf.setBackend('cpu');
+  }
+});
+
+function compareSwitched(backend: string) {
+  const seeded = (shape: number[], seed: number, std = 0.5) => tf.randomNormal(shape, 0, std, 'float32', seed);
+  const x = seeded([B, T, F], 1, 1) as tf.Tensor3D;
+  const target = seeded([B, T, H], 5, 1);
+  // Each sequence switches at its own position (sequence 0 never: all first; the last at once: all second).
+  const first = tf.tensor3d(Array.from({ length: B * T }, (_, i) => (i % T < [T, 3, 0][Math.floor(i / T)] ? 1 : 0)), [B, T, 1]);
+  const weights = (seed: number) => ({ wx: tf.variable(seeded([F, 4 * H], seed)), wh: tf.variable(seeded([H, 4 * H], seed + 1)), b: tf.variable(seeded([4 * H], seed + 2)) });
+  const [one, two] = [weights(10), weights(20)];
+  const variables = [one.wx, one.wh, one.b, two.wx, two.wh, two.b];
+  const mse = (h: tf.Tensor) => tf.mean(tf.square(tf.sub(h, target))) as tf.Scalar;
+  const proj = (w: typeof one) => tf.reshape(tf.add(tf.matMul(tf.reshape(x, [B * T, F]), w.wx), w.b), [B, T, 4 * H]);
+  const fast = tf.variableGrads(() => {
+    const xp = tf.add(tf.mul(proj(one), first), tf.mul(proj(two), tf.sub(1, first))) as tf.Tensor3D;
+    return mse(switchedLstmSequence(xp, one.wh as tf.Tensor2D, two.wh as tf.Tensor2D, first));
+  }, variables);
+  const asWeights = (w: typeof one) => ({ wx: w.wx as tf.Tensor2D, wh: w.wh as tf.Tensor2D, b: w.b as tf.Tensor1D });
+  const ref = tf.variableGrads(() => mse(referenceSwitchedLstm(x, first, asWeights(one), asWeights(two))), variables);
+  assertSame(fast, ref, variables, backend);
+  tf.dispose([x, target, first, ...variables, fast.value, ref.value, ...Object.values(fast.grads), ...Object.values(ref.grads)]);
+}
+
+test('the switched LSTM (two recurrent kernels, switching per position) = its op-by-op reference, loss and gradients, on cpu and wasm', async () => {
+  await tf.setBackend('cpu');
+  compareSwitched('cpu');
+  await tf.setBackend('wasm');
+  setFastSlicing(true, 'wasm');
+  try {
+    compareSwitched('wasm');
   } finally {
     await tf.setBackend('cpu');
   }

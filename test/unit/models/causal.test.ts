@@ -8,7 +8,7 @@ import { batchToTensors, createModel } from '../../../src/models/model.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { randomBatch, tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
 import type { ModelConfig } from '../../../src/config/schema.ts';
-import type { Batch } from '../../../src/data/types.ts';
+import type { Batch } from '../../../src/data/format/types.ts';
 
 const B = 3;
 const T = 9;

@@ -8,7 +8,7 @@ import { selectBackend } from '../../../src/models/backend.ts';
 import { createModel } from '../../../src/models/model.ts';
 import { Adam } from '../../../src/train/optimizer.ts';
 import { trainStep } from '../../../src/train/step.ts';
-import { randomBatch, tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
+import { randomBatch, tinyEncoderDecoder, tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
 
 const F = 5;
 
@@ -16,7 +16,7 @@ const F = 5;
 // 0.0000-0.0002. The bar is ten times the worst seed.
 const RATIO = 0.02;
 
-for (const cfg of [tinyLstm, tinyTransformer]) {
+for (const cfg of [tinyLstm, tinyTransformer, tinyEncoderDecoder]) {
   test(`${cfg.type} overfits a tiny batch with the trainer's step (loss below ${RATIO} of the first)`, async () => {
     await selectBackend('cpu', () => {});
     const model = createModel({ ...cfg, hidden: 16, layers: 1, ff: 32, dropout: 0 }, F, 2);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openEntries } from '../../../src/data/archive.ts';
+import { openEntries } from '../../../src/data/source/archive.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
 
 test('peers that cannot run are named with how to install them; the others give rows and ratios', async () => {

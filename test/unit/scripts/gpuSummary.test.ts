@@ -26,9 +26,10 @@ test('a diverging, NaN or shorter curve fails', () => {
   assert.not.ok(compareCurves([], []).ok);
 });
 
-test('ratios: webgpu over wasm and over torch-cuda, per model and batch', () => {
+test('ratios: webgpu over wasm and over torch-cuda, per model and batch; f16 rows apart', () => {
   const rows: ThroughputRow[] = [
-    { model: 'lstm', backend: 'webgpu', batch: 512, seqPerSec: 9000 },
+    { model: 'lstm', backend: 'webgpu', batch: 512, seqPerSec: 9000, precision: 'f32' },
+    { model: 'lstm', backend: 'webgpu', batch: 512, seqPerSec: 12000, precision: 'f16' }, // its own column, not the f32 figure
     { model: 'lstm', backend: 'wasm', batch: 512, seqPerSec: 3000 },
     { model: 'lstm', backend: 'torch-cuda', batch: 512, seqPerSec: 36000 },
     { model: 'lstm', backend: 'webgpu', batch: 64, seqPerSec: 500 },
@@ -38,11 +39,11 @@ test('ratios: webgpu over wasm and over torch-cuda, per model and batch', () => 
   ];
   const ratios = throughputRatios(rows);
   assert.equal(
-    ratios.map((r) => [r.model, r.batch, r.gpuOverCpu, r.gpuOverTorch]),
+    ratios.map((r) => [r.model, r.batch, r.gpuOverCpu, r.gpuOverTorch, r.webgpuF16]),
     [
-      ['lstm', 64, 0.5, null],
-      ['lstm', 512, 3, 0.25],
-      ['transformer', 64, null, null],
+      ['lstm', 64, 0.5, null, null],
+      ['lstm', 512, 3, 0.25, 12000],
+      ['transformer', 64, null, null, null],
     ],
   );
 });

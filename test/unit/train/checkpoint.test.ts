@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
-import type { FeatureStats } from '../../../src/data/types.ts';
+import type { FeatureStats } from '../../../src/data/format/types.ts';
 import { UserError } from '../../../src/errors.ts';
 import { Adam } from '../../../src/train/optimizer.ts';
 import { readStep, trainStep } from '../../../src/train/step.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
-import type { FeatureStats } from '../../../src/data/types.ts';
+import type { FeatureStats } from '../../../src/data/format/types.ts';
 import { readCheckpoint, saveCheckpoint, type CheckpointContents } from '../../../src/train/checkpoint.ts';
 import { Adam } from '../../../src/train/optimizer.ts';
 import { readStep, trainStep } from '../../../src/train/step.ts';

@@ -7,7 +7,7 @@ import { readStep, trainStep } from '../../../src/train/step.ts';
 import { batchLoss } from '../../../src/train/loss.ts';
 import { linearModel, separableBatch } from '../../helpers/linearModel.ts';
 import { DEFAULTS } from '../../../src/config/schema.ts';
-import { inputFeatureCount } from '../../../src/data/features.ts';
+import { inputFeatureCount } from '../../../src/data/batch/features.ts';
 import { createModel } from '../../../src/models/model.ts';
 
 await tf.setBackend('cpu');

@@ -7,12 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS } from '../../../src/config/schema.ts';
-import { inputFeatureCount } from '../../../src/data/features.ts';
+import { inputFeatureCount } from '../../../src/data/batch/features.ts';
 import { createModel, predictProbabilities } from '../../../src/models/model.ts';
 import { batchLoss, lossDenominator, lossWeights } from '../../../src/train/loss.ts';
 import { createPredictor, resolveWorkers } from '../../../src/train/workers/stepper.ts';
 import { sliceBatch, sliceRanges } from '../../../src/train/workers/sliceBatch.ts';
-import type { Batch } from '../../../src/data/types.ts';
+import type { Batch } from '../../../src/data/format/types.ts';
 import { challengeBatch } from '../../../scripts/bench/trainer-step.ts';
 import { tinyConfig } from '../../helpers/tinyConfig.ts';
 

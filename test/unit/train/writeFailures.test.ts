@@ -11,7 +11,7 @@ import type { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS } from '../../../src/config/schema.ts';
-import type { FeatureStats } from '../../../src/data/types.ts';
+import type { FeatureStats } from '../../../src/data/format/types.ts';
 import { checkpointFiles, readCheckpoint, resolveCheckpoint, saveCheckpoint, type RetentionPolicy } from '../../../src/train/checkpoint.ts';
 import { Adam } from '../../../src/train/optimizer.ts';
 import { RUN_LOCK_NAME } from '../../../src/train/runLock.ts';

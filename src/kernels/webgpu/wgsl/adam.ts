@@ -12,7 +12,7 @@ import { prelude, type KernelArgs } from './common.ts';
 export const ADAM_CHUNK = 4096;
 
 export const SUM_SQUARES_ARGS: KernelArgs = { names: ['chunks', 'chunksOff', 'gOff', 'sqOff'] };
-const ADAM_FLOATS = ['lr', 'beta1', 'beta2', 'oneMinusBeta1', 'oneMinusBeta2', 'correction1', 'correction2', 'epsilon', 'decayLr', 'clipNorm', 'auxWeight', 'denominator'];
+const ADAM_FLOATS = ['lr', 'beta1', 'beta2', 'oneMinusBeta1', 'oneMinusBeta2', 'correction1', 'correction2', 'epsilon', 'decayLr', 'clipNorm', 'auxWeight', 'denominator', 'unscale'];
 export const ADAM_ARGS: KernelArgs = {
   names: ['chunks', 'chunksOff', 'pOff', 'mOff', 'vOff', 'gOff', 'sqOff', 'lossParts', 'lossOff', 'statsOff', 'update', 'useAux', ...ADAM_FLOATS],
   floats: ADAM_FLOATS,
@@ -45,7 +45,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     var s = 0.0;
     for (var k = lid; k < count; k += 256u) { let g = state[u.gOff + start + k]; s += g * g; }
     let total = groupSum(lid, s);
-    if (lid == 0u) { act[u.sqOff + c] = total; }
+    if (lid == 0u) { io[u.sqOff + c] = total; }
   }
 }
 `;
@@ -57,15 +57,17 @@ ${TREE}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
-  for (var c = lid; c < u.chunks; c += 256u) { s += act[u.sqOff + c]; }
-  let norm = sqrt(groupSum(lid, s));
+  for (var c = lid; c < u.chunks; c += 256u) { s += io[u.sqOff + c]; }
+  // The gradient holds the loss scale's multiple (1 but with f16 activations): unscale is its inverse.
+  let norm = sqrt(groupSum(lid, s)) * u.unscale;
   // As train/optimizer.ts: scale = maxNorm / (norm + 1e-6) when the norm is above maxNorm.
   var scale = 1.0;
   if (u.clipNorm > 0.0 && norm > u.clipNorm) { scale = u.clipNorm / (norm + 1e-6); }
+  scale *= u.unscale;
   if (wg.x == 0u) {
     var sums = vec4f(0.0);
     for (var k = 0u; k < u.lossParts; k++) {
-      sums += vec4f(act[u.lossOff + k * 4u], act[u.lossOff + k * 4u + 1u], act[u.lossOff + k * 4u + 2u], act[u.lossOff + k * 4u + 3u]);
+      sums += vec4f(io[u.lossOff + k * 4u], io[u.lossOff + k * 4u + 1u], io[u.lossOff + k * 4u + 2u], io[u.lossOff + k * 4u + 3u]);
     }
     if (lid == 0u) {
       var loss = sums.x / u.denominator;

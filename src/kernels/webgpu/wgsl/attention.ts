@@ -40,15 +40,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     for (var p = lid; p < T * DH; p += 32u) {
       let j = p / DH;
       let c = p % DH;
-      Ks[p] = act[base + j * LD + D + c];
-      Vs[p] = act[base + j * LD + 2u * D + c];
+      Ks[p] = getAct(base + j * LD + D + c);
+      Vs[p] = getAct(base + j * LD + 2u * D + c);
     }
-    for (var j = lid; j < T; j += 32u) { present[j] = act[u.presentOff + b * T + j]; }
+    for (var j = lid; j < T; j += 32u) { present[j] = io[u.presentOff + b * T + j]; }
     workgroupBarrier();
     for (var t = lid; t < T; t += 32u) {
       var s: array<f32, TMAX>;
       var q: array<f32, DH>;
-      for (var c = 0u; c < DH; c++) { q[c] = act[base + t * LD + c] * u.scale; }
+      for (var c = 0u; c < DH; c++) { q[c] = getAct(base + t * LD + c) * u.scale; }
       var allowed = 0u;
       for (var j = 0u; j <= t; j++) { allowed += select(0u, 1u, present[j] != 0.0); }
       var best = -3.4e38;
@@ -74,11 +74,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
       var o: array<f32, DH>;
       for (var j = 0u; j < T; j++) {
         let pj = s[j] * inv;
-        act[pRow + j] = pj;
+        setAct(pRow + j, pj);
         for (var c = 0u; c < DH; c++) { o[c] += pj * Vs[j * DH + c]; }
       }
       let out = u.outOff + (b * T + t) * D + h * DH;
-      for (var c = 0u; c < DH; c++) { act[out + c] = o[c]; }
+      for (var c = 0u; c < DH; c++) { setAct(out + c, o[c]); }
     }
     workgroupBarrier();
   }
@@ -107,12 +107,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     for (var p = lid; p < T * DH; p += 32u) {
       let j = p / DH;
       let c = p % DH;
-      Qs[p] = act[base + j * LD + c] * u.scale;
-      Ks[p] = act[base + j * LD + D + c];
-      Vs[p] = act[base + j * LD + 2u * D + c];
-      dOs[p] = act[u.dOutOff + (b * T + j) * D + h * DH + c];
+      Qs[p] = getAct(base + j * LD + c) * u.scale;
+      Ks[p] = getAct(base + j * LD + D + c);
+      Vs[p] = getAct(base + j * LD + 2u * D + c);
+      dOs[p] = getAct(u.dOutOff + (b * T + j) * D + h * DH + c);
     }
-    for (var p = lid; p < T * T; p += 32u) { Ps[p] = act[u.pOff + bh * T * T + p]; }
+    for (var p = lid; p < T * T; p += 32u) { Ps[p] = getAct(u.pOff + bh * T * T + p); }
     workgroupBarrier();
     let dBase = u.dQkvOff + b * T * LD + h * DH;
     for (var t = lid; t < T; t += 32u) {
@@ -130,7 +130,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
         dS[t * T + j] = ds;
         for (var c = 0u; c < DH; c++) { dq[c] += ds * Ks[j * DH + c]; }
       }
-      for (var c = 0u; c < DH; c++) { act[dBase + t * LD + c] = dq[c] * u.scale; }
+      for (var c = 0u; c < DH; c++) { setAct(dBase + t * LD + c, dq[c] * u.scale); }
     }
     workgroupBarrier();
     for (var j = lid; j < T; j += 32u) {
@@ -145,8 +145,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
         }
       }
       for (var c = 0u; c < DH; c++) {
-        act[dBase + j * LD + D + c] = dk[c];
-        act[dBase + j * LD + 2u * D + c] = dv[c];
+        setAct(dBase + j * LD + D + c, dk[c]);
+        setAct(dBase + j * LD + 2u * D + c, dv[c]);
       }
     }
     workgroupBarrier();

@@ -20,7 +20,7 @@ ${LOOP}
     let key = ints[u.keysOff + e / u.E];
     var v = 0.0;
     if (key >= 0) { v = state[u.tableOff + u32(key % i32(u.buckets)) * u.E + e % u.E]; }
-    act[u.outOff + e] = v;
+    setAct(u.outOff + e, v);
   }
 }
 `;
@@ -31,7 +31,7 @@ export function dropoutKernel(): string {
   return /* wgsl */ `${prelude(DROPOUT_ARGS)}
 ${LOOP}
   for (var e = gid.x; e < u.n; e += stride) {
-    act[u.outOff + e] = act[u.inOff + e] * dropoutFactor(u.key, e, u.threshold, u.scale);
+    setAct(u.outOff + e, getAct(u.inOff + e) * dropoutFactor(u.key, e, u.threshold, u.scale));
   }
 }
 `;
@@ -45,7 +45,7 @@ ${LOOP}
     let t = e / u.D;
     let j = e % u.D;
     var s = 0.0;
-    for (var b = 0u; b < u.B; b++) { s += act[u.dhOff + (b * u.T + t) * u.D + j]; }
+    for (var b = 0u; b < u.B; b++) { s += getAct(u.dhOff + (b * u.T + t) * u.D + j); }
     state[u.gradOff + e] = s;
   }
 }
@@ -65,7 +65,7 @@ ${LOOP}
     let c = e % u.E;
     var sum = 0.0;
     for (var k = ints[u.startOff + s]; k < ints[u.startOff + s + 1u]; k++) {
-      sum += act[u.dEmbOff + u32(ints[u.positionsOff + u32(k)]) * u.E + c];
+      sum += getAct(u.dEmbOff + u32(ints[u.positionsOff + u32(k)]) * u.E + c);
     }
     state[u.gradOff + u32(ints[u.bucketsOff + s]) * u.E + c] = sum;
   }

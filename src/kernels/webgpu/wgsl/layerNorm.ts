@@ -35,16 +35,16 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
   for (var row = wg.x; row < u.N; row += groups.x) {
     let x = u.xOff + row * D;
     var s = 0.0;
-    for (var j = lid; j < D; j += 64u) { s += act[x + j]; }
+    for (var j = lid; j < D; j += 64u) { s += getAct(x + j); }
     let mean = rowSum(lid, s) / f32(D);
     var q = 0.0;
-    for (var j = lid; j < D; j += 64u) { let c = act[x + j] - mean; q += c * c; }
+    for (var j = lid; j < D; j += 64u) { let c = getAct(x + j) - mean; q += c * c; }
     let r = 1.0 / sqrt(rowSum(lid, q) / f32(D) + 1e-5);
-    if (lid == 0u) { act[u.rOff + row] = r; }
+    if (lid == 0u) { setAct(u.rOff + row, r); }
     for (var j = lid; j < D; j += 64u) {
-      let h = (act[x + j] - mean) * r;
-      act[u.xhatOff + row * D + j] = h;
-      act[u.yOff + row * D + j] = h * state[u.gammaOff + j] + state[u.betaOff + j];
+      let h = (getAct(x + j) - mean) * r;
+      setAct(u.xhatOff + row * D + j, h);
+      setAct(u.yOff + row * D + j, h * state[u.gammaOff + j] + state[u.betaOff + j]);
     }
   }
 }
@@ -62,17 +62,17 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     var sg = 0.0;
     var sgx = 0.0;
     for (var j = lid; j < D; j += 64u) {
-      let g = act[u.dyOff + at + j] * state[u.gammaOff + j];
+      let g = getAct(u.dyOff + at + j) * state[u.gammaOff + j];
       sg += g;
-      sgx += g * act[u.xhatOff + at + j];
+      sgx += g * getAct(u.xhatOff + at + j);
     }
     let mg = rowSum(lid, sg) / f32(D);
     let mgx = rowSum(lid, sgx) / f32(D);
-    let r = act[u.rOff + row];
+    let r = getAct(u.rOff + row);
     for (var j = lid; j < D; j += 64u) {
-      let g = act[u.dyOff + at + j] * state[u.gammaOff + j];
-      let dx = (g - mg - act[u.xhatOff + at + j] * mgx) * r;
-      if (u.accumulate != 0u) { act[u.dxOff + at + j] += dx; } else { act[u.dxOff + at + j] = dx; }
+      let g = getAct(u.dyOff + at + j) * state[u.gammaOff + j];
+      let dx = (g - mg - getAct(u.xhatOff + at + j) * mgx) * r;
+      if (u.accumulate != 0u) { setAct(u.dxOff + at + j, getAct(u.dxOff + at + j) + dx); } else { setAct(u.dxOff + at + j, dx); }
     }
   }
 }
@@ -92,8 +92,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   var sb = 0.0;
   if (j < D) {
     for (var row = lid.y; row < u.N; row += 4u) {
-      let dy = act[u.dyOff + row * D + j];
-      sg += dy * act[u.xhatOff + row * D + j];
+      let dy = getAct(u.dyOff + row * D + j);
+      sg += dy * getAct(u.xhatOff + row * D + j);
       sb += dy;
     }
   }

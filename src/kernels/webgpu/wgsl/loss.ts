@@ -25,24 +25,24 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   let r = wg.x * ${LOSS_GROUP}u + lid;
   var part = vec4f(0.0);
   if (r < u.N) {
-    let x = act[u.outOff + r * u.O];
-    let y = act[u.labelsOff + r];
-    let w = act[u.weightsOff + r];
-    let scored = act[u.scoredOff + r];
-    for (var k = 0u; k < u.O; k++) { act[u.doutOff + r * u.O + k] = 0.0; }
+    let x = io[u.outOff + r * u.O];
+    let y = io[u.labelsOff + r];
+    let w = io[u.weightsOff + r];
+    let scored = io[u.scoredOff + r];
+    for (var k = 0u; k < u.O; k++) { setAct(u.doutOff + r * u.O + k, 0.0); }
     if (scored != 0.0) {
       part.w = scored;
       if (select(0.0, 1.0, x >= 0.0) == y) { part.z = scored; }
     }
     if (w != 0.0) {
       part.x = w * bce(x, y);
-      act[u.doutOff + r * u.O] = w * (sigmoid(x) - y) * u.mainScale;
+      setAct(u.doutOff + r * u.O, w * (sigmoid(x) - y) * u.mainScale);
       if (u.useAux != 0u) {
         for (var k = 0u; k < 4u; k++) {
-          let xa = act[u.outOff + r * u.O + 1u + k];
-          let ya = act[u.auxOff + r * 4u + k];
+          let xa = io[u.outOff + r * u.O + 1u + k];
+          let ya = io[u.auxOff + r * 4u + k];
           part.y += w * bce(xa, ya);
-          act[u.doutOff + r * u.O + 1u + k] = w * (sigmoid(xa) - ya) * u.auxScale;
+          setAct(u.doutOff + r * u.O + 1u + k, w * (sigmoid(xa) - ya) * u.auxScale);
         }
       }
     }
@@ -55,10 +55,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   }
   if (lid == 0u) {
     let at = u.partOff + wg.x * 4u;
-    act[at] = sums[0].x;
-    act[at + 1u] = sums[0].y;
-    act[at + 2u] = sums[0].z;
-    act[at + 3u] = sums[0].w;
+    io[at] = sums[0].x;
+    io[at + 1u] = sums[0].y;
+    io[at + 2u] = sums[0].z;
+    io[at + 3u] = sums[0].w;
   }
 }
 `;

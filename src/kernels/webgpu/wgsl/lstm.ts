@@ -38,7 +38,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
     for (var o = 0u; o < PER_THREAD; o++) {
       let p = lid + o * 256u;
       let b = b0 + p / G4;
-      if (p < R * G4 && b < u.B) { acc[o] = act[u.gOff + (b * u.T + t) * G4 + p % G4]; }
+      if (p < R * G4 && b < u.B) { acc[o] = getAct(u.gOff + (b * u.T + t) * G4 + p % G4); }
     }
     if (t > 0u) {
       for (var k = 0u; k < H; k++) {
@@ -65,18 +65,18 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
         let o = sigmoid(z[zr + 2u * H + q]);
         let g = tanhSafe(z[zr + 3u * H + q]);
         var c = i * g;
-        if (t > 0u) { c += f * act[u.cOff + (row - 1u) * H + q]; }
+        if (t > 0u) { c += f * getAct(u.cOff + (row - 1u) * H + q); }
         let tc = tanhSafe(c);
         let gr = u.gOff + row * G4;
-        act[gr + q] = i;
-        act[gr + H + q] = f;
-        act[gr + 2u * H + q] = o;
-        act[gr + 3u * H + q] = g;
-        act[u.cOff + row * H + q] = c;
-        act[u.tcOff + row * H + q] = tc;
-        act[u.hpOff + row * H + q] = hp[p];
+        setAct(gr + q, i);
+        setAct(gr + H + q, f);
+        setAct(gr + 2u * H + q, o);
+        setAct(gr + 3u * H + q, g);
+        setAct(u.cOff + row * H + q, c);
+        setAct(u.tcOff + row * H + q, tc);
+        setAct(u.hpOff + row * H + q, hp[p]);
         let h = o * tc;
-        act[u.hsOff + row * H + q] = h;
+        setAct(u.hsOff + row * H + q, h);
         hp[p] = h;
       }
     }
@@ -108,7 +108,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
     for (var o = 0u; o < PER_THREAD; o++) {
       let p = lid + o * 256u;
       let b = b0 + p / H;
-      if (p < R * H && b < u.B) { acc[o] = act[u.dhOff + (b * u.T + t) * H + p % H]; }
+      if (p < R * H && b < u.B) { acc[o] = getAct(u.dhOff + (b * u.T + t) * H + p % H); }
     }
     if (step > 0u) {
       for (var j = 0u; j < G4; j++) {
@@ -130,24 +130,24 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
       if (b < u.B) {
         let row = b * u.T + t;
         let gr = u.gOff + row * G4;
-        let i = act[gr + q];
-        let f = act[gr + H + q];
-        let o = act[gr + 2u * H + q];
-        let g = act[gr + 3u * H + q];
-        let tc = act[u.tcOff + row * H + q];
+        let i = getAct(gr + q);
+        let f = getAct(gr + H + q);
+        let o = getAct(gr + 2u * H + q);
+        let g = getAct(gr + 3u * H + q);
+        let tc = getAct(u.tcOff + row * H + q);
         let dhv = dh[p];
         var dc = dhv * o * (1.0 - tc * tc);
         if (step > 0u) { dc += carry[p]; }
         var c0 = 0.0;
-        if (t > 0u) { c0 = act[u.cOff + (row - 1u) * H + q]; }
+        if (t > 0u) { c0 = getAct(u.cOff + (row - 1u) * H + q); }
         let dzi = dc * g * i * (1.0 - i);
         let dzf = dc * c0 * f * (1.0 - f);
         let dzo = dhv * tc * o * (1.0 - o);
         let dzg = dc * i * (1.0 - g * g);
-        act[gr + q] = dzi;
-        act[gr + H + q] = dzf;
-        act[gr + 2u * H + q] = dzo;
-        act[gr + 3u * H + q] = dzg;
+        setAct(gr + q, dzi);
+        setAct(gr + H + q, dzf);
+        setAct(gr + 2u * H + q, dzo);
+        setAct(gr + 3u * H + q, dzg);
         let zr = r * G4;
         dzNext[zr + q] = dzi;
         dzNext[zr + H + q] = dzf;

@@ -47,7 +47,7 @@ fn finish(i: u32, j: u32, sum: f32) {
   if (has(${MM.BIAS}u) && !skipped) { v += state[u.biasOff + j]; }
   if (has(${MM.RELU}u)) { v = max(v, 0.0); }
   if (has(${MM.DROPOUT}u)) { v *= dropoutFactor(u.dropKey, i * u.N + j, u.dropThreshold, u.dropScale); }
-  if (has(${MM.GATE}u) && act[u.gateOff + i * u.ldc + j] <= 0.0) { v = 0.0; }
+  if (has(${MM.GATE}u) && getAct(u.gateOff + i * u.ldc + j) <= 0.0) { v = 0.0; }
   if (has(${MM.RESIDUAL}u)) {
     let row = select(i, i % u.resWrap, u.resWrap > 0u);
     v += load(u.resBuf, u.resOff + row * u.ldr + j);
@@ -118,7 +118,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     for (var c = 0u; c < 4u; c++) {
       let j = j0 + lid.x * 4u + c;
       if (i < u.M && j < u.N) {
-        if (u.splits > 1u) { act[u.partOff + (wg.z * u.M + i) * u.N + j] = rows[r][c]; }
+        if (u.splits > 1u) { io[u.partOff + (wg.z * u.M + i) * u.N + j] = rows[r][c]; }
         else { finish(i, j, rows[r][c]); }
       }
     }
@@ -136,7 +136,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let total = u.M * u.N;
   for (var e = gid.x; e < total; e += groups.x * 256u) {
     var sum = 0.0;
-    for (var s = 0u; s < u.splits; s++) { sum += act[u.partOff + s * total + e]; }
+    for (var s = 0u; s < u.splits; s++) { sum += io[u.partOff + s * total + e]; }
     finish(e / u.N, e % u.N, sum);
   }
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, type Config } from '../../../../src/config/schema.ts';
 import { writeSynth } from '../../../../src/data/synth/index.ts';
-import { evalBatches, loadDataContext, trainBatches } from '../../../../src/data/batches.ts';
+import { evalBatches, loadDataContext, trainBatches } from '../../../../src/data/batch/batches.ts';
 import { collect } from '../../../helpers/dataFixtures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'cache-batches-'));

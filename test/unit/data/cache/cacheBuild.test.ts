@@ -6,11 +6,11 @@ import { mkdir, mkdtemp, readFile, rm, truncate, utimes, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachStats, buildCache, ensureCache, openCache, readCachedBlocks, readCachedSessions } from '../../../../src/data/cache/cache.ts';
-import { readSessions } from '../../../../src/data/logs.ts';
+import { readSessions } from '../../../../src/data/read/logs.ts';
 import { DataError } from '../../../../src/errors.ts';
 import { crc32c } from '../../../../src/util/crc32c.ts';
 import { withManifestCrc } from '../../../../src/util/manifestCrc.ts';
-import type { Session } from '../../../../src/data/types.ts';
+import type { Session } from '../../../../src/data/format/types.ts';
 import { Rng } from '../../../../src/util/rng.ts';
 import { randomSessions, randomTracks, statsOf } from '../../../helpers/sessions.ts';
 import { writeLogCsv, writeTarGz } from '../../../helpers/logFiles.ts';

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sessionAt, type SessionBlock } from '../../../../src/data/cache/block.ts';
+import { sessionAt, type SessionBlock } from '../../../../src/data/format/block.ts';
 import { SessionBlockBuilder } from '../../../helpers/blockBuilder.ts';
 import { deserializeBlock, readBlockHeader, serializeBlock, BLOCK_HEADER_BYTES } from '../../../../src/data/cache/shardFormat.ts';
 import { ShardWriter, readShardBlocks } from '../../../../src/data/cache/shardFile.ts';
@@ -13,7 +13,7 @@ import { crc32c } from '../../../../src/util/crc32c.ts';
 import { Rng } from '../../../../src/util/rng.ts';
 import { randomSessions, randomTracks } from '../../../helpers/sessions.ts';
 import { rejectsWith } from '../../../helpers/rejectsWith.ts';
-import type { Session } from '../../../../src/data/types.ts';
+import type { Session } from '../../../../src/data/format/types.ts';
 
 const rng = new Rng(11);
 const tracks = randomTracks(50, rng);

@@ -1,4 +1,4 @@
-// The one column table (cache/block.ts: SESSION_COLUMNS, ROW_COLUMNS): the reader's blocks, the cache's shard
+// The one column table (format/block.ts: SESSION_COLUMNS, ROW_COLUMNS): the reader's blocks, the cache's shard
 // layout, blocks made of Session objects and the parser's columns that the assembler copies all agree with it —
 // a column added to the table and forgotten anywhere fails here.
 import { test } from 'uvu';
@@ -6,11 +6,11 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blockOfSessions, COLUMNS, ROW_COLUMNS, type SessionBlock } from '../../../../src/data/cache/block.ts';
+import { blockOfSessions, COLUMNS, ROW_COLUMNS, type SessionBlock } from '../../../../src/data/format/block.ts';
 import { blockBodyBytes, deserializeBlock, readBlockHeader, serializeBlock } from '../../../../src/data/cache/shardFormat.ts';
-import { readLogBlocks } from '../../../../src/data/columnar/blockReader.ts';
-import { RangeParser } from '../../../../src/data/columnar/rangeParser.ts';
-import { LOG_COLUMNS } from '../../../../src/data/columns.ts';
+import { readLogBlocks } from '../../../../src/data/read/blockReader.ts';
+import { RangeParser } from '../../../../src/data/read/rangeParser.ts';
+import { LOG_COLUMNS } from '../../../../src/data/format/columns.ts';
 import { writeSynth } from '../../../../src/data/synth/index.ts';
 import { Rng } from '../../../../src/util/rng.ts';
 import { randomSessions, randomTracks } from '../../../helpers/sessions.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { readSessions } from '../../../../src/data/logs.ts';
+import { readSessions } from '../../../../src/data/read/logs.ts';
 import { assertAgrees, assertUserFacing, FUZZ, outcomeOf, referenceOutcome, synthInputs, type Outcome } from '../../../helpers/fuzz.ts';
 import { mutateAll, mutationsArb, type Mutation } from '../../../helpers/mutators.ts';
 

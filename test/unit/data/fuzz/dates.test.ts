@@ -1,10 +1,10 @@
-// Fuzzed dates (src/data/dates.ts), the one field every reader normalises: any string, in any dateFormat, is a real
+// Fuzzed dates (src/data/format/dates.ts), the one field every reader normalises: any string, in any dateFormat, is a real
 // calendar day written YYYY-MM-DD or null — never an exception, never 2018-02-30; every day of 2000–2099 written in
 // each format reads back as itself; under auto a value reads as readAuto says; file names give a real day or null.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { DATE_FORMATS, dayFromFileName, parseDate, readAuto, type DateFormat } from '../../../../src/data/dates.ts';
+import { DATE_FORMATS, dayFromFileName, parseDate, readAuto, type DateFormat } from '../../../../src/data/format/dates.ts';
 import { FUZZ } from '../../../helpers/fuzz.ts';
 
 /** A real day written YYYY-MM-DD (checked through Date, independently of dates.ts). */

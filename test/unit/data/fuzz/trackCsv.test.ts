@@ -8,8 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { loadTrackTable } from '../../../../src/data/tracks.ts';
-import type { TrackTable } from '../../../../src/data/types.ts';
+import { loadTrackTable } from '../../../../src/data/read/tracks.ts';
+import type { TrackTable } from '../../../../src/data/format/types.ts';
 import { assertUserFacing, FUZZ, synthInputs } from '../../../helpers/fuzz.ts';
 import { meaningKept, mutateAll, mutationsArb, type Mutation } from '../../../helpers/mutators.ts';
 

@@ -4,7 +4,7 @@
 // read from a figure.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TRACK_FEATURES, REASONS_END, REASONS_START } from '../../../../src/data/columns.ts';
+import { TRACK_FEATURES, REASONS_END, REASONS_START } from '../../../../src/data/format/columns.ts';
 import { describeSessions, generateSession, generateSessions, generateTracks, sessionIds } from '../../../../src/data/synth/index.ts';
 
 const catalog = generateTracks(5000, 11);

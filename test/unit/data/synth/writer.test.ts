@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { Readable } from 'node:stream';
-import { INPUT_COLUMNS, LOG_COLUMNS, TRACK_COLUMNS } from '../../../../src/data/columns.ts';
+import { INPUT_COLUMNS, LOG_COLUMNS, TRACK_COLUMNS } from '../../../../src/data/format/columns.ts';
 import { UserError } from '../../../../src/errors.ts';
 import { generateSession, generateTracks, plannedSessions, writeSynth, type SynthOptions } from '../../../../src/data/synth/index.ts';
-import { readSessions } from '../../../../src/data/logs.ts';
-import { loadTrackTable } from '../../../../src/data/tracks.ts';
+import { readSessions } from '../../../../src/data/read/logs.ts';
+import { loadTrackTable } from '../../../../src/data/read/tracks.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'synth-test-'));
 const base: SynthOptions = { out: '', sessions: 120, days: 2, seed: 5, tracks: 300, filesPerDay: 2, testSet: true };

@@ -1,0 +1,522 @@
+// Bytes → columns: one byte range of a decompressed log file (whole lines, after the header) parsed into typed
+// columns, one entry per data row. No object per row and no string per numeric, boolean or categorical field;
+// session ids are made once per run of equal ids, dates once per distinct spelling, track ids once per distinct id
+// in the range. A line in a spelling the byte path does not recognise (quotes, signs, TRUE, a re-ordered header…)
+// goes through logrow.ts parseRowText, the reference, so values and error messages are the reader's own. A
+// categorical value outside its vocabulary is stored as the "other" slot and kept as an example (a few per column
+// and range), or under data.unknownCategories 'error' is the range's error at its line.
+// The range knows nothing of its place in the file: lines are counted from 0 here, session grouping and every
+// check that spans rows happen in order on the main thread (assembler.ts). Runs in a parse worker or inline.
+import { DataError } from '../../errors.ts';
+import { CATEGORICAL_COLUMNS, LOG_COLUMNS, MAX_SESSION_LENGTH } from '../format/columns.ts';
+import type { DataConfig } from '../format/dataConfig.ts';
+import type { DateFormat } from '../format/dates.ts';
+import { DateCache, parseRowText, type HeaderLayout } from './logrow.ts';
+import type { LogRow } from '../format/types.ts';
+import { packFlags } from '../format/block.ts';
+import { SlashDates, type SlashEvidence } from './dateOrder.ts';
+import { hashBytes, TrackLookup } from './trackIndex.ts';
+import { equalBytes, VocabBytes } from './vocabBytes.ts';
+import { Interner } from '../../util/interner.ts';
+import { OTHER_SLOTS, UNKNOWN_EXAMPLES, unknownCategoryRefusal } from '../format/unknownCategories.ts';
+
+/** The rows of one range. Typed arrays may be longer than `rows`; only [0, rows) is meaningful. */
+export interface RangeRows {
+  rows: number;
+  /** Lines in the range ('\n' count, plus one for a last line without one): the next range starts that much later. */
+  lines: number;
+  line: Uint32Array; // 0-based line of the row within the range
+  run: Uint32Array; // index into ids: a new run starts where session_id differs from the previous row's
+  length: Uint8Array; // session_length (already checked 1..MAX_SESSION_LENGTH)
+  position: Float64Array; // session_position as written, any size (grouping checks it and names it)
+  flags: Uint16Array; // SessionBlock flag bits
+  categories: Uint16Array; // contextType | reasonStart << 4 | reasonEnd << 8
+  date: Uint16Array; // index into dates
+  seekFwd: Uint16Array;
+  seekBack: Uint16Array;
+  hour: Uint8Array;
+  track: Int32Array; // ≥ 0: track table row; < 0: tracks[-1 - v] (all of them when the parser has no table)
+  ids: string[];
+  dates: string[]; // normalised YYYY-MM-DD; under auto, slash dates both orders read are as written (dateOrder.ts)
+  /** Under auto, what the range says about its file's slash order; null for an explicit dateFormat. */
+  slash: SlashEvidence | null;
+  tracks: string[];
+  /**
+   * Per CATEGORICAL_COLUMNS column, the first few distinct values outside its vocabulary in the range, in row order
+   * (its rows hold the "other" slot); null when every value was known.
+   */
+  unknownExamples: string[][] | null;
+  /** The first bad line: everything before it is in the columns, nothing after it was read. */
+  error: { line: number; reason: string } | null;
+}
+
+export function rangeBuffers(r: RangeRows): ArrayBuffer[] {
+  return [r.line, r.run, r.length, r.position, r.flags, r.categories, r.date, r.seekFwd, r.seekBack, r.hour, r.track].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+const COMMA = 0x2c;
+const COMMAS = 0x2c2c2c2c;
+const QUOTE = 0x22;
+const SEEK_MAX = 0xffff;
+/**
+ * The columns in the order the byte path reads them (a file whose header is exactly LOG_COLUMNS): the session id,
+ * two numbers, the track id, eight booleans (flag bits 0–7), two numbers, a boolean (bit 8), a number, the date, a
+ * boolean (bit 9: block.ts FLAG_NAMES order) and the three categorical columns (CATEGORICAL_COLUMNS order).
+ */
+const BYTE_PATH_COLUMNS = [
+  'session_id',
+  'session_position',
+  'session_length',
+  'track_id_clean',
+  'skip_1',
+  'skip_2',
+  'skip_3',
+  'not_skipped',
+  'context_switch',
+  'no_pause_before_play',
+  'short_pause_before_play',
+  'long_pause_before_play',
+  'hist_user_behavior_n_seekfwd',
+  'hist_user_behavior_n_seekback',
+  'hist_user_behavior_is_shuffle',
+  'hour_of_day',
+  'date',
+  'premium',
+  'context_type',
+  'hist_user_behavior_reason_start',
+  'hist_user_behavior_reason_end',
+];
+if (LOG_COLUMNS.join() !== BYTE_PATH_COLUMNS.join() || CATEGORICAL_COLUMNS.map((c) => c.column).join() !== BYTE_PATH_COLUMNS.slice(18).join()) {
+  throw new Error('rangeParser: LOG_COLUMNS or CATEGORICAL_COLUMNS changed; the byte path reads the columns in BYTE_PATH_COLUMNS order');
+}
+
+// In CATEGORICAL_COLUMNS order, as the 4-bit fields of `categories`.
+const [CONTEXT, START, END] = CATEGORICAL_COLUMNS.map((c) => new VocabBytes(c.vocab));
+
+/** Whether buf[a, b) and buf[c, d) hold the same bytes; `view` is a DataView of buf, read four bytes at a time. */
+function sameBytes(buf: Uint8Array, view: DataView, a: number, b: number, c: number, d: number): boolean {
+  const n = b - a;
+  if (n !== d - c) return false;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (view.getInt32(a + i) !== view.getInt32(c + i)) return false;
+  for (; i < n; i++) if (buf[a + i] !== buf[c + i]) return false;
+  return true;
+}
+
+/** Where the field read last by boolField or numberField ends: the index of its comma, when it has one. */
+let fieldEnd = 0;
+
+/** Whether a field ending at e (before the line's end b) is followed by its comma. */
+const delimited = (buf: Uint8Array, e: number, b: number): boolean => e < b && buf[e] === COMMA;
+
+/**
+ * The boolean field at buf[i]: 1 / 0 for the spellings logrow.ts bool accepts without a string (1, 0, true, false in
+ * any letter case), else -1. Sets fieldEnd.
+ */
+function boolField(buf: Uint8Array, i: number, b: number): number {
+  if (i < b && delimited(buf, i + 1, b)) {
+    fieldEnd = i + 1;
+    return buf[i] === 0x31 ? 1 : buf[i] === 0x30 ? 0 : -1; // not folded: 0x10 | 0x20 is '0'
+  }
+  const c = buf[i] | 0x20;
+  if (i + 4 <= b && c === 0x74 && (buf[i + 1] | 0x20) === 0x72 && (buf[i + 2] | 0x20) === 0x75 && (buf[i + 3] | 0x20) === 0x65) {
+    fieldEnd = i + 4;
+    return delimited(buf, i + 4, b) ? 1 : -1;
+  }
+  if (
+    i + 5 <= b &&
+    c === 0x66 &&
+    (buf[i + 1] | 0x20) === 0x61 &&
+    (buf[i + 2] | 0x20) === 0x6c &&
+    (buf[i + 3] | 0x20) === 0x73 &&
+    (buf[i + 4] | 0x20) === 0x65
+  ) {
+    fieldEnd = i + 5;
+    return delimited(buf, i + 5, b) ? 0 : -1;
+  }
+  return -1;
+}
+
+/** The number field at buf[i]: plain digits (at most 9) as a number, else -1 (for the reference parser). Sets fieldEnd. */
+function numberField(buf: Uint8Array, i: number, b: number): number {
+  let n = 0;
+  let e = i;
+  for (; e < b; e++) {
+    const d = buf[e] - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  fieldEnd = e;
+  return e === i || e - i > 9 || !delimited(buf, e, b) ? -1 : n;
+}
+
+/**
+ * The end of the field at buf[i]: its comma, or `b`. Four bytes at a time while none of them is a comma (a word with
+ * a zero byte after XOR with four commas: the classic bit trick, exact for "has one").
+ */
+function textEnd(buf: Uint8Array, view: DataView, i: number, b: number): number {
+  for (; i + 4 <= b; i += 4) {
+    const x = view.getInt32(i) ^ COMMAS;
+    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+  }
+  while (i < b && buf[i] !== COMMA) i++;
+  return i;
+}
+
+/**
+ * Track ids to dense indices without a string per row: ids are hashed and compared as bytes of the range, and a
+ * string is made only for the first occurrence of each.
+ */
+class ByteInterner {
+  readonly values: string[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  private readonly byValue = new Map<string, number>();
+  private slots: Int32Array; // index + 1, 0 = empty
+  private mask: number;
+  private readonly view: DataView;
+
+  constructor(
+    private readonly buf: Buffer,
+    expected: number,
+  ) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let size = 1024;
+    while (size < expected * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  index(a: number, b: number): number {
+    const buf = this.buf;
+    const h = hashBytes(buf, this.view, a, b);
+    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+      const v = this.slots[slot];
+      if (v === 0) {
+        const k = this.values.length;
+        this.values.push(buf.toString('utf8', a, b));
+        this.starts.push(a);
+        this.ends.push(b);
+        this.slots[slot] = k + 1;
+        if (this.values.length * 2 > this.mask) this.rehash();
+        return k;
+      }
+      if (sameBytes(buf, this.view, a, b, this.starts[v - 1], this.ends[v - 1])) return v - 1;
+    }
+  }
+
+  private rehash(): void {
+    const size = this.slots.length * 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    const buf = this.buf;
+    for (let k = 0; k < this.values.length; k++) {
+      if (this.starts[k] < 0) continue; // interned by value, not in the table
+      const h = hashBytes(buf, this.view, this.starts[k], this.ends[k]);
+      let slot = h & this.mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.slots[slot] = k + 1;
+    }
+  }
+
+  /** An id read by the reference path (maybe quoted): interned by value; a byte-path twin may get its own index. */
+  indexValue(id: string): number {
+    let k = this.byValue.get(id);
+    if (k === undefined) {
+      k = this.values.length;
+      this.values.push(id);
+      this.starts.push(-1);
+      this.ends.push(-1);
+      this.byValue.set(id, k);
+    }
+    return k;
+  }
+}
+
+/**
+ * The first UNKNOWN_EXAMPLES distinct values per categorical column that fall outside its vocabulary. Byte-path
+ * values are compared as bytes: a string is made only for a new example, nothing once a column has its examples.
+ */
+class UnknownExamples {
+  readonly values: string[][] = CATEGORICAL_COLUMNS.map(() => []);
+  private readonly bytes: Buffer[][] = CATEGORICAL_COLUMNS.map(() => []);
+
+  /** The value of column `category` in buf[a, b). */
+  addBytes(category: number, buf: Buffer, a: number, b: number): void {
+    const seen = this.bytes[category];
+    if (seen.length === UNKNOWN_EXAMPLES) return;
+    for (const word of seen) if (equalBytes(buf, a, b, word)) return;
+    const value = buf.toString('utf8', a, b);
+    this.values[category].push(value);
+    seen.push(Buffer.from(value));
+  }
+
+  /** A value read by the reference path. */
+  add(category: number, value: string): void {
+    const values = this.values[category];
+    if (values.length < UNKNOWN_EXAMPLES && !values.includes(value)) {
+      values.push(value);
+      this.bytes[category].push(Buffer.from(value));
+    }
+  }
+}
+
+/** A copy of `a` in a typed array of length n (n ≥ a.length). */
+export function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
+/** Dates are parsed once per distinct spelling; a parser keeps its caches from range to range. */
+export class RangeParser {
+  private readonly dates: DateCache;
+  private readonly slashDates: SlashDates | null;
+
+  constructor(
+    private readonly layout: HeaderLayout,
+    readonly dateFormat: DateFormat,
+    /** The track table's ids: rows name table rows directly, and only other ids become strings. */
+    private readonly table: TrackLookup | null = null,
+    private readonly unknownCategories: DataConfig['unknownCategories'] = 'other',
+  ) {
+    this.slashDates = dateFormat === 'auto' ? new SlashDates() : null;
+    this.dates = this.slashDates ?? new DateCache(dateFormat);
+  }
+
+  /**
+   * Rows of buf[start, end): whole lines (the last may lack its '\n'); blank lines count but hold no row. `fileDay`:
+   * the day in the file's name, evidence of its slash order under auto.
+   */
+  parse(bytes: Uint8Array, start: number, end: number, fileDay: string | null = null): RangeRows {
+    const slashDates = this.slashDates;
+    slashDates?.begin(fileDay);
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const layout = this.layout;
+    const table = this.table;
+    let cap = Math.max(64, Math.ceil((end - start) / 80));
+    let line = new Uint32Array(cap);
+    let run = new Uint32Array(cap);
+    let length = new Uint8Array(cap);
+    let position = new Float64Array(cap);
+    let flags = new Uint16Array(cap);
+    let categories = new Uint16Array(cap);
+    let date = new Uint16Array(cap);
+    let seekFwd = new Uint16Array(cap);
+    let seekBack = new Uint16Array(cap);
+    let hour = new Uint8Array(cap);
+    let track = new Int32Array(cap);
+    const ids: string[] = [];
+    const dates = new Interner();
+    const tracks = new ByteInterner(buf, Math.ceil((end - start) / 150));
+    let unknown: UnknownExamples | null = null; // made at the first value outside a vocabulary
+    let error: RangeRows['error'] = null;
+    let rows = 0;
+    let lineNo = 0;
+    // The previous row's session id (bytes in buf) and the last date's bytes with its index.
+    let idA = -1;
+    let idB = -1;
+    let dateA = -1;
+    let dateB = -1;
+    let dateIndex = 0;
+    const byteWise = layout.exact && buf.subarray(start, end).indexOf(QUOTE) < 0;
+    const decoder = (a: number, b: number) => buf.toString('utf8', a, b);
+
+    // A new run wherever the id may differ from the previous row's (the assembler compares run boundaries' ids).
+    // `same`: the byte path found the id equal to the previous row's.
+    const store = (id: string | null, a: number, b: number, same: boolean) => {
+      if (id !== null) {
+        ids.push(id);
+        idA = -1;
+      } else if (!same) {
+        ids.push(decoder(a, b));
+        idA = a;
+        idB = b;
+      }
+    };
+
+    for (let s = start; s < end && error === null; ) {
+      let nl = buf.indexOf(NL, s);
+      if (nl < 0 || nl >= end) nl = end;
+      const a = s;
+      let b = nl;
+      s = nl + 1;
+      const no = lineNo++;
+      if (b > a && buf[b - 1] === CR) b--;
+      if (a === b) continue;
+      if (rows === cap) {
+        cap *= 2;
+        line = grow(line, cap);
+        run = grow(run, cap);
+        length = grow(length, cap);
+        position = grow(position, cap);
+        flags = grow(flags, cap);
+        categories = grow(categories, cap);
+        date = grow(date, cap);
+        seekFwd = grow(seekFwd, cap);
+        seekBack = grow(seekBack, cap);
+        hour = grow(hour, cap);
+        track = grow(track, cap);
+      }
+      const r = rows;
+      fast: if (byteWise) {
+        // The fields in file order (BYTE_PATH_COLUMNS), each delimited as it is read: numbers and booleans parsed
+        // where they are found, the session id first tried as the previous row's bytes followed by a comma.
+        let i = a;
+        let e = -1;
+        let sameId = false;
+        if (idA >= 0) {
+          const idEnd = i + (idB - idA);
+          if (idEnd < b && buf[idEnd] === COMMA && sameBytes(buf, view, i, idEnd, idA, idB)) {
+            sameId = true;
+            e = idEnd;
+          }
+        }
+        if (e < 0 && (e = textEnd(buf, view, i, b)) === b) break fast;
+        const idEnd = e;
+        const pos = numberField(buf, e + 1, b);
+        if (pos < 0) break fast;
+        const len = numberField(buf, fieldEnd + 1, b);
+        if (len < 1 || len > MAX_SESSION_LENGTH) break fast;
+        const ta = fieldEnd + 1;
+        const tb = textEnd(buf, view, ta, b);
+        if (tb === b) break fast;
+        i = tb + 1;
+        let bits = 0;
+        for (let q = 0; q < 8; q++) {
+          const v = boolField(buf, i, b);
+          if (v < 0) break fast;
+          bits |= v << q;
+          i = fieldEnd + 1;
+        }
+        const fwd = numberField(buf, i, b);
+        if (fwd < 0 || fwd > SEEK_MAX) break fast;
+        const back = numberField(buf, fieldEnd + 1, b);
+        if (back < 0 || back > SEEK_MAX) break fast;
+        const shuffle = boolField(buf, fieldEnd + 1, b);
+        if (shuffle < 0) break fast;
+        const h = numberField(buf, fieldEnd + 1, b);
+        if (h < 0 || h > 23) break fast;
+        const da = fieldEnd + 1;
+        const db = textEnd(buf, view, da, b);
+        if (db === b) break fast;
+        const premium = boolField(buf, db + 1, b);
+        if (premium < 0) break fast;
+        bits |= (shuffle << 8) | (premium << 9);
+        const ca = fieldEnd + 1;
+        const cb = textEnd(buf, view, ca, b);
+        if (cb === b) break fast;
+        const sa = cb + 1;
+        const sb = textEnd(buf, view, sa, b);
+        if (sb === b) break fast;
+        const ea = sb + 1;
+        if (textEnd(buf, view, ea, b) !== b) break fast; // the last field ends the line
+        const eb = b;
+        if (dateA < 0 || !sameBytes(buf, view, da, db, dateA, dateB)) {
+          let value: string;
+          if (slashDates) slashDates.line = no;
+          try {
+            value = this.dates.get(decoder(da, db), '', -1);
+          } catch {
+            break fast; // the reference names it
+          }
+          dateIndex = dates.index(value);
+          dateA = da;
+          dateB = db;
+        }
+        const packed =
+          CONTEXT.indexOf(buf, view, ca, cb) | (START.indexOf(buf, view, sa, sb) << 4) | (END.indexOf(buf, view, ea, eb) << 8);
+        const others = OTHER_SLOTS[packed];
+        if (others !== 0) {
+          if (this.unknownCategories === 'error') break fast; // the reference path names the value
+          unknown ??= new UnknownExamples();
+          const bounds = [ca, cb, sa, sb, ea, eb]; // in CATEGORICAL_COLUMNS order
+          for (let c = 0; c < CATEGORICAL_COLUMNS.length; c++) {
+            if (others & (1 << c)) unknown.addBytes(c, buf, bounds[2 * c], bounds[2 * c + 1]);
+          }
+        }
+        store(null, a, idEnd, sameId);
+        line[r] = no;
+        run[r] = ids.length - 1;
+        length[r] = len;
+        position[r] = pos;
+        flags[r] = bits;
+        categories[r] = packed;
+        date[r] = dateIndex;
+        seekFwd[r] = fwd;
+        seekBack[r] = back;
+        hour[r] = h;
+        const known = table === null ? -1 : table.row(buf, view, ta, tb);
+        track[r] = known >= 0 ? known : -1 - tracks.index(ta, tb);
+        rows++;
+        continue;
+      }
+      // The reference path: one string per field, the reader's own checks and messages.
+      let parsed;
+      if (slashDates) slashDates.line = no;
+      try {
+        parsed = parseRowText(decoder(a, b), layout, '', -1, this.dates);
+      } catch (e) {
+        if (!(e instanceof DataError)) throw e;
+        error = { line: no, reason: e.message };
+        break;
+      }
+      const row: LogRow = parsed.row;
+      if (row.seekFwd < 0 || row.seekFwd > SEEK_MAX || row.seekBack < 0 || row.seekBack > SEEK_MAX) {
+        const col = row.seekFwd < 0 || row.seekFwd > SEEK_MAX ? 'hist_user_behavior_n_seekfwd' : 'hist_user_behavior_n_seekback';
+        error = { line: no, reason: `column '${col}' must be 0..${SEEK_MAX}, found ${col.endsWith('fwd') ? row.seekFwd : row.seekBack}` };
+        break;
+      }
+      if (parsed.unknown !== null) {
+        if (this.unknownCategories === 'error') {
+          error = { line: no, reason: unknownCategoryRefusal(parsed.unknown[0].category, parsed.unknown[0].value) };
+          break;
+        }
+        unknown ??= new UnknownExamples();
+        for (const u of parsed.unknown) unknown.add(u.category, u.value);
+      }
+      if (idA >= 0 || ids.length === 0 || ids[ids.length - 1] !== parsed.id) store(parsed.id, 0, 0, false);
+      dateA = -1; // the date bytes cache only describes byte-path rows
+      line[r] = no;
+      run[r] = ids.length - 1;
+      length[r] = parsed.length;
+      position[r] = row.position;
+      flags[r] = packFlags(row);
+      categories[r] = row.contextType | (row.reasonStart << 4) | (row.reasonEnd << 8);
+      date[r] = dates.index(row.date);
+      seekFwd[r] = row.seekFwd;
+      seekBack[r] = row.seekBack;
+      hour[r] = row.hour;
+      const id = Buffer.from(row.trackId);
+      const known = table === null ? -1 : table.row(id, new DataView(id.buffer, id.byteOffset, id.length), 0, id.length);
+      track[r] = known >= 0 ? known : -1 - tracks.indexValue(row.trackId);
+      rows++;
+    }
+    return {
+      rows,
+      lines: lineNo,
+      line,
+      run,
+      length,
+      position,
+      flags,
+      categories,
+      date,
+      seekFwd,
+      seekBack,
+      hour,
+      track,
+      ids,
+      dates: dates.values,
+      tracks: tracks.values,
+      unknownExamples: unknown?.values ?? null,
+      slash: slashDates?.evidence() ?? null,
+      error,
+    };
+  }
+}
