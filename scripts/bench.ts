@@ -21,8 +21,21 @@ await yargs(hideBin(process.argv))
       json(y)
         .option('quick', { type: 'boolean', default: false, describe: 'Only gunzip, the reader and its block stages' })
         .option('archive', { type: 'string', describe: 'A training_set archive to read instead of the generated one' })
-        .option('sessions', { type: 'number', default: 450_000, describe: 'Sessions of the generated archive (made once into .cache/bench/)' }),
+        .option('sessions', { type: 'number', default: 450_000, describe: 'Sessions of the generated archive (made once into .cache/bench/)' })
+        .option('peers', { type: 'boolean', default: false, describe: '`inspect` beside gunzip, DuckDB and pandas on the same .csv.gz files, and the ratios' })
+        .option('folder', { type: 'string', describe: 'With --peers: a folder of .csv.gz logs instead of the generated one' })
+        .option('peers-python', { type: 'string', describe: 'With --peers: the Python with duckdb and pandas (default SKIPTRAIN_PEERS_PYTHON, else python3)' })
+        .option('rounds', { type: 'number', default: 1, describe: 'With --peers: times each tool runs (taking turns); the best round counts' }),
     async (a) => (await import('./bench/pipeline.ts')).runPipelineBench(a),
+  )
+  .command(
+    'reader-parts',
+    "Where the first pass's CPU goes: inflating, the range cutter, the parser, hand-offs, assembling and inspect's counting (over Session objects or over blocks), each in CPU-seconds per compressed MB, on one thread",
+    (y) =>
+      json(y)
+        .option('folder', { type: 'string', describe: 'A folder of .csv.gz logs (default: the files of pipeline --peers)' })
+        .option('files', { type: 'number', default: 2, describe: 'How many of its files (each inflated into memory first)' }),
+    async (a) => (await import('./bench/readerParts.ts')).runReaderParts(a),
   )
   .command(
     'train',

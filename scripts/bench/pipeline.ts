@@ -1,4 +1,4 @@
-// npm run bench -- pipeline [--json] [--quick] [--archive PATH] [--sessions N]
+// npm run bench -- pipeline [--json] [--quick] [--archive PATH] [--sessions N] [--peers [--folder DIR] [--peers-python PATH] [--rounds N]]
 //
 // Throughput and memory of the log reader on a synthetic archive of ≥ 200 MB compressed (generated once into
 // .cache/bench/pipeline/ with the synth generator), against plain gunzip of the same archive in the same run.
@@ -12,6 +12,10 @@
 //   blocks-Nw  the reader's session blocks only, with the track table (as the cache build, training and explore
 //              read), with N parse workers (N = 1, 2); the table is loaded before the clock starts
 //   sessions@100MB  the same as sessions, stopped after 100 MB of compressed input (flat memory: compare peak RSS)
+// The top-level figures (rowsPerSec, gunzipRatio, …) are the block reader's with the default parse workers: the
+// reader `inspect` and the cache build use. With --peers, `inspect` also runs beside gunzip, DuckDB and pandas on
+// the same .csv.gz files (pipelinePeers.ts): JSON lines {"step": "peer", …} before the summary, whose `peers` holds
+// the ratios.
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
@@ -25,12 +29,13 @@ import { readSessions } from '../../src/data/read/logs.ts';
 import { newReadCounts } from '../../src/data/read/readOptions.ts';
 import { loadTrackTable } from '../../src/data/read/tracks.ts';
 import { childArgv, gunzipToNull, isChild, MB, runChild, startStage, synthArchive, type StageCost } from './common.ts';
+import { runReadPeers, type PeerSummary, type ReadPeerArgs } from './pipelinePeers.ts';
 
-export interface PipelineBenchArgs {
-  json: boolean;
+export interface PipelineBenchArgs extends ReadPeerArgs {
   quick: boolean;
   archive?: string;
   sessions: number;
+  peers: boolean;
 }
 
 /** cpuSeconds is the fairer yardstick on a shared machine. */
@@ -122,7 +127,8 @@ export async function runPipelineBench(args: PipelineBenchArgs): Promise<void> {
   const sizeMB = statSync(archive).size / MB;
   if (sizeMB < 200 && !args.archive) console.error(`warning: the archive is only ${sizeMB.toFixed(0)} MB (target ≥ 200 MB); pass a larger --sessions`);
   const WORKERS = [1, 2];
-  const blockStages = WORKERS.map((n) => `blocks-${n}w`);
+  const defaultWorkers = defaultParseWorkers();
+  const blockStages = [...new Set([defaultWorkers, ...WORKERS])].map((n) => `blocks-${n}w`);
   const stages = args.quick ? ['gunzip', 'sessions', ...blockStages] : ['gunzip', 'tar', 'split', 'papaparse', 'sessions', ...blockStages];
   const results: StageResult[] = [];
   for (const stage of stages) {
@@ -136,20 +142,30 @@ export async function runPipelineBench(args: PipelineBenchArgs): Promise<void> {
   const by = (stage: string) => results.find((r) => r.stage === stage)!;
   const mbps = (r: StageResult) => r.compressedBytes / MB / r.seconds;
   const cpuMbps = (r: StageResult) => r.compressedBytes / MB / r.cpuSeconds;
+  const reader = by(`blocks-${defaultWorkers}w`);
   const full = by('sessions');
   const summary = {
     archive,
     archiveMB: +sizeMB.toFixed(1),
-    rowsPerSec: Math.round(full.rows / full.seconds),
-    sessionsPerSec: Math.round(full.sessions / full.seconds),
-    compressedMBPerSec: +mbps(full).toFixed(2),
+    /** The stage the top-level figures come from: the block reader with the default parse workers. */
+    reader: reader.stage,
+    rowsPerSec: Math.round(reader.rows / reader.seconds),
+    sessionsPerSec: Math.round(reader.sessions / reader.seconds),
+    compressedMBPerSec: +mbps(reader).toFixed(2),
     gunzipMBPerSec: +mbps(by('gunzip')).toFixed(2),
-    gunzipRatio: +(mbps(full) / mbps(by('gunzip'))).toFixed(3),
-    gunzipRatioCpu: +(cpuMbps(full) / cpuMbps(by('gunzip'))).toFixed(3),
+    gunzipRatio: +(mbps(reader) / mbps(by('gunzip'))).toFixed(3),
+    gunzipRatioCpu: +(cpuMbps(reader) / cpuMbps(by('gunzip'))).toFixed(3),
+    /** The same reader handing out Session objects (readSessions). */
+    sessionObjects: {
+      rowsPerSec: Math.round(full.rows / full.seconds),
+      gunzipRatio: +(mbps(full) / mbps(by('gunzip'))).toFixed(3),
+      gunzipRatioCpu: +(cpuMbps(full) / cpuMbps(by('gunzip'))).toFixed(3),
+      peakRssMB: +full.peakRssMB.toFixed(0),
+    },
     loadAverage: +loadavg()[0].toFixed(2),
     cpus: cpus().length,
     /** Parse workers of the default reader (the figures above), then the block reader with 1 and 2 workers. */
-    defaultWorkers: defaultParseWorkers(),
+    defaultWorkers,
     workers: WORKERS.map((n) => {
       const r = by(`blocks-${n}w`);
       return {
@@ -162,7 +178,8 @@ export async function runPipelineBench(args: PipelineBenchArgs): Promise<void> {
         peakRssMB: +r.peakRssMB.toFixed(0),
       };
     }),
-    peakRssMB: +full.peakRssMB.toFixed(0),
+    peakRssMB: +reader.peakRssMB.toFixed(0),
+    /** readSessions stopped after half the archive: compare with sessionObjects.peakRssMB (flat memory). */
     [`peakRssMB@${half}MB`]: +by(`sessions@${half}MB`).peakRssMB.toFixed(0),
     stages: results.map((r) => ({
       stage: r.stage,
@@ -174,7 +191,8 @@ export async function runPipelineBench(args: PipelineBenchArgs): Promise<void> {
       peakRssMB: +r.peakRssMB.toFixed(0),
     })),
   };
-  if (args.json) console.log(JSON.stringify(summary));
+  const peers = args.peers ? await runReadPeers(args, (row) => (args.json ? console.log(JSON.stringify(row)) : undefined)) : undefined;
+  if (args.json) console.log(JSON.stringify(peers ? { ...summary, peers } : summary));
   else {
     console.log(`pipeline bench on ${archive} (${summary.archiveMB} MB compressed)\n`);
     console.log(
@@ -189,9 +207,13 @@ export async function runPipelineBench(args: PipelineBenchArgs): Promise<void> {
       );
     }
     console.log(
-      `\nreader: ${summary.rowsPerSec.toLocaleString('en-US')} rows/s, ${summary.sessionsPerSec.toLocaleString('en-US')} sessions/s, ` +
+      `\nreader (${summary.reader}): ${summary.rowsPerSec.toLocaleString('en-US')} rows/s, ${summary.sessionsPerSec.toLocaleString('en-US')} sessions/s, ` +
         `${summary.compressedMBPerSec} MB/s compressed = ${summary.gunzipRatio} × plain gunzip (${summary.gunzipMBPerSec} MB/s); ` +
-        `peak RSS ${summary.peakRssMB} MB (vs ${summary[`peakRssMB@${half}MB`]} MB after ${half} MB)`,
+        `peak RSS ${summary.peakRssMB} MB`,
+    );
+    console.log(
+      `as Session objects: ${summary.sessionObjects.rowsPerSec.toLocaleString('en-US')} rows/s = ${summary.sessionObjects.gunzipRatio} × plain gunzip; ` +
+        `peak RSS ${summary.sessionObjects.peakRssMB} MB (vs ${summary[`peakRssMB@${half}MB`]} MB after ${half} MB)`,
     );
     for (const w of summary.workers) {
       console.log(`blocks with ${w.workers} parse worker(s): ${w.rowsPerSec.toLocaleString('en-US')} rows/s = ${w.gunzipRatio} × plain gunzip`);
@@ -200,5 +222,15 @@ export async function runPipelineBench(args: PipelineBenchArgs): Promise<void> {
       `per CPU-second (less sensitive to other load; load average was ${summary.loadAverage} on ${summary.cpus} cores): ` +
         `${summary.gunzipRatioCpu} × plain gunzip`,
     );
+    if (peers) printPeers(peers);
   }
+}
+
+function printPeers(p: PeerSummary): void {
+  console.log(`\npeers on ${p.folder} (${p.compressedMB} MB compressed, ${p.rows.toLocaleString('en-US')} rows), best of the rounds:`);
+  for (const [tool, b] of Object.entries(p.best)) {
+    console.log(`${tool.padEnd(14)}${b.seconds.toFixed(2).padStart(9)} s${b.rowsPerSec.toLocaleString('en-US').padStart(13)} rows/s`);
+  }
+  for (const [tool, r] of Object.entries(p.inspectRatio)) console.log(`inspect / ${tool}: ${r}×`);
+  for (const [tool, why] of Object.entries(p.missing)) console.log(`${tool} did not run: ${why}`);
 }

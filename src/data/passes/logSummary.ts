@@ -3,11 +3,11 @@
 // over shards: each accumulates a partial, and the partials merge into the summary of one pass (counts add, distinct
 // track ids are united).
 import type { DataConfig } from '../format/dataConfig.ts';
-import { detach } from '../source/csv.ts';
-import { readSessions } from '../read/logs.ts';
+import { blocksOf, readLogBlocks } from '../read/blockReader.ts';
 import { newReadCounts, type ReadProgress } from '../read/readOptions.ts';
 import { readPartials } from './partials.ts';
 import type { ShardSpec } from '../source/shard.ts';
+import { SummaryTally } from './summaryTally.ts';
 import { loadTrackTable } from '../read/tracks.ts';
 import { mergeUnknownCategories, newUnknownCategories, type UnknownCategories } from '../format/unknownCategories.ts';
 
@@ -54,43 +54,30 @@ export async function summarizeLogs(logs: string, opts: SummaryOptions = {}): Pr
 export async function accumulateLogSummary(logs: string, opts: SummaryOptions = {}): Promise<LogSummaryPartial> {
   const table = opts.tracks ? await loadTrackTable(opts.tracks, (p) => opts.onTrackProgress?.(p.tracks)) : null;
   const counts = newReadCounts();
-  const dates = new Map<string, number>();
-  const tracks = new Set<string>();
-  const unknown = new Set<string>();
-  const lengths = new Map<number, number>();
-  let unknownRows = 0;
-  let skips = 0;
-  let rows = 0;
-  for await (const s of readSessions(logs, {
-    dateFormat: opts.dateFormat,
-    badDates: opts.badDates ?? 'keep',
-    counts,
-    onProgress: opts.onProgress,
-    onNotice: opts.onNotice,
-    shard: opts.shard,
-  })) {
-    lengths.set(s.length, (lengths.get(s.length) ?? 0) + 1);
-    for (const row of s.rows) {
-      rows++;
-      dates.set(row.date, (dates.get(row.date) ?? 0) + 1);
-      if (!tracks.has(row.trackId)) tracks.add(detach(row.trackId));
-      if (row.skip2) skips++;
-      if (table && !table.index.has(row.trackId)) {
-        unknownRows++;
-        if (!unknown.has(row.trackId)) unknown.add(detach(row.trackId));
-      }
-    }
+  const tally = new SummaryTally(table);
+  for await (const block of blocksOf(
+    readLogBlocks(logs, {
+      dateFormat: opts.dateFormat,
+      badDates: opts.badDates ?? 'keep',
+      counts,
+      onProgress: opts.onProgress,
+      onNotice: opts.onNotice,
+      shard: opts.shard,
+    }),
+  )) {
+    tally.add(block);
   }
+  const { dates, lengths, tracks, unknown } = tally;
   const sortedKeys = <K,>(m: Map<K, number>) => [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   return {
     files: counts.files,
-    rows,
+    rows: tally.rows,
     sessions: counts.sessions,
     dates: Object.fromEntries(sortedKeys(dates)),
     trackIds: [...tracks].sort(),
     unknownTrackIds: table ? [...unknown].sort() : null,
-    unknownTrackRows: table ? unknownRows : null,
-    skips,
+    unknownTrackRows: table ? tally.unknownRows : null,
+    skips: tally.skips,
     sessionLengths: Object.fromEntries(sortedKeys(lengths).map(([k, v]) => [String(k), v])),
     unknownCategories: counts.unknownCategories,
     compressedBytes: counts.compressedBytes,

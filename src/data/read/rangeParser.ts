@@ -8,7 +8,7 @@
 // The range knows nothing of its place in the file: lines are counted from 0 here, session grouping and every
 // check that spans rows happen in order on the main thread (assembler.ts). Runs in a parse worker or inline.
 import { DataError } from '../../errors.ts';
-import { CATEGORICAL_COLUMNS, LOG_COLUMN, LOG_COLUMNS, MAX_SESSION_LENGTH } from '../format/columns.ts';
+import { CATEGORICAL_COLUMNS, LOG_COLUMNS, MAX_SESSION_LENGTH } from '../format/columns.ts';
 import type { DataConfig } from '../format/dataConfig.ts';
 import type { DateFormat } from '../format/dates.ts';
 import { DateCache, parseRowText, type HeaderLayout } from './logrow.ts';
@@ -16,6 +16,7 @@ import type { LogRow } from '../format/types.ts';
 import { packFlags } from '../format/block.ts';
 import { SlashDates, type SlashEvidence } from './dateOrder.ts';
 import { hashBytes, TrackLookup } from './trackIndex.ts';
+import { equalBytes, VocabBytes } from './vocabBytes.ts';
 import { Interner } from '../../util/interner.ts';
 import { OTHER_SLOTS, UNKNOWN_EXAMPLES, unknownCategoryRefusal } from '../format/unknownCategories.ts';
 
@@ -58,75 +59,112 @@ export function rangeBuffers(r: RangeRows): ArrayBuffer[] {
 const NL = 0x0a;
 const CR = 0x0d;
 const COMMA = 0x2c;
+const COMMAS = 0x2c2c2c2c;
 const QUOTE = 0x22;
-const N = LOG_COLUMNS.length;
-const C = LOG_COLUMN;
 const SEEK_MAX = 0xffff;
-// In SessionBlock flag bit order (block.ts FLAG_NAMES).
-const BOOL_COLS = [
-  C.skip_1,
-  C.skip_2,
-  C.skip_3,
-  C.not_skipped,
-  C.context_switch,
-  C.no_pause_before_play,
-  C.short_pause_before_play,
-  C.long_pause_before_play,
-  C.hist_user_behavior_is_shuffle,
-  C.premium,
+/**
+ * The columns in the order the byte path reads them (a file whose header is exactly LOG_COLUMNS): the session id,
+ * two numbers, the track id, eight booleans (flag bits 0–7), two numbers, a boolean (bit 8), a number, the date, a
+ * boolean (bit 9: block.ts FLAG_NAMES order) and the three categorical columns (CATEGORICAL_COLUMNS order).
+ */
+const BYTE_PATH_COLUMNS = [
+  'session_id',
+  'session_position',
+  'session_length',
+  'track_id_clean',
+  'skip_1',
+  'skip_2',
+  'skip_3',
+  'not_skipped',
+  'context_switch',
+  'no_pause_before_play',
+  'short_pause_before_play',
+  'long_pause_before_play',
+  'hist_user_behavior_n_seekfwd',
+  'hist_user_behavior_n_seekback',
+  'hist_user_behavior_is_shuffle',
+  'hour_of_day',
+  'date',
+  'premium',
+  'context_type',
+  'hist_user_behavior_reason_start',
+  'hist_user_behavior_reason_end',
 ];
+if (LOG_COLUMNS.join() !== BYTE_PATH_COLUMNS.join() || CATEGORICAL_COLUMNS.map((c) => c.column).join() !== BYTE_PATH_COLUMNS.slice(18).join()) {
+  throw new Error('rangeParser: LOG_COLUMNS or CATEGORICAL_COLUMNS changed; the byte path reads the columns in BYTE_PATH_COLUMNS order');
+}
 
 // In CATEGORICAL_COLUMNS order, as the 4-bit fields of `categories`.
-const [CONTEXT, START, END] = CATEGORICAL_COLUMNS.map((c) => c.vocab.map((w) => Buffer.from(w)));
-const CATEGORY_FIELDS = CATEGORICAL_COLUMNS.map((c) => LOG_COLUMN[c.column]);
-const [CONTEXT_FIELD, START_FIELD, END_FIELD] = CATEGORY_FIELDS;
+const [CONTEXT, START, END] = CATEGORICAL_COLUMNS.map((c) => new VocabBytes(c.vocab));
 
-function equalBytes(buf: Uint8Array, a: number, b: number, word: Uint8Array): boolean {
-  if (b - a !== word.length) return false;
-  for (let i = 0; i < word.length; i++) if (buf[a + i] !== word[i]) return false;
-  return true;
-}
-
-function sameBytes(buf: Uint8Array, a: number, b: number, c: number, d: number): boolean {
-  if (b - a !== d - c) return false;
-  for (let i = 0; i < b - a; i++) if (buf[a + i] !== buf[c + i]) return false;
-  return true;
-}
-
-function vocabAt(buf: Uint8Array, a: number, b: number, vocab: Uint8Array[]): number {
-  for (let k = 0; k < vocab.length; k++) if (equalBytes(buf, a, b, vocab[k])) return k;
-  return vocab.length; // the "other" slot, as vocabOf gives
-}
-
-/** 1 / 0 for the spellings logrow.ts bool accepts without a string (1, 0, true, false in any letter case), else -1. */
-function boolAt(buf: Uint8Array, a: number, b: number): number {
+/** Whether buf[a, b) and buf[c, d) hold the same bytes; `view` is a DataView of buf, read four bytes at a time. */
+function sameBytes(buf: Uint8Array, view: DataView, a: number, b: number, c: number, d: number): boolean {
   const n = b - a;
-  if (n === 1) return buf[a] === 0x31 ? 1 : buf[a] === 0x30 ? 0 : -1; // not folded: 0x10 | 0x20 is '0'
-  const c = buf[a] | 0x20;
-  if (n === 4 && c === 0x74 && (buf[a + 1] | 0x20) === 0x72 && (buf[a + 2] | 0x20) === 0x75 && (buf[a + 3] | 0x20) === 0x65) return 1;
+  if (n !== d - c) return false;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (view.getInt32(a + i) !== view.getInt32(c + i)) return false;
+  for (; i < n; i++) if (buf[a + i] !== buf[c + i]) return false;
+  return true;
+}
+
+/** Where the field read last by boolField or numberField ends: the index of its comma, when it has one. */
+let fieldEnd = 0;
+
+/** Whether a field ending at e (before the line's end b) is followed by its comma. */
+const delimited = (buf: Uint8Array, e: number, b: number): boolean => e < b && buf[e] === COMMA;
+
+/**
+ * The boolean field at buf[i]: 1 / 0 for the spellings logrow.ts bool accepts without a string (1, 0, true, false in
+ * any letter case), else -1. Sets fieldEnd.
+ */
+function boolField(buf: Uint8Array, i: number, b: number): number {
+  if (i < b && delimited(buf, i + 1, b)) {
+    fieldEnd = i + 1;
+    return buf[i] === 0x31 ? 1 : buf[i] === 0x30 ? 0 : -1; // not folded: 0x10 | 0x20 is '0'
+  }
+  const c = buf[i] | 0x20;
+  if (i + 4 <= b && c === 0x74 && (buf[i + 1] | 0x20) === 0x72 && (buf[i + 2] | 0x20) === 0x75 && (buf[i + 3] | 0x20) === 0x65) {
+    fieldEnd = i + 4;
+    return delimited(buf, i + 4, b) ? 1 : -1;
+  }
   if (
-    n === 5 &&
+    i + 5 <= b &&
     c === 0x66 &&
-    (buf[a + 1] | 0x20) === 0x61 &&
-    (buf[a + 2] | 0x20) === 0x6c &&
-    (buf[a + 3] | 0x20) === 0x73 &&
-    (buf[a + 4] | 0x20) === 0x65
+    (buf[i + 1] | 0x20) === 0x61 &&
+    (buf[i + 2] | 0x20) === 0x6c &&
+    (buf[i + 3] | 0x20) === 0x73 &&
+    (buf[i + 4] | 0x20) === 0x65
   ) {
-    return 0;
+    fieldEnd = i + 5;
+    return delimited(buf, i + 5, b) ? 0 : -1;
   }
   return -1;
 }
 
-/** Plain digits (at most 9) as a number, else -1: anything else is for the reference parser to judge. */
-function digits(buf: Uint8Array, a: number, b: number): number {
-  if (a >= b || b - a > 9) return -1;
+/** The number field at buf[i]: plain digits (at most 9) as a number, else -1 (for the reference parser). Sets fieldEnd. */
+function numberField(buf: Uint8Array, i: number, b: number): number {
   let n = 0;
-  for (let i = a; i < b; i++) {
-    const d = buf[i] - 48;
-    if (d < 0 || d > 9) return -1;
+  let e = i;
+  for (; e < b; e++) {
+    const d = buf[e] - 48;
+    if (d < 0 || d > 9) break;
     n = n * 10 + d;
   }
-  return n;
+  fieldEnd = e;
+  return e === i || e - i > 9 || !delimited(buf, e, b) ? -1 : n;
+}
+
+/**
+ * The end of the field at buf[i]: its comma, or `b`. Four bytes at a time while none of them is a comma (a word with
+ * a zero byte after XOR with four commas: the classic bit trick, exact for "has one").
+ */
+function textEnd(buf: Uint8Array, view: DataView, i: number, b: number): number {
+  for (; i + 4 <= b; i += 4) {
+    const x = view.getInt32(i) ^ COMMAS;
+    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+  }
+  while (i < b && buf[i] !== COMMA) i++;
+  return i;
 }
 
 /**
@@ -140,11 +178,13 @@ class ByteInterner {
   private readonly byValue = new Map<string, number>();
   private slots: Int32Array; // index + 1, 0 = empty
   private mask: number;
+  private readonly view: DataView;
 
   constructor(
     private readonly buf: Buffer,
     expected: number,
   ) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let size = 1024;
     while (size < expected * 2) size *= 2;
     this.slots = new Int32Array(size);
@@ -153,7 +193,7 @@ class ByteInterner {
 
   index(a: number, b: number): number {
     const buf = this.buf;
-    const h = hashBytes(buf, a, b);
+    const h = hashBytes(buf, this.view, a, b);
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
       const v = this.slots[slot];
       if (v === 0) {
@@ -165,7 +205,7 @@ class ByteInterner {
         if (this.values.length * 2 > this.mask) this.rehash();
         return k;
       }
-      if (sameBytes(buf, a, b, this.starts[v - 1], this.ends[v - 1])) return v - 1;
+      if (sameBytes(buf, this.view, a, b, this.starts[v - 1], this.ends[v - 1])) return v - 1;
     }
   }
 
@@ -176,7 +216,7 @@ class ByteInterner {
     const buf = this.buf;
     for (let k = 0; k < this.values.length; k++) {
       if (this.starts[k] < 0) continue; // interned by value, not in the table
-      const h = hashBytes(buf, this.starts[k], this.ends[k]);
+      const h = hashBytes(buf, this.view, this.starts[k], this.ends[k]);
       let slot = h & this.mask;
       while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
       this.slots[slot] = k + 1;
@@ -236,7 +276,6 @@ export function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Arr
 export class RangeParser {
   private readonly dates: DateCache;
   private readonly slashDates: SlashDates | null;
-  private readonly fields = new Int32Array(N + 1);
 
   constructor(
     private readonly layout: HeaderLayout,
@@ -257,9 +296,9 @@ export class RangeParser {
     const slashDates = this.slashDates;
     slashDates?.begin(fileDay);
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const layout = this.layout;
     const table = this.table;
-    const f = this.fields;
     let cap = Math.max(64, Math.ceil((end - start) / 80));
     let line = new Uint32Array(cap);
     let run = new Uint32Array(cap);
@@ -289,11 +328,12 @@ export class RangeParser {
     const decoder = (a: number, b: number) => buf.toString('utf8', a, b);
 
     // A new run wherever the id may differ from the previous row's (the assembler compares run boundaries' ids).
-    const store = (id: string | null, a: number, b: number) => {
+    // `same`: the byte path found the id equal to the previous row's.
+    const store = (id: string | null, a: number, b: number, same: boolean) => {
       if (id !== null) {
         ids.push(id);
         idA = -1;
-      } else if (idA < 0 || !sameBytes(buf, a, b, idA, idB)) {
+      } else if (!same) {
         ids.push(decoder(a, b));
         idA = a;
         idB = b;
@@ -325,33 +365,59 @@ export class RangeParser {
       }
       const r = rows;
       fast: if (byteWise) {
-        let k = 0;
-        f[0] = a;
-        for (let i = a; i < b; i++) {
-          if (buf[i] === COMMA) {
-            if (++k >= N) break fast;
-            f[k] = i + 1;
+        // The fields in file order (BYTE_PATH_COLUMNS), each delimited as it is read: numbers and booleans parsed
+        // where they are found, the session id first tried as the previous row's bytes followed by a comma.
+        let i = a;
+        let e = -1;
+        let sameId = false;
+        if (idA >= 0) {
+          const idEnd = i + (idB - idA);
+          if (idEnd < b && buf[idEnd] === COMMA && sameBytes(buf, view, i, idEnd, idA, idB)) {
+            sameId = true;
+            e = idEnd;
           }
         }
-        if (k !== N - 1) break fast;
-        f[N] = b + 1;
-        const len = digits(buf, f[C.session_length], f[C.session_length + 1] - 1);
+        if (e < 0 && (e = textEnd(buf, view, i, b)) === b) break fast;
+        const idEnd = e;
+        const pos = numberField(buf, e + 1, b);
+        if (pos < 0) break fast;
+        const len = numberField(buf, fieldEnd + 1, b);
         if (len < 1 || len > MAX_SESSION_LENGTH) break fast;
-        const pos = digits(buf, f[C.session_position], f[C.session_position + 1] - 1);
-        const h = digits(buf, f[C.hour_of_day], f[C.hour_of_day + 1] - 1);
-        const fwd = digits(buf, f[C.hist_user_behavior_n_seekfwd], f[C.hist_user_behavior_n_seekfwd + 1] - 1);
-        const back = digits(buf, f[C.hist_user_behavior_n_seekback], f[C.hist_user_behavior_n_seekback + 1] - 1);
-        if (pos < 0 || h < 0 || h > 23 || fwd < 0 || back < 0 || fwd > SEEK_MAX || back > SEEK_MAX) break fast;
+        const ta = fieldEnd + 1;
+        const tb = textEnd(buf, view, ta, b);
+        if (tb === b) break fast;
+        i = tb + 1;
         let bits = 0;
-        for (let q = 0; q < BOOL_COLS.length; q++) {
-          const col = BOOL_COLS[q];
-          const v = boolAt(buf, f[col], f[col + 1] - 1);
+        for (let q = 0; q < 8; q++) {
+          const v = boolField(buf, i, b);
           if (v < 0) break fast;
           bits |= v << q;
+          i = fieldEnd + 1;
         }
-        const da = f[C.date];
-        const db = f[C.date + 1] - 1;
-        if (dateA < 0 || !sameBytes(buf, da, db, dateA, dateB)) {
+        const fwd = numberField(buf, i, b);
+        if (fwd < 0 || fwd > SEEK_MAX) break fast;
+        const back = numberField(buf, fieldEnd + 1, b);
+        if (back < 0 || back > SEEK_MAX) break fast;
+        const shuffle = boolField(buf, fieldEnd + 1, b);
+        if (shuffle < 0) break fast;
+        const h = numberField(buf, fieldEnd + 1, b);
+        if (h < 0 || h > 23) break fast;
+        const da = fieldEnd + 1;
+        const db = textEnd(buf, view, da, b);
+        if (db === b) break fast;
+        const premium = boolField(buf, db + 1, b);
+        if (premium < 0) break fast;
+        bits |= (shuffle << 8) | (premium << 9);
+        const ca = fieldEnd + 1;
+        const cb = textEnd(buf, view, ca, b);
+        if (cb === b) break fast;
+        const sa = cb + 1;
+        const sb = textEnd(buf, view, sa, b);
+        if (sb === b) break fast;
+        const ea = sb + 1;
+        if (textEnd(buf, view, ea, b) !== b) break fast; // the last field ends the line
+        const eb = b;
+        if (dateA < 0 || !sameBytes(buf, view, da, db, dateA, dateB)) {
           let value: string;
           if (slashDates) slashDates.line = no;
           try {
@@ -364,18 +430,17 @@ export class RangeParser {
           dateB = db;
         }
         const packed =
-          vocabAt(buf, f[CONTEXT_FIELD], f[CONTEXT_FIELD + 1] - 1, CONTEXT) |
-          (vocabAt(buf, f[START_FIELD], f[START_FIELD + 1] - 1, START) << 4) |
-          (vocabAt(buf, f[END_FIELD], f[END_FIELD + 1] - 1, END) << 8);
+          CONTEXT.indexOf(buf, view, ca, cb) | (START.indexOf(buf, view, sa, sb) << 4) | (END.indexOf(buf, view, ea, eb) << 8);
         const others = OTHER_SLOTS[packed];
         if (others !== 0) {
           if (this.unknownCategories === 'error') break fast; // the reference path names the value
           unknown ??= new UnknownExamples();
-          for (let c = 0; c < CATEGORY_FIELDS.length; c++) {
-            if (others & (1 << c)) unknown.addBytes(c, buf, f[CATEGORY_FIELDS[c]], f[CATEGORY_FIELDS[c] + 1] - 1);
+          const bounds = [ca, cb, sa, sb, ea, eb]; // in CATEGORICAL_COLUMNS order
+          for (let c = 0; c < CATEGORICAL_COLUMNS.length; c++) {
+            if (others & (1 << c)) unknown.addBytes(c, buf, bounds[2 * c], bounds[2 * c + 1]);
           }
         }
-        store(null, f[C.session_id], f[C.session_id + 1] - 1);
+        store(null, a, idEnd, sameId);
         line[r] = no;
         run[r] = ids.length - 1;
         length[r] = len;
@@ -386,9 +451,7 @@ export class RangeParser {
         seekFwd[r] = fwd;
         seekBack[r] = back;
         hour[r] = h;
-        const ta = f[C.track_id_clean];
-        const tb = f[C.track_id_clean + 1] - 1;
-        const known = table === null ? -1 : table.row(buf, ta, tb);
+        const known = table === null ? -1 : table.row(buf, view, ta, tb);
         track[r] = known >= 0 ? known : -1 - tracks.index(ta, tb);
         rows++;
         continue;
@@ -417,7 +480,7 @@ export class RangeParser {
         unknown ??= new UnknownExamples();
         for (const u of parsed.unknown) unknown.add(u.category, u.value);
       }
-      if (idA >= 0 || ids.length === 0 || ids[ids.length - 1] !== parsed.id) store(parsed.id, 0, 0);
+      if (idA >= 0 || ids.length === 0 || ids[ids.length - 1] !== parsed.id) store(parsed.id, 0, 0, false);
       dateA = -1; // the date bytes cache only describes byte-path rows
       line[r] = no;
       run[r] = ids.length - 1;
@@ -429,7 +492,8 @@ export class RangeParser {
       seekFwd[r] = row.seekFwd;
       seekBack[r] = row.seekBack;
       hour[r] = row.hour;
-      const known = table === null ? -1 : table.row(Buffer.from(row.trackId), 0, Buffer.byteLength(row.trackId));
+      const id = Buffer.from(row.trackId);
+      const known = table === null ? -1 : table.row(id, new DataView(id.buffer, id.byteOffset, id.length), 0, id.length);
       track[r] = known >= 0 ? known : -1 - tracks.indexValue(row.trackId);
       rows++;
     }
