@@ -12,7 +12,8 @@ import type { ModelConfig } from './modelConfig.ts';
 import { dense } from '../kernels/dense.ts';
 import { gatherRows } from '../kernels/gatherRows.ts';
 import { lstmSequence, switchedLstmSequence } from '../kernels/lstmSequence.ts';
-import { INPUT_DROPOUT_SITE, type DropoutFn } from './dropout.ts';
+import type { DropoutFn } from './dropout.ts';
+import { lstmDropoutSites, lstmWeights, type LstmWeights } from './lstm.ts';
 import type { ParamStore } from './params.ts';
 
 export type EncoderDecoderBody = (x: tf.Tensor3D, dropout: DropoutFn, present: tf.Tensor2D, known: tf.Tensor2D) => tf.Tensor3D;
@@ -23,22 +24,7 @@ export function encoderDecoderWidth(cfg: ModelConfig): number {
 }
 
 export function encoderDecoderDropoutSites(layers: number): string[] {
-  return [INPUT_DROPOUT_SITE, ...Array.from({ length: layers - 1 }, (_, l) => `encdec.${l + 1}.input`)];
-}
-
-interface LstmWeights {
-  wx: tf.Variable<tf.Rank.R2>;
-  wh: tf.Variable<tf.Rank.R2>;
-  b: tf.Variable<tf.Rank.R1>;
-}
-
-function lstmWeights(params: ParamStore, name: string, H: number): LstmWeights {
-  const forgetBias = new Float32Array(4 * H).fill(1, H, 2 * H); // gate order (i, f, o, g): the forget gate starts open
-  return {
-    wx: params.create(`${name}.wx`, [H, 4 * H], { kind: 'glorot' }) as tf.Variable<tf.Rank.R2>,
-    wh: params.create(`${name}.wh`, [H, 4 * H], { kind: 'orthogonal' }) as tf.Variable<tf.Rank.R2>,
-    b: params.create(`${name}.b`, [4 * H], { kind: 'values', values: forgetBias }) as tf.Variable<tf.Rank.R1>,
-  };
+  return lstmDropoutSites(layers, 'encdec');
 }
 
 /**

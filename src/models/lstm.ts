@@ -9,22 +9,29 @@ import type { ParamStore } from './params.ts';
 
 export type Body = (x: tf.Tensor3D, dropout: DropoutFn, present: tf.Tensor2D | null) => tf.Tensor3D;
 
-/** The LSTM's dropout sites in order: the encoder's output, then the input of each layer after the first. */
-export function lstmDropoutSites(layers: number): string[] {
-  return [INPUT_DROPOUT_SITE, ...Array.from({ length: layers - 1 }, (_, l) => `lstm.${l + 1}.input`)];
+/** An LSTM's dropout sites in order: the encoder's output, then the input of each layer after the first. */
+export function lstmDropoutSites(layers: number, prefix = 'lstm'): string[] {
+  return [INPUT_DROPOUT_SITE, ...Array.from({ length: layers - 1 }, (_, l) => `${prefix}.${l + 1}.input`)];
+}
+
+export interface LstmWeights {
+  wx: tf.Variable<tf.Rank.R2>;
+  wh: tf.Variable<tf.Rank.R2>;
+  b: tf.Variable<tf.Rank.R1>;
+}
+
+/** One LSTM layer's weights `<name>.wx`, `.wh`, `.b` (created in that order); gate columns (i, f, o, g). */
+export function lstmWeights(params: ParamStore, name: string, H: number): LstmWeights {
+  const forgetBias = new Float32Array(4 * H).fill(1, H, 2 * H); // start with the forget gate open
+  return {
+    wx: params.create(`${name}.wx`, [H, 4 * H], { kind: 'glorot' }) as tf.Variable<tf.Rank.R2>,
+    wh: params.create(`${name}.wh`, [H, 4 * H], { kind: 'orthogonal' }) as tf.Variable<tf.Rank.R2>,
+    b: params.create(`${name}.b`, [4 * H], { kind: 'values', values: forgetBias }) as tf.Variable<tf.Rank.R1>,
+  };
 }
 
 export function buildLstm(params: ParamStore, cfg: ModelConfig): Body {
-  const H = cfg.hidden;
-  const forgetBias = new Float32Array(4 * H);
-  forgetBias.fill(1, H, 2 * H); // gate order (i, f, o, g): start with the forget gate open
-  const layers = Array.from({ length: cfg.layers }, (_, l) => {
-    return {
-      wx: params.create(`lstm.${l}.wx`, [H, 4 * H], { kind: 'glorot' }) as tf.Variable<tf.Rank.R2>,
-      wh: params.create(`lstm.${l}.wh`, [H, 4 * H], { kind: 'orthogonal' }) as tf.Variable<tf.Rank.R2>,
-      b: params.create(`lstm.${l}.b`, [4 * H], { kind: 'values', values: forgetBias }) as tf.Variable<tf.Rank.R1>,
-    };
-  });
+  const layers = Array.from({ length: cfg.layers }, (_, l) => lstmWeights(params, `lstm.${l}`, cfg.hidden));
   const sites = lstmDropoutSites(cfg.layers);
   return (x, dropout) => {
     let h = x;

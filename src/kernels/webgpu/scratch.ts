@@ -78,22 +78,23 @@ export interface Scratch {
   intsTotal: number;
 }
 
-export function planScratch(s: EngineShape, B: number, T: number, chunks: number): Scratch {
-  const N = B * T;
-  const H = s.hidden;
-  const E = s.buckets > 0 ? s.embed : 0;
-  let ioNext = 0;
-  const io = (n: number) => {
-    const at = ioNext;
-    ioNext += n;
-    return at;
-  };
+/** Consecutive offsets in one buffer: each call takes n elements (none for n ≤ 0) and returns where they start. */
+function allocator(): ((n: number) => number) & { total: () => number } {
   let next = 0;
   const take = (n: number) => {
     const at = next;
     next += Math.max(n, 0);
     return at;
   };
+  return Object.assign(take, { total: () => next });
+}
+
+export function planScratch(s: EngineShape, B: number, T: number, chunks: number): Scratch {
+  const N = B * T;
+  const H = s.hidden;
+  const E = s.buckets > 0 ? s.embed : 0;
+  const io = allocator();
+  const take = allocator();
   const base = {
     B,
     T,
@@ -108,7 +109,7 @@ export function planScratch(s: EngineShape, B: number, T: number, chunks: number
     lossParts: io(Math.ceil(N / LOSS_GROUP) * 4),
     squares: io(chunks),
     split: io(SPLIT_SCRATCH),
-    ioTotal: ioNext,
+    ioTotal: io.total(),
     embedded: take(N * E),
     encoded: take(N * H),
     dOut: take(N * s.outputs),
@@ -144,7 +145,7 @@ export function planScratch(s: EngineShape, B: number, T: number, chunks: number
     final = { stream: take(N * H), xhat: take(N * H), r: take(N), y: take(N * H) };
     tail = { dropped: take(N * H), dY: take(N * H), dQkv: take(N * 3 * H), dMerged: take(N * H), dHidden: take(N * s.ff) };
   }
-  const total = next;
+  const total = take.total();
   const intsBase = chunks * 3;
   return {
     ...base,

@@ -49,12 +49,13 @@ function engineFor(model: SkipModel): 'native' | 'webgpu' | null {
 }
 
 export async function createPredictor(model: SkipModel, workers: number): Promise<ParallelPredictor> {
-  if (engineFor(model) === 'webgpu') {
+  const runsOn = engineFor(model);
+  if (runsOn === 'webgpu') {
     const engine = await createGpuEngine(model);
     const predict = async (batch: Batch) => (await engine.logits(engineBatch(batch))).map((x) => 1 / (1 + Math.exp(-x)));
     return { workers: 1, predict, dispose: async () => engine.destroy() };
   }
-  if (engineFor(model) === 'native') {
+  if (runsOn === 'native') {
     const engine = createNativeEngine(model, workers);
     const params = await readFlatWeights(model.weights);
     const predict = async (batch: Batch) => engine.logits(params, engineBatch(batch)).map((x) => 1 / (1 + Math.exp(-x)));
@@ -70,8 +71,9 @@ export async function createPredictor(model: SkipModel, workers: number): Promis
 
 export async function createStepper(model: SkipModel, optimizer: Adam, workers: number, precision: Precision = 'f32'): Promise<Stepper> {
   await checkPrecision(precision);
-  if (engineFor(model) === 'native') return NativeStepper.create(model, optimizer, workers);
-  if (engineFor(model) === 'webgpu') return GpuStepper.create(model, optimizer, precision);
+  const runsOn = engineFor(model);
+  if (runsOn === 'native') return NativeStepper.create(model, optimizer, workers);
+  if (runsOn === 'webgpu') return GpuStepper.create(model, optimizer, precision);
   const backend = tf.getBackend();
   const logits = (batch: Batch) => modelLogits(model, batch);
   const sync = async () => {};
