@@ -16,7 +16,9 @@
 //   feed             one training epoch of batches from the cache, shuffled, encoded and padded exactly as `train`
 //                    receives them (trainBatches with lstm-synth's settings on this archive), on the consuming thread
 //   feed@thread      the same built on the trainer's batch thread (as train does with more than one gradient thread)
-// (`--stages feed` runs both.) The feed stages build the cache first when it is not there, outside their timing.
+//   feed-javascript  the feed on the consuming thread with the JavaScript encoder (the fallback where the native
+//                    addon is not built): the baseline of the native encoder's figure, from the same run
+// (`--stages feed` runs all three.) The feed stages build the cache first when it is not there, outside their timing.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,12 +44,14 @@ interface StageResult extends StageCost {
   stage: string;
   /** Compressed archive bytes for the first-pass stages, shard bytes for the cached ones. */
   bytes: number;
+  /** The feed stages' batch encoder (data/batch/nativeEncoder.ts). */
+  encoder?: string;
   rows: number;
   sessions: number;
 }
 
 async function runStage(stageName: string, archive: string, tracksPath: string, cacheDir: string): Promise<StageResult> {
-  if (stageName === 'feed' || stageName === 'feed@thread') return feedStage(stageName, archive, tracksPath, cacheDir);
+  if (stageName.startsWith('feed')) return feedStage(stageName, archive, tracksPath, cacheDir);
   // "name@N": the same stage with N parse workers (default: defaultParseWorkers())
   const [stage, workersText] = stageName.split('@');
   const workers = workersText ? Number(workersText) : defaultParseWorkers();
@@ -123,7 +127,8 @@ async function feedStage(stage: string, archive: string, tracksPath: string, cac
   const config = loadConfig('lstm-synth', {
     data: { logs: archive, tracks: tracksPath, cache: cacheDir, synth: { sessions: 0 }, split: 'session-hash', trainDays: [], valDays: [], testDays: [] },
   });
-  const ctx = await loadDataContext(config, { log: (line) => console.error(line) });
+  const loaded = await loadDataContext(config, { log: (line) => console.error(line) });
+  const ctx = stage === 'feed-javascript' ? { ...loaded, encoder: 'javascript' as const } : loaded;
   const thread = stage === 'feed@thread' ? new BatchThread() : null;
   const opts = { epoch: 1, seed: config.train.seed, view: config.task === 'challenge' ? ('challenge' as const) : ('per-position' as const) };
   // The thread loads its own context (track table, cache manifest) once per run, as in training: not timed.
@@ -136,7 +141,7 @@ async function feedStage(stage: string, archive: string, tracksPath: string, cac
     for (let b = 0; b < batch.size; b++) rows += Math.min(batch.lengths[b], batch.seqLen);
   }
   await thread?.dispose();
-  return { stage, ...cost(), bytes: ctx.source.manifest?.bytes ?? 0, rows, sessions };
+  return { stage, ...cost(), bytes: ctx.source.manifest?.bytes ?? 0, rows, sessions, encoder: ctx.encoder };
 }
 
 /** Reads every column of every row, as an encoder would (integer math in locals: no number boxing). */
@@ -187,7 +192,7 @@ export async function runCacheBench(args: CacheBenchArgs): Promise<void> {
   const cacheDir = join(logs, '..', 'session-cache');
   const sizeMB = statSync(logs).size / MB;
   if (sizeMB < 500) console.error(`warning: the archive is only ${sizeMB.toFixed(0)} MB (goal ≥ 500 MB)`);
-  const stages = (args.stages?.split(',') ?? ALL).flatMap((s) => (s === 'feed' ? ['feed', 'feed@thread'] : [s]));
+  const stages = (args.stages?.split(',') ?? ALL).flatMap((s) => (s === 'feed' ? ['feed', 'feed@thread', 'feed-javascript'] : [s]));
   const results: StageResult[] = [];
   for (const stage of stages) {
     console.error(`  running ${stage}…`);
@@ -227,8 +232,13 @@ export async function runCacheBench(args: CacheBenchArgs): Promise<void> {
     peakRssMB: Object.fromEntries(results.map((r) => [r.stage, Math.round(r.peakRssMB)])),
     /** Sessions/s of training batches from the cache (the feed stages; goal ≥ 300 k on one thread). */
     feedSessionsPerSec: by('feed') ? Math.round(perSec(by('feed'))) : undefined,
+    /** The feed on one thread over the same feed with the JavaScript encoder. */
+    feedVsJavascript: by('feed') && by('feed-javascript') ? ratio(perSec(by('feed')), perSec(by('feed-javascript'))) : undefined,
     stages: results.map((r) => ({
-      ...(r.stage.startsWith('feed') ? { stage: 'feed', threads: r.stage === 'feed' ? 1 : 2, builtOn: r.stage === 'feed' ? 'consuming thread' : 'batch thread' } : { stage: r.stage }),
+      ...(r.stage === 'feed' || r.stage === 'feed@thread'
+        ? { stage: 'feed', threads: r.stage === 'feed' ? 1 : 2, builtOn: r.stage === 'feed' ? 'consuming thread' : 'batch thread' }
+        : { stage: r.stage }),
+      ...(r.encoder ? { encoder: r.encoder } : {}),
       seconds: +r.seconds.toFixed(2),
       cpuSeconds: +r.cpuSeconds.toFixed(2),
       MBPerSec: +mbps(r).toFixed(1),
@@ -250,6 +260,7 @@ export async function runCacheBench(args: CacheBenchArgs): Promise<void> {
     console.log('\n(MB/s: compressed archive bytes for first-pass stages, shard bytes for plain-read and cached-*)');
     console.log(`first pass vs plain gunzip (${summary.gunzipMBPerSec} MB/s):`, summary.gunzipRatio);
     console.log(`parallel reader vs readSessions: ${summary.parallelVsSerial} ×`);
+    if (summary.feedVsJavascript !== undefined) console.log(`feed, native encoder vs the JavaScript one: ${summary.feedVsJavascript} ×`);
     console.log(
       `cached epoch: ${summary.cachedBlocksSessionsPerSec.toLocaleString('en-US')} sessions/s as blocks (${summary.cachedBlocksVsPlainRead} × plain read of the shards), ` +
         `${summary.cachedSessionsPerSec.toLocaleString('en-US')} sessions/s as Session objects (${summary.cachedSessionsVsSerialReader} × readSessions)`,

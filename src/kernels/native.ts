@@ -1,9 +1,7 @@
 // The native CPU engine (C sources in ./native, built into build/Release/skiptrain.node by `npm install` or
 // `npm run build:native`): loading it, and its functions with the TypeScript types of their flat buffers.
 // Every call into it is counted (nativeCalls), which is what the bench reports as kernels per step.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadAddon } from '../util/nativeAddon.ts';
 import type { EngineBatch, EngineLayout, EngineShape, OptimizerValues, PassValues, StepValues } from './engine.ts';
 
 /** An engine instance inside the addon (an opaque handle; freed when garbage-collected). */
@@ -22,30 +20,9 @@ interface Addon {
 /** Where a native step's time goes (native/model.h, engine_phases): the model's parts forward + backward, then the update. */
 export const NATIVE_PHASES = ['pack', 'encoder', 'body', 'loss', 'reduce', 'optimizer'] as const;
 
-/** Where `npm run build:native` puts the addon; SKIPTRAIN_NATIVE_ADDON names another build (or none, to test without). */
-const ADDON_PATH = process.env.SKIPTRAIN_NATIVE_ADDON || fileURLToPath(new URL('../../build/Release/skiptrain.node', import.meta.url));
-const NOT_BUILT = 'the native addon is not built (npm run build:native builds it and shows why it failed)';
-
-/** Why the addon is certainly unusable here without loading it (it is not built), or null. */
-export function nativeMissing(): string | null {
-  return existsSync(ADDON_PATH) ? null : NOT_BUILT;
-}
-
-let loaded: { addon: Addon } | { reason: string } | undefined;
-
-/** The addon, or why it cannot be used (not built, or built for another Node/CPU). Loaded once. */
+/** The engine's functions of the addon (util/nativeAddon.ts), or why it cannot be used. */
 export function loadNative(): { addon: Addon } | { reason: string } {
-  if (loaded) return loaded;
-  if (!existsSync(ADDON_PATH)) {
-    loaded = { reason: NOT_BUILT };
-  } else {
-    try {
-      loaded = { addon: createRequire(import.meta.url)(ADDON_PATH) as Addon };
-    } catch (e) {
-      loaded = { reason: `the native addon failed to load (${String((e as Error)?.message ?? e).split('\n')[0]}); npm run build:native rebuilds it` };
-    }
-  }
-  return loaded;
+  return loadAddon() as { addon: Addon } | { reason: string };
 }
 
 function addon(): Addon {

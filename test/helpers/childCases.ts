@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { nativeMissing } from '../../src/kernels/native.ts';
+import { nativeMissing } from '../../src/util/nativeAddon.ts';
 import { hasVulkanLoader, probeAdapter } from '../../src/kernels/webgpu/device.ts';
 
 export type ChildCase = () => void | Promise<void>;

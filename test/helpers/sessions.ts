@@ -3,6 +3,7 @@ import { DEFAULTS, type Config } from '../../src/config/schema.ts';
 import { TRACK_FEATURES, CONTEXT_TYPES, REASONS_END, REASONS_START } from '../../src/data/format/columns.ts';
 import type { FeatureStats, LogRow, Session, TrackTable } from '../../src/data/format/types.ts';
 import { makeNormaliser } from '../../src/data/batch/features.ts';
+import { defaultBatchEncoder } from '../../src/data/batch/nativeEncoder.ts';
 import type { DataContext } from '../../src/data/batch/batches.ts';
 import { blockOfSessions } from '../../src/data/format/block.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -73,5 +74,5 @@ export function memoryContext(tracks: TrackTable, patch: (c: Config) => void = (
   const source = async function* () {
     if (sessions.length) yield blockOfSessions(sessions, tracks, 'memory');
   };
-  return { config, tracks, stats, norm: makeNormaliser(stats), source };
+  return { config, tracks, stats, norm: makeNormaliser(stats), source, encoder: defaultBatchEncoder() };
 }

@@ -12,6 +12,7 @@ import { Rng } from '../../util/rng.ts';
 import { knownRows } from '../format/challenge.ts';
 import { LABELS, MAX_SESSION_LENGTH } from '../format/columns.ts';
 import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
+import { defaultBatchEncoder, NativeBatchEncoder, type BatchEncoderKind } from './nativeEncoder.ts';
 import { newReadCounts, type ReadLogOptions } from '../read/readOptions.ts';
 import { blockOfSessions, NOT_SKIPPED, sessionsOfBlocks, sessionSource, SKIP1, SKIP2, SKIP3, trackIdAt, type SessionBlock } from '../format/block.ts';
 import { logBlocks, openSessionSource, type SessionSource } from '../cache/sessionSource.ts';
@@ -31,6 +32,8 @@ export interface DataContext {
   norm: Normaliser;
   /** Session blocks of config.data.logs for some days: the binary cache when data.cache is set, else the CSV reader. */
   source: SessionSource;
+  /** Which encoder writes the batches: C when the addon is built, else JavaScript (the same batches, bit for bit). */
+  encoder: BatchEncoderKind;
 }
 
 /**
@@ -66,7 +69,7 @@ export async function loadDataContext(
     if (opts.statsPath) await saveFeatureStats(opts.statsPath, stats);
   }
   for (const line of unknownCategoryWarnings(counts.unknownCategories)) log(line);
-  return { config, tracks, stats, norm: makeNormaliser(stats!), source };
+  return { config, tracks, stats, norm: makeNormaliser(stats!), source, encoder: defaultBatchEncoder() };
 }
 
 /**
@@ -311,29 +314,45 @@ export function sessionsToBatch(ctx: DataContext, sessions: Session[], views: Vi
   return new BatchEncoder(ctx).batch({ blocks: sessions.map(() => block), index: Int32Array.from(sessions, (_, s) => s) }, views);
 }
 
-/** A zeroed batch of `size` sessions (track rows -1 = none); `features` is the input width per position. */
-export function emptyBatch(size: number, features = INPUT_FEATURES): Batch {
-  const T = MAX_SESSION_LENGTH;
-  return {
-    size,
-    seqLen: T,
-    features,
-    inputs: new Float32Array(size * T * features),
-    trackIndex: new Int32Array(size * T).fill(-1),
-    mask: new Float32Array(size * T),
-    labels: new Float32Array(size * T),
-    auxLabels: new Float32Array(size * T * 4),
-    present: new Float32Array(size * T),
-    known: new Float32Array(size * T),
-    sessionIds: new Array<string>(size),
-    lengths: new Int32Array(size),
+/**
+ * A batch of `size` sessions (track rows -1 = none); `features` is the input width per position. Its arrays share
+ * one buffer, one allocation per batch. `zeroed` false leaves the memory as it comes, for an encoder that writes
+ * every value (the native one): zeroing ~7 KB per session is a pass over memory the encoder then writes again.
+ */
+export function emptyBatch(size: number, features = INPUT_FEATURES, zeroed = true): Batch {
+  const P = size * MAX_SESSION_LENGTH;
+  const lengths = [P * features, P, P, P, P * 4, P, P, size]; // in the order of the views below, 4 bytes each
+  const bytes = 4 * lengths.reduce((a, b) => a + b, 0);
+  const buffer = zeroed ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);
+  let at = 0;
+  const view = <A>(make: new (buffer: ArrayBuffer, offset: number, length: number) => A, i: number): A => {
+    const a = new make(buffer, at, lengths[i]);
+    at += 4 * lengths[i];
+    return a;
   };
+  const batch: Batch = {
+    size,
+    seqLen: MAX_SESSION_LENGTH,
+    features,
+    inputs: view(Float32Array, 0),
+    trackIndex: view(Int32Array, 1),
+    mask: view(Float32Array, 2),
+    labels: view(Float32Array, 3),
+    auxLabels: view(Float32Array, 4),
+    present: view(Float32Array, 5),
+    known: view(Float32Array, 6),
+    lengths: view(Int32Array, 7),
+    sessionIds: new Array<string>(size),
+  };
+  if (zeroed) batch.trackIndex.fill(-1);
+  return batch;
 }
 
-/** Writes sessions of blocks into batches, straight from the columns. */
+/** Writes sessions of blocks into batches, straight from the columns: in C (nativeEncoder.ts) or here. */
 class BatchEncoder {
   private readonly keys: Int32Array;
   private readonly labelBit: number;
+  private readonly native: NativeBatchEncoder | null;
   /** Scratch per session: the block row at each position (-1: none) and its track-table row. */
   private readonly slotRow = new Int32Array(MAX_SESSION_LENGTH);
   private readonly trackRows = new Int32Array(MAX_SESSION_LENGTH);
@@ -345,16 +364,38 @@ class BatchEncoder {
   constructor(private readonly ctx: DataContext) {
     this.keys = trackKeys(ctx.tracks);
     this.labelBit = [SKIP1, SKIP2, SKIP3, NOT_SKIPPED][LABELS.indexOf(ctx.config.data.label)];
+    this.native =
+      ctx.encoder === 'native'
+        ? new NativeBatchEncoder({
+            ...{ features: ctx.tracks.features, width: ctx.tracks.width, mean: ctx.norm.mean, invStd: ctx.norm.invStd, keys: this.keys },
+            labelBit: this.labelBit,
+            unknownIsError: ctx.config.data.unknownTracks === 'error',
+            extraRows: (block) => this.extraRowsOf(block),
+          })
+        : null;
   }
 
   /** A batch of picked sessions, each in its view (one for all, or one per session). */
   batch(group: Picks, views: View | readonly View[]): Batch {
-    const batch = emptyBatch(group.blocks.length);
-    for (let b = 0; b < group.blocks.length; b++) {
-      const view = typeof views === 'string' ? views : views[b];
-      const block = group.blocks[b];
-      const s = group.index[b];
-      this.session(batch, b, block, s, view === 'challenge' ? knownRows(block.sessionLength[s]) : MAX_SESSION_LENGTH, view === 'challenge');
+    const B = group.blocks.length;
+    const batch = emptyBatch(B, INPUT_FEATURES, !this.native);
+    const knownLimit = new Int32Array(B);
+    const scoreHidden = new Uint8Array(B);
+    for (let b = 0; b < B; b++) {
+      const challenge = (typeof views === 'string' ? views : views[b]) === 'challenge';
+      knownLimit[b] = challenge ? knownRows(group.blocks[b].sessionLength[group.index[b]]) : MAX_SESSION_LENGTH;
+      scoreHidden[b] = challenge ? 1 : 0;
+    }
+    if (this.native) {
+      const failed = this.native.encode(batch, group.blocks, group.index, knownLimit, scoreHidden, true);
+      // The one error it finds (an unknown track while data.unknownTracks is error) is worded by session(), which throws.
+      if (failed >= 0) {
+        this.session(batch, failed, group.blocks[failed], group.index[failed], knownLimit[failed], true);
+        throw new Error(`the native batch encoder refused session ${group.blocks[failed].ids[group.index[failed]]}, which the JavaScript encoder takes`);
+      }
+      for (let b = 0; b < B; b++) batch.sessionIds[b] = group.blocks[b].ids[group.index[b]];
+    } else {
+      for (let b = 0; b < B; b++) this.session(batch, b, group.blocks[b], group.index[b], knownLimit[b], scoreHidden[b] === 1);
     }
     return batch;
   }

@@ -141,7 +141,7 @@ const clip = (x: number) => (x > 5 ? 5 : x < -5 ? -5 : x);
 
 /** Weekday of each of a block's dates, computed once per block. */
 const weekdaysOf = new WeakMap<SessionBlock, Int8Array>();
-function blockWeekdays(block: SessionBlock): Int8Array {
+export function blockWeekdays(block: SessionBlock): Int8Array {
   let w = weekdaysOf.get(block);
   if (!w) weekdaysOf.set(block, (w = Int8Array.from(block.dates, weekdayOf)));
   return w;
@@ -155,6 +155,30 @@ const HOUR_COS = Float64Array.from({ length: 256 }, (_, h) => Math.cos((2 * Math
 const N_CONTEXT = CONTEXT_TYPES.length;
 const N_REASON_START = REASONS_START.length;
 const N_REASON_END = REASONS_END.length;
+
+/**
+ * What the C encoder (native/batchEncoder.c) takes of this file's rules: the layout's offsets by name, its sizes,
+ * and the tables of the values JavaScript computes with functions C's libm may round differently (log1p of a seek
+ * count, sin and cos of an hour), so that both encoders write the same floats.
+ */
+export function encoderRules() {
+  return {
+    offsets: OFFSET,
+    sizes: {
+      features: INPUT_FEATURES,
+      maxLength: MAX_SESSION_LENGTH,
+      trackFeatures: N_TRACK,
+      acousticFirst: ACOUSTIC_FIRST,
+      acoustic: N_ACOUSTIC,
+      contextTypes: N_CONTEXT,
+      reasonsStart: N_REASON_START,
+      reasonsEnd: N_REASON_END,
+    },
+    log1p: Float32Array.from({ length: 65536 }, (_, k) => Math.log1p(k)),
+    hourSin: Float32Array.from(HOUR_SIN),
+    hourCos: Float32Array.from(HOUR_COS),
+  };
+}
 
 /**
  * Encode one session of a block into `out` starting at `offset` (MAX_SESSION_LENGTH × F floats; positions past the

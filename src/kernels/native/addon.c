@@ -1,11 +1,13 @@
-// The Node-API face of the engine (src/kernels/native.ts is its TypeScript side). Every function checks the
-// lengths of the typed arrays it is given against the shapes, and throws a TypeError instead of reading past an
-// end: a mistake on the JavaScript side is an exception, never a crash.
+// The Node-API face of the engine (src/kernels/native.ts is its TypeScript side) and the addon's entry, which also
+// adds the batch encoder's functions (data/batch/native). Every function checks the lengths of the typed arrays it
+// is given against the shapes, and throws a TypeError instead of reading past an end: a mistake on the JavaScript
+// side is an exception, never a crash.
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdio.h>
 #include <string.h>
 #include "engine.h"
+#include "../../data/batch/native/batchEncoder.h"
 
 #define CHECK(call)                                                         \
   do {                                                                      \
@@ -279,5 +281,6 @@ NAPI_MODULE_INIT() {
       {"phases", NULL, phases, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof *functions, functions) != napi_ok) return NULL;
+  if (!batch_encoder_register(env, exports)) return NULL;
   return exports;
 }

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { configToYaml } from '../../../src/config/yaml.ts';
-import { nativeMissing } from '../../../src/kernels/native.ts';
+import { nativeMissing } from '../../../src/util/nativeAddon.ts';
 import { readCheckpoint } from '../../../src/train/checkpoint.ts';
 import { readScalars, type ScalarPoint } from '../../../src/train/tensorboard/reader.ts';
 import { tinyConfig } from '../../helpers/tinyConfig.ts';

@@ -1,5 +1,5 @@
-// Batches straight from the columns (BatchEncoder in data/batches.ts) against the encoder they replaced, kept in
-// test/helpers/referenceBatches.ts: every batch of an epoch — training (shuffled, both views mixed as
+// Batches straight from the columns (BatchEncoder in data/batches.ts, in C and in JavaScript) against the encoder
+// they replaced, kept in test/helpers/referenceBatches.ts: every batch of an epoch — training (shuffled, both views mixed as
 // train.perPositionShare says, a resume's skipped batches), validation, test days, another logs path, the
 // challenge's test set — equal bit for bit, from the CSV reader and from the binary cache; and on sessions made to
 // be awkward (rows dropped, repeated and out-of-range positions, unknown tracks, both label choices).
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
-import { challengeBatches, evalBatches, loadDataContext, sessionsToBatch, trainBatches, type DataContext, type View } from '../../../src/data/batch/batches.ts';
+import { challengeBatches, emptyBatch, evalBatches, loadDataContext, sessionsToBatch, trainBatches, type DataContext, type View } from '../../../src/data/batch/batches.ts';
 import { readSessions } from '../../../src/data/read/logs.ts';
 import { splitFilter } from '../../../src/data/passes/split.ts';
 import type { Batch, ChallengeSession, Session } from '../../../src/data/format/types.ts';
@@ -19,15 +19,40 @@ import { TRACK_FEATURES } from '../../../src/data/format/columns.ts';
 import { collect, logFile, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
 import { referenceChallengeBatches, referenceEvalBatches, referenceSessionsToBatch, referenceTrainBatches } from '../../helpers/referenceBatches.ts';
 import { memoryContext, randomSessions, randomTracks } from '../../helpers/sessions.ts';
+import { defaultBatchEncoder, NativeBatchEncoder, type BatchEncoderKind } from '../../../src/data/batch/nativeEncoder.ts';
+import { blockOfSessions, SKIP2, type SessionBlock } from '../../../src/data/format/block.ts';
+import { knownRows } from '../../../src/data/format/challenge.ts';
+import { trackKeys } from '../../../src/data/format/trackKey.ts';
+
+/**
+ * The encoders to check: JavaScript always, C where the addon is built (required where SKIPTRAIN_REQUIRE_NATIVE=1,
+ * as in CI).
+ */
+const ENCODERS: BatchEncoderKind[] = defaultBatchEncoder() === 'native' ? ['native', 'javascript'] : ['javascript'];
+if (!ENCODERS.includes('native')) {
+  if (process.env.SKIPTRAIN_REQUIRE_NATIVE === '1') throw new Error('SKIPTRAIN_REQUIRE_NATIVE=1, but the native batch encoder is not built');
+  console.log('notice: the native batch encoder is not built: only the JavaScript encoder is checked');
+}
+const withEncoder = (ctx: DataContext, encoder: BatchEncoderKind): DataContext => ({ ...ctx, encoder });
 
 const root = mkdtempSync(join(tmpdir(), 'batches-from-columns-'));
 const quiet = () => {};
 
-/** Every array of two batch lists equal, naming the first batch and field that differ. */
+/** Every array of two batch lists equal bit for bit, naming the first batch, field and element that differ. */
 function assertSameBatches(got: Batch[], want: Batch[], what: string): void {
   assert.is(got.length, want.length, `${what}: batch count`);
   got.forEach((b, i) => {
-    for (const key of Object.keys(want[i]) as (keyof Batch)[]) assert.equal(b[key], want[i][key], `${what}: batch ${i}, ${key}`);
+    for (const key of Object.keys(want[i]) as (keyof Batch)[]) {
+      const [g, w] = [b[key], want[i][key]];
+      if (!ArrayBuffer.isView(w) || !ArrayBuffer.isView(g)) {
+        assert.equal(g, w, `${what}: batch ${i}, ${key}`);
+        continue;
+      }
+      const [gb, wb] = [new Uint8Array(g.buffer, g.byteOffset, g.byteLength), new Uint8Array(w.buffer, w.byteOffset, w.byteLength)];
+      let at = gb.length === wb.length ? gb.findIndex((x, k) => x !== wb[k]) : 0;
+      if (at >= 0) at = Math.floor(at / (w as Float32Array).BYTES_PER_ELEMENT);
+      assert.is(at, -1, `${what}: batch ${i}, ${key}: element ${at} is ${(g as Float32Array)[at]}, want ${(w as Float32Array)[at]}`);
+    }
   });
 }
 
@@ -49,10 +74,12 @@ async function contexts(): Promise<[string, DataContext][]> {
   config.train = { ...config.train, batchSize: 32, perPositionShare: 0.25 };
   const cached: Config = structuredClone(config);
   cached.data.cache = join(root, 'cache');
-  return [
-    ['CSV', await loadDataContext(config, { log: quiet })],
-    ['cache', await loadDataContext(cached, { log: quiet })],
-  ];
+  const csv = await loadDataContext(config, { log: quiet });
+  const cache = await loadDataContext(cached, { log: quiet });
+  return ENCODERS.flatMap((encoder): [string, DataContext][] => [
+    [`CSV, ${encoder}`, withEncoder(csv, encoder)],
+    [`cache, ${encoder}`, withEncoder(cache, encoder)],
+  ]);
 }
 
 test('every batch of an epoch, both views, from the CSV reader and from the cache: equal to the reference encoder', async () => {
@@ -91,7 +118,8 @@ test('awkward sessions (dropped, repeated and out-of-range positions, unknown tr
       return { ...s, rows };
     });
     const views = sessions.map((_, k): View => (k % 3 ? 'challenge' : 'per-position'));
-    assertSameBatches([sessionsToBatch(ctx, sessions, views)], [referenceSessionsToBatch(ctx, sessions, views)], `label ${label}`);
+    const want = referenceSessionsToBatch(ctx, sessions, views);
+    for (const encoder of ENCODERS) assertSameBatches([sessionsToBatch(withEncoder(ctx, encoder), sessions, views)], [want], `label ${label}, ${encoder}`);
   }
 });
 
@@ -126,9 +154,41 @@ test('a track missing from the table, read from CSV: data.unknownTracks decides,
     assert.is(batch.trackIndex[a * 20 + 2], -1, `${view}: with no track`);
     const trained = await collect(trainBatches(await contextWith('zeros'), { epoch: 1, seed: 1, view }));
     assert.is(trained.reduce((n, b) => n + b.size, 0), 2);
-    const err = await collect(trainBatches(await contextWith('error'), { epoch: 1, seed: 1, view })).catch((e: Error) => e);
-    assert.match(String(err), /unknown track id 't_3' at session_position 3 of session a/);
+    for (const encoder of ENCODERS) {
+      const err = await collect(trainBatches(withEncoder(await contextWith('error'), encoder), { epoch: 1, seed: 1, view })).catch((e: Error) => e);
+      assert.match(String(err), /unknown track id 't_3' at session_position 3 of session a/, encoder);
+    }
   }
+});
+
+test('the native encoder writes every value of a batch that comes uninitialised, and refuses a block that points outside itself', () => {
+  if (!ENCODERS.includes('native')) return;
+  const rng = new Rng(29);
+  const tracks = randomTracks(30, rng);
+  const ctx = memoryContext(tracks, (c) => (c.data.unknownTracks = 'zeros'));
+  const sessions = randomSessions(12, tracks, rng);
+  const views = sessions.map((_, k): View => (k % 2 ? 'challenge' : 'per-position'));
+  const want = referenceSessionsToBatch(ctx, sessions, views);
+  const block = blockOfSessions(sessions, tracks);
+  const encoder = new NativeBatchEncoder({
+    ...{ features: tracks.features, width: tracks.width, mean: ctx.norm.mean, invStd: ctx.norm.invStd, keys: trackKeys(tracks) },
+    ...{ labelBit: SKIP2, unknownIsError: false, extraRows: (b: SessionBlock) => new Int32Array(b.extraTrackIds.length).fill(-1) },
+  });
+  const index = Int32Array.from(sessions, (_, s) => s);
+  const knownLimit = Int32Array.from(sessions, (s, k) => (views[k] === 'challenge' ? knownRows(s.length) : 20));
+  const scoreHidden = Uint8Array.from(views, (v) => (v === 'challenge' ? 1 : 0));
+  const got = emptyBatch(sessions.length);
+  for (const a of [got.inputs, got.mask, got.labels, got.auxLabels, got.present, got.known]) a.fill(Number.NaN);
+  got.trackIndex.fill(12345);
+  got.lengths.fill(-7);
+  assert.is(encoder.encode(got, sessions.map(() => block), index, knownLimit, scoreHidden, true), -1);
+  got.sessionIds = want.sessionIds;
+  assertSameBatches([got], [want], 'garbage-filled batch');
+  // A row end past the block's rows: an exception that says so, not a read past the end.
+  const broken = blockOfSessions(sessions, tracks);
+  broken.rowEnd[3] = broken.trackRow.length + 50;
+  assert.throws(() => encoder.encode(emptyBatch(1), [broken], Int32Array.of(3), Int32Array.of(20), Uint8Array.of(0), true), /point outside the block/);
+  assert.throws(() => encoder.encode(emptyBatch(1), [broken], Int32Array.of(broken.ids.length), Int32Array.of(20), Uint8Array.of(0), true), /point outside the block/);
 });
 
 test.run();
