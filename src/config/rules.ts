@@ -102,6 +102,7 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   'data.synth.tracks': count(1, 10_000_000),
   'data.synth.startDate': { kind: 'string', day: true },
   'model.type': oneOf('lstm', 'transformer', 'encoder-decoder'),
+  'model.cell': oneOf('lstm', 'gru'),
   'model.hidden': count(1, 4096),
   'model.layers': count(1, 48),
   'model.dropout': { kind: 'number', min: 0, max: 1, maxExclusive: true },

@@ -80,6 +80,7 @@ export const DEFAULTS: Config = {
   data: DATA_DEFAULTS,
   model: {
     type: 'lstm',
+    cell: 'lstm',
     hidden: 64,
     layers: 1,
     dropout: 0.1,

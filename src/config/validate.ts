@@ -3,6 +3,7 @@
 import { ConfigError } from '../errors.ts';
 import { addDays } from './days.ts';
 import { heldOutDaysOf } from '../data/passes/split.ts';
+import { engineLacks } from '../models/engineSupport.ts';
 import type { Config } from './schema.ts';
 import type { Origins } from './resolve.ts';
 
@@ -79,9 +80,11 @@ export function validateConfig(config: Config, origins: Origins = new Map(), opt
   if (model.type === 'encoder-decoder' && config.task !== 'challenge') {
     fail('model.type', `encoder-decoder decodes the challenge's hidden second half: it needs task: challenge (this config has task: ${config.task})`);
   }
-  if (model.type === 'encoder-decoder' && config.train.precision === 'f16') {
-    fail('train.precision', 'f16 is a setting of the webgpu engine, which does not run the encoder-decoder (it trains in TensorFlow.js): use f32');
+  const notOnGpu = engineLacks('webgpu', model);
+  if (notOnGpu && config.train.precision === 'f16') {
+    fail('train.precision', `f16 is a setting of the webgpu engine, which does not run ${notOnGpu} (it trains in TensorFlow.js): use f32`);
   }
+  if (model.cell === 'gru' && model.type === 'transformer') fail('model.cell', "is the recurrent models' cell (model.type lstm or encoder-decoder); a transformer has none");
   for (const key of ['decoderBidirectional', 'decoderAttention'] as const) {
     if (model[key] && model.type !== 'encoder-decoder') fail(`model.${key}`, `is a part of the decoder, which only model.type: encoder-decoder has (this config has ${model.type})`);
   }

@@ -23,6 +23,8 @@ export type Precision = 'f32' | 'f16';
 
 export interface EngineShape {
   kind: 'lstm' | 'transformer';
+  /** The recurrent model's cell (the webgpu engine has only the LSTM's kernels). */
+  cell: 'lstm' | 'gru';
   features: number;
   /** LSTM units, or the Transformer's width. */
   hidden: number;

@@ -21,13 +21,7 @@
 //   dz_t = [dc, dc, dh, dc] ⊙ M_t,   M_t = [g·i(1−i), c_{t−1}·f(1−f), tanh(c_t)·o(1−o), i·(1−g²)]
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from './customOp.ts';
-
-/** Shifts a [T, B, H] stack one step later along T, with zeros at t = 0 (the initial state). */
-function previousSteps(stack: tf.Tensor3D): tf.Tensor3D {
-  const [T, B, H] = stack.shape;
-  if (T === 1) return tf.zeros([1, B, H]);
-  return tf.concat([tf.zeros([1, B, H]), tf.slice(stack, [0, 0, 0], [T - 1, B, H])], 0);
-}
+import { kernelSwitch, previousSteps } from './recurrence.ts';
 
 /** [1,…,1, 2,…,2]: scales the cell-candidate columns so one sigmoid yields σ(2·z_g), i.e. tanh(z_g) = 2σ(2z_g) − 1. */
 function gateScale(H: number): tf.Tensor1D {
@@ -50,15 +44,8 @@ function recurrence(xp: tf.Tensor, wh: tf.Tensor, first: tf.Tensor | null, save:
   const scale = gateScale(H);
   const xs = tf.unstack(tf.transpose(tf.mul(xp, scale), [1, 0, 2])) as tf.Tensor2D[]; // T × [B, 4H]
   const whScaled = tf.mul(wh, tf.mul(first ? tf.concat([scale, scale]) : scale, 2)) as tf.Tensor2D; // ×2 because the carried state is h/2
-  // Per step [B, 1]: the share of the first kernel (1 or 0), and of the second.
-  const firsts = first ? (tf.unstack(tf.transpose(first, [1, 0, 2])) as tf.Tensor2D[]) : [];
-  const seconds = firsts.map((k) => tf.sub(1, k) as tf.Tensor2D);
-  const recurrent = (hHalf: tf.Tensor2D, t: number): tf.Tensor2D => {
-    const hz = tf.matMul(hHalf, whScaled) as tf.Tensor2D;
-    if (!first) return hz;
-    const [one, two] = tf.split(hz, 2, 1);
-    return tf.add(tf.mul(one, firsts[t]), tf.mul(two, seconds[t])) as tf.Tensor2D;
-  };
+  const kernels = kernelSwitch(first);
+  const recurrent = (hHalf: tf.Tensor2D, t: number): tf.Tensor2D => kernels.choose(tf.matMul(hHalf, whScaled) as tf.Tensor2D, t);
 
   const ss: tf.Tensor2D[] = [];
   const c2s: tf.Tensor2D[] = [];
@@ -101,9 +88,8 @@ function recurrence(xp: tf.Tensor, wh: tf.Tensor, first: tf.Tensor | null, save:
     const fs = tf.unstack(F) as tf.Tensor2D[];
     const dys = tf.unstack(tf.transpose(dy, [1, 0, 2])) as tf.Tensor2D[]; // T × [B, H]
     const whT = tf.transpose(Wh) as tf.Tensor2D; // [4H·K, H]
-    const shares = First ? (tf.unstack(tf.transpose(First, [1, 0, 2])) as tf.Tensor2D[]) : [];
     // dz_t as each kernel sees it: dz itself, or [first_t·dz, (1 − first_t)·dz].
-    const perKernel = (dzt: tf.Tensor2D, t: number): tf.Tensor2D => (First ? (tf.concat([tf.mul(dzt, shares[t]), tf.mul(dzt, tf.sub(1, shares[t]))], 1) as tf.Tensor2D) : dzt);
+    const perKernel = kernelSwitch(First ?? null).spread;
 
     const dzs: tf.Tensor2D[] = new Array(T);
     let dzNext: tf.Tensor2D | null = null; // perKernel(dz_{t+1})

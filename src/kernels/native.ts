@@ -51,7 +51,7 @@ export class NativeEngine {
     sites: number,
   ) {
     const s = shape;
-    const dims = Int32Array.of(s.kind === 'lstm' ? 0 : 1, s.features, s.hidden, s.layers, s.outputs, s.buckets, s.embed, s.heads, s.ff, s.maxLen);
+    const dims = Int32Array.of(s.kind === 'lstm' ? 0 : 1, s.cell === 'lstm' ? 0 : 1, s.features, s.hidden, s.layers, s.outputs, s.buckets, s.embed, s.heads, s.ff, s.maxLen);
     calls++;
     this.handle = addon().createEngine(dims, Float64Array.from([layout.total, ...layout.offsets]), Uint8Array.from(layout.decay, Number), threads);
     this.noDropSeeds = new Uint32Array(sites);

@@ -2,19 +2,20 @@
 // first half (features and outcomes); the decoder reads the second half — its tracks and positions, the only
 // inputs those positions have — starting from the encoder's final state. Each layer is one recurrence whose weights
 // switch at the session's first hidden position (so the hand-over happens where each session's halves meet), then
-// optionally attention from each decoder state over the encoder's outputs (`decoderAttention`), and a backward LSTM
+// optionally attention from each decoder state over the encoder's outputs (`decoderAttention`), and a backward layer
 // over the second half's positions, last to first (`decoderBidirectional`), so that the prediction at t also reads
 // the tracks of t+1…L. Those tracks are given by the challenge (log_input lists them);
 // their outcomes never are, and no input of a hidden position carries one (data/batch/features.ts).
-// In TensorFlow.js on every backend (the recurrences are kernels/lstmSequence.ts's fused ops).
+// Every recurrent layer is of the config's cell (model.cell). In TensorFlow.js on every backend (the recurrences are
+// the cells' fused ops).
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './modelConfig.ts';
 import { dense } from '../kernels/dense.ts';
 import { gatherRows } from '../kernels/gatherRows.ts';
-import { lstmSequence, switchedLstmSequence } from '../kernels/lstmSequence.ts';
+import type { Cell, CellWeights } from './cell.ts';
 import type { DropoutFn } from './dropout.ts';
-import { lstmDropoutSites, lstmWeights, type LstmWeights } from './lstm.ts';
 import type { ParamStore } from './params.ts';
+import { cellOf, layerDropoutSites } from './recurrent.ts';
 
 export type EncoderDecoderBody = (x: tf.Tensor3D, dropout: DropoutFn, present: tf.Tensor2D, known: tf.Tensor2D) => tf.Tensor3D;
 
@@ -24,16 +25,16 @@ export function encoderDecoderWidth(cfg: ModelConfig): number {
 }
 
 export function encoderDecoderDropoutSites(layers: number): string[] {
-  return lstmDropoutSites(layers, 'encdec');
+  return layerDropoutSites(layers, 'encdec');
 }
 
 /**
- * One LSTM layer whose weights are the encoder's at known positions and the decoder's elsewhere, state carried
- * through: z_t = known_t ? x_t·Wxᵉ + bᵉ + h_{t−1}·Whᵉ : x_t·Wxᵈ + bᵈ + h_{t−1}·Whᵈ.
+ * One recurrent layer whose weights are the encoder's at known positions and the decoder's elsewhere, state carried
+ * through: the input projection x_t·Wx + b and the recurrent weights are known_t ? the encoder's : the decoder's.
  */
-function switchedLstm(x: tf.Tensor3D, known: tf.Tensor3D, enc: LstmWeights, dec: LstmWeights): tf.Tensor3D {
+function switchedLayer(cell: Cell, x: tf.Tensor3D, known: tf.Tensor3D, enc: CellWeights, dec: CellWeights): tf.Tensor3D {
   const xp = tf.add(tf.mul(dense(x, enc.wx, enc.b), known), tf.mul(dense(x, dec.wx, dec.b), tf.sub(1, known))) as tf.Tensor3D;
-  return switchedLstmSequence(xp, enc.wh, dec.wh, known);
+  return cell.switched(xp, enc, dec, known);
 }
 
 /**
@@ -81,23 +82,24 @@ function rowsAt(x: tf.Tensor3D, indices: tf.Tensor2D): tf.Tensor3D {
 
 export function buildEncoderDecoder(params: ParamStore, cfg: ModelConfig): EncoderDecoderBody {
   const H = cfg.hidden;
-  const layers = Array.from({ length: cfg.layers }, (_, l) => ({ enc: lstmWeights(params, `encoder.${l}`, H), dec: lstmWeights(params, `decoder.${l}`, H) }));
+  const cell = cellOf(cfg);
+  const layers = Array.from({ length: cfg.layers }, (_, l) => ({ enc: cell.weights(params, `encoder.${l}`, H), dec: cell.weights(params, `decoder.${l}`, H) }));
   const wq = cfg.decoderAttention ? (params.create('decoder.attention.wq', [H, H], { kind: 'glorot' }) as tf.Variable<tf.Rank.R2>) : null;
-  const backward = cfg.decoderBidirectional ? lstmWeights(params, 'decoder.backward', H) : null;
+  const backward = cfg.decoderBidirectional ? cell.weights(params, 'decoder.backward', H) : null;
   const sites = encoderDecoderDropoutSites(cfg.layers);
   return (x, dropout, present, known) => {
     const known3 = tf.expandDims(known, 2) as tf.Tensor3D;
     let h = x;
     layers.forEach((layer, l) => {
       if (l > 0) h = dropout(h, sites[l]);
-      h = switchedLstm(h, known3, layer.enc, layer.dec);
+      h = switchedLayer(cell, h, known3, layer.enc, layer.dec);
     });
     const parts = [h];
     if (wq) parts.push(attendToEncoder(h, known, wq));
     if (backward) {
       // The second half's encoded inputs (x), last position first; zeros at known and padded positions.
       const { reverse, restore } = secondHalfReversal(present, known);
-      const reversed = lstmSequence(dense(rowsAt(x, reverse), backward.wx, backward.b), backward.wh);
+      const reversed = cell.sequence(dense(rowsAt(x, reverse), backward.wx, backward.b), backward);
       parts.push(rowsAt(reversed, restore));
     }
     return parts.length === 1 ? h : (tf.concat(parts, 2) as tf.Tensor3D);

@@ -10,10 +10,11 @@ import { loadNative, NativeEngine } from '../kernels/native.ts';
 import { openGpu } from '../kernels/webgpu/device.ts';
 import { GpuEngine } from '../kernels/webgpu/engine.ts';
 import { siteSeed } from './dropout.ts';
-import { lstmDropoutSites } from './lstm.ts';
+import { engineLacks, type EngineName } from './engineSupport.ts';
 import type { ModelConfig } from './modelConfig.ts';
 import type { SkipModel } from './model.ts';
 import { flatLayout, readFlatWeights } from './params.ts';
+import { cellOf, recurrentDropoutSites, recurrentWeightNames } from './recurrent.ts';
 import { transformerDropoutSites } from './transformer.ts';
 
 /** The weights in the engines' order (native/engine.h): the models' own creation order. */
@@ -21,7 +22,7 @@ function engineOrder(cfg: ModelConfig): string[] {
   const layers = (names: (l: number) => string[]) => Array.from({ length: cfg.layers }, (_, l) => names(l)).flat();
   const body =
     cfg.type === 'lstm'
-      ? layers((l) => [`lstm.${l}.wx`, `lstm.${l}.wh`, `lstm.${l}.b`])
+      ? recurrentWeightNames(cfg)
       : [
           'transformer.position',
           ...layers((l) =>
@@ -35,21 +36,18 @@ function engineOrder(cfg: ModelConfig): string[] {
 
 /** The model's dropout sites in the order of the engine's seeds. */
 function dropoutSites(cfg: ModelConfig): string[] {
-  return cfg.type === 'lstm' ? lstmDropoutSites(cfg.layers) : transformerDropoutSites(cfg.layers);
+  return cfg.type === 'lstm' ? recurrentDropoutSites(cfg) : transformerDropoutSites(cfg.layers);
 }
 
-/** Whether the engines (native, webgpu) run this model; the others train and predict in TensorFlow.js. */
-export function enginesRun(cfg: ModelConfig): boolean {
-  return cfg.type === 'lstm' || cfg.type === 'transformer';
-}
-
-/** The model's dimensions as the engines take them. */
-export function engineShape(model: SkipModel): EngineShape {
+/** The model's dimensions as `engine` takes them; an error for a model it does not run (engineSupport.ts). */
+function engineShape(model: SkipModel, engine: EngineName): EngineShape {
   const cfg = model.config;
-  if (cfg.type === 'encoder-decoder') throw new Error('the engines do not run the encoder-decoder (enginesRun)');
+  const lacks = engineLacks(engine, cfg);
+  if (lacks) throw new Error(`the ${engine} engine does not run ${lacks}`);
   const transformer = cfg.type === 'transformer';
   return {
-    kind: cfg.type,
+    kind: transformer ? 'transformer' : 'lstm',
+    cell: cellOf(cfg).name,
     features: model.inputFeatures,
     hidden: cfg.hidden,
     layers: cfg.layers,
@@ -79,12 +77,12 @@ export function engineLayout(model: SkipModel, decays: (shape: readonly number[]
 export function createNativeEngine(model: SkipModel, threads: number, decays?: (shape: readonly number[]) => boolean): NativeEngine {
   const native = loadNative();
   if ('reason' in native) throw new Error(`the native engine cannot run: ${native.reason}`);
-  return new NativeEngine(engineShape(model), engineLayout(model, decays), threads, dropoutSites(model.config).length);
+  return new NativeEngine(engineShape(model, 'native'), engineLayout(model, decays), threads, dropoutSites(model.config).length);
 }
 
 /** The WebGPU engine for `model` on the process's GPU (kernels/webgpu/device.ts), holding its current weights. */
 export async function createGpuEngine(model: SkipModel, decays?: (shape: readonly number[]) => boolean, precision: Precision = 'f32'): Promise<GpuEngine> {
-  const engine = await GpuEngine.create(await openGpu(), engineShape(model), engineLayout(model, decays), precision);
+  const engine = await GpuEngine.create(await openGpu(), engineShape(model, 'webgpu'), engineLayout(model, decays), precision);
   engine.writeState(await readFlatWeights(model.weights));
   return engine;
 }

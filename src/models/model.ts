@@ -8,7 +8,7 @@ import { INPUT_DROPOUT_SITE, makeDropout, type DropoutFn } from './dropout.ts';
 import { buildEncoder } from './encoder.ts';
 import { buildHeads } from './heads.ts';
 import { buildEncoderDecoder, encoderDecoderWidth } from './encoderDecoder.ts';
-import { buildLstm, type Body } from './lstm.ts';
+import { buildRecurrent, type Body } from './recurrent.ts';
 import { ParamStore } from './params.ts';
 import { buildTransformer } from './transformer.ts';
 
@@ -81,7 +81,7 @@ function buildBody(params: ParamStore, cfg: ModelConfig): (x: tf.Tensor3D, dropo
       return body(x, dropout, inputs.present, inputs.known);
     };
   }
-  const body: Body = cfg.type === 'lstm' ? buildLstm(params, cfg) : buildTransformer(params, cfg);
+  const body: Body = cfg.type === 'lstm' ? buildRecurrent(params, cfg) : buildTransformer(params, cfg);
   return (x, dropout, inputs) => body(x, dropout, inputs.present ?? null);
 }
 

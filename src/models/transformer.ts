@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.ts';
 import { dense } from '../kernels/dense.ts';
 import { INPUT_DROPOUT_SITE, type DropoutFn } from './dropout.ts';
 import { layerNorm } from '../kernels/layerNorm.ts';
-import type { Body } from './lstm.ts';
+import type { Body } from './recurrent.ts';
 import type { ParamStore } from './params.ts';
 
 const MASKED = -1e9;

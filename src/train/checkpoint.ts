@@ -24,7 +24,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Config, TrainConfig } from '../config/schema.ts';
+import { DEFAULTS, type Config, type TrainConfig } from '../config/schema.ts';
 import { TRACK_KEY_NAME, type TrackTableFingerprint } from '../data/format/trackKey.ts';
 import type { FeatureStats } from '../data/format/types.ts';
 import { UserError } from '../errors.ts';
@@ -337,6 +337,9 @@ export async function readCheckpoint(path: string, log: (line: string) => void =
   }
   const damage = tensorTableDamage(manifest);
   if (damage) throw corrupt(manifestPath, `checkpoint manifest is damaged (${damage})`);
+  // Model keys added after the checkpoint was written default to the model it was (model.cell: lstm, no decoder
+  // extras), so it resumes and loads as that model.
+  manifest.config.model = { ...DEFAULTS.model, ...manifest.config.model };
   if (manifest.config.model.trackBuckets > 0 && manifest.trackKey !== TRACK_KEY_NAME) {
     throw new UserError(
       `${manifestPath}: this checkpoint's track embedding is keyed by the row of the track table (an older skiptrain), ` +

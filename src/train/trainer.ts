@@ -13,6 +13,7 @@ import type { FeatureStats } from '../data/format/types.ts';
 import { UserError } from '../errors.ts';
 import { withNote } from '../util/failures.ts';
 import { activeBackend } from '../models/backend.ts';
+import { engineLacks, type EngineName } from '../models/engineSupport.ts';
 import { createModel } from '../models/model.ts';
 import { Rng } from '../util/rng.ts';
 import { EventWriter } from './tensorboard/writer.ts';
@@ -136,8 +137,10 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
     log(`resuming ${runFolder} at step ${pos.step} (epoch ${pos.epoch + 1}, batch ${pos.batchesInEpoch})`);
   }
   const rng = new Rng(pos.rngState);
-  const stepper = await createStepper(model, optimizer, resolveWorkers(t, activeBackend(), log), t.precision);
-  if (stepper.backend !== activeBackend()) log(`the ${activeBackend()} engine does not run model.type ${config.model.type}: training in TensorFlow.js on ${stepper.backend}`);
+  const active = activeBackend();
+  const stepper = await createStepper(model, optimizer, resolveWorkers(t, active, log), t.precision);
+  // Only an engine hands a model down to TensorFlow.js beneath it.
+  if (stepper.backend !== active) log(`the ${active} engine does not run ${engineLacks(active as EngineName, config.model)}: training in TensorFlow.js on ${stepper.backend}`);
   if (stepper.workers > 1) log(stepper.backend === 'native' ? `training in the native engine on ${stepper.workers} threads` : `training on ${stepper.workers} gradient threads`);
   // With several gradient threads, batches are built on a thread of their own so none of them waits for data.
   const batchThread = stepper.workers > 1 ? new BatchThread() : null;

@@ -84,6 +84,9 @@ export const SETUPS: Setup[] = [
   },
 ];
 
+/** The recurrent setups with GRU cells (the native engine's; the webgpu engine has LSTM kernels only). */
+export const GRU_SETUPS: Setup[] = SETUPS.filter((s) => s.cfg.type === 'lstm').map((s) => ({ ...s, name: `GRU: ${s.name}`, cfg: { ...s.cfg, cell: 'gru' } }));
+
 /** The engine's gradient of the trainer's objective against tf.variableGrads of batchLoss, for one setup. */
 export async function compareGradients(engine: EngineUnderTest, s: Setup): Promise<void> {
   const model = createModel(s.cfg, s.F, 3);

@@ -5,6 +5,7 @@ import type { Batch } from '../../src/data/format/types.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 export const tinyLstm: ModelConfig = { ...DEFAULTS.model, type: 'lstm', hidden: 8, layers: 2, dropout: 0.2, trackBuckets: 7, trackEmbedding: 3, auxWeight: 0.3 };
+export const tinyGru: ModelConfig = { ...tinyLstm, cell: 'gru' };
 export const tinyEncoderDecoder: ModelConfig = { ...tinyLstm, type: 'encoder-decoder', decoderBidirectional: true, decoderAttention: true };
 export const tinyTransformer: ModelConfig = { ...DEFAULTS.model, type: 'transformer', hidden: 8, layers: 2, heads: 2, ff: 16, dropout: 0.2, trackBuckets: 7, trackEmbedding: 3, auxWeight: 0.3 };
 

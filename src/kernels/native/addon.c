@@ -57,7 +57,7 @@ static void finalize(napi_env env, void *data, void *hint) {
   engine_destroy(data);
 }
 
-/** createEngine(shape Int32Array[10], layout Float64Array[1 + tensors], decay Uint8Array[tensors], threads) */
+/** createEngine(shape Int32Array[11], layout Float64Array[1 + tensors], decay Uint8Array[tensors], threads) */
 static napi_value create_engine(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -67,9 +67,9 @@ static napi_value create_engine(napi_env env, napi_callback_info info) {
   double *lay;
   unsigned char *decay;
   size_t nsh, nlay, ndecay;
-  // shape: kind (0 LSTM, 1 Transformer), features, hidden, layers, outputs, buckets, embed, heads, ff, maxLen
-  if (!typed(env, argv[0], napi_int32_array, (void **)&sh, &nsh) || nsh != 10) return fail(env, "createEngine: shape must be an Int32Array of 10");
-  Shape shape = {.kind = sh[0], .features = sh[1], .hidden = sh[2], .layers = sh[3], .outputs = sh[4], .buckets = sh[5], .embed = sh[6], .heads = sh[7], .ff = sh[8], .maxLen = sh[9]};
+  // shape: kind (0 recurrent, 1 Transformer), cell (0 LSTM, 1 GRU), features, hidden, layers, outputs, buckets, embed, heads, ff, maxLen
+  if (!typed(env, argv[0], napi_int32_array, (void **)&sh, &nsh) || nsh != 11) return fail(env, "createEngine: shape must be an Int32Array of 11");
+  Shape shape = {.kind = sh[0], .cell = sh[1], .features = sh[2], .hidden = sh[3], .layers = sh[4], .outputs = sh[5], .buckets = sh[6], .embed = sh[7], .heads = sh[8], .ff = sh[9], .maxLen = sh[10]};
   if (shape.layers < 1 || shape.layers > MAX_LAYERS) return fail(env, "createEngine: layers out of range");
   const size_t tensors = (size_t)engine_tensors(&shape);
   // layout: the parameter count, then every tensor's offset in the engine's order (engine.h)

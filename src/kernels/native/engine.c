@@ -13,7 +13,7 @@
 #include "isa.h"
 #include "pool.h"
 
-#define MAX_TENSORS (9 + 12 * MAX_LAYERS)
+#define MAX_TENSORS (9 + 12 * MAX_LAYERS) // the Transformer's: more per layer than a recurrent model's
 
 /** A tensor in the engine's order: its kind (model.h) and layer. */
 typedef struct {
@@ -67,7 +67,10 @@ static int tensor_order(const Shape *s, TensorRef *out) {
 #define ADD(k, l) (out[n++] = (TensorRef){(k), (l)})
   ADD(T_INPUT_W, 0), ADD(T_INPUT_B, 0), ADD(T_TRACK_TABLE, 0), ADD(T_TRACK_W, 0);
   if (s->kind == MODEL_LSTM) {
-    for (int l = 0; l < s->layers; l++) ADD(T_WX, l), ADD(T_WH, l), ADD(T_B, l);
+    for (int l = 0; l < s->layers; l++) {
+      ADD(T_WX, l), ADD(T_WH, l), ADD(T_B, l);
+      if (s->cell == CELL_GRU) ADD(T_BH, l);
+    }
   } else {
     ADD(T_POSITION, 0);
     static const int perLayer[] = {T_LN1G, T_LN1B, T_WQKV, T_BQKV, T_WO, T_BO, T_LN2G, T_LN2B, T_W1, T_B1, T_W2, T_B2};
@@ -90,8 +93,8 @@ static void tensor_dims(const Shape *s, int kind, long *rows, long *cols) {
     case T_TRACK_W: r = E; break;
     case T_HEAD_W: r = H, c = O; break;
     case T_HEAD_B: c = O; break;
-    case T_WX: case T_WH: r = H, c = 4 * H; break;
-    case T_B: c = 4 * H; break;
+    case T_WX: case T_WH: r = H, c = cell_gates(s) * H; break;
+    case T_B: case T_BH: c = cell_gates(s) * H; break;
     case T_POSITION: r = s->maxLen; break;
     case T_WQKV: r = H, c = 3 * H; break;
     case T_BQKV: c = 3 * H; break;
@@ -112,7 +115,7 @@ static int packed_both_ways(int kind) {
 /* ---- set-up ---- */
 
 static void ws_free(Workspace *w) {
-  float **all[] = {&w->xe, &w->a0, &w->out, &w->dout, &w->dA, &w->dB, &w->dEmb, &w->carry, &w->pack, &w->hF, &w->xhatF, &w->rF, &w->yF, &w->tmp, &w->dY, &w->dQKV, &w->dMerged, &w->dHid};
+  float **all[] = {&w->xe, &w->a0, &w->out, &w->dout, &w->dA, &w->dB, &w->dEmb, &w->carry, &w->step, &w->pack, &w->hF, &w->xhatF, &w->rF, &w->yF, &w->tmp, &w->dY, &w->dQKV, &w->dMerged, &w->dHid};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
     free(*all[i]);
     *all[i] = NULL;
@@ -120,8 +123,8 @@ static void ws_free(Workspace *w) {
   free(w->keys);
   w->keys = NULL;
   for (int l = 0; l < MAX_LAYERS; l++) {
-    LstmLayerScratch *a = &w->lstm[l];
-    free(a->in), free(a->G), free(a->C), free(a->TC), free(a->Hs);
+    RecurrentLayerScratch *a = &w->rnn[l];
+    free(a->in), free(a->G), free(a->Hs), free(a->C), free(a->TC), free(a->HN);
     TransformerLayerScratch *t = &w->tf[l];
     float **tf[] = {&t->h, &t->xhat1, &t->r1, &t->y1, &t->qkv, &t->P, &t->merged, &t->h1, &t->xhat2, &t->r2, &t->y2, &t->hid};
     for (size_t i = 0; i < sizeof tf / sizeof *tf; i++) free(*tf[i]);
@@ -129,9 +132,9 @@ static void ws_free(Workspace *w) {
   memset(w, 0, sizeof *w);
 }
 
-/** The widest right-hand side a weight gradient packs: the gates (4H), the qkv rows (3H), the feed-forward width. */
+/** The widest right-hand side a weight gradient packs: the gates (4H or 3H), the qkv rows (3H), the feed-forward width. */
 static int widest(const Shape *s) {
-  int w = (s->kind == MODEL_LSTM ? 4 : 3) * s->hidden;
+  int w = (s->kind == MODEL_LSTM ? cell_gates(s) : 3) * s->hidden;
   if (s->kind == MODEL_TRANSFORMER && s->ff > w) w = s->ff;
   return w > OUT_STRIDE ? w : OUT_STRIDE;
 }
@@ -146,10 +149,12 @@ static int ws_reserve(Workspace *w, const Shape *s, int rows, int T) {
   int ok = ALLOC(w->xe, N * (s->features + E)) && (w->keys = malloc(sizeof(int32_t) * (size_t)N)) != NULL && ALLOC(w->a0, N * H) && ALLOC(w->out, N * OUT_STRIDE) &&
            ALLOC(w->dout, N * OUT_STRIDE) && ALLOC(w->dA, N * H) && ALLOC(w->dB, N * H) && ALLOC(w->dEmb, N * E) && ALLOC(w->pack, packed_size_of(GEMM_CHUNK, widest(s)));
   if (s->kind == MODEL_LSTM) {
-    ok = ok && ALLOC(w->carry, (long)rows * H);
+    const int gru = s->cell == CELL_GRU;
+    ok = ok && (gru ? ALLOC(w->step, (long)rows * 3 * H) : ALLOC(w->carry, (long)rows * H));
     for (int l = 0; ok && l < s->layers; l++) {
-      LstmLayerScratch *a = &w->lstm[l];
-      ok = (l == 0 || ALLOC(a->in, N * H)) && ALLOC(a->G, N * 4 * H) && ALLOC(a->C, N * H) && ALLOC(a->TC, N * H) && ALLOC(a->Hs, N * H);
+      RecurrentLayerScratch *a = &w->rnn[l];
+      ok = (l == 0 || ALLOC(a->in, N * H)) && ALLOC(a->G, N * cell_gates(s) * H) && ALLOC(a->Hs, N * H) &&
+           (gru ? ALLOC(a->HN, N * H) : ALLOC(a->C, N * H) && ALLOC(a->TC, N * H));
     }
   } else {
     ok = ok && ALLOC(w->hF, N * H) && ALLOC(w->xhatF, N * H) && ALLOC(w->rF, N) && ALLOC(w->yF, N * H) && ALLOC(w->tmp, N * H) && ALLOC(w->dY, N * H) &&
@@ -263,7 +268,7 @@ Engine *engine_create(const Shape *shape, const long *offsets, long total, const
   *error = NULL;
   const int transformer = shape->kind == MODEL_TRANSFORMER;
   if ((shape->kind != MODEL_LSTM && !transformer) || shape->layers < 1 || shape->layers > MAX_LAYERS || shape->hidden < 1 || shape->features < 1 ||
-      (shape->outputs != 1 && shape->outputs != 5) || (shape->buckets > 0 && shape->embed < 1) || threads < 1 ||
+      (shape->cell != CELL_LSTM && shape->cell != CELL_GRU) || (shape->outputs != 1 && shape->outputs != 5) || (shape->buckets > 0 && shape->embed < 1) || threads < 1 ||
       (transformer && (shape->heads < 1 || shape->hidden % shape->heads != 0 || shape->ff < 1 || shape->maxLen < 1))) {
     *error = "unsupported model shape";
     return NULL;

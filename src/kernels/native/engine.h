@@ -1,4 +1,4 @@
-// The native engine (the LSTM and the Transformer skip models): one training step (forward, loss, backward, gradient sum, clipping, Adam) or one
+// The native engine (the recurrent and the Transformer skip models): one training step (forward, loss, backward, gradient sum, clipping, Adam) or one
 // evaluation pass per call, over flat buffers the caller owns, spread over a fixed number of threads.
 #ifndef SKIPTRAIN_ENGINE_H
 #define SKIPTRAIN_ENGINE_H
@@ -26,8 +26,8 @@ typedef struct {
 } StepStats;
 
 /**
- * The tensors, in the model's own (creation) order: input.w, input.b, track.table, track.w; then for the LSTM per
- * layer lstm.l.wx, wh, b; for the Transformer transformer.position, per layer ln1.gamma, ln1.beta, attn.wqkv,
+ * The tensors, in the model's own (creation) order: input.w, input.b, track.table, track.w; then for the recurrent
+ * model per layer lstm.l.wx, wh, b or gru.l.wx, wh, bx, bh; for the Transformer transformer.position, per layer ln1.gamma, ln1.beta, attn.wqkv,
  * attn.bqkv, attn.wo, attn.bo, ln2.gamma, ln2.beta, ff.w1, ff.b1, ff.w2, ff.b2, then final.gamma, final.beta; then
  * head.w, head.b. `offsets` holds engine_tensors(shape) offsets (track ones −1 without an embedding), `decay[i]`
  * whether tensor i takes weight decay. NULL with *error set when the layout does not fit the shape, the
@@ -51,7 +51,7 @@ int engine_gradients(Engine *e, const float *params, const BatchArgs *b, const P
 int engine_logits(Engine *e, const float *params, const BatchArgs *b, float *logits);
 /**
  * Milliseconds per phase since the last call (then reset): packing the weights; the encoder with the embedding,
- * the LSTM layers and the heads with the losses, each forward and backward (thread 0's slice); the gradient sum
+ * the recurrent layers (or the Transformer's blocks) and the heads with the losses, each forward and backward (thread 0's slice); the gradient sum
  * with the embedding scatter; clipping + Adam. The phases are listed in model.h.
  */
 void engine_phases(Engine *e, double *ms);

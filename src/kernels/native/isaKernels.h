@@ -14,14 +14,15 @@
 #include "adam.c"
 #include "slice.c"
 #include "lstm.c"
-#include "lstmModel.c"
+#include "gru.c"
+#include "recurrentModel.c"
 #include "layerNorm.c"
 #include "attention.c"
 #include "transformerModel.c"
 
 /** Encoder, body and heads of either model: the activations the backward pass reads stay in ws. */
 static void body_forward(const Net *net, const float *p, const Slice *s, const PassOptions *o, Workspace *ws, double *timing) {
-  if (net->s.kind == MODEL_LSTM) lstm_body_forward(net, p, s, o, ws, timing);
+  if (net->s.kind == MODEL_LSTM) recurrent_body_forward(net, p, s, o, ws, timing);
   else transformer_body_forward(net, p, s, o, ws, timing);
 }
 
@@ -38,7 +39,7 @@ static void slice_forward(const Net *net, const float *p, const Slice *s, const 
 static void slice_backward(const Net *net, const float *p, const Slice *s, const PassOptions *o, Workspace *ws, float *g, double *timing) {
   memset(g, 0, (size_t)net->grads.total * sizeof(float));
   if (s->rows == 0) return;
-  if (net->s.kind == MODEL_LSTM) lstm_slice_backward(net, p, s, o, ws, g, timing);
+  if (net->s.kind == MODEL_LSTM) recurrent_slice_backward(net, p, s, o, ws, g, timing);
   else transformer_slice_backward(net, p, s, o, ws, g, timing);
 }
 

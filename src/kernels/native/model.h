@@ -1,4 +1,5 @@
-// The skip models as the native engine sees them — the LSTM and the causal Transformer of src/models — their shape,
+// The skip models as the native engine sees them — the recurrent model (LSTM or GRU cells) and the causal Transformer
+// of src/models — their shape,
 // where each tensor sits in the flat parameter vector, one slice of a batch, and the per-thread scratch memory.
 // Shared by the engine (engine.c) and the kernels compiled once per instruction set (isa.h).
 #ifndef SKIPTRAIN_MODEL_H
@@ -9,12 +10,15 @@
 /** Head outputs are padded to one 8-float vector: the main logit, then skip_1, skip_2, skip_3, not_skipped. */
 #define OUT_STRIDE 8
 
+/** MODEL_LSTM is the recurrent model, of either cell (model.type lstm, model.cell). */
 enum { MODEL_LSTM, MODEL_TRANSFORMER };
+enum { CELL_LSTM, CELL_GRU };
 
 typedef struct {
   int kind;     // MODEL_LSTM or MODEL_TRANSFORMER
+  int cell;     // the recurrent model's: CELL_LSTM or CELL_GRU
   int features; // F: inputs per position
-  int hidden;   // H: LSTM units, or the Transformer's width d
+  int hidden;   // H: recurrent units, or the Transformer's width d
   int layers;
   int outputs;  // 1, or 5 with the auxiliary heads
   int buckets;  // track-embedding rows (0 = no embedding)
@@ -30,7 +34,7 @@ typedef struct {
  */
 enum {
   T_INPUT_W, T_INPUT_B, T_TRACK_TABLE, T_TRACK_W, T_HEAD_W, T_HEAD_B, // encoder and heads
-  T_WX, T_WH, T_B,                                                    // an LSTM layer
+  T_WX, T_WH, T_B, T_BH,                                              // a recurrent layer (T_B: a GRU's bx; T_BH: GRU only)
   T_POSITION, T_FINAL_G, T_FINAL_B,                                   // the Transformer's positions and final norm
   T_LN1G, T_LN1B, T_WQKV, T_BQKV, T_WO, T_BO,                         // a Transformer layer: attention half
   T_LN2G, T_LN2B, T_W1, T_B1, T_W2, T_B2,                             // and feed-forward half
@@ -55,13 +59,16 @@ typedef struct {
   float *qkvBias[MAX_LAYERS];
 } Net;
 
+/** The recurrent model's gates per unit: i, f, o, g; or r, z, n. */
+static inline int cell_gates(const Shape *s) { return s->cell == CELL_GRU ? 3 : 4; }
+
 /** A tensor of layer l in the parameters (P) or in a gradient vector (G). */
 #define PARAM(net, p, t, l) ((p) + (net)->params.at[t][l])
 #define GRAD(net, g, t, l) ((g) + (net)->grads.at[t][l])
 
 /**
  * One thread's share of a batch: sequences [rowOffset, rowOffset + rows) of it, all arrays already offset. Inside
- * a slice the LSTM orders its rows time-major (t·rows + b), the Transformer batch-major (b·T + t), as the batch.
+ * a slice the recurrent model orders its rows time-major (t·rows + b), the Transformer batch-major (b·T + t), as the batch.
  */
 typedef struct {
   int rows;
@@ -87,8 +94,8 @@ typedef struct {
   float dropScale;   // 1/(1 − rate); 0 = no dropout
   uint32_t dropThreshold;
   /**
-   * One seed per dropout site, in the model's order (models/lstm.ts, transformer.ts): the encoder's output, then
-   * the LSTM's layer inputs after the first, or each Transformer layer's attention and feed-forward outputs.
+   * One seed per dropout site, in the model's order (models/recurrent.ts, transformer.ts): the encoder's output,
+   * then the recurrent layers' inputs after the first, or each Transformer layer's attention and feed-forward outputs.
    */
   const uint32_t *siteSeeds;
 } PassOptions;
@@ -100,10 +107,12 @@ typedef struct {
 /** Where a step's time goes (engine_phases); the slice phases are timed on thread 0 only. */
 enum { PHASE_PACK, PHASE_ENCODER, PHASE_BODY, PHASE_LOSS, PHASE_REDUCE, PHASE_OPTIMIZER, PHASES };
 
-/** An LSTM layer's activations, kept for the backward pass. */
+/** A recurrent layer's activations, kept for the backward pass. */
 typedef struct {
-  float *in, *G, *C, *TC, *Hs; // dropped-out input (layers > 0), gates, cells, tanh(cells), outputs
-} LstmLayerScratch;
+  float *in, *G, *Hs; // dropped-out input (layers > 0), gates, outputs
+  float *C, *TC;      // the LSTM's cells and tanh(cells)
+  float *HN;          // the GRU's h·Wh_n + bh_n, which r gated
+} RecurrentLayerScratch;
 
 /** A Transformer layer's activations, kept for the backward pass. */
 typedef struct {
@@ -128,9 +137,10 @@ typedef struct {
   float *dA, *dB;    // [N, H] gradients at a layer's output and input
   float *dEmb;       // [N, E]
   float *pack;       // a packed chunk of a weight gradient's right-hand side
-  // The LSTM's
-  float *carry; // [rows, H]
-  LstmLayerScratch lstm[MAX_LAYERS];
+  // The recurrent model's
+  float *carry; // the LSTM's [rows, H]: f⊙dc carried to the step before
+  float *step;  // the GRU's [rows, 3H]: one step's h·Wh + bh, then the gradient at it
+  RecurrentLayerScratch rnn[MAX_LAYERS];
   // The Transformer's
   TransformerLayerScratch tf[MAX_LAYERS];
   float *hF, *xhatF, *rF, *yF;          // the last layer's output and the final layer norm

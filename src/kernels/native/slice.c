@@ -1,4 +1,4 @@
-// What the models' per-slice passes share (lstmModel.c, transformerModel.c): phase timing, dropout on a slice's
+// What the models' per-slice passes share (recurrentModel.c, transformerModel.c): phase timing, dropout on a slice's
 // rows, and the loss and logits read off the heads.
 // Included by the instruction-set units (isaAvx2.c, isaGeneric.c), not compiled alone.
 

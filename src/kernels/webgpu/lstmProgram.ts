@@ -1,4 +1,4 @@
-// The LSTM skip model as dispatches (the C engine's lstmModel.c): encoder → dropout → LSTM layers with dropout
+// The LSTM skip model as dispatches (the C engine's recurrentModel.c): encoder → dropout → LSTM layers with dropout
 // between them → heads → loss, and back. Per layer: the input projection (one product), the recurrence (one
 // dispatch for all T), and backward the recurrence, then its three weight gradients and its input's gradient.
 import { ACT, rowMajor, STATE, transposed, type Program } from './program.ts';

@@ -1,7 +1,7 @@
 // A step as a list of dispatches: which kernel, its arguments, how many workgroups. The model files
 // (lstmProgram.ts, transformerProgram.ts) write their forward and backward passes with the helpers here — the
 // matrix products with their epilogues, dropout, the encoder, the heads, the loss and the optimizer — as the C
-// engine's lstmModel.c and transformerModel.c do with gemm.c and friends.
+// engine's recurrentModel.c and transformerModel.c do with gemm.c and friends.
 import type { EngineShape, PassValues } from '../engine.ts';
 import { dropoutKey } from '../dropoutMask.ts';
 import type { KernelName } from './kernels.ts';

@@ -1,7 +1,7 @@
 // The fast LSTM (hand-written backward, sigmoid-based tanh, scaled state), and its switched twin (two recurrent
-// kernels, the encoder–decoder's), must match a plain gate-by-gate LSTM with ordinary autodiff on the same weights: loss and every gradient, on cpu and on wasm (which uses our
-// replacement slicing kernels). Tolerance: |Δ| ≤ 1e-5 · max|reference| + 1e-7 per tensor (float32 rounding
-// differs between the two formulations; a wrong formula is off by O(1) of the gradient scale).
+// kernels, the encoder–decoder's), must match a plain gate-by-gate LSTM with ordinary autodiff on the same weights:
+// loss and every gradient, on cpu and on wasm (which uses our replacement slicing kernels), at the tolerance of
+// test/helpers/recurrenceGradients.ts.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { test } from 'uvu';
@@ -9,31 +9,14 @@ import * as assert from 'uvu/assert';
 import { lstmSequence, switchedLstmSequence } from '../../../src/kernels/lstmSequence.ts';
 import { referenceLstm, referenceSwitchedLstm } from '../../../src/kernels/referenceLstm.ts';
 import { setFastSlicing } from '../../../src/kernels/fastSlicing.ts';
-import { maxAbs, maxAbsDiff } from '../../helpers/tinyModels.ts';
+import { assertSameGradients, seeded } from '../../helpers/recurrenceGradients.ts';
 
 const B = 3;
 const T = 7;
 const F = 5;
 const H = 6;
 
-type Grads = { value: tf.Scalar; grads: tf.NamedTensorMap };
-
-/** The loss, and every variable's gradient within the tolerance above. */
-function assertSame(fast: Grads, ref: Grads, variables: tf.Variable[], backend: string): void {
-  const lossDiff = Math.abs(fast.value.dataSync()[0] - ref.value.dataSync()[0]);
-  assert.ok(lossDiff <= 1e-6, `${backend}: loss differs by ${lossDiff}`);
-  for (const v of variables) {
-    const got = fast.grads[v.name].dataSync();
-    const want = ref.grads[v.name].dataSync();
-    const scale = maxAbs(want);
-    assert.ok(scale > 1e-4, 'the reference gradient is not trivially zero');
-    const diff = maxAbsDiff(got, want);
-    assert.ok(diff <= 1e-5 * scale + 1e-7, `${backend}: gradient ${v.shape} differs by ${diff} (scale ${scale})`);
-  }
-}
-
 function compare(backend: string) {
-  const seeded = (shape: number[], seed: number, std = 0.5) => tf.randomNormal(shape, 0, std, 'float32', seed);
   const x = seeded([B, T, F], 1, 1) as tf.Tensor3D;
   const target = seeded([B, T, H], 5, 1);
   const wx = tf.variable(seeded([F, 4 * H], 2));
@@ -45,7 +28,7 @@ function compare(backend: string) {
     return mse(lstmSequence(xp, wh as tf.Tensor2D));
   }, [wx, wh, b]);
   const ref = tf.variableGrads(() => mse(referenceLstm(x, wx as tf.Tensor2D, wh as tf.Tensor2D, b as tf.Tensor1D)), [wx, wh, b]);
-  assertSame(fast, ref, [wx, wh, b], backend);
+  assertSameGradients(fast, ref, [wx, wh, b], backend);
   tf.dispose([x, target, wx, wh, b, fast.value, ref.value, ...Object.values(fast.grads), ...Object.values(ref.grads)]);
 }
 
@@ -68,7 +51,6 @@ test('fast LSTM = plain autodiff LSTM (loss and gradients) on wasm with the repl
 });
 
 function compareSwitched(backend: string) {
-  const seeded = (shape: number[], seed: number, std = 0.5) => tf.randomNormal(shape, 0, std, 'float32', seed);
   const x = seeded([B, T, F], 1, 1) as tf.Tensor3D;
   const target = seeded([B, T, H], 5, 1);
   // Each sequence switches at its own position (sequence 0 never: all first; the last at once: all second).
@@ -84,7 +66,7 @@ function compareSwitched(backend: string) {
   }, variables);
   const asWeights = (w: typeof one) => ({ wx: w.wx as tf.Tensor2D, wh: w.wh as tf.Tensor2D, b: w.b as tf.Tensor1D });
   const ref = tf.variableGrads(() => mse(referenceSwitchedLstm(x, first, asWeights(one), asWeights(two))), variables);
-  assertSame(fast, ref, variables, backend);
+  assertSameGradients(fast, ref, variables, backend);
   tf.dispose([x, target, first, ...variables, fast.value, ref.value, ...Object.values(fast.grads), ...Object.values(ref.grads)]);
 }
 

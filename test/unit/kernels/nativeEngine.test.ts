@@ -1,5 +1,5 @@
-// The native engine (src/kernels/native) against today's tf-ops models, the LSTM and the Transformer
-// (test/helpers/engineEquivalence.ts: forward logits, the loss, every weight's gradient, whole training steps with
+// The native engine (src/kernels/native) against today's tf-ops models, the recurrent model (LSTM and GRU cells) and
+// the Transformer (test/helpers/engineEquivalence.ts: forward logits, the loss, every weight's gradient, whole training steps with
 // clipping, Adam and AdamW, on random inputs with padded sessions and the challenge's loss weights), on 1–3
 // threads and on both instruction sets. Tolerance per tensor: max |a − b| ≤ 1e-5 · max |b| + 1e-7 (float32 rounding
 // differs between the formulations; a wrong formula is off by O(1) of the tensor's scale); 1e-5 relative for the
@@ -15,9 +15,10 @@ import { readFlatWeights } from '../../../src/models/params.ts';
 import { lossDenominator, lossWeights } from '../../../src/train/loss.ts';
 import { Adam } from '../../../src/train/optimizer.ts';
 import { NativeStepper } from '../../../src/train/workers/nativeStepper.ts';
-import { assertClose, challengeLike, compareGradients, compareSteps, compareStepsOfBothModels, SETUPS, type EngineUnderTest } from '../../helpers/engineEquivalence.ts';
+import { createStepper } from '../../../src/train/workers/stepper.ts';
+import { assertClose, challengeLike, compareGradients, compareSteps, compareStepsOfBothModels, GRU_SETUPS, SETUPS, type EngineUnderTest } from '../../helpers/engineEquivalence.ts';
 import { nativeCases } from '../../helpers/childCases.ts';
-import { tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
+import { tinyEncoderDecoder, tinyGru, tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
 
 const TOLERANCE = { rel: 1e-5, abs: 1e-7, scalar: 1e-5 };
 
@@ -77,9 +78,24 @@ const cases: Record<string, () => Promise<void>> = {
     await ready();
     await compareStepsOfBothModels(native);
   },
+  'GRU cells: forward logits, loss, every gradient and training steps (with AdamW and clipping) equal the tfjs model': async () => {
+    await ready();
+    for (const s of GRU_SETUPS) await compareGradients(native, s);
+    await compareSteps(native, tinyGru, 0, 0);
+    await compareSteps(native, tinyGru, 0.05, 0.01);
+  },
+  'the trainer steps GRU cells in the engine, and an encoder-decoder of them in TensorFlow.js': async () => {
+    await ready();
+    for (const [cfg, backend] of [[tinyGru, 'native'], [{ ...tinyEncoderDecoder, cell: 'gru' }, 'wasm']] as const) {
+      const model = createModel(cfg, 6, 5);
+      const stepper = await createStepper(model, new Adam(model.weights), 1);
+      assert.is(stepper.backend, backend, cfg.type);
+      await stepper.dispose();
+    }
+  },
   'a step is bit-identical for a given thread count, and within rounding across counts': async () => {
     await ready();
-    for (const cfg of [tinyLstm, tinyTransformer]) {
+    for (const cfg of [tinyLstm, tinyGru, tinyTransformer]) {
       const one = await nativeRun(cfg, 1, 3);
       assert.equal(Array.from(await nativeRun(cfg, 2, 3)), Array.from(await nativeRun(cfg, 2, 3)), `${cfg.type}: two 2-thread runs are bit-identical`);
       for (const threads of [2, 3]) assertClose(await nativeRun(cfg, threads, 3), one, `${cfg.type}: ${threads} threads against 1`, TOLERANCE);
@@ -116,7 +132,7 @@ nativeCases(import.meta.url, {
     await ready();
     const engine = createNativeEngine(createModel(tinyLstm, 5, 1), 1);
     assert.is(engine.isa, 'generic');
-    for (const s of SETUPS) await compareGradients(native, s);
-    for (const cfg of [tinyLstm, tinyTransformer]) await compareSteps(native, cfg, 0.05, 0.01);
+    for (const s of [...SETUPS, ...GRU_SETUPS]) await compareGradients(native, s);
+    for (const cfg of [tinyLstm, tinyGru, tinyTransformer]) await compareSteps(native, cfg, 0.05, 0.01);
   },
 }, { 'generic instruction set: every gradient and step equals the tfjs model': { SKIPTRAIN_NATIVE_ISA: 'generic' } });

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { selectBackend } from '../../../src/models/backend.ts';
 import { batchToTensors, createModel } from '../../../src/models/model.ts';
 import { Rng } from '../../../src/util/rng.ts';
-import { randomBatch, tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
+import { randomBatch, tinyGru, tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
 import type { ModelConfig } from '../../../src/config/schema.ts';
 import type { Batch } from '../../../src/data/format/types.ts';
 
@@ -40,7 +40,7 @@ function perturbAfter(batch: Batch, t: number, seed: number): Batch {
   return copy;
 }
 
-for (const [name, cfg] of [['lstm', tinyLstm], ['transformer', tinyTransformer]] as const) {
+for (const [name, cfg] of [['lstm', tinyLstm], ['gru', tinyGru], ['transformer', tinyTransformer]] as const) {
   for (const training of [false, true]) {
     test(`${name} is causal (${training ? 'training, dropout on' : 'evaluation'})`, async () => {
       await selectBackend('cpu', () => {});

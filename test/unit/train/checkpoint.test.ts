@@ -19,6 +19,7 @@ import {
   saveCheckpoint,
   type RetentionPolicy,
 } from '../../../src/train/checkpoint.ts';
+import { withManifestCrc } from '../../../src/util/manifestCrc.ts';
 import { linearModel, separableBatch } from '../../helpers/linearModel.ts';
 
 await tf.setBackend('cpu');
@@ -174,6 +175,16 @@ test('flipped bytes in tensors.bin or a changed manifest are a CheckpointCorrupt
   assert.match(bad.message, /restore it from a backup, or train again/);
   m.model.dispose();
   m.adam.dispose();
+  rmSync(run, { recursive: true });
+});
+
+test('a checkpoint written before model.cell and the decoder keys reads as the model it was: an LSTM, no decoder extras', async () => {
+  const run = freshRun();
+  const path = await save(run, 1, {}, keepAll);
+  const manifest = JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8'));
+  const { cell: _c, decoderBidirectional: _b, decoderAttention: _a, ...older } = manifest.config.model;
+  writeFileSync(join(path, 'manifest.json'), JSON.stringify(withManifestCrc({ ...manifest, config: { ...manifest.config, model: older } })));
+  assert.equal((await readCheckpoint(path)).manifest.config.model, DEFAULTS.model);
   rmSync(run, { recursive: true });
 });
 

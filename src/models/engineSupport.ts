@@ -1,0 +1,13 @@
+// Which models the engines run (kernels/native: C on the CPU; kernels/webgpu: WGSL on a GPU); the others train and
+// predict in TensorFlow.js. The one rule the steppers, the trainer's log line and the config's checks read; apart
+// from engineModel.ts so that reading a config does not load the engines.
+import type { ModelConfig } from './modelConfig.ts';
+
+export type EngineName = 'native' | 'webgpu';
+
+/** What of the model `engine` does not run, as a phrase ('the encoder-decoder'), or null when it runs the model. */
+export function engineLacks(engine: EngineName, cfg: Pick<ModelConfig, 'type' | 'cell'>): string | null {
+  if (cfg.type === 'encoder-decoder') return 'the encoder-decoder';
+  if (engine === 'webgpu' && cfg.type === 'lstm' && cfg.cell === 'gru') return 'GRU cells (model.cell: gru)';
+  return null;
+}
