@@ -3,7 +3,9 @@
 import { ConfigError } from '../errors.ts';
 import { addDays } from './days.ts';
 import { heldOutDaysOf } from '../data/passes/split.ts';
-import type { Config } from './schema.ts';
+import { auxTargetsOf, resolveAuxTargets } from '../models/auxTargets.ts';
+import { engineRefusal } from '../models/engineScope.ts';
+import { DEFAULTS, type Config } from './schema.ts';
 import type { Origins } from './resolve.ts';
 
 export interface ValidateOptions {
@@ -79,8 +81,15 @@ export function validateConfig(config: Config, origins: Origins = new Map(), opt
   if (model.type === 'encoder-decoder' && config.task !== 'challenge') {
     fail('model.type', `encoder-decoder decodes the challenge's hidden second half: it needs task: challenge (this config has task: ${config.task})`);
   }
-  if (model.type === 'encoder-decoder' && config.train.precision === 'f16') {
-    fail('train.precision', 'f16 is a setting of the webgpu engine, which does not run the encoder-decoder (it trains in TensorFlow.js): use f32');
+  // train.auxTargets replaces its shorthand; an auxWeight that was changed too and says otherwise is a contradiction.
+  // (At its default it may stand beside any mapping: every saved config.yaml writes it.)
+  const targets = auxTargetsOf(config);
+  if (model.auxWeight !== DEFAULTS.model.auxWeight && JSON.stringify(targets) !== JSON.stringify(resolveAuxTargets(undefined, model.auxWeight))) {
+    fail('model.auxWeight', `${model.auxWeight} is the shorthand of train.auxTargets, which is set and says otherwise: set one of the two`);
+  }
+  const refusal = engineRefusal(model, targets);
+  if (refusal && config.train.precision === 'f16') {
+    fail('train.precision', `f16 is a setting of the webgpu engine, which does not run ${refusal} (it trains in TensorFlow.js): use f32`);
   }
   for (const key of ['decoderBidirectional', 'decoderAttention'] as const) {
     if (model[key] && model.type !== 'encoder-decoder') fail(`model.${key}`, `is a part of the decoder, which only model.type: encoder-decoder has (this config has ${model.type})`);

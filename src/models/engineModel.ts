@@ -9,7 +9,9 @@ import type { EngineBatch, EngineLayout, EngineShape, PassValues, Precision } fr
 import { loadNative, NativeEngine } from '../kernels/native.ts';
 import { openGpu } from '../kernels/webgpu/device.ts';
 import { GpuEngine } from '../kernels/webgpu/engine.ts';
+import { binaryAuxWeights } from './auxTargets.ts';
 import { siteSeed } from './dropout.ts';
+import { engineRefusal } from './engineScope.ts';
 import { lstmDropoutSites } from './lstm.ts';
 import type { ModelConfig } from './modelConfig.ts';
 import type { SkipModel } from './model.ts';
@@ -38,18 +40,14 @@ function dropoutSites(cfg: ModelConfig): string[] {
   return cfg.type === 'lstm' ? lstmDropoutSites(cfg.layers) : transformerDropoutSites(cfg.layers);
 }
 
-/** Whether the engines (native, webgpu) run this model; the others train and predict in TensorFlow.js. */
-export function enginesRun(cfg: ModelConfig): boolean {
-  return cfg.type === 'lstm' || cfg.type === 'transformer';
-}
-
 /** The model's dimensions as the engines take them. */
 export function engineShape(model: SkipModel): EngineShape {
   const cfg = model.config;
-  if (cfg.type === 'encoder-decoder') throw new Error('the engines do not run the encoder-decoder (enginesRun)');
+  const refusal = engineRefusal(cfg, model.aux);
+  if (refusal !== null) throw new Error(`the engines do not run ${refusal} (engineRefusal)`);
   const transformer = cfg.type === 'transformer';
   return {
-    kind: cfg.type,
+    kind: transformer ? 'transformer' : 'lstm',
     features: model.inputFeatures,
     hidden: cfg.hidden,
     layers: cfg.layers,
@@ -96,9 +94,9 @@ export function engineBatch(batch: Batch, weights?: Float32Array): EngineBatch {
   return { ...inference, labels: batch.labels, auxLabels: batch.auxLabels, weights, scored: batch.mask };
 }
 
-/** The loss and dropout settings of one training pass: the same sites and seeds as the tfjs model's. */
-export function trainingPass(model: Pick<SkipModel, 'config'>, dropoutSeed: number, auxWeight: number, denominator: number): PassValues {
+/** The loss and dropout settings of one training pass: the model's loss weights, the tfjs model's dropout sites and seeds. */
+export function trainingPass(model: Pick<SkipModel, 'config' | 'aux'>, dropoutSeed: number, denominator: number): PassValues {
   const rate = model.config.dropout;
   const seeds = Uint32Array.from(dropoutSites(model.config), (site) => siteSeed(dropoutSeed, site));
-  return { auxWeight, denominator, dropout: rate > 0 ? { threshold: dropoutThreshold(rate), scale: dropoutScale(rate), seeds } : null };
+  return { auxWeights: binaryAuxWeights(model.aux), denominator, dropout: rate > 0 ? { threshold: dropoutThreshold(rate), scale: dropoutScale(rate), seeds } : null };
 }

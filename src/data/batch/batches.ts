@@ -10,7 +10,7 @@ import type { DataSettings } from '../format/dataConfig.ts';
 import { DataError } from '../../errors.ts';
 import { Rng } from '../../util/rng.ts';
 import { knownRows } from '../format/challenge.ts';
-import { LABELS, MAX_SESSION_LENGTH } from '../format/columns.ts';
+import { LABELS, MAX_SESSION_LENGTH, REASONS_END } from '../format/columns.ts';
 import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
 import { newReadCounts, type ReadLogOptions } from '../read/readOptions.ts';
 import { blockOfSessions, NOT_SKIPPED, sessionsOfBlocks, sessionSource, SKIP1, SKIP2, SKIP3, trackIdAt, type SessionBlock } from '../format/block.ts';
@@ -323,6 +323,7 @@ export function emptyBatch(size: number, features = INPUT_FEATURES): Batch {
     mask: new Float32Array(size * T),
     labels: new Float32Array(size * T),
     auxLabels: new Float32Array(size * T * 4),
+    reasonEnd: new Int32Array(size * T).fill(-1),
     present: new Float32Array(size * T),
     known: new Float32Array(size * T),
     sessionIds: new Array<string>(size),
@@ -407,6 +408,7 @@ class BatchEncoder {
         if (f & SKIP2) batch.auxLabels[aux + 1] = 1;
         if (f & SKIP3) batch.auxLabels[aux + 2] = 1;
         if (f & NOT_SKIPPED) batch.auxLabels[aux + 3] = 1;
+        batch.reasonEnd[at + t] = Math.min((block.categories[i] >> 8) & 0xf, REASONS_END.length);
         if (f & this.labelBit) batch.labels[at + t] = 1;
       }
       if (t >= maskFrom) batch.mask[at + t] = 1;

@@ -8,7 +8,8 @@ import type { Batch } from '../../data/format/types.ts';
 import type { Precision } from '../../kernels/engine.ts';
 import { activeBackend, checkPrecision } from '../../models/backend.ts';
 import { modelLogits, predictProbabilities, type SkipModel } from '../../models/model.ts';
-import { createGpuEngine, createNativeEngine, engineBatch, enginesRun } from '../../models/engineModel.ts';
+import { createGpuEngine, createNativeEngine, engineBatch } from '../../models/engineModel.ts';
+import { engineRefusal } from '../../models/engineScope.ts';
 import { readFlatWeights } from '../../models/params.ts';
 import type { Adam } from '../optimizer.ts';
 import { pendingTensors, trainStep, type StepOptions, type Stepper } from '../step.ts';
@@ -45,7 +46,7 @@ export interface ParallelPredictor {
 /** The engine that runs `model` on the active backend: native or webgpu, or null for TensorFlow.js beneath them. */
 function engineFor(model: SkipModel): 'native' | 'webgpu' | null {
   const active = activeBackend();
-  return (active === 'native' || active === 'webgpu') && enginesRun(model.config) ? active : null;
+  return (active === 'native' || active === 'webgpu') && engineRefusal(model.config, model.aux) === null ? active : null;
 }
 
 export async function createPredictor(model: SkipModel, workers: number): Promise<ParallelPredictor> {
