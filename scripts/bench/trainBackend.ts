@@ -17,6 +17,7 @@ import { DEFAULTS, type Backend, type ModelConfig } from '../../src/config/schem
 import { selectBackend } from '../../src/models/backend.ts';
 import { isCpuAdapter, openedAdapter, openGpu } from '../../src/kernels/webgpu/device.ts';
 import { createModel, type ModelInputs } from '../../src/models/model.ts';
+import { REASON_END_CLASSES, resolveAuxTargets } from '../../src/models/auxTargets.ts';
 import type { Batch } from '../../src/data/format/types.ts';
 import { batchLoss, type TrainableModel } from '../../src/train/loss.ts';
 import { referenceLstm } from '../../src/kernels/referenceLstm.ts';
@@ -78,12 +79,16 @@ function randomBatch(B: number): Batch {
     mask: ones,
     labels: new Float32Array(B * T).map(() => (rng.next() < 0.5 ? 1 : 0)),
     auxLabels: new Float32Array(B * T * 4).map(() => (rng.next() < 0.5 ? 1 : 0)),
+    reasonEnd: new Int32Array(B * T).map(() => rng.int(REASON_END_CLASSES)),
     present: ones,
     known: ones,
     sessionIds: Array.from({ length: B }, (_, b) => String(b)),
     lengths: new Int32Array(B).fill(T),
   };
 }
+
+/** The hand-written networks' heads: the main logit alone. */
+const NO_AUX = resolveAuxTargets(undefined, 0);
 
 /** Variables with seeded normal values, named for the weights map. */
 function variables(seed: number, shapes: Record<string, number[]>): Map<string, tf.Variable> {
@@ -114,12 +119,12 @@ const layersLstmCase: Case = {
     const head = tf.layers.dense({ units: 1 });
     const apply = (x: ModelInputs) => {
       const [B] = x.inputs.shape;
-      return { logits: tf.reshape(head.apply(lstm.apply(x.inputs) as tf.Tensor) as tf.Tensor, [B, T]) as tf.Tensor2D, auxLogits: null };
+      return { logits: tf.reshape(head.apply(lstm.apply(x.inputs) as tf.Tensor) as tf.Tensor, [B, T]) as tf.Tensor2D, auxLogits: null, reasonEndLogits: null };
     };
     tf.tidy(() => void apply({ inputs: tf.zeros([1, T, F]), trackIndex: tf.zeros([1, T], 'int32') })); // builds the weights
     const weights = new Map([...lstm.trainableWeights, ...head.trainableWeights].map((w) => [w.name, w.read() as tf.Variable]));
     return {
-      model: { weights, apply },
+      model: { weights, apply, aux: NO_AUX },
       dispose: () => {
         lstm.dispose();
         head.dispose();
@@ -138,9 +143,9 @@ const fusedLstmCase: Case = {
     const apply = (x: ModelInputs) => {
       const [B] = x.inputs.shape;
       const h = lstmSequence(dense(x.inputs, v('wx'), v('b') as tf.Tensor as tf.Tensor1D, true), v('wh'));
-      return { logits: tf.reshape(dense(h, v('wo'), v('bo') as tf.Tensor as tf.Tensor1D), [B, T]) as tf.Tensor2D, auxLogits: null };
+      return { logits: tf.reshape(dense(h, v('wo'), v('bo') as tf.Tensor as tf.Tensor1D), [B, T]) as tf.Tensor2D, auxLogits: null, reasonEndLogits: null };
     };
-    return { model: { weights: w, apply }, dispose: () => tf.dispose([...w.values()]) };
+    return { model: { weights: w, apply, aux: NO_AUX }, dispose: () => tf.dispose([...w.values()]) };
   },
 };
 
@@ -153,9 +158,9 @@ const referenceLstmCase: Case = {
     const apply = (x: ModelInputs) => {
       const [B] = x.inputs.shape;
       const h = referenceLstm(x.inputs, v('wx'), v('wh'), v('b') as tf.Tensor as tf.Tensor1D);
-      return { logits: tf.reshape(tf.matMul(tf.reshape(h, [B * T, H]), v('wo')), [B, T]) as tf.Tensor2D, auxLogits: null };
+      return { logits: tf.reshape(tf.matMul(tf.reshape(h, [B * T, H]), v('wo')), [B, T]) as tf.Tensor2D, auxLogits: null, reasonEndLogits: null };
     };
-    return { model: { weights: w, apply }, dispose: () => tf.dispose([...w.values()]) };
+    return { model: { weights: w, apply, aux: NO_AUX }, dispose: () => tf.dispose([...w.values()]) };
   },
 };
 
@@ -167,7 +172,7 @@ async function measure(c: Case, backend: string, B: number, budgetMs: number, co
   let n = 0;
   // The trainer's objective, including making the batch's tensors each step as training does.
   const step = async () => {
-    const cost = tf.tidy(() => optimizer.minimize(() => batchLoss(built.model, batch, { training: true, dropoutSeed: n++, auxWeight: 0 }).loss, true, vars)!);
+    const cost = tf.tidy(() => optimizer.minimize(() => batchLoss(built.model, batch, { training: true, dropoutSeed: n++ }).loss, true, vars)!);
     const [loss] = await cost.data(); // wait for the step to finish (matters on GPU backends, which cannot read synchronously)
     cost.dispose();
     return loss;

@@ -12,6 +12,7 @@ import type { Batch } from '../../src/data/format/types.ts';
 import type { Precision } from '../../src/kernels/engine.ts';
 import { nativeCalls } from '../../src/kernels/native.ts';
 import { createModel } from '../../src/models/model.ts';
+import { auxTargetsOf, REASON_END_CLASSES } from '../../src/models/auxTargets.ts';
 import { lossDenominator, lossWeights } from '../../src/train/loss.ts';
 import { Adam } from '../../src/train/optimizer.ts';
 import { learningRate } from '../../src/train/schedule.ts';
@@ -148,6 +149,7 @@ export function challengeBatch(B: number, T: number, trackRows: number, seed = 2
     mask: present.map((p, i) => p * (1 - known[i])),
     labels: bits(B * T),
     auxLabels: bits(B * T * 4),
+    reasonEnd: new Int32Array(B * T).map((_, i) => (present[i] ? rng.int(REASON_END_CLASSES) : -1)),
     present,
     known,
     sessionIds: Array.from({ length: B }, (_, b) => `s${b}`),
@@ -167,12 +169,12 @@ export async function measureTrainerStep(shape: TrainerShape, backend: string, w
   const { config, name } = shape;
   const t = config.train;
   const B = t.batchSize;
-  const model = createModel(config.model, inputFeatureCount(), t.seed);
+  const model = createModel(config.model, inputFeatureCount(), t.seed, auxTargetsOf(config));
   const optimizer = new Adam(model.weights, { weightDecay: t.weightDecay });
   const stepper = await createStepper(model, optimizer, workers, precision);
   const batch = challengeBatch(B, T, config.data.synth.tracks);
   let n = 0;
-  const options = () => ({ lr: learningRate(n, t, 10_000), clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed: n++ });
+  const options = () => ({ lr: learningRate(n, t, 10_000), clipNorm: t.clipNorm, knownWeight: t.knownWeight, dropoutSeed: n++ });
   // A GPU step returns once submitted: the timing ends when the last step's statistics can be read.
   let last: PendingStep | null = null;
   const step = async () => {
@@ -259,6 +261,6 @@ async function sliceKernels(model: ReturnType<typeof createModel>, batch: Batch,
   const slice = sliceBatch(batch, second[0], second[1]);
   const denominator = lossDenominator(lossWeights(batch, config.train.knownWeight));
   const grads = new Float32Array([...model.weights.values()].reduce((s, v) => s + v.size, 0));
-  const opts = { auxWeight: config.model.auxWeight, knownWeight: config.train.knownWeight, dropoutSeed: 1, dropoutRowOffset: second[0], denominator };
+  const opts = { knownWeight: config.train.knownWeight, dropoutSeed: 1, dropoutRowOffset: second[0], denominator };
   return (await tf.profile(async () => void (await sliceGradient(model, slice, opts, grads)))).kernels.length;
 }

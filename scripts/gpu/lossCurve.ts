@@ -59,6 +59,7 @@ export function syntheticBatch(B: number, F: number, seed: number, index: number
     mask: new Float32Array(B * T).fill(1),
     labels,
     auxLabels,
+    reasonEnd: new Int32Array(B * T).fill(-1), // no reason-end head here
     present: new Float32Array(B * T).fill(1),
     known: new Float32Array(B * T),
     sessionIds: Array.from({ length: B }, (_, b) => `synthetic-${index}-${b}`),
@@ -68,7 +69,7 @@ export function syntheticBatch(B: number, F: number, seed: number, index: number
 
 function modelConfig(type: 'lstm' | 'transformer', hidden: number): ModelConfig {
   const shape = type === 'lstm' ? { layers: 1 } : { layers: 2, heads: 4, ff: 4 * hidden };
-  return { ...DEFAULTS.model, type, hidden, dropout: 0, ...shape };
+  return { ...DEFAULTS.model, type, hidden, dropout: 0, auxWeight: 0.2, ...shape };
 }
 
 /** Trains a fresh model for `steps` steps on the active backend; returns the loss of every step. */
@@ -79,7 +80,7 @@ export async function trainCurve(type: 'lstm' | 'transformer', opts: LossCurveOp
   const stepper = await createStepper(model, optimizer, 1);
   const steps = [];
   try {
-    for (let step = 0; step < opts.steps; step++) steps.push(await stepper.step(batches[step % batches.length], { lr: 3e-3, clipNorm: 1, auxWeight: 0.2, dropoutSeed: step }));
+    for (let step = 0; step < opts.steps; step++) steps.push(await stepper.step(batches[step % batches.length], { lr: 3e-3, clipNorm: 1, dropoutSeed: step }));
     return (await Promise.all(steps.map((s) => s.read()))).map((v) => v.loss);
   } finally {
     await stepper.dispose();

@@ -62,10 +62,10 @@ async function gradientGap(type: 'lstm' | 'transformer'): Promise<{ relGap: numb
   const cfg: ModelConfig = { ...DEFAULTS.model, type, hidden: 16, layers: 2, heads: 2, ff: 32, dropout: 0.1, trackBuckets: 64, trackEmbedding: 4, auxWeight: 0.3 };
   const model = createModel(cfg, 8, 1);
   const batch = syntheticBatch(4, 8, 1, 0);
-  const reference = tf.variableGrads(() => batchLoss(model, batch, { training: true, dropoutSeed: 3, auxWeight: cfg.auxWeight }).loss, [...model.weights.values()]);
+  const reference = tf.variableGrads(() => batchLoss(model, batch, { training: true, dropoutSeed: 3 }).loss, [...model.weights.values()]);
   const weights = lossWeights(batch, 0);
   const engine = await createGpuEngine(model);
-  const { grads } = await engine.gradients(engineBatch(batch, weights), trainingPass(model, 3, cfg.auxWeight, lossDenominator(weights)));
+  const { grads } = await engine.gradients(engineBatch(batch, weights), trainingPass(model, 3, lossDenominator(weights)));
   let relGap = 0;
   for (const [name, { offset, size }] of flatLayout(model.weights)) {
     const want = (await reference.grads[model.weights.get(name)!.name].data()) as Float32Array;

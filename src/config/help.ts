@@ -1,16 +1,24 @@
 // The list of config keys for `--help` epilogues: every key a YAML file or a --dotted.key override may set.
 import { formatDays } from './days.ts';
 import { DEFAULTS, type Config } from './schema.ts';
-import { LEAF_PATHS, RULES, describeRule, type Rule } from './rules.ts';
+import { LEAF_PATHS, RULES, describeRule, isSection, type Rule } from './rules.ts';
 
 /** The value at a dotted key path (undefined where a config from an older version lacks the key). */
 export function valueAt(config: Config, path: string): unknown {
   return path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config);
 }
 
-/** A value as a command line would give it: day lists as ranges, '' quoted. */
+/** A mapping of weights (train.auxTargets) as the command line writes it: skip_1=0.3,not_skipped=0.1. */
+export function formatWeights(weights: Record<string, unknown>): string {
+  return Object.entries(weights)
+    .map(([name, weight]) => `${name}=${weight}`)
+    .join(',');
+}
+
+/** A value as a command line would give it: day lists as ranges, weights as name=weight pairs, '' quoted. */
 export function showValue(value: unknown): string {
   if (Array.isArray(value)) return formatDays(value as string[]).join(',') || "''";
+  if (isSection(value)) return formatWeights(value) || "''";
   return value === '' ? "''" : String(value);
 }
 

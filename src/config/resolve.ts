@@ -58,6 +58,37 @@ function coerceNumber(rule: Extract<Rule, { kind: 'number' }>, value: unknown, p
   return n;
 }
 
+/**
+ * A mapping of names to weights: from YAML or yargs (--train.auxTargets.skip_1 0.3) an object, from the command
+ * line `skip_1=0.3,not_skipped=0.1` ('' for none). Returned in the rule's order of names, so equal mappings compare
+ * equal as JSON (resumes diff configs so).
+ */
+function coerceWeights(rule: Extract<Rule, { kind: 'weights' }>, value: unknown, path: string, origin: string): Record<string, number> {
+  let entries: [string, unknown][];
+  if (value === null || value === undefined) entries = [];
+  else if (isSection(value)) entries = Object.entries(value);
+  else if (typeof value === 'string') {
+    entries = value
+      .split(',')
+      .map((pair) => pair.trim())
+      .filter((pair) => pair !== '')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq < 0) fail(path, origin, `expected name=weight pairs, got '${pair}'`);
+        return [pair.slice(0, eq).trim(), pair.slice(eq + 1)];
+      });
+  } else return fail(path, origin, `expected ${describeRule(rule)}, got ${show(value)}`);
+  const weights = new Map<string, number>();
+  for (const [name, weight] of entries) {
+    if (!rule.names.includes(name)) {
+      const guess = closestKey(name, rule.names);
+      fail(path, origin, `unknown name '${name}'${guess ? `; did you mean ${guess}?` : ''} (names: ${rule.names.join(', ')})`);
+    }
+    weights.set(name, coerceNumber({ kind: 'number', min: 0, max: rule.max }, weight, `${path}.${name}`, origin) as number);
+  }
+  return Object.fromEntries(rule.names.filter((name) => weights.has(name)).map((name) => [name, weights.get(name)!]));
+}
+
 const TRUE_WORDS = ['true', 'yes', 'on', '1'];
 const FALSE_WORDS = ['false', 'no', 'off', '0'];
 
@@ -66,6 +97,8 @@ export function coerceValue(rule: Rule, value: unknown, path: string, origin: st
   switch (rule.kind) {
     case 'number':
       return coerceNumber(rule, value, path, origin);
+    case 'weights':
+      return coerceWeights(rule, value, path, origin);
     case 'boolean': {
       if (typeof value === 'boolean') return value;
       const word = String(value).trim().toLowerCase();

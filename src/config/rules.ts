@@ -3,9 +3,10 @@
 // so schema and rules cannot drift apart. Rules that tie several keys together live in validate.ts.
 import { LABELS } from '../data/format/columns.ts';
 import { DATE_FORMATS } from '../data/format/dates.ts';
+import { AUX_COLUMNS, type AuxTargetMap } from '../models/auxTargets.ts';
 import { BACKEND_CHOICES, DEFAULTS, type Config } from './schema.ts';
 
-type Leaf = string | number | boolean | readonly string[];
+type Leaf = string | number | boolean | readonly string[] | AuxTargetMap;
 
 /** Dotted paths of all leaves: 'model.hidden' | 'data.synth.seed' | … */
 export type LeafPath<T = Config, Prefix extends string = ''> = {
@@ -51,20 +52,31 @@ export interface DaysRule {
 export interface BooleanRule {
   kind: 'boolean';
 }
-export type Rule = NumberRule | EnumRule | StringRule | DaysRule | BooleanRule;
+/** A mapping of names to weights (YAML: a mapping; command line: name=weight,…, or yargs' --key.name weight). */
+export interface WeightsRule {
+  kind: 'weights';
+  names: readonly string[];
+  /** Each weight: a number from 0 to max. */
+  max: number;
+  /** What an empty mapping means, and how the key relates to others, for --help. */
+  describe: string;
+}
+export type Rule = NumberRule | EnumRule | StringRule | DaysRule | BooleanRule | WeightsRule;
 
 // Wrapped in [ ] so that a union of string literals maps to one EnumRule of the union, not a union of rules.
 type RuleFor<V> = [V] extends [readonly string[]]
   ? DaysRule
-  : [V] extends [number]
-    ? NumberRule
-    : [V] extends [number | 'auto']
-      ? NumberRule & { auto: true }
-      : [V] extends [boolean]
-        ? BooleanRule
-        : string extends V
-          ? StringRule
-          : EnumRule<V & string>;
+  : [V] extends [object]
+    ? WeightsRule
+    : [V] extends [number]
+      ? NumberRule
+      : [V] extends [number | 'auto']
+        ? NumberRule & { auto: true }
+        : [V] extends [boolean]
+          ? BooleanRule
+          : string extends V
+            ? StringRule
+            : EnumRule<V & string>;
 
 const count = (min: number, max = Number.MAX_SAFE_INTEGER): NumberRule => ({ kind: 'number', integer: true, min, max });
 const oneOf = <V extends string>(...values: V[]): EnumRule<V> => ({ kind: 'enum', values });
@@ -123,6 +135,12 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
   'train.clipNorm': { kind: 'number', min: 0, max: 1e6 },
   'train.knownWeight': { kind: 'number', min: 0, max: 100 },
   'train.perPositionShare': { kind: 'number', min: 0, max: 1 },
+  'train.auxTargets': {
+    kind: 'weights',
+    names: AUX_COLUMNS,
+    max: 100,
+    describe: 'empty: model.auxWeight/4 on each skip column; naming any column, it replaces model.auxWeight, which must then keep its default or say the same',
+  },
   'train.weightDecay': { kind: 'number', min: 0, max: 1, maxExclusive: true },
   'train.logEvery': count(1),
   'train.validateEvery': count(0),
@@ -139,7 +157,8 @@ export const RULES: { [P in LeafPath]: RuleFor<ValueAt<P>> } = {
 
 function collectLeafPaths(node: unknown, prefix: string, out: string[]): string[] {
   for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-    if (isSection(value)) collectLeafPaths(value, `${prefix}${key}.`, out);
+    // A mapping with a rule of its own (train.auxTargets) is one value, not a section.
+    if (isSection(value) && !Object.prototype.hasOwnProperty.call(RULES, `${prefix}${key}`)) collectLeafPaths(value, `${prefix}${key}.`, out);
     else out.push(`${prefix}${key}`);
   }
   return out;
@@ -176,6 +195,8 @@ export function describeRule(rule: Rule): string {
       return 'a list of days YYYY-MM-DD (ranges first..last allowed; comma-separated on the command line)';
     case 'boolean':
       return 'true or false';
+    case 'weights':
+      return `name=weight pairs (comma-separated), names from ${rule.names.join(', ')}, weights from 0 to ${rule.max}; ${rule.describe}`;
     case 'string':
       return rule.day ? 'a day YYYY-MM-DD' : (rule.describe ?? 'a string');
     case 'number': {

@@ -1,6 +1,7 @@
 // The one typed schema of an experiment config. YAML files in configs/ and dotted command-line overrides
 // (--model.hidden 128) are merged into this shape by `load.ts`; `rules.ts` holds one validation rule per key.
 import { DATA_DEFAULTS, type DataConfig, type SynthConfig } from '../data/format/dataConfig.ts';
+import type { AuxTargetMap } from '../models/auxTargets.ts';
 import type { ModelConfig, ModelType } from '../models/modelConfig.ts';
 import { BACKEND_CHOICES, BACKEND_PREFERENCE, type Backend, type ConcreteBackend } from '../models/backendNames.ts';
 
@@ -34,6 +35,11 @@ export interface TrainConfig {
    * before it known — the challenge hides it — and the per-position view's last positions are guesswork.
    */
   perPositionShare: number;
+  /**
+   * The auxiliary losses: outcome column → weight (models/auxTargets.ts). Empty: model.auxWeight's shorthand, w/4 on
+   * each binary column; naming any column, it replaces model.auxWeight (validate.ts refuses the two disagreeing).
+   */
+  auxTargets: AuxTargetMap;
   /** Scalars every N steps. */
   logEvery: number;
   /** Validation every N steps (0 = only at epoch end). */
@@ -104,6 +110,7 @@ export const DEFAULTS: Config = {
     weightDecay: 0,
     knownWeight: 0.5,
     perPositionShare: 0.25,
+    auxTargets: {},
     logEvery: 20,
     validateEvery: 0,
     checkpointEvery: 500,

@@ -3,8 +3,9 @@
 import { ConfigError } from '../errors.ts';
 import { addDays } from './days.ts';
 import { heldOutDaysOf } from '../data/passes/split.ts';
+import { auxTargetsOf, resolveAuxTargets } from '../models/auxTargets.ts';
 import { engineLacks } from '../models/engineSupport.ts';
-import type { Config } from './schema.ts';
+import { DEFAULTS, type Config } from './schema.ts';
 import type { Origins } from './resolve.ts';
 
 export interface ValidateOptions {
@@ -80,7 +81,13 @@ export function validateConfig(config: Config, origins: Origins = new Map(), opt
   if (model.type === 'encoder-decoder' && config.task !== 'challenge') {
     fail('model.type', `encoder-decoder decodes the challenge's hidden second half: it needs task: challenge (this config has task: ${config.task})`);
   }
-  const notOnGpu = engineLacks('webgpu', model);
+  // train.auxTargets replaces its shorthand; an auxWeight that was changed too and says otherwise is a contradiction.
+  // (At its default it may stand beside any mapping: every saved config.yaml writes it.)
+  const targets = auxTargetsOf(config);
+  if (model.auxWeight !== DEFAULTS.model.auxWeight && JSON.stringify(targets) !== JSON.stringify(resolveAuxTargets(undefined, model.auxWeight))) {
+    fail('model.auxWeight', `${model.auxWeight} is the shorthand of train.auxTargets, which is set and says otherwise: set one of the two`);
+  }
+  const notOnGpu = engineLacks('webgpu', model, targets);
   if (notOnGpu && config.train.precision === 'f16') {
     fail('train.precision', `f16 is a setting of the webgpu engine, which does not run ${notOnGpu} (it trains in TensorFlow.js): use f32`);
   }

@@ -52,7 +52,8 @@ export interface EngineLayout {
 }
 
 export interface PassValues {
-  auxWeight: number;
+  /** The loss weight of each binary auxiliary output (skip_1, skip_2, skip_3, not_skipped); unread with 1 output. */
+  auxWeights: number[];
   /** The whole batch's loss denominator. */
   denominator: number;
   dropout: { threshold: number; scale: number; seeds: Uint32Array } | null;
@@ -74,5 +75,7 @@ export interface StepValues {
   correct: number;
   count: number;
   gradNorm: number;
+  /** Each auxiliary column's own loss (unweighted, the masked mean as the main loss): the four binary ones here. */
+  auxLosses: number[];
 }
 

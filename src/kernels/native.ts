@@ -40,7 +40,8 @@ export function nativeCalls(): number {
 /** One skip model inside the native engine: flat buffers in, results out, nothing kept but scratch. */
 export class NativeEngine {
   private readonly handle: EngineHandle;
-  private readonly out = new Float64Array(4);
+  /** loss, correct, count, gradNorm, then the four auxiliary losses (addon.c, put_stats). */
+  private readonly out = new Float64Array(8);
   private readonly noDropSeeds: Uint32Array;
 
   constructor(
@@ -64,12 +65,12 @@ export class NativeEngine {
 
   private pass(p: PassValues): [Float64Array, Uint32Array] {
     const d = p.dropout;
-    return [Float64Array.of(p.auxWeight, p.denominator, d ? d.scale : 0, d ? d.threshold : 0), d ? d.seeds : this.noDropSeeds];
+    return [Float64Array.of(...p.auxWeights, p.denominator, d ? d.scale : 0, d ? d.threshold : 0), d ? d.seeds : this.noDropSeeds];
   }
 
   private stats(): StepValues {
-    const [loss, correct, count, gradNorm] = this.out;
-    return { loss, correct, count, gradNorm };
+    const [loss, correct, count, gradNorm, ...auxLosses] = this.out;
+    return { loss, correct, count, gradNorm, auxLosses };
   }
 
   /** Forward, backward, clipping and the Adam update of params, m and v in place: one call. */

@@ -9,6 +9,7 @@ import type { EngineBatch, EngineLayout, EngineShape, PassValues, Precision } fr
 import { loadNative, NativeEngine } from '../kernels/native.ts';
 import { openGpu } from '../kernels/webgpu/device.ts';
 import { GpuEngine } from '../kernels/webgpu/engine.ts';
+import { binaryAuxWeights } from './auxTargets.ts';
 import { siteSeed } from './dropout.ts';
 import { engineLacks, type EngineName } from './engineSupport.ts';
 import type { ModelConfig } from './modelConfig.ts';
@@ -42,7 +43,7 @@ function dropoutSites(cfg: ModelConfig): string[] {
 /** The model's dimensions as `engine` takes them; an error for a model it does not run (engineSupport.ts). */
 function engineShape(model: SkipModel, engine: EngineName): EngineShape {
   const cfg = model.config;
-  const lacks = engineLacks(engine, cfg);
+  const lacks = engineLacks(engine, cfg, model.aux);
   if (lacks) throw new Error(`the ${engine} engine does not run ${lacks}`);
   const transformer = cfg.type === 'transformer';
   return {
@@ -94,9 +95,9 @@ export function engineBatch(batch: Batch, weights?: Float32Array): EngineBatch {
   return { ...inference, labels: batch.labels, auxLabels: batch.auxLabels, weights, scored: batch.mask };
 }
 
-/** The loss and dropout settings of one training pass: the same sites and seeds as the tfjs model's. */
-export function trainingPass(model: Pick<SkipModel, 'config'>, dropoutSeed: number, auxWeight: number, denominator: number): PassValues {
+/** The loss and dropout settings of one training pass: the model's loss weights, the tfjs model's dropout sites and seeds. */
+export function trainingPass(model: Pick<SkipModel, 'config' | 'aux'>, dropoutSeed: number, denominator: number): PassValues {
   const rate = model.config.dropout;
   const seeds = Uint32Array.from(dropoutSites(model.config), (site) => siteSeed(dropoutSeed, site));
-  return { auxWeight, denominator, dropout: rate > 0 ? { threshold: dropoutThreshold(rate), scale: dropoutScale(rate), seeds } : null };
+  return { auxWeights: binaryAuxWeights(model.aux), denominator, dropout: rate > 0 ? { threshold: dropoutThreshold(rate), scale: dropoutScale(rate), seeds } : null };
 }

@@ -1,13 +1,18 @@
 // Which models the engines run (kernels/native: C on the CPU; kernels/webgpu: WGSL on a GPU); the others train and
 // predict in TensorFlow.js. The one rule the steppers, the trainer's log line and the config's checks read; apart
 // from engineModel.ts so that reading a config does not load the engines.
+import { hasReasonEndHead, type AuxTargets } from './auxTargets.ts';
 import type { ModelConfig } from './modelConfig.ts';
 
 export type EngineName = 'native' | 'webgpu';
 
-/** What of the model `engine` does not run, as a phrase ('the encoder-decoder'), or null when it runs the model. */
-export function engineLacks(engine: EngineName, cfg: Pick<ModelConfig, 'type' | 'cell'>): string | null {
+/**
+ * What of the model `engine` does not run, as a phrase ('the encoder-decoder'), or null when it runs it all: the
+ * engines run the causal models with the binary heads; the webgpu engine has no GRU kernels.
+ */
+export function engineLacks(engine: EngineName, cfg: Pick<ModelConfig, 'type' | 'cell'>, aux: AuxTargets): string | null {
   if (cfg.type === 'encoder-decoder') return 'the encoder-decoder';
+  if (hasReasonEndHead(aux)) return 'the hist_user_behavior_reason_end head (train.auxTargets)';
   if (engine === 'webgpu' && cfg.type === 'lstm' && cfg.cell === 'gru') return 'GRU cells (model.cell: gru)';
   return null;
 }

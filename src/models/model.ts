@@ -6,13 +6,12 @@ import type { ModelConfig } from './modelConfig.ts';
 import type { Batch } from '../data/format/types.ts';
 import { INPUT_DROPOUT_SITE, makeDropout, type DropoutFn } from './dropout.ts';
 import { buildEncoder } from './encoder.ts';
-import { buildHeads } from './heads.ts';
+import { resolveAuxTargets, type AuxTargets } from './auxTargets.ts';
+import { buildHeads, type HeadOutputs } from './heads.ts';
 import { buildEncoderDecoder, encoderDecoderWidth } from './encoderDecoder.ts';
 import { buildRecurrent, type Body } from './recurrent.ts';
 import { ParamStore } from './params.ts';
 import { buildTransformer } from './transformer.ts';
-
-export { AUX_LABELS } from './heads.ts';
 
 export interface ModelInputs {
   inputs: tf.Tensor3D; // [B, T, F] float32
@@ -23,10 +22,7 @@ export interface ModelInputs {
   known?: tf.Tensor2D;
 }
 
-export interface ModelOutputs {
-  logits: tf.Tensor2D; // [B, T]
-  auxLogits: tf.Tensor3D | null; // [B, T, 4]: skip_1, skip_2, skip_3, not_skipped
-}
+export type ModelOutputs = HeadOutputs;
 
 export interface ApplyOptions {
   training: boolean;
@@ -38,6 +34,8 @@ export interface ApplyOptions {
 
 export interface SkipModel {
   readonly config: ModelConfig;
+  /** What the heads predict besides the label, and each one's loss weight (the trainer's objective reads them). */
+  readonly aux: AuxTargets;
   readonly inputFeatures: number;
   /** Every trainable variable, stable names, stable order. */
   readonly weights: ReadonlyMap<string, tf.Variable>;
@@ -46,17 +44,21 @@ export interface SkipModel {
   dispose(): void;
 }
 
-/** Builds a model with weights drawn deterministically from `seed` (same seed ⇒ bit-identical weights). */
-export function createModel(cfg: ModelConfig, inputFeatures: number, seed: number): SkipModel {
+/**
+ * Builds a model with weights drawn deterministically from `seed` (same seed ⇒ bit-identical weights). `aux`: a
+ * config's auxTargetsOf; without it, model.auxWeight's shorthand (a config that names no train.auxTargets).
+ */
+export function createModel(cfg: ModelConfig, inputFeatures: number, seed: number, aux: AuxTargets = resolveAuxTargets(undefined, cfg.auxWeight)): SkipModel {
   // The config's values were checked where every config is read (config/rules.ts); the input width comes from the data.
   if (!Number.isInteger(inputFeatures) || inputFeatures < 1) throw new Error(`inputFeatures must be a positive integer, got ${inputFeatures}`);
   const params = new ParamStore(seed);
   const encode = buildEncoder(params, cfg, inputFeatures);
   const body = buildBody(params, cfg);
-  const heads = buildHeads(params, cfg, cfg.type === 'encoder-decoder' ? encoderDecoderWidth(cfg) : cfg.hidden);
+  const heads = buildHeads(params, aux, cfg.type === 'encoder-decoder' ? encoderDecoderWidth(cfg) : cfg.hidden);
   let calls = 0;
   return {
     config: cfg,
+    aux,
     inputFeatures,
     weights: params.variables,
     apply(x, opts) {

@@ -35,6 +35,7 @@ import { manifestCrcMatches, withManifestCrc } from '../util/manifestCrc.ts';
 import { tellOnce, toStderr } from '../util/tellOnce.ts';
 import type { AdamState } from './optimizer.ts';
 import type { SkipModel } from '../models/model.ts';
+import { auxTargetsOf } from '../models/auxTargets.ts';
 
 export const CHECKPOINT_FORMAT = 'skiptrain-checkpoint';
 /** 2: CRC-32C of tensors.bin and of the manifest. Version 1 (no CRCs) is still read, unchecked. */
@@ -467,7 +468,7 @@ export async function loadCheckpoint(runFolderOrCheckpoint: string, log: (line: 
   const { manifest } = contents;
   // Loaded lazily: reading and rotating checkpoints does not need the model code.
   const { createModel } = await import('../models/model.ts');
-  const model = createModel(manifest.config.model, manifest.inputFeatures, manifest.config.train.seed);
+  const model = createModel(manifest.config.model, manifest.inputFeatures, manifest.config.train.seed, auxTargetsOf(manifest.config));
   assignWeights(model.weights, contents.weights, contents.path);
   return {
     config: manifest.config,

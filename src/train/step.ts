@@ -8,7 +8,6 @@ import { clipByGlobalNorm, type Adam } from './optimizer.ts';
 export interface StepOptions {
   lr: number;
   clipNorm: number;
-  auxWeight: number;
   /** Weight of the known rows' own loss in the challenge view (0 = off). */
   knownWeight?: number;
   dropoutSeed: number;
@@ -21,6 +20,8 @@ export interface StepResult {
   correct: tf.Scalar;
   count: tf.Scalar;
   gradNorm: tf.Scalar;
+  /** Each auxiliary column's own loss (LossTensors.auxLosses). */
+  auxLosses: tf.Tensor1D;
 }
 
 export function trainStep(model: TrainableModel, optimizer: Adam, batch: Batch, opts: StepOptions): StepResult {
@@ -28,9 +29,9 @@ export function trainStep(model: TrainableModel, optimizer: Adam, batch: Batch, 
   const keyOf = new Map([...model.weights].map(([key, variable]) => [variable.name, key]));
   let kept: tf.Tensor[] = [];
   const { value, grads } = tf.variableGrads(() => {
-    const out = batchLoss(model, batch, { training: true, dropoutSeed: opts.dropoutSeed, auxWeight: opts.auxWeight, knownWeight: opts.knownWeight });
-    // The accuracy counts come out of the taped function, so keep them past its scope.
-    kept = [tf.keep(out.correct), tf.keep(out.count)];
+    const out = batchLoss(model, batch, { training: true, dropoutSeed: opts.dropoutSeed, knownWeight: opts.knownWeight });
+    // The accuracy counts and the auxiliary losses come out of the taped function, so keep them past its scope.
+    kept = [tf.keep(out.correct), tf.keep(out.count), tf.keep(out.auxLosses)];
     return out.loss;
   }, variables);
   const byKey = new Map<string, tf.Tensor>();
@@ -38,8 +39,8 @@ export function trainStep(model: TrainableModel, optimizer: Adam, batch: Batch, 
   const gradNorm = applyUpdate(optimizer, byKey, opts);
 
   tf.dispose(Object.values(grads));
-  const [correct, count] = kept as tf.Scalar[];
-  return { loss: value, correct, count, gradNorm };
+  const [correct, count, auxLosses] = kept;
+  return { loss: value, correct: correct as tf.Scalar, count: count as tf.Scalar, gradNorm, auxLosses: auxLosses as tf.Tensor1D };
 }
 
 /** Clipping and the Adam update (shared with the data-parallel step, src/train/workers); returns the norm before clipping, on the device. */
@@ -63,7 +64,7 @@ export interface PendingStep {
 
 /** A tfjs step's scalars as a pending step. */
 export function pendingTensors(r: StepResult): PendingStep {
-  return { read: () => readStep(r), dispose: () => tf.dispose([r.loss, r.correct, r.count, r.gradNorm]) };
+  return { read: () => readStep(r), dispose: () => tf.dispose([r.loss, r.correct, r.count, r.gradNorm, r.auxLosses]) };
 }
 
 /** Statistics already known. */
@@ -89,15 +90,19 @@ export interface Stepper {
   dispose(): Promise<void>;
 }
 
-export type StepValues = Record<keyof StepResult, number>;
+/**
+ * A step's statistics as numbers. auxLosses in AUX_COLUMNS order (models/auxTargets.ts); an engine's hold the four
+ * binary columns only (the engines run no reason-end head).
+ */
+export type StepValues = Record<Exclude<keyof StepResult, 'auxLosses'>, number> & { auxLosses: number[] };
 
 /** Reads a step's scalars (waiting for the device) and disposes them. */
 export async function readStep(r: StepResult): Promise<StepValues> {
-  const packed = tf.stack([r.loss, r.correct, r.count, r.gradNorm]);
-  tf.dispose([r.loss, r.correct, r.count, r.gradNorm]);
+  const packed = tf.tidy(() => tf.concat([tf.stack([r.loss, r.correct, r.count, r.gradNorm]), r.auxLosses]));
+  tf.dispose([r.loss, r.correct, r.count, r.gradNorm, r.auxLosses]);
   try {
-    const [loss, correct, count, gradNorm] = await packed.data();
-    return { loss, correct, count, gradNorm };
+    const [loss, correct, count, gradNorm, ...auxLosses] = await packed.data();
+    return { loss, correct, count, gradNorm, auxLosses };
   } finally {
     packed.dispose();
   }

@@ -14,6 +14,7 @@ import { UserError } from '../errors.ts';
 import { withNote } from '../util/failures.ts';
 import { activeBackend } from '../models/backend.ts';
 import { engineLacks, type EngineName } from '../models/engineSupport.ts';
+import { AUX_COLUMNS, auxTargetsOf, hasBinaryHeads, hasReasonEndHead, type AuxTargets } from '../models/auxTargets.ts';
 import { createModel } from '../models/model.ts';
 import { Rng } from '../util/rng.ts';
 import { EventWriter } from './tensorboard/writer.ts';
@@ -125,7 +126,7 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
   }
   run.resumable = runFolder;
   const trackTable = trackTableFingerprint(ctx.tracks);
-  const model = createModel(config.model, inputFeatureCount(), t.seed);
+  const model = createModel(config.model, inputFeatureCount(), t.seed, auxTargetsOf(config));
   const optimizer = new Adam(model.weights, { weightDecay: t.weightDecay });
   // The plan is recomputed on resume (same config and stats give the same plan; more epochs stretch the schedule).
   const pos: TrainingPosition = resumed
@@ -140,7 +141,7 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
   const active = activeBackend();
   const stepper = await createStepper(model, optimizer, resolveWorkers(t, active, log), t.precision);
   // Only an engine hands a model down to TensorFlow.js beneath it.
-  if (stepper.backend !== active) log(`the ${active} engine does not run ${engineLacks(active as EngineName, config.model)}: training in TensorFlow.js on ${stepper.backend}`);
+  if (stepper.backend !== active) log(`the ${active} engine does not run ${engineLacks(active as EngineName, config.model, model.aux)}: training in TensorFlow.js on ${stepper.backend}`);
   if (stepper.workers > 1) log(stepper.backend === 'native' ? `training in the native engine on ${stepper.workers} threads` : `training on ${stepper.workers} gradient threads`);
   // With several gradient threads, batches are built on a thread of their own so none of them waits for data.
   const batchThread = stepper.workers > 1 ? new BatchThread() : null;
@@ -186,15 +187,16 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
       for await (const batch of batchesOf({ epoch: pos.epoch, seed: t.seed, view: config.task, skipBatches: pos.batchesInEpoch })) {
         const lr = learningRate(pos.step, t, pos.plannedSteps);
         const dropoutSeed = rng.int(2 ** 31);
-        window.add(await stepper.step(batch, { lr, clipNorm: t.clipNorm, auxWeight: config.model.auxWeight, knownWeight: t.knownWeight, dropoutSeed }), batch.size);
+        window.add(await stepper.step(batch, { lr, clipNorm: t.clipNorm, knownWeight: t.knownWeight, dropoutSeed }), batch.size);
         pos.step++;
         pos.batchesInEpoch++;
         progress.update({ step: pos.step, epoch: pos.epoch, loss: shownLoss, seqPerSec: window.seqPerSec });
         if (pos.step % t.logEvery === 0) {
           // The only read of the training metrics: it waits for the device once per interval, not once per step.
-          const { loss, accuracy, gradNorm, seqPerSec } = await window.read();
+          const { loss, accuracy, gradNorm, seqPerSec, auxLosses } = await window.read();
           shownLoss = loss;
           writer.scalar('train/loss', loss, pos.step);
+          for (const [k, column] of AUX_COLUMNS.entries()) if (model.aux[column] > 0) writer.scalar(`train/loss_${column}`, auxLosses[k], pos.step);
           writer.scalar('train/accuracy', accuracy, pos.step);
           writer.scalar('train/grad_norm', gradNorm, pos.step);
           writer.scalar('lr', lr, pos.step);
@@ -269,6 +271,11 @@ function checkResumable(c: CheckpointContents, config: Config, origins: Origins 
   const differences = (Object.keys(config.model) as (keyof Config['model'])[])
     .filter((k) => JSON.stringify(config.model[k]) !== JSON.stringify(saved.model[k]))
     .map((k) => `model.${k} is ${JSON.stringify(config.model[k])} but the checkpoint has ${JSON.stringify(saved.model[k])}`);
+  const [targets, savedTargets] = [auxTargetsOf(config), auxTargetsOf(saved)];
+  if (hasBinaryHeads(targets) !== hasBinaryHeads(savedTargets) || hasReasonEndHead(targets) !== hasReasonEndHead(savedTargets)) {
+    const named = (t: AuxTargets) => JSON.stringify(Object.fromEntries(Object.entries(t).filter(([, w]) => w > 0)));
+    differences.push(`the auxiliary targets ${named(targets)} need other heads than the checkpoint's ${named(savedTargets)}`);
+  }
   if (c.manifest.inputFeatures !== inputFeatureCount()) {
     differences.push(`the checkpoint has ${c.manifest.inputFeatures} input features, this version builds ${inputFeatureCount()}`);
   }
@@ -297,13 +304,15 @@ class TrainingWindow {
     this.sequences += sequences;
   }
 
-  /** Means since the last reset; gradNorm is the global gradient norm before clipping. */
-  async read(): Promise<{ loss: number; accuracy: number; gradNorm: number; seqPerSec: number }> {
+  /** Means since the last reset; gradNorm is the global gradient norm before clipping; auxLosses as StepValues'. */
+  async read(): Promise<{ loss: number; accuracy: number; gradNorm: number; seqPerSec: number; auxLosses: number[] }> {
     const values = await Promise.all(this.pending.map((p) => p.read()));
     this.pending = [];
-    const sum = (key: keyof StepValues) => values.reduce((total, v) => total + v[key], 0);
+    const sum = (value: (v: StepValues) => number) => values.reduce((total, v) => total + value(v), 0);
     const steps = Math.max(1, values.length);
-    return { loss: sum('loss') / steps, accuracy: sum('correct') / Math.max(1, sum('count')), gradNorm: sum('gradNorm') / steps, seqPerSec: this.seqPerSec };
+    // An engine's steps hold the binary columns only: the reason-end column, which no engine runs, reads 0.
+    const auxLosses = AUX_COLUMNS.map((_, k) => sum((v) => v.auxLosses[k] ?? 0) / steps);
+    return { loss: sum((v) => v.loss) / steps, accuracy: sum((v) => v.correct) / Math.max(1, sum((v) => v.count)), gradNorm: sum((v) => v.gradNorm) / steps, seqPerSec: this.seqPerSec, auxLosses };
   }
 
   get seqPerSec(): number {

@@ -2,6 +2,7 @@
 // architectures. Real-model coverage lives in the training and resume tests.
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../src/data/format/types.ts';
+import { resolveAuxTargets } from '../../src/models/auxTargets.ts';
 import type { TrainableModel } from '../../src/train/loss.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -21,12 +22,13 @@ export function linearModel(features: number, seed = 1): TrainableModel & { disp
   ]);
   return {
     weights,
+    aux: resolveAuxTargets(undefined, 0.3),
     apply({ inputs }) {
       const [B, T, F] = inputs.shape;
       const flat = inputs.reshape([B * T, F]);
       const logits = flat.matMul(weights.get('head/kernel')!).add(weights.get('head/bias')!).reshape([B, T]) as tf.Tensor2D;
       const auxLogits = flat.matMul(weights.get('aux/kernel')!).reshape([B, T, 4]) as tf.Tensor3D;
-      return { logits, auxLogits };
+      return { logits, auxLogits, reasonEndLogits: null };
     },
     dispose() {
       for (const v of weights.values()) v.dispose();
@@ -56,6 +58,7 @@ export function separableBatch(size: number, seqLen: number, features: number, s
     mask,
     labels,
     auxLabels,
+    reasonEnd: new Int32Array(n).fill(-1),
     present: mask.slice(),
     known: new Float32Array(n),
     sessionIds: Array.from({ length: size }, (_, b) => `s${seed}-${b}`),

@@ -236,6 +236,7 @@ export function referenceSessionsToBatch(ctx: DataContext, sessions: Session[], 
       const outcomes = [r.skip1, r.skip2, r.skip3, r.notSkipped];
       for (let k = 0; k < 4; k++) batch.auxLabels[i * 4 + k] = outcomes[k] ? 1 : 0;
       batch.labels[i] = outcomes[labelIndex] ? 1 : 0;
+      batch.reasonEnd[i] = Math.min(r.reasonEnd, REASONS_END.length);
       batch.mask[i] = view === 'challenge' && t < nKnown ? 0 : 1;
     });
   });

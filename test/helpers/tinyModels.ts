@@ -2,6 +2,7 @@
 // what the features mean, so random inputs of the right shape are the honest fixture here).
 import { DEFAULTS, type ModelConfig } from '../../src/config/schema.ts';
 import type { Batch } from '../../src/data/format/types.ts';
+import { REASON_END_CLASSES } from '../../src/models/auxTargets.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 export const tinyLstm: ModelConfig = { ...DEFAULTS.model, type: 'lstm', hidden: 8, layers: 2, dropout: 0.2, trackBuckets: 7, trackEmbedding: 3, auxWeight: 0.3 };
@@ -31,6 +32,9 @@ export function randomBatch(B: number, T: number, F: number, seed: number): Batc
       for (let k = 0; k < 4; k++) auxLabels[p * 4 + k] = rng.next() < 0.5 ? 1 : 0;
     }
   }
+  // Drawn apart from the rest, so that adding them left every other value of these batches as it was.
+  const classes = Rng.derive(seed, 'test-batch-reason-end');
+  const reasonEnd = Int32Array.from(present, (p) => (p ? classes.int(REASON_END_CLASSES) : -1));
   return {
     size: B,
     seqLen: T,
@@ -40,6 +44,7 @@ export function randomBatch(B: number, T: number, F: number, seed: number): Batc
     mask: present.slice(),
     labels,
     auxLabels,
+    reasonEnd,
     present,
     known: present.slice(),
     sessionIds: Array.from({ length: B }, (_, b) => `s${b}`),

@@ -10,7 +10,7 @@ import type { DataSettings } from '../format/dataConfig.ts';
 import { DataError } from '../../errors.ts';
 import { Rng } from '../../util/rng.ts';
 import { knownRows } from '../format/challenge.ts';
-import { LABELS, MAX_SESSION_LENGTH } from '../format/columns.ts';
+import { LABELS, MAX_SESSION_LENGTH, REASONS_END } from '../format/columns.ts';
 import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
 import { defaultBatchEncoder, NativeBatchEncoder, type BatchEncoderKind } from './nativeEncoder.ts';
 import { newReadCounts, type ReadLogOptions } from '../read/readOptions.ts';
@@ -321,7 +321,7 @@ export function sessionsToBatch(ctx: DataContext, sessions: Session[], views: Vi
  */
 export function emptyBatch(size: number, features = INPUT_FEATURES, zeroed = true): Batch {
   const P = size * MAX_SESSION_LENGTH;
-  const lengths = [P * features, P, P, P, P * 4, P, P, size]; // in the order of the views below, 4 bytes each
+  const lengths = [P * features, P, P, P, P * 4, P, P, P, size]; // in the order of the views below, 4 bytes each
   const bytes = 4 * lengths.reduce((a, b) => a + b, 0);
   const buffer = zeroed ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);
   let at = 0;
@@ -339,12 +339,16 @@ export function emptyBatch(size: number, features = INPUT_FEATURES, zeroed = tru
     mask: view(Float32Array, 2),
     labels: view(Float32Array, 3),
     auxLabels: view(Float32Array, 4),
-    present: view(Float32Array, 5),
-    known: view(Float32Array, 6),
-    lengths: view(Int32Array, 7),
+    reasonEnd: view(Int32Array, 5),
+    present: view(Float32Array, 6),
+    known: view(Float32Array, 7),
+    lengths: view(Int32Array, 8),
     sessionIds: new Array<string>(size),
   };
-  if (zeroed) batch.trackIndex.fill(-1);
+  if (zeroed) {
+    batch.trackIndex.fill(-1);
+    batch.reasonEnd.fill(-1);
+  }
   return batch;
 }
 
@@ -448,6 +452,7 @@ class BatchEncoder {
         if (f & SKIP2) batch.auxLabels[aux + 1] = 1;
         if (f & SKIP3) batch.auxLabels[aux + 2] = 1;
         if (f & NOT_SKIPPED) batch.auxLabels[aux + 3] = 1;
+        batch.reasonEnd[at + t] = Math.min((block.categories[i] >> 8) & 0xf, REASONS_END.length);
         if (f & this.labelBit) batch.labels[at + t] = 1;
       }
       if (t >= maskFrom) batch.mask[at + t] = 1;

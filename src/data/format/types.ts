@@ -67,6 +67,7 @@ export interface Batch {
   mask: Float32Array; // [B, T] 1 where the loss and metrics apply
   labels: Float32Array; // [B, T] the configured label (skip_2 by default)
   auxLabels: Float32Array; // [B, T, 4] skip_1, skip_2, skip_3, not_skipped (for auxiliary heads)
+  reasonEnd: Int32Array; // [B, T] hist_user_behavior_reason_end's index (REASONS_END, its length = other), -1 where none
   present: Float32Array; // [B, T] 1 where a real track exists (known or hidden)
   known: Float32Array; // [B, T] 1 where the row's outcomes are known to the model as history (challenge: first half)
   sessionIds: string[];

@@ -109,20 +109,21 @@ static int batch_of(napi_env env, napi_value object, const Shape *shape, int tra
     return *error = "batch.present: a Float32Array of size·seqLen (the Transformer masks padded keys)", 0;
   if (!training) return 1;
   if (!property(env, object, "labels", napi_float32_array, (void **)&b->labels, &n) || n != positions) return *error = "batch.labels: a Float32Array of size·seqLen", 0;
-  if (!property(env, object, "auxLabels", napi_float32_array, (void **)&b->auxLabels, &n) || n != positions * 4) return *error = "batch.auxLabels: a Float32Array of size·seqLen·4", 0;
+  if (!property(env, object, "auxLabels", napi_float32_array, (void **)&b->auxLabels, &n) || n != positions * AUX_OUTPUTS) return *error = "batch.auxLabels: a Float32Array of size·seqLen·4", 0;
   if (!property(env, object, "weights", napi_float32_array, (void **)&b->weights, &n) || n != positions) return *error = "batch.weights: a Float32Array of size·seqLen", 0;
   if (!property(env, object, "scored", napi_float32_array, (void **)&b->scored, &n) || n != positions) return *error = "batch.scored: a Float32Array of size·seqLen", 0;
   return 1;
 }
 
-/** pass Float64Array [auxWeight, denominator, dropScale, dropThreshold], seeds Uint32Array[dropout sites] */
+/** pass Float64Array [auxWeights (one per auxiliary output), denominator, dropScale, dropThreshold], seeds Uint32Array[dropout sites] */
 static int pass_of(napi_env env, napi_value passValue, napi_value seedsValue, int sites, PassOptions *o, const char **error) {
   double *pass;
   uint32_t *seeds;
   size_t n, ns;
-  if (!typed(env, passValue, napi_float64_array, (void **)&pass, &n) || n != 4) return *error = "pass: a Float64Array of 4", 0;
+  if (!typed(env, passValue, napi_float64_array, (void **)&pass, &n) || n != AUX_OUTPUTS + 3) return *error = "pass: a Float64Array of 7", 0;
   if (!typed(env, seedsValue, napi_uint32_array, (void **)&seeds, &ns) || ns != (size_t)sites) return *error = "seeds: a Uint32Array with one seed per dropout site", 0;
-  *o = (PassOptions){.auxWeight = (float)pass[0], .denominator = (float)pass[1], .dropScale = (float)pass[2], .dropThreshold = (uint32_t)pass[3], .siteSeeds = seeds};
+  *o = (PassOptions){.denominator = (float)pass[AUX_OUTPUTS], .dropScale = (float)pass[AUX_OUTPUTS + 1], .dropThreshold = (uint32_t)pass[AUX_OUTPUTS + 2], .siteSeeds = seeds};
+  for (int k = 0; k < AUX_OUTPUTS; k++) o->auxWeights[k] = (float)pass[k];
   return 1;
 }
 
@@ -143,8 +144,9 @@ static long total_of(Engine *e) { return engine_parameters(e); }
 static napi_value put_stats(napi_env env, napi_value outValue, const StepStats *st) {
   double *out;
   size_t n;
-  if (!typed(env, outValue, napi_float64_array, (void **)&out, &n) || n != 4) return fail(env, "out: a Float64Array of 4");
+  if (!typed(env, outValue, napi_float64_array, (void **)&out, &n) || n != 4 + AUX_OUTPUTS) return fail(env, "out: a Float64Array of 8");
   out[0] = st->loss, out[1] = st->correct, out[2] = st->count, out[3] = st->gradNorm;
+  for (int k = 0; k < AUX_OUTPUTS; k++) out[4 + k] = st->aux[k];
   return NULL;
 }
 
@@ -169,7 +171,7 @@ static const char *training_args(napi_env env, napi_value *argv, Target *t, Batc
   return NULL;
 }
 
-/** trainStep(engine, params, batch, pass, seeds, m, v, optimizer Float64Array[7], out Float64Array[4]) */
+/** trainStep(engine, params, batch, pass, seeds, m, v, optimizer Float64Array[7], out Float64Array[8]) */
 static napi_value train_step(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value argv[9];
@@ -192,7 +194,7 @@ static napi_value train_step(napi_env env, napi_callback_info info) {
   return put_stats(env, argv[8], &st);
 }
 
-/** gradients(engine, params, batch, pass, seeds, grads Float32Array, out Float64Array[4]) */
+/** gradients(engine, params, batch, pass, seeds, grads Float32Array, out Float64Array[8]) */
 static napi_value gradients(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];

@@ -365,11 +365,11 @@ static void make_slices(Engine *e, const BatchArgs *b) {
         .keys = b->keys + at,
         .present = b->present ? b->present + at : NULL,
         .labels = b->labels ? b->labels + at : NULL,
-        .auxLabels = b->auxLabels ? b->auxLabels + at * 4 : NULL,
+        .auxLabels = b->auxLabels ? b->auxLabels + at * AUX_OUTPUTS : NULL,
         .weights = b->weights ? b->weights + at : NULL,
         .scored = b->scored ? b->scored + at : NULL,
     };
-    e->losses[k] = (SliceLoss){0, 0, 0};
+    e->losses[k] = (SliceLoss){0};
   }
 }
 
@@ -511,12 +511,13 @@ static int gradient_rounds(Engine *e, Job *job, const BatchArgs *b, StepStats *o
   pool_run(e->pool, task_reduce, job);
   e->phaseMs[PHASE_PACK] += t1 - t0;
   e->phaseMs[PHASE_REDUCE] += now_ms() - t2;
-  *out = (StepStats){0, 0, 0, 0};
+  *out = (StepStats){0};
   *squares = 0;
   for (int k = 0; k < e->threads; k++) {
     out->loss += e->losses[k].loss;
     out->correct += e->losses[k].correct;
     out->count += e->losses[k].count;
+    for (int a = 0; a < AUX_OUTPUTS; a++) out->aux[a] += e->losses[k].aux[a];
     *squares += e->partial[k];
   }
   out->gradNorm = sqrt(*squares);

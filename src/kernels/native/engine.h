@@ -23,6 +23,7 @@ typedef struct {
 
 typedef struct {
   double loss, correct, count, gradNorm;
+  double aux[AUX_OUTPUTS]; // each auxiliary output's own loss, unweighted (SliceLoss)
 } StepStats;
 
 /**

@@ -1,5 +1,5 @@
-// The output heads (models/heads.ts): one matrix product gives the main skip logit and, with auxWeight > 0, the
-// four auxiliary logits, in rows of OUT_STRIDE floats (the loss reads the first `outputs`).
+// The output heads (models/heads.ts): one matrix product gives the main skip logit and, with the binary auxiliary
+// targets, the four auxiliary logits, in rows of OUT_STRIDE floats (the loss reads the first `outputs`).
 // Included by the instruction-set units (isaAvx2.c, isaGeneric.c), not compiled alone.
 
 static void heads_forward(const Net *net, const float *p, long N, const float *Hs, float *out) {

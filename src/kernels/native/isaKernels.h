@@ -31,7 +31,7 @@ static void slice_forward(const Net *net, const float *p, const Slice *s, const 
   if (s->rows == 0) return;
   body_forward(net, p, s, o, ws, timing);
   double mark = timing ? clock_ms() : 0;
-  loss_forward_backward(s, net->s.outputs, ws->out, o->auxWeight, o->denominator, ws->dout, loss);
+  loss_forward_backward(s, net->s.outputs, ws->out, o, ws->dout, loss);
   lap(timing, PHASE_LOSS, &mark);
 }
 

@@ -9,6 +9,8 @@
 #define MAX_LAYERS 48
 /** Head outputs are padded to one 8-float vector: the main logit, then skip_1, skip_2, skip_3, not_skipped. */
 #define OUT_STRIDE 8
+/** The binary auxiliary outputs after the main logit (skip_1, skip_2, skip_3, not_skipped). */
+#define AUX_OUTPUTS 4
 
 /** MODEL_LSTM is the recurrent model, of either cell (model.type lstm, model.cell). */
 enum { MODEL_LSTM, MODEL_TRANSFORMER };
@@ -79,7 +81,7 @@ typedef struct {
   const int32_t *keys;    // [rows, T] track keys, −1 = none
   const float *present;   // [rows, T] 1 where a track exists (the Transformer's key-padding mask)
   const float *labels;    // [rows, T]
-  const float *auxLabels; // [rows, T, 4]
+  const float *auxLabels; // [rows, T, AUX_OUTPUTS]
   const float *weights;   // [rows, T] loss weights
   const float *scored;    // [rows, T] positions counted by accuracy
 } Slice;
@@ -89,7 +91,7 @@ static inline long batch_row(const Slice *s, long r) { return s->timeMajor ? (r 
 
 /** What a training pass needs besides the data. */
 typedef struct {
-  float auxWeight;
+  float auxWeights[AUX_OUTPUTS]; // each auxiliary output's loss weight (train.auxTargets)
   float denominator; // the whole batch's: the slices' losses add up to the batch's
   float dropScale;   // 1/(1 − rate); 0 = no dropout
   uint32_t dropThreshold;
@@ -102,6 +104,7 @@ typedef struct {
 
 typedef struct {
   double loss, correct, count;
+  double aux[AUX_OUTPUTS]; // each auxiliary output's own loss, unweighted
 } SliceLoss;
 
 /** Where a step's time goes (engine_phases); the slice phases are timed on thread 0 only. */

@@ -1,9 +1,9 @@
 // The WebGPU engine (the C engine's twin, engine.c): one training step as one command buffer of a few tens of
 // dispatches over flat GPU buffers — the batch uploaded, forward, loss, backward, global-norm clipping and Adam —
-// with nothing read back inside a step. Its statistics [loss, correct, count, norm] go into a ring of slots in
+// with nothing read back inside a step. Its statistics [loss, correct, count, norm, auxiliary losses] go into a ring of slots in
 // the state buffer and are read when the caller asks (the trainer: once per log interval). The parameters and
 // Adam's moments live on the device between steps; readState/writeState move them to and from the model.
-//   state: [params | Adam m | Adam v | gradient | statistics ring]   (P floats each, then 4 per slot)
+//   state: [params | Adam m | Adam v | gradient | statistics ring]   (P floats each, then STATS_SLOT per slot)
 //   act:   the activations and their gradients (scratch.ts), f32 or f16 (train.precision)
 //   io:    the batch, the logits, partial sums (f32)                 ints: chunk table, keys, embedding segments
 // With f16 activations the loss's gradient is scaled by a power of two near the batch's loss denominator, so
@@ -17,6 +17,7 @@ import { lstmBackward, lstmForward } from './lstmProgram.ts';
 import { Program, type Dispatch, type TensorAt } from './program.ts';
 import { chunkTable, planScratch, type Scratch } from './scratch.ts';
 import { transformerBackward, transformerForward } from './transformerProgram.ts';
+import { STATS_SLOT } from './wgsl/adam.ts';
 import { LOSS_GROUP } from './wgsl/loss.ts';
 
 /** Steps whose statistics can wait unread: a slot is reused after this many steps. */
@@ -83,7 +84,7 @@ export class GpuEngine {
     const group = bindGroupLayout(gpu.device);
     const kernels = await compileKernels(gpu.device, group, shape, precision);
     const P = layout.total;
-    const stateBytes = 4 * (4 * P + 4 * STATS_SLOTS);
+    const stateBytes = 4 * (4 * P + STATS_SLOT * STATS_SLOTS);
     if (stateBytes > gpu.device.limits.maxStorageBufferBindingSize) throw new GpuError(`the model's parameters, Adam's moments and gradient need ${stateBytes} bytes; this GPU binds at most ${gpu.device.limits.maxStorageBufferBindingSize}`);
     const state = gpu.device.createBuffer({ size: stateBytes, usage: STORAGE(), label: 'state' });
     const chunks = chunkTable(present.filter((t) => sizes.get(t.name)! > 0).map((t) => ({ offset: t.offset, size: sizes.get(t.name)!, decay: t.decay })));
@@ -125,8 +126,8 @@ export class GpuEngine {
 
   /** The statistics of the step that used `slot` (waits for the device). */
   async readStats(slot: number): Promise<StepValues> {
-    const [loss, correct, count, gradNorm] = await this.read(this.state, 4 * this.parameters + 4 * slot, 4);
-    return { loss, correct, count, gradNorm };
+    const [loss, correct, count, gradNorm, ...auxLosses] = await this.read(this.state, 4 * this.parameters + STATS_SLOT * slot, STATS_SLOT);
+    return { loss, correct, count, gradNorm, auxLosses };
   }
 
   /** The gradient of the loss (before clipping) in the parameter layout, and the pass's statistics. */
@@ -205,9 +206,8 @@ export class GpuEngine {
         sqOff: at.squares,
         lossParts: Math.ceil(at.N / LOSS_GROUP),
         lossOff: at.lossParts,
-        statsOff: 4 * P + 4 * slot,
+        statsOff: 4 * P + STATS_SLOT * slot,
         update: mode === 'train' ? 1 : 0,
-        useAux: this.shape.outputs > 1 && pass.auxWeight > 0 ? 1 : 0,
         lr: o.lr,
         beta1: o.beta1,
         beta2: o.beta2,
@@ -218,7 +218,10 @@ export class GpuEngine {
         epsilon: o.epsilon,
         decayLr: o.lr * o.weightDecay,
         clipNorm: o.clipNorm,
-        auxWeight: pass.auxWeight,
+        auxWeight0: pass.auxWeights[0],
+        auxWeight1: pass.auxWeights[1],
+        auxWeight2: pass.auxWeights[2],
+        auxWeight3: pass.auxWeights[3],
         denominator: pass.denominator,
         unscale: 1 / program.lossScale,
       },

@@ -212,7 +212,7 @@ export class Program {
   lossAndHeadsBackward(h: number, dH: number): void {
     const { at, shape: s } = this;
     const pass = this.pass!;
-    const useAux = s.outputs > 1 && pass.auxWeight > 0;
+    const auxScale = (k: number) => (this.lossScale * pass.auxWeights[k]) / pass.denominator;
     this.run(
       'loss',
       {
@@ -225,9 +225,11 @@ export class Program {
         weightsOff: at.weights,
         scoredOff: at.scored,
         partOff: at.lossParts,
-        useAux: useAux ? 1 : 0,
         mainScale: this.lossScale / pass.denominator,
-        auxScale: (this.lossScale * pass.auxWeight) / (4 * pass.denominator),
+        auxScale0: auxScale(0),
+        auxScale1: auxScale(1),
+        auxScale2: auxScale(2),
+        auxScale3: auxScale(3),
       },
       Math.ceil(at.N / LOSS_GROUP),
     );

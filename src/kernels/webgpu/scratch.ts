@@ -4,7 +4,7 @@
 // elements of their buffer.
 import type { EngineShape } from '../engine.ts';
 import { ADAM_CHUNK } from './wgsl/adam.ts';
-import { LOSS_GROUP } from './wgsl/loss.ts';
+import { LOSS_GROUP, LOSS_PART } from './wgsl/loss.ts';
 
 /** Scratch for the parts of split matrix products (matmul.ts): splits·M·N ≤ (128 + tiles)·64² with tiles < 128. */
 export const SPLIT_SCRATCH = 256 * 64 * 64;
@@ -106,7 +106,7 @@ export function planScratch(s: EngineShape, B: number, T: number, chunks: number
     weights: io(N),
     scored: io(N),
     out: io(N * s.outputs),
-    lossParts: io(Math.ceil(N / LOSS_GROUP) * 4),
+    lossParts: io(Math.ceil(N / LOSS_GROUP) * LOSS_PART),
     squares: io(chunks),
     split: io(SPLIT_SCRATCH),
     ioTotal: io.total(),

@@ -41,7 +41,7 @@ port.on('message', (m: ToBatchThread) => {
 });
 
 /** The batch's own buffers (each array is freshly allocated by emptyBatch), moved rather than copied. */
-const transferables = (b: Batch) => [...new Set([b.inputs, b.trackIndex, b.mask, b.labels, b.auxLabels, b.present, b.known, b.lengths].map((a) => a.buffer as ArrayBuffer))];
+const transferables = (b: Batch) => [...new Set([b.inputs, b.trackIndex, b.mask, b.labels, b.auxLabels, b.reasonEnd, b.present, b.known, b.lengths].map((a) => a.buffer as ArrayBuffer))];
 
 async function run(job: BatchJob): Promise<void> {
   const me = (current = { id: job.id, inFlight: 0, stopped: false });

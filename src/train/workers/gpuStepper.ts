@@ -48,7 +48,7 @@ export class GpuStepper implements Stepper {
     const weights = lossWeights(batch, opts.knownWeight);
     const o = this.optimizer;
     o.step++;
-    const slot = this.engine.trainStep(engineBatch(batch, weights), trainingPass(this.model, opts.dropoutSeed, opts.auxWeight, lossDenominator(weights)), {
+    const slot = this.engine.trainStep(engineBatch(batch, weights), trainingPass(this.model, opts.dropoutSeed, lossDenominator(weights)), {
       lr: opts.lr,
       beta1: o.beta1,
       beta2: o.beta2,

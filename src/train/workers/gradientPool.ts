@@ -94,7 +94,7 @@ export class GradientPool {
     try {
       await Promise.all(
         workers.map((w) =>
-          w.request({ kind: 'init', init: { backend, model: model.config, inputFeatures: model.inputFeatures, layout, weights: weightBuffer, grads: w.grads.buffer as SharedArrayBuffer } }),
+          w.request({ kind: 'init', init: { backend, model: model.config, aux: model.aux, inputFeatures: model.inputFeatures, layout, weights: weightBuffer, grads: w.grads.buffer as SharedArrayBuffer } }),
         ),
       );
     } catch (e) {
@@ -115,7 +115,6 @@ export class GradientPool {
     const denominator = lossDenominator(lossWeights(batch, opts.knownWeight));
     // Every slice takes its part of the whole batch's dropout masks, so the masks do not depend on the thread count.
     const sliceOpts = (start: number): SliceOptions => ({
-      auxWeight: opts.auxWeight,
       knownWeight: opts.knownWeight ?? 0,
       dropoutSeed: opts.dropoutSeed,
       dropoutRowOffset: start,
@@ -132,6 +131,7 @@ export class GradientPool {
       totals.loss += r.loss;
       totals.correct += r.correct;
       totals.count += r.count;
+      totals.auxLosses = totals.auxLosses.map((x, k) => x + r.auxLosses[k]);
     }
     const resumed = performance.now();
     const sum = this.sum;
@@ -154,7 +154,7 @@ export class GradientPool {
     mainMs += performance.now() - resumed;
     this.busyMs[0] += mainMs;
     // The same shape as trainStep's result (scalars the trainer reads at log time).
-    return { loss: tf.scalar(totals.loss), correct: tf.scalar(totals.correct), count: tf.scalar(totals.count), gradNorm };
+    return { loss: tf.scalar(totals.loss), correct: tf.scalar(totals.correct), count: tf.scalar(totals.count), gradNorm, auxLosses: tf.tensor1d(totals.auxLosses) };
   }
 
   /** σ(logits) of every position, like predictProbabilities, with the batch's sessions spread over the threads. */

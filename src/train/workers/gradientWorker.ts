@@ -15,7 +15,7 @@ let grads: Float32Array;
 
 async function init(w: WorkerInit): Promise<FromGradientWorker> {
   await selectBackend(w.backend, () => {});
-  model = createModel(w.model, w.inputFeatures, 0);
+  model = createModel(w.model, w.inputFeatures, 0, w.aux);
   const layout = [...model.weights].map(([name, v]) => ({ name, size: v.size }));
   if (JSON.stringify(layout) !== JSON.stringify(w.layout)) throw new Error('the worker built a model with different weights than the trainer');
   weights = new Float32Array(w.weights);

@@ -52,7 +52,7 @@ export class NativeStepper implements Stepper {
     const weights = lossWeights(batch, opts.knownWeight);
     const o = this.optimizer;
     o.step++;
-    const r = this.engine.trainStep(this.params, this.m, this.v, engineBatch(batch, weights), trainingPass(this.model, opts.dropoutSeed, opts.auxWeight, lossDenominator(weights)), {
+    const r = this.engine.trainStep(this.params, this.m, this.v, engineBatch(batch, weights), trainingPass(this.model, opts.dropoutSeed, lossDenominator(weights)), {
       lr: opts.lr,
       beta1: o.beta1,
       beta2: o.beta2,

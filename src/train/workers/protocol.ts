@@ -2,12 +2,14 @@
 // (one flat float32 vector in the model's weight order), so a step posts only the batch slice and a few numbers.
 import type { ModelConfig } from '../../config/schema.ts';
 import type { Batch } from '../../data/format/types.ts';
+import type { AuxTargets } from '../../models/auxTargets.ts';
 import type { SliceOptions } from './sliceGradient.ts';
 
 export interface WorkerInit {
   /** The tfjs backend to run ('wasm' or 'cpu'). */
   backend: 'wasm' | 'cpu';
   model: ModelConfig;
+  aux: AuxTargets;
   inputFeatures: number;
   /** Weight names in order, with their sizes: the worker checks its model matches. */
   layout: { name: string; size: number }[];
@@ -25,6 +27,6 @@ export type ToGradientWorker =
 
 export type FromGradientWorker =
   | { kind: 'ready' }
-  | { kind: 'done'; loss: number; correct: number; count: number; /** Time the step took on the worker. */ ms: number }
+  | { kind: 'done'; loss: number; correct: number; count: number; auxLosses: number[]; /** Time the step took on the worker. */ ms: number }
   | { kind: 'probabilities'; values: Float32Array }
   | { kind: 'error'; message: string; stack?: string };

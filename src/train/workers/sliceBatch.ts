@@ -26,6 +26,7 @@ export function sliceBatch(batch: Batch, start: number, end: number): Batch {
     mask: rows(batch.mask, T) as Float32Array,
     labels: rows(batch.labels, T) as Float32Array,
     auxLabels: rows(batch.auxLabels, T * 4) as Float32Array,
+    reasonEnd: rows(batch.reasonEnd, T) as Int32Array,
     present: rows(batch.present, T) as Float32Array,
     known: rows(batch.known, T) as Float32Array,
     sessionIds: batch.sessionIds.slice(start, end),

@@ -10,14 +10,16 @@ export interface SliceResult {
   loss: number;
   correct: number;
   count: number;
+  /** LossTensors.auxLosses: over the whole batch's denominator, so the slices' add up to the batch's. */
+  auxLosses: number[];
 }
 
 export async function sliceGradient(model: TrainableModel, batch: Batch, opts: SliceOptions, out: Float32Array): Promise<SliceResult> {
   const variables = [...model.weights.values()];
-  let counts: tf.Tensor[] = [];
+  let kept: tf.Tensor[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const loss = batchLoss(model, batch, { training: true, ...opts });
-    counts = [tf.keep(loss.correct), tf.keep(loss.count)];
+    kept = [tf.keep(loss.correct), tf.keep(loss.count), tf.keep(loss.auxLosses)];
     return loss.loss;
   }, variables);
   let offset = 0;
@@ -27,8 +29,8 @@ export async function sliceGradient(model: TrainableModel, batch: Batch, opts: S
     else out.fill(0, offset, offset + v.size);
     offset += v.size;
   }
-  const packed = tf.stack([value, ...counts]);
-  const [loss, correct, count] = await packed.data();
-  tf.dispose([packed, value, ...counts, ...Object.values(grads)]);
-  return { loss, correct, count };
+  const packed = tf.tidy(() => tf.concat([tf.stack([value, kept[0], kept[1]]), kept[2]]));
+  const [loss, correct, count, ...auxLosses] = await packed.data();
+  tf.dispose([packed, value, ...kept, ...Object.values(grads)]);
+  return { loss, correct, count, auxLosses };
 }

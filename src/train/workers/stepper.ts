@@ -46,7 +46,7 @@ export interface ParallelPredictor {
 /** The engine that runs `model` on the active backend: native or webgpu, or null for TensorFlow.js beneath them. */
 function engineFor(model: SkipModel): 'native' | 'webgpu' | null {
   const active = activeBackend();
-  return (active === 'native' || active === 'webgpu') && !engineLacks(active, model.config) ? active : null;
+  return (active === 'native' || active === 'webgpu') && !engineLacks(active, model.config, model.aux) ? active : null;
 }
 
 export async function createPredictor(model: SkipModel, workers: number): Promise<ParallelPredictor> {

@@ -30,13 +30,13 @@ const MINIMAL = 'data:\n  logs: logs.csv\n  tracks: tracks.csv\n  split: session
 
 test('every shipped config loads and matches its data layout', () => {
   const names = shippedConfigNames();
-  for (const want of ['lstm', 'transformer', 'lstm-synth', 'transformer-synth', 'lstm-mini', 'transformer-mini']) {
+  for (const want of ['lstm', 'transformer', 'lstm-encdec', 'lstm-synth', 'transformer-synth', 'lstm-encdec-synth', 'lstm-mini', 'transformer-mini']) {
     assert.ok(names.includes(want), `configs/${want}.yaml is shipped`);
   }
   for (const name of names) {
     const c = loadConfig(name, {});
     assert.is(c.experiment, name, `${name}: experiment names the config`);
-    assert.is(c.model.type, name.startsWith('transformer') ? 'transformer' : 'lstm');
+    assert.is(c.model.type, name.startsWith('transformer') ? 'transformer' : name.includes('encdec') ? 'encoder-decoder' : 'lstm');
     assert.is(c.task, 'challenge');
     if (name.endsWith('-synth')) {
       assert.ok(c.data.synth.sessions > 0);

@@ -25,7 +25,7 @@ function gpuEngine(precision: Precision, tolerance: EngineUnderTest['tolerance']
     async gradients(model, batch, knownWeight, dropoutSeed) {
       const weights = lossWeights(batch, knownWeight);
       const engine = await createGpuEngine(model, undefined, precision);
-      const { grads, stats } = await engine.gradients(engineBatch(batch, weights), trainingPass(model, dropoutSeed, model.config.auxWeight, lossDenominator(weights)));
+      const { grads, stats } = await engine.gradients(engineBatch(batch, weights), trainingPass(model, dropoutSeed, lossDenominator(weights)));
       engine.destroy();
       return { grads, ...stats };
     },
@@ -72,7 +72,7 @@ gpuCases(import.meta.url, {
     ] as const) {
       const model = createModel(cfg, 6, 1);
       const stepper = await GpuStepper.create(model, new Adam(model.weights));
-      const opts = { lr: 0.01, clipNorm: 1, auxWeight: cfg.auxWeight, knownWeight: 0.5, dropoutSeed: 1 };
+      const opts = { lr: 0.01, clipNorm: 1, knownWeight: 0.5, dropoutSeed: 1 };
       const pending = [];
       for (let step = 0; step < 3; step++) pending.push(await stepper.step(challengeLike(5, 7, 6, step), opts));
       assert.ok(stepper.dispatches > 0 && stepper.dispatches <= most, `${cfg.type}: ${stepper.dispatches} dispatches per step`);
@@ -102,7 +102,7 @@ gpuCases(import.meta.url, {
     await rejectsWith(() => engine.logits({ ...engineBatch(batch), present: undefined }), TypeError, /batch\.present/);
     await rejectsWith(() => engine.logits(engineBatch(challengeLike(1, 21, 5, 1))), TypeError, /positional table/);
     const weights = lossWeights(batch, 0.5);
-    await rejectsWith(() => engine.gradients({ ...engineBatch(batch, weights), labels: undefined }, trainingPass(model, 1, 0.3, 10)), TypeError, /batch\.labels/);
+    await rejectsWith(() => engine.gradients({ ...engineBatch(batch, weights), labels: undefined }, trainingPass(model, 1, 10)), TypeError, /batch\.labels/);
     engine.destroy();
     await rejectsWith(() => engine.logits(engineBatch(batch)), GpuError, /WebGPU device error, stopping/);
   },

@@ -28,7 +28,7 @@ const native: EngineUnderTest = {
     const weights = lossWeights(batch, knownWeight);
     const params = await readFlatWeights(model.weights);
     const grads = new Float32Array(params.length);
-    const r = createNativeEngine(model, threads).gradients(params, engineBatch(batch, weights), trainingPass(model, dropoutSeed, model.config.auxWeight, lossDenominator(weights)), grads);
+    const r = createNativeEngine(model, threads).gradients(params, engineBatch(batch, weights), trainingPass(model, dropoutSeed, lossDenominator(weights)), grads);
     return { grads, ...r };
   },
   async logits(model, batch, threads) {
@@ -46,7 +46,7 @@ async function nativeRun(cfg: ModelConfig, threads: number, steps: number): Prom
   const model = createModel(cfg, 6, 5);
   const stepper = await NativeStepper.create(model, new Adam(model.weights), threads);
   for (let step = 0; step < steps; step++) {
-    (await stepper.step(challengeLike(7, 8, 6, step), { lr: 0.01, clipNorm: 1, auxWeight: 0.3, knownWeight: 0.5, dropoutSeed: step })).dispose();
+    (await stepper.step(challengeLike(7, 8, 6, step), { lr: 0.01, clipNorm: 1, knownWeight: 0.5, dropoutSeed: step })).dispose();
   }
   await stepper.sync();
   return readFlatWeights(model.weights);
@@ -108,7 +108,7 @@ const cases: Record<string, () => Promise<void>> = {
     const params = await readFlatWeights(model.weights);
     const batch = challengeLike(3, 7, 5, 1);
     const good = engineBatch(batch, lossWeights(batch, 0.5));
-    const pass = trainingPass(model, 1, 0.3, 10);
+    const pass = trainingPass(model, 1, 10);
     const throwsType = (f: () => unknown, what: RegExp) =>
       assert.throws(f, (e: Error) => e instanceof TypeError && what.test(e.message), `expected a TypeError matching ${what}`);
     throwsType(() => engine.logits(params.subarray(1), engineBatch(batch)), /params/);

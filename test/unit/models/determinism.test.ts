@@ -39,8 +39,8 @@ function train(cfgType: 'lstm' | 'transformer', steps: number, dropoutSeeds = (s
   const batch = randomBatch(4, 8, F, 2);
   const optimizer = new Adam(model.weights);
   for (let s = 0; s < steps; s++) {
-    const r = trainStep(model, optimizer, batch, { lr: 0.01, clipNorm: 1, auxWeight: cfg.auxWeight, dropoutSeed: dropoutSeeds(s) });
-    tf.dispose([r.loss, r.correct, r.count, r.gradNorm]);
+    const r = trainStep(model, optimizer, batch, { lr: 0.01, clipNorm: 1, dropoutSeed: dropoutSeeds(s) });
+    tf.dispose([r.loss, r.correct, r.count, r.gradNorm, r.auxLosses]);
   }
   const out = snapshot(model.weights);
   optimizer.dispose();

@@ -1,17 +1,23 @@
 // The encoder–decoder (models/encoderDecoder.ts): its hand-over carries the encoder's whole state into the
-// decoder, its bidirectional decoder reads the second half's later tracks and nothing else does, and its config
-// rules refuse what it cannot do.
+// decoder, its bidirectional decoder reads the second half's later tracks and nothing else does, no outcome of the
+// second half reaches it, and its config rules refuse what it cannot do.
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../../../src/config/load.ts';
+import { sessionsToBatch } from '../../../src/data/batch/batches.ts';
+import { INPUT_FEATURES } from '../../../src/data/batch/features.ts';
+import { knownRows } from '../../../src/data/format/challenge.ts';
+import { resolveAuxTargets } from '../../../src/models/auxTargets.ts';
 import { selectBackend } from '../../../src/models/backend.ts';
 import { batchToTensors, createModel, type SkipModel } from '../../../src/models/model.ts';
 import type { ModelConfig } from '../../../src/config/schema.ts';
-import type { Batch } from '../../../src/data/format/types.ts';
+import type { Batch, LogRow, Session } from '../../../src/data/format/types.ts';
 import { Adam } from '../../../src/train/optimizer.ts';
 import { trainStep } from '../../../src/train/step.ts';
+import { Rng } from '../../../src/util/rng.ts';
 import { challengeLike } from '../../helpers/engineEquivalence.ts';
+import { memoryContext, randomSessions, randomTracks } from '../../helpers/sessions.ts';
 import { tinyEncoderDecoder, tinyLstm } from '../../helpers/tinyModels.ts';
 
 const B = 5;
@@ -76,6 +82,45 @@ for (const [bidirectional, attention] of [[false, false], [false, true], [true, 
   });
 }
 
+test('permuting the second half’s outcomes (skips, reason_end, seeks) across sessions leaves everything the decoder reads bitwise unchanged', async () => {
+  await selectBackend('cpu', () => {});
+  const rng = new Rng(31);
+  const tracks = randomTracks(40, rng);
+  const ctx = memoryContext(tracks, (c) => (c.task = 'challenge'));
+  const sessions = randomSessions(24, tracks, rng);
+  const outcomes = ['skip1', 'skip2', 'skip3', 'notSkipped', 'reasonEnd', 'seekFwd', 'seekBack'] as const;
+  // Session s takes session s+1's outcomes at each of its hidden positions that session s+1 has.
+  const permuted: Session[] = sessions.map((s, i) => {
+    const donor = sessions[(i + 1) % sessions.length];
+    const rows = s.rows.map((row, k) => {
+      if (k < knownRows(s.length) || !donor.rows[k]) return row;
+      const copy: Record<string, unknown> = { ...row };
+      for (const o of outcomes) copy[o] = donor.rows[k][o];
+      return copy as unknown as LogRow;
+    });
+    return { ...s, rows };
+  });
+  const [base, moved] = [sessionsToBatch(ctx, sessions, 'challenge'), sessionsToBatch(ctx, permuted, 'challenge')];
+  // The test has teeth: the second half's label fields did change.
+  for (const key of ['labels', 'auxLabels', 'reasonEnd'] as const) assert.ok(moved[key].some((v, i) => v !== base[key][i]), `${key} changed`);
+  // What the model reads (batchToTensors), every position, and so what its decoder reads.
+  for (const key of ['inputs', 'trackIndex', 'present', 'known'] as const) assert.equal(moved[key], base[key], key);
+  // Every head, the reason-end softmax's too.
+  const model = createModel({ ...tinyEncoderDecoder, dropout: 0 }, INPUT_FEATURES, 6, resolveAuxTargets({ skip_1: 0.1, hist_user_behavior_reason_end: 0.1 }, 0));
+  const heads = (batch: Batch) => {
+    const x = batchToTensors(batch);
+    const out = tf.tidy(() => {
+      const o = model.apply(x, { training: false });
+      return [o.logits, o.auxLogits!, o.reasonEndLogits!].map((t) => t.dataSync() as Float32Array);
+    });
+    tf.dispose(Object.values(x));
+    return out;
+  };
+  const [a, b] = [heads(base), heads(moved)];
+  for (let k = 0; k < a.length; k++) assert.equal(b[k], a[k], `head output ${k}`);
+  model.dispose();
+});
+
 /**
  * Sessions of 10 random tracks, the first 5 known; the label of a hidden position is the sign of feature 0 of the
  * NEXT track (`nextTrack`) or of its own track: a rule only a model that reads later tracks can learn, and one
@@ -102,7 +147,7 @@ function ruleBatch(B: number, seed: number, nextTrack: boolean): Batch {
   });
   return {
     size: B, seqLen: T, features: F, inputs, present, known: knownMask, mask, labels,
-    trackIndex: new Int32Array(B * T).fill(-1), auxLabels: new Float32Array(B * T * 4),
+    trackIndex: new Int32Array(B * T).fill(-1), auxLabels: new Float32Array(B * T * 4), reasonEnd: new Int32Array(B * T).fill(-1),
     sessionIds: Array.from({ length: B }, (_, b) => `s${b}`), lengths: new Int32Array(B).fill(T),
   };
 }
@@ -112,8 +157,8 @@ function trainedAccuracy(cfg: ModelConfig, nextTrack: boolean, steps: number): n
   const model = createModel({ ...cfg, hidden: 16, layers: 1, dropout: 0, trackBuckets: 0, auxWeight: 0 }, F, 1);
   const optimizer = new Adam(model.weights);
   for (let s = 0; s < steps; s++) {
-    const r = trainStep(model, optimizer, ruleBatch(32, 100 + s, nextTrack), { lr: 0.01, clipNorm: 1, auxWeight: 0, knownWeight: 0, dropoutSeed: s });
-    tf.dispose([r.loss, r.correct, r.count, r.gradNorm]);
+    const r = trainStep(model, optimizer, ruleBatch(32, 100 + s, nextTrack), { lr: 0.01, clipNorm: 1, knownWeight: 0, dropoutSeed: s });
+    tf.dispose([r.loss, r.correct, r.count, r.gradNorm, r.auxLosses]);
   }
   const test = ruleBatch(256, 1, nextTrack);
   const out = logits(model, test);

@@ -41,7 +41,7 @@ test.before(async () => {
   run = await mkdtemp(join(tmpdir(), 'skiptrain-fuzz-ckpt-'));
   const model = linearModel(4, 3);
   const adam = new Adam(model.weights);
-  await readStep(trainStep(model, adam, separableBatch(3, 5, 4, 0), { lr: 0.01, clipNorm: 1, auxWeight: 0.3, dropoutSeed: 0 }));
+  await readStep(trainStep(model, adam, separableBatch(3, 5, 4, 0), { lr: 0.01, clipNorm: 1, dropoutSeed: 0 }));
   const position = { step: 7, epoch: 1, batchesInEpoch: 3, plannedSteps: 100, rngState: 99, metrics: { 'val/loss': 0.5 } };
   const policy = { keepLast: 5, keepBest: 0, bestMetric: 'val/loss' } as const;
   folder = await saveCheckpoint(run, { position, config, stats, inputFeatures: 4, weights: model.weights, optimizer: await adam.exportState() }, policy);

@@ -62,7 +62,7 @@ test('Adam matches the tfjs reference implementation step by step', () => {
 
 test('optimizer state round-trips exactly: a restored copy continues bit-for-bit', async () => {
   const batches = [1, 2, 3, 4, 5, 6].map((s) => separableBatch(4, 6, 5, s));
-  const opts = (i: number) => ({ lr: 0.01, clipNorm: 1, auxWeight: 0.3, dropoutSeed: i });
+  const opts = (i: number) => ({ lr: 0.01, clipNorm: 1, dropoutSeed: i });
   const a = linearModel(5, 3);
   const adamA = new Adam(a.weights, { weightDecay: 0.01 });
   for (let i = 0; i < 3; i++) await readStep(trainStep(a, adamA, batches[i], opts(i)));
@@ -91,7 +91,7 @@ test('training steps do not leak tensors, and the loss goes down', async () => {
   const losses: number[] = [];
   const counts: number[] = [];
   for (let i = 0; i < 40; i++) {
-    losses.push((await readStep(trainStep(model, adam, batch, { lr: 0.05, clipNorm: 1, auxWeight: 0.3, dropoutSeed: i }))).loss);
+    losses.push((await readStep(trainStep(model, adam, batch, { lr: 0.05, clipNorm: 1, dropoutSeed: i }))).loss);
     counts.push(tf.memory().numTensors);
   }
   assert.is(counts[39], counts[1], `tensor count grew: ${counts[1]} → ${counts[39]}`);
@@ -109,7 +109,7 @@ test('steps of the real LSTM and Transformer leave no tensors behind', async () 
     batch.trackIndex.forEach((_, i) => (batch.trackIndex[i] = i % 5 === 0 ? -1 : i));
     const counts: number[] = [];
     for (let i = 0; i < 4; i++) {
-      await readStep(trainStep(model, adam, batch, { lr: 0.01, clipNorm: 1, auxWeight: 0.3, dropoutSeed: i }));
+      await readStep(trainStep(model, adam, batch, { lr: 0.01, clipNorm: 1, dropoutSeed: i }));
       counts.push(tf.memory().numTensors);
     }
     assert.is(counts[3], counts[1], `${type}: tensor count grew ${counts}`);
@@ -124,7 +124,7 @@ test('masked loss ignores padding and counts only masked positions', () => {
   const noisy = { ...batch, labels: batch.labels.map((y, i) => (batch.mask[i] ? y : 1 - y)) };
   const [a, b] = [batch, noisy].map((x) =>
     tf.tidy(() => {
-      const out = batchLoss(model, x, { training: false, auxWeight: 0 });
+      const out = batchLoss(model, x, { training: false });
       return [out.loss.dataSync()[0], out.count.dataSync()[0]];
     }),
   );

@@ -37,7 +37,7 @@ for (const type of ['lstm', 'transformer'] as const) {
     const model = createModel({ ...DEFAULTS.model, type, hidden: 8, heads: 2, ff: 16, dropout: 0, trackBuckets: 32, trackEmbedding: 4 }, inputFeatureCount(), 3);
     const batch = randomBatch(7);
     const variables = [...model.weights.values()];
-    const opts = { training: true, auxWeight: 0.3, knownWeight: 0.5 };
+    const opts = { training: true, knownWeight: 0.5 };
     const gradsOf = (b: Batch, denominator?: number) => {
       const { value, grads } = tf.variableGrads(() => batchLoss(model, b, { ...opts, denominator }).loss, variables);
       const out = { loss: value.dataSync()[0], grads: new Map(Object.entries(grads).map(([k, g]) => [k, Float32Array.from(g.dataSync())])) };

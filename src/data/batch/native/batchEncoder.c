@@ -213,7 +213,7 @@ static napi_value create_block(napi_env env, napi_callback_info info) {
 /** The batch's arrays (types.ts Batch), each B·T long (auxLabels B·T·4, inputs B·T·F, lengths B). */
 typedef struct {
   float *inputs, *mask, *labels, *auxLabels, *present, *known;
-  int32_t *trackIndex, *lengths;
+  int32_t *trackIndex, *reasonEnd, *lengths;
 } Out;
 
 /** features.ts clip, one value: the same selects in the same order, so NaN stays NaN as it does there. */
@@ -359,6 +359,7 @@ static int gather_session(const Encoder *e, const Block *k, size_t s, int knownL
   // The batch comes uninitialised (batches.ts emptyBatch): every value of the row is written, zeros too.
   memset(out->mask + at, 0, sizeof(float) * T), memset(out->labels + at, 0, sizeof(float) * T), memset(out->auxLabels + at * 4, 0, sizeof(float) * 4 * T);
   memset(out->present + at, 0, sizeof(float) * T), memset(out->known + at, 0, sizeof(float) * T);
+  for (int t = 0; t < T; t++) out->reasonEnd[at + t] = -1;
   const long width = z[TABLE_WIDTH];
   for (int t = 0; t < nSlots; t++) {
     const int32_t i = slotRow[t];
@@ -386,6 +387,7 @@ static int gather_session(const Encoder *e, const Block *k, size_t s, int knownL
       if (f & e->bit[F_SKIP2]) aux[1] = 1;
       if (f & e->bit[F_SKIP3]) aux[2] = 1;
       if (f & e->bit[F_NOT_SKIPPED]) aux[3] = 1;
+      out->reasonEnd[at + t] = min_int((k->categories[i] >> 8) & 0xf, z[REASONS_END]);
       if (f & z[LABEL_BIT]) out->labels[at + t] = 1;
     }
     if (t >= maskFrom) out->mask[at + t] = 1;
@@ -452,7 +454,7 @@ static napi_value encode_batch(napi_env env, napi_callback_info info) {
       n1 != B || n2 != B || n3 != B || napi_get_value_bool(env, argv[6], &labels) != napi_ok)
     return fail(env, "encodeBatch: which, index, knownLimit (Int32Array) and scoreHidden (Uint8Array), one per session; labels a boolean");
   Out out;
-  size_t nInputs, nMask, nLabels, nAux, nPresent, nKnown, nTrack, nLengths;
+  size_t nInputs, nMask, nLabels, nAux, nReasonEnd, nPresent, nKnown, nTrack, nLengths;
   const size_t positions = B * (size_t)T;
   if (!column(env, argv[7], "inputs", napi_float32_array, (const void **)&out.inputs, &nInputs, NULL) ||
       !column(env, argv[7], "mask", napi_float32_array, (const void **)&out.mask, &nMask, NULL) ||
@@ -461,8 +463,9 @@ static napi_value encode_batch(napi_env env, napi_callback_info info) {
       !column(env, argv[7], "present", napi_float32_array, (const void **)&out.present, &nPresent, NULL) ||
       !column(env, argv[7], "known", napi_float32_array, (const void **)&out.known, &nKnown, NULL) ||
       !column(env, argv[7], "trackIndex", napi_int32_array, (const void **)&out.trackIndex, &nTrack, NULL) ||
+      !column(env, argv[7], "reasonEnd", napi_int32_array, (const void **)&out.reasonEnd, &nReasonEnd, NULL) ||
       !column(env, argv[7], "lengths", napi_int32_array, (const void **)&out.lengths, &nLengths, NULL) || nInputs != positions * (size_t)F ||
-      nMask != positions || nLabels != positions || nAux != positions * 4 || nPresent != positions || nKnown != positions || nTrack != positions ||
+      nMask != positions || nLabels != positions || nAux != positions * 4 || nPresent != positions || nKnown != positions || nTrack != positions || nReasonEnd != positions ||
       nLengths != B)
     return fail(env, "encodeBatch: batch arrays of the batch's size (types.ts Batch)");
   for (size_t b = 0; b < B; b++)

@@ -4,17 +4,21 @@
 //   adam        each workgroup adds all chunks' squares up in the same fixed order, so every one derives the same
 //               norm and clipping factor, then updates its chunks:
 //               m ← β1·m + (1−β1)·g   v ← β2·v + (1−β2)·g²   p ← p − lr·(m/c1)/(√(v/c2) + ε) − lr·wd·p
-// Workgroup 0 also adds up the loss kernel's partials and writes the step's [loss, correct, count, norm] into its
-// slot of the statistics ring. With update = 0 only that happens (the gradient alone, for tests).
+// Workgroup 0 also adds up the loss kernel's partials and writes the step's STATS_SLOT statistics [loss, correct,
+// count, norm, the four auxiliary outputs' own losses] into its slot of the statistics ring. With update = 0 only that happens (the gradient alone, for tests).
 import { prelude, type KernelArgs } from './common.ts';
+import { LOSS_PART } from './loss.ts';
 
 /** Elements per chunk of the optimizer's table (a chunk never crosses a tensor: its decay is one flag). */
 export const ADAM_CHUNK = 4096;
 
+/** Floats of one step's statistics. */
+export const STATS_SLOT = 8;
+
 export const SUM_SQUARES_ARGS: KernelArgs = { names: ['chunks', 'chunksOff', 'gOff', 'sqOff'] };
-const ADAM_FLOATS = ['lr', 'beta1', 'beta2', 'oneMinusBeta1', 'oneMinusBeta2', 'correction1', 'correction2', 'epsilon', 'decayLr', 'clipNorm', 'auxWeight', 'denominator', 'unscale'];
+const ADAM_FLOATS = ['lr', 'beta1', 'beta2', 'oneMinusBeta1', 'oneMinusBeta2', 'correction1', 'correction2', 'epsilon', 'decayLr', 'clipNorm', 'auxWeight0', 'auxWeight1', 'auxWeight2', 'auxWeight3', 'denominator', 'unscale'];
 export const ADAM_ARGS: KernelArgs = {
-  names: ['chunks', 'chunksOff', 'pOff', 'mOff', 'vOff', 'gOff', 'sqOff', 'lossParts', 'lossOff', 'statsOff', 'update', 'useAux', ...ADAM_FLOATS],
+  names: ['chunks', 'chunksOff', 'pOff', 'mOff', 'vOff', 'gOff', 'sqOff', 'lossParts', 'lossOff', 'statsOff', 'update', ...ADAM_FLOATS],
   floats: ADAM_FLOATS,
 };
 
@@ -66,16 +70,19 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
   scale *= u.unscale;
   if (wg.x == 0u) {
     var sums = vec4f(0.0);
+    var auxSums = vec4f(0.0);
     for (var k = 0u; k < u.lossParts; k++) {
-      sums += vec4f(io[u.lossOff + k * 4u], io[u.lossOff + k * 4u + 1u], io[u.lossOff + k * 4u + 2u], io[u.lossOff + k * 4u + 3u]);
+      let at = u.lossOff + k * ${LOSS_PART}u;
+      sums += vec4f(io[at], io[at + 1u], io[at + 2u], io[at + 3u]);
+      auxSums += vec4f(io[at + 4u], io[at + 5u], io[at + 6u], io[at + 7u]);
     }
     if (lid == 0u) {
-      var loss = sums.x / u.denominator;
-      if (u.useAux != 0u) { loss += u.auxWeight * sums.y / (4.0 * u.denominator); }
-      state[u.statsOff] = loss;
-      state[u.statsOff + 1u] = sums.z;
-      state[u.statsOff + 2u] = sums.w;
+      let aux = auxSums / u.denominator;
+      state[u.statsOff] = sums.x / u.denominator + dot(vec4f(u.auxWeight0, u.auxWeight1, u.auxWeight2, u.auxWeight3), aux);
+      state[u.statsOff + 1u] = sums.y;
+      state[u.statsOff + 2u] = sums.z;
       state[u.statsOff + 3u] = norm;
+      for (var k = 0u; k < 4u; k++) { state[u.statsOff + 4u + k] = aux[k]; }
     }
   }
   if (u.update == 0u) { return; }
