@@ -4,15 +4,14 @@
 // the store; the few transcendental values (log1p of a seek count, sin/cos of an hour) come from tables that
 // JavaScript filled; and no multiply-add is fused (that would round once where JavaScript rounds twice).
 // The layout, flag bits and sizes come from JavaScript by name at creation: this file holds no copy of them.
-#define NAPI_VERSION 8
 #include <math.h>
-#include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#include "../../../util/native/napiArgs.h"
 #include "batchEncoder.h"
 
 #if defined(__clang__)
@@ -66,36 +65,15 @@ typedef struct {
   napi_ref refs[12];
 } Block;
 
-#define CHECK(call)                                                         \
-  do {                                                                      \
-    if ((call) != napi_ok) {                                                \
-      napi_throw_error(env, NULL, "skiptrain native: Node-API call failed"); \
-      return NULL;                                                          \
-    }                                                                       \
-  } while (0)
-
-static napi_value fail(napi_env env, const char *message) {
-  napi_throw_type_error(env, NULL, message);
-  return NULL;
+/** A typed array, and a reference that keeps it alive while this module holds its data; 0 on a wrong type. */
+static int held(napi_env env, napi_value value, napi_typedarray_type type, const void **data, size_t *length, napi_ref *ref) {
+  return typed(env, value, type, (void **)data, length) && napi_create_reference(env, value, 1, ref) == napi_ok;
 }
 
-/** A typed array's data and length, and a reference that keeps it alive when `ref` is given; 0 on a wrong type. */
-static int typed(napi_env env, napi_value value, napi_typedarray_type type, const void **data, size_t *length, napi_ref *ref) {
-  napi_value buffer;
-  bool is = false;
-  napi_typedarray_type actual;
-  size_t offset;
-  void *p;
-  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return 0;
-  if (napi_get_typedarray_info(env, value, &actual, length, &p, &buffer, &offset) != napi_ok || actual != type) return 0;
-  *data = p;
-  return ref == NULL || napi_create_reference(env, value, 1, ref) == napi_ok;
-}
-
-/** A typed array property of `object` (as typed). */
-static int column(napi_env env, napi_value object, const char *name, napi_typedarray_type type, const void **data, size_t *length, napi_ref *ref) {
+/** A typed array property of `object`, held. */
+static int held_property(napi_env env, napi_value object, const char *name, napi_typedarray_type type, const void **data, size_t *length, napi_ref *ref) {
   napi_value value;
-  return napi_get_named_property(env, object, name, &value) == napi_ok && typed(env, value, type, data, length, ref);
+  return napi_get_named_property(env, object, name, &value) == napi_ok && held(env, value, type, data, length, ref);
 }
 
 /** Integer properties of `object` named by `names`. */
@@ -142,13 +120,13 @@ static napi_value create_encoder(napi_env env, napi_callback_info info) {
   if (napi_get_named_property(env, arg, "sizes", &part) != napi_ok || !integers(env, part, SIZE_NAMES, SIZES, e->size)) error = "sizes: an object of integers";
   else if (napi_get_named_property(env, arg, "offsets", &part) != napi_ok || !integers(env, part, OFFSET_NAMES, OFFSETS, e->off)) error = "offsets: the input layout's offsets by name";
   else if (napi_get_named_property(env, arg, "flagBits", &part) != napi_ok || !integers(env, part, FLAG_NAMES, FLAGS, e->bit)) error = "flagBits: the flag bits by name";
-  else if (!column(env, arg, "features", napi_float32_array, (const void **)&e->features, &nFeatures, &e->refs[0]) ||
-           !column(env, arg, "mean", napi_float32_array, (const void **)&e->mean, &nMean, &e->refs[1]) ||
-           !column(env, arg, "invStd", napi_float32_array, (const void **)&e->invStd, &nInv, &e->refs[2]) ||
-           !column(env, arg, "keys", napi_int32_array, (const void **)&e->keys, &nKeys, &e->refs[3]) ||
-           !column(env, arg, "log1p", napi_float32_array, (const void **)&e->log1pTable, &nLog, &e->refs[4]) ||
-           !column(env, arg, "hourSin", napi_float32_array, (const void **)&e->hourSin, &nSin, &e->refs[5]) ||
-           !column(env, arg, "hourCos", napi_float32_array, (const void **)&e->hourCos, &nCos, &e->refs[6]))
+  else if (!held_property(env, arg, "features", napi_float32_array, (const void **)&e->features, &nFeatures, &e->refs[0]) ||
+           !held_property(env, arg, "mean", napi_float32_array, (const void **)&e->mean, &nMean, &e->refs[1]) ||
+           !held_property(env, arg, "invStd", napi_float32_array, (const void **)&e->invStd, &nInv, &e->refs[2]) ||
+           !held_property(env, arg, "keys", napi_int32_array, (const void **)&e->keys, &nKeys, &e->refs[3]) ||
+           !held_property(env, arg, "log1p", napi_float32_array, (const void **)&e->log1pTable, &nLog, &e->refs[4]) ||
+           !held_property(env, arg, "hourSin", napi_float32_array, (const void **)&e->hourSin, &nSin, &e->refs[5]) ||
+           !held_property(env, arg, "hourCos", napi_float32_array, (const void **)&e->hourCos, &nCos, &e->refs[6]))
     error = "features, mean, invStd, log1p, hourSin, hourCos: Float32Arrays; keys: an Int32Array";
   else {
     const int *z = e->size;
@@ -186,18 +164,18 @@ static napi_value create_block(napi_env env, napi_callback_info info) {
   Block *k = calloc(1, sizeof *k);
   if (!k) return fail(env, "createBatchBlock: out of memory");
   size_t n[12] = {0};
-  int ok = column(env, argv[0], "rowEnd", napi_uint32_array, (const void **)&k->rowEnd, &n[0], &k->refs[0]) &&
-           column(env, argv[0], "sessionLength", napi_uint8_array, (const void **)&k->sessionLength, &n[1], &k->refs[1]) &&
-           column(env, argv[0], "trackRow", napi_int32_array, (const void **)&k->trackRow, &n[2], &k->refs[2]) &&
-           column(env, argv[0], "flags", napi_uint16_array, (const void **)&k->flags, &n[3], &k->refs[3]) &&
-           column(env, argv[0], "categories", napi_uint16_array, (const void **)&k->categories, &n[4], &k->refs[4]) &&
-           column(env, argv[0], "date", napi_uint16_array, (const void **)&k->date, &n[5], &k->refs[5]) &&
-           column(env, argv[0], "seekFwd", napi_uint16_array, (const void **)&k->seekFwd, &n[6], &k->refs[6]) &&
-           column(env, argv[0], "seekBack", napi_uint16_array, (const void **)&k->seekBack, &n[7], &k->refs[7]) &&
-           column(env, argv[0], "position", napi_uint8_array, (const void **)&k->position, &n[8], &k->refs[8]) &&
-           column(env, argv[0], "hour", napi_uint8_array, (const void **)&k->hour, &n[9], &k->refs[9]) &&
-           typed(env, argv[1], napi_int32_array, (const void **)&k->extraRows, &n[10], &k->refs[10]) &&
-           typed(env, argv[2], napi_int8_array, (const void **)&k->weekdays, &n[11], &k->refs[11]);
+  int ok = held_property(env, argv[0], "rowEnd", napi_uint32_array, (const void **)&k->rowEnd, &n[0], &k->refs[0]) &&
+           held_property(env, argv[0], "sessionLength", napi_uint8_array, (const void **)&k->sessionLength, &n[1], &k->refs[1]) &&
+           held_property(env, argv[0], "trackRow", napi_int32_array, (const void **)&k->trackRow, &n[2], &k->refs[2]) &&
+           held_property(env, argv[0], "flags", napi_uint16_array, (const void **)&k->flags, &n[3], &k->refs[3]) &&
+           held_property(env, argv[0], "categories", napi_uint16_array, (const void **)&k->categories, &n[4], &k->refs[4]) &&
+           held_property(env, argv[0], "date", napi_uint16_array, (const void **)&k->date, &n[5], &k->refs[5]) &&
+           held_property(env, argv[0], "seekFwd", napi_uint16_array, (const void **)&k->seekFwd, &n[6], &k->refs[6]) &&
+           held_property(env, argv[0], "seekBack", napi_uint16_array, (const void **)&k->seekBack, &n[7], &k->refs[7]) &&
+           held_property(env, argv[0], "position", napi_uint8_array, (const void **)&k->position, &n[8], &k->refs[8]) &&
+           held_property(env, argv[0], "hour", napi_uint8_array, (const void **)&k->hour, &n[9], &k->refs[9]) &&
+           held(env, argv[1], napi_int32_array, (const void **)&k->extraRows, &n[10], &k->refs[10]) &&
+           held(env, argv[2], napi_int8_array, (const void **)&k->weekdays, &n[11], &k->refs[11]);
   k->sessions = n[0], k->rows = n[2], k->extras = n[10], k->dates = n[11];
   if (ok && (n[1] != n[0] || n[3] != n[2] || n[4] != n[2] || n[5] != n[2] || n[6] != n[2] || n[7] != n[2] || n[8] != n[2] || n[9] != n[2])) ok = 0;
   if (!ok) {
@@ -449,22 +427,22 @@ static napi_value encode_batch(napi_env env, napi_callback_info info) {
   const uint8_t *scoreHidden;
   size_t B, n1, n2, n3;
   bool labels;
-  if (!typed(env, argv[2], napi_int32_array, (const void **)&which, &B, NULL) || !typed(env, argv[3], napi_int32_array, (const void **)&index, &n1, NULL) ||
-      !typed(env, argv[4], napi_int32_array, (const void **)&knownLimit, &n2, NULL) || !typed(env, argv[5], napi_uint8_array, (const void **)&scoreHidden, &n3, NULL) ||
+  if (!typed(env, argv[2], napi_int32_array, (void **)&which, &B) || !typed(env, argv[3], napi_int32_array, (void **)&index, &n1) ||
+      !typed(env, argv[4], napi_int32_array, (void **)&knownLimit, &n2) || !typed(env, argv[5], napi_uint8_array, (void **)&scoreHidden, &n3) ||
       n1 != B || n2 != B || n3 != B || napi_get_value_bool(env, argv[6], &labels) != napi_ok)
     return fail(env, "encodeBatch: which, index, knownLimit (Int32Array) and scoreHidden (Uint8Array), one per session; labels a boolean");
   Out out;
   size_t nInputs, nMask, nLabels, nAux, nReasonEnd, nPresent, nKnown, nTrack, nLengths;
   const size_t positions = B * (size_t)T;
-  if (!column(env, argv[7], "inputs", napi_float32_array, (const void **)&out.inputs, &nInputs, NULL) ||
-      !column(env, argv[7], "mask", napi_float32_array, (const void **)&out.mask, &nMask, NULL) ||
-      !column(env, argv[7], "labels", napi_float32_array, (const void **)&out.labels, &nLabels, NULL) ||
-      !column(env, argv[7], "auxLabels", napi_float32_array, (const void **)&out.auxLabels, &nAux, NULL) ||
-      !column(env, argv[7], "present", napi_float32_array, (const void **)&out.present, &nPresent, NULL) ||
-      !column(env, argv[7], "known", napi_float32_array, (const void **)&out.known, &nKnown, NULL) ||
-      !column(env, argv[7], "trackIndex", napi_int32_array, (const void **)&out.trackIndex, &nTrack, NULL) ||
-      !column(env, argv[7], "reasonEnd", napi_int32_array, (const void **)&out.reasonEnd, &nReasonEnd, NULL) ||
-      !column(env, argv[7], "lengths", napi_int32_array, (const void **)&out.lengths, &nLengths, NULL) || nInputs != positions * (size_t)F ||
+  if (!property(env, argv[7], "inputs", napi_float32_array, (void **)&out.inputs, &nInputs) ||
+      !property(env, argv[7], "mask", napi_float32_array, (void **)&out.mask, &nMask) ||
+      !property(env, argv[7], "labels", napi_float32_array, (void **)&out.labels, &nLabels) ||
+      !property(env, argv[7], "auxLabels", napi_float32_array, (void **)&out.auxLabels, &nAux) ||
+      !property(env, argv[7], "present", napi_float32_array, (void **)&out.present, &nPresent) ||
+      !property(env, argv[7], "known", napi_float32_array, (void **)&out.known, &nKnown) ||
+      !property(env, argv[7], "trackIndex", napi_int32_array, (void **)&out.trackIndex, &nTrack) ||
+      !property(env, argv[7], "reasonEnd", napi_int32_array, (void **)&out.reasonEnd, &nReasonEnd) ||
+      !property(env, argv[7], "lengths", napi_int32_array, (void **)&out.lengths, &nLengths) || nInputs != positions * (size_t)F ||
       nMask != positions || nLabels != positions || nAux != positions * 4 || nPresent != positions || nKnown != positions || nTrack != positions || nReasonEnd != positions ||
       nLengths != B)
     return fail(env, "encodeBatch: batch arrays of the batch's size (types.ts Batch)");

@@ -1,6 +1,6 @@
 // The batch encoder's Node-API functions (batchEncoder.c), added to the addon's exports by its entry (addon.c).
 #pragma once
-#include <node_api.h>
+#include "../../../util/native/napiArgs.h"
 
 /** Defines createBatchEncoder, createBatchBlock and encodeBatch on `exports`; 0 on failure. */
 int batch_encoder_register(napi_env env, napi_value exports);
