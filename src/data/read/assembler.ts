@@ -11,7 +11,7 @@ import type { ReadCounts, ReadLogOptions } from './readOptions.ts';
 import { resolveTrack } from './tracks.ts';
 import { addUnknownExample, countOtherSlots, OTHER_SLOTS } from '../format/unknownCategories.ts';
 import { Interner } from '../../util/interner.ts';
-import { grow, type RangeRows } from './rangeParser.ts';
+import { grow, type RangeRows } from './rangeRows.ts';
 
 const at = (label: string, line: number) => `${label}:${line}`;
 const OPEN_MAX = 256;

@@ -15,7 +15,7 @@ import { newReadCounts, type ReadCounts, type ReadLogOptions } from './readOptio
 import { OrderedAssembly } from './orderedAssembly.ts';
 import { defaultParseWorkers, ParsePool } from './parsePool.ts';
 import { RangeCutter } from './rangeCutter.ts';
-import type { RangeRows } from './rangeParser.ts';
+import type { RangeRows } from './rangeRows.ts';
 import { sharedTrackIndex } from './trackIndex.ts';
 
 export interface BlockReadOptions extends ReadLogOptions {

@@ -79,7 +79,7 @@ export class SlashDates extends DateCache {
 const ORDER_WORDS: Record<SlashOrder, string> = { 'DD/MM/YYYY': 'day first (DD/MM/YYYY)', 'MM/DD/YYYY': 'month first (MM/DD/YYYY)' };
 
 /** One file's slash order under auto, decided on the reading thread from its ranges' evidence in file order. */
-/** What the look-ahead reads and trims of a parsed range (rangeParser.ts's RangeRows, of which it is a part). */
+/** What the look-ahead reads and trims of a parsed range (rangeRows.ts RangeRows, of which it is a part). */
 export interface DatedRows {
   rows: number;
   line: Uint32Array;

@@ -5,7 +5,7 @@ import { DataError } from '../../errors.ts';
 import type { SessionBlock } from '../format/block.ts';
 import { SessionAssembler } from './assembler.ts';
 import { FileDateOrder } from './dateOrder.ts';
-import type { RangeRows } from './rangeParser.ts';
+import type { RangeRows } from './rangeRows.ts';
 import type { ReadCounts, ReadLogOptions } from './readOptions.ts';
 
 export class OrderedAssembly {

@@ -7,7 +7,8 @@ import type { DataConfig } from '../format/dataConfig.ts';
 import type { DateFormat } from '../format/dates.ts';
 import type { HeaderLayout } from './logrow.ts';
 import { siblingModule, startWorker } from '../../util/threads.ts';
-import { RangeParser, type RangeRows } from './rangeParser.ts';
+import { RangeParser } from './rangeParser.ts';
+import type { RangeRows } from './rangeRows.ts';
 import { TrackLookup, type SharedTrackIndex } from './trackIndex.ts';
 
 export interface RangeJob {

@@ -1,6 +1,7 @@
 // A parse worker: byte ranges in, RangeRows out (their typed arrays transferred). Messages are answered in order.
 import { parentPort } from 'node:worker_threads';
-import { rangeBuffers, type RangeParser } from './rangeParser.ts';
+import type { RangeParser } from './rangeParser.ts';
+import { rangeBuffers } from './rangeRows.ts';
 import { parserFor, type FromParseWorker, type ToParseWorker } from './parsePool.ts';
 
 const port = parentPort!;

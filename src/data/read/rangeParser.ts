@@ -12,49 +12,13 @@ import { CATEGORICAL_COLUMNS, LOG_COLUMNS, MAX_SESSION_LENGTH } from '../format/
 import type { DataConfig } from '../format/dataConfig.ts';
 import type { DateFormat } from '../format/dates.ts';
 import { DateCache, parseRowText, type HeaderLayout } from './logrow.ts';
-import type { LogRow } from '../format/types.ts';
 import { packFlags } from '../format/block.ts';
-import { SlashDates, type SlashEvidence } from './dateOrder.ts';
+import { SlashDates } from './dateOrder.ts';
+import { RowColumns, type RangeRows } from './rangeRows.ts';
 import { hashBytes, TrackLookup } from './trackIndex.ts';
 import { equalBytes, VocabBytes } from './vocabBytes.ts';
 import { Interner } from '../../util/interner.ts';
 import { OTHER_SLOTS, UNKNOWN_EXAMPLES, unknownCategoryRefusal } from '../format/unknownCategories.ts';
-
-/** The rows of one range. Typed arrays may be longer than `rows`; only [0, rows) is meaningful. */
-export interface RangeRows {
-  rows: number;
-  /** Lines in the range ('\n' count, plus one for a last line without one): the next range starts that much later. */
-  lines: number;
-  line: Uint32Array; // 0-based line of the row within the range
-  run: Uint32Array; // index into ids: a new run starts where session_id differs from the previous row's
-  length: Uint8Array; // session_length (already checked 1..MAX_SESSION_LENGTH)
-  position: Float64Array; // session_position as written, any size (grouping checks it and names it)
-  flags: Uint16Array; // SessionBlock flag bits
-  categories: Uint16Array; // contextType | reasonStart << 4 | reasonEnd << 8
-  date: Uint16Array; // index into dates
-  seekFwd: Uint16Array;
-  seekBack: Uint16Array;
-  hour: Uint8Array;
-  track: Int32Array; // ≥ 0: track table row; < 0: tracks[-1 - v] (all of them when the parser has no table)
-  ids: string[];
-  dates: string[]; // normalised YYYY-MM-DD; under auto, slash dates both orders read are as written (dateOrder.ts)
-  /** Under auto, what the range says about its file's slash order; null for an explicit dateFormat. */
-  slash: SlashEvidence | null;
-  tracks: string[];
-  /**
-   * Per CATEGORICAL_COLUMNS column, the first few distinct values outside its vocabulary in the range, in row order
-   * (its rows hold the "other" slot); null when every value was known.
-   */
-  unknownExamples: string[][] | null;
-  /** The first bad line: everything before it is in the columns, nothing after it was read. */
-  error: { line: number; reason: string } | null;
-}
-
-export function rangeBuffers(r: RangeRows): ArrayBuffer[] {
-  return [r.line, r.run, r.length, r.position, r.flags, r.categories, r.date, r.seekFwd, r.seekBack, r.hour, r.track].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
-}
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -265,13 +229,6 @@ class UnknownExamples {
   }
 }
 
-/** A copy of `a` in a typed array of length n (n ≥ a.length). */
-export function grow<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
-}
-
 /** Dates are parsed once per distinct spelling; a parser keeps its caches from range to range. */
 export class RangeParser {
   private readonly dates: DateCache;
@@ -299,18 +256,7 @@ export class RangeParser {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const layout = this.layout;
     const table = this.table;
-    let cap = Math.max(64, Math.ceil((end - start) / 80));
-    let line = new Uint32Array(cap);
-    let run = new Uint32Array(cap);
-    let length = new Uint8Array(cap);
-    let position = new Float64Array(cap);
-    let flags = new Uint16Array(cap);
-    let categories = new Uint16Array(cap);
-    let date = new Uint16Array(cap);
-    let seekFwd = new Uint16Array(cap);
-    let seekBack = new Uint16Array(cap);
-    let hour = new Uint8Array(cap);
-    let track = new Int32Array(cap);
+    const columns = new RowColumns(Math.max(64, Math.ceil((end - start) / 80)));
     const ids: string[] = [];
     const dates = new Interner();
     const tracks = new ByteInterner(buf, Math.ceil((end - start) / 150));
@@ -349,20 +295,6 @@ export class RangeParser {
       const no = lineNo++;
       if (b > a && buf[b - 1] === CR) b--;
       if (a === b) continue;
-      if (rows === cap) {
-        cap *= 2;
-        line = grow(line, cap);
-        run = grow(run, cap);
-        length = grow(length, cap);
-        position = grow(position, cap);
-        flags = grow(flags, cap);
-        categories = grow(categories, cap);
-        date = grow(date, cap);
-        seekFwd = grow(seekFwd, cap);
-        seekBack = grow(seekBack, cap);
-        hour = grow(hour, cap);
-        track = grow(track, cap);
-      }
       const r = rows;
       fast: if (byteWise) {
         // The fields in file order (BYTE_PATH_COLUMNS), each delimited as it is read: numbers and booleans parsed
@@ -441,62 +373,33 @@ export class RangeParser {
           }
         }
         store(null, a, idEnd, sameId);
-        line[r] = no;
-        run[r] = ids.length - 1;
-        length[r] = len;
-        position[r] = pos;
-        flags[r] = bits;
-        categories[r] = packed;
-        date[r] = dateIndex;
-        seekFwd[r] = fwd;
-        seekBack[r] = back;
-        hour[r] = h;
         const known = table === null ? -1 : table.row(buf, view, ta, tb);
-        track[r] = known >= 0 ? known : -1 - tracks.index(ta, tb);
+        columns.set(r, no, ids.length - 1, len, pos, bits, packed, dateIndex, fwd, back, h, known >= 0 ? known : -1 - tracks.index(ta, tb));
         rows++;
         continue;
       }
       // The reference path: one string per field, the reader's own checks and messages.
-      let parsed;
       if (slashDates) slashDates.line = no;
-      try {
-        parsed = parseRowText(decoder(a, b), layout, '', -1, this.dates);
-      } catch (e) {
-        if (!(e instanceof DataError)) throw e;
-        error = { line: no, reason: e.message };
+      const parsed = this.referenceRow(decoder(a, b));
+      if (typeof parsed === 'string') {
+        error = { line: no, reason: parsed };
         break;
       }
-      const row: LogRow = parsed.row;
-      if (row.seekFwd < 0 || row.seekFwd > SEEK_MAX || row.seekBack < 0 || row.seekBack > SEEK_MAX) {
-        const col = row.seekFwd < 0 || row.seekFwd > SEEK_MAX ? 'hist_user_behavior_n_seekfwd' : 'hist_user_behavior_n_seekback';
-        error = { line: no, reason: `column '${col}' must be 0..${SEEK_MAX}, found ${col.endsWith('fwd') ? row.seekFwd : row.seekBack}` };
-        break;
-      }
+      const row = parsed.row;
       if (parsed.unknown !== null) {
-        if (this.unknownCategories === 'error') {
-          error = { line: no, reason: unknownCategoryRefusal(parsed.unknown[0].category, parsed.unknown[0].value) };
-          break;
-        }
         unknown ??= new UnknownExamples();
         for (const u of parsed.unknown) unknown.add(u.category, u.value);
       }
       if (idA >= 0 || ids.length === 0 || ids[ids.length - 1] !== parsed.id) store(parsed.id, 0, 0, false);
       dateA = -1; // the date bytes cache only describes byte-path rows
-      line[r] = no;
-      run[r] = ids.length - 1;
-      length[r] = parsed.length;
-      position[r] = row.position;
-      flags[r] = packFlags(row);
-      categories[r] = row.contextType | (row.reasonStart << 4) | (row.reasonEnd << 8);
-      date[r] = dates.index(row.date);
-      seekFwd[r] = row.seekFwd;
-      seekBack[r] = row.seekBack;
-      hour[r] = row.hour;
       const id = Buffer.from(row.trackId);
       const known = table === null ? -1 : table.row(id, new DataView(id.buffer, id.byteOffset, id.length), 0, id.length);
-      track[r] = known >= 0 ? known : -1 - tracks.indexValue(row.trackId);
+      const categories = row.contextType | (row.reasonStart << 4) | (row.reasonEnd << 8);
+      const trackValue = known >= 0 ? known : -1 - tracks.indexValue(row.trackId);
+      columns.set(r, no, ids.length - 1, parsed.length, row.position, packFlags(row), categories, dates.index(row.date), row.seekFwd, row.seekBack, row.hour, trackValue);
       rows++;
     }
+    const { line, run, length, position, flags, categories, date, seekFwd, seekBack, hour, track } = columns;
     return {
       rows,
       lines: lineNo,
@@ -518,5 +421,27 @@ export class RangeParser {
       slash: slashDates?.evidence() ?? null,
       error,
     };
+  }
+
+  /**
+   * One line through the reference parser (logrow.ts parseRowText): its row, or why it is refused, in the reader's
+   * words — including the checks the byte path makes on its own (seek counts beyond the columns' range, a value
+   * outside a vocabulary under data.unknownCategories: error).
+   */
+  private referenceRow(text: string): ReturnType<typeof parseRowText> | string {
+    let parsed;
+    try {
+      parsed = parseRowText(text, this.layout, '', -1, this.dates);
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      return e.message;
+    }
+    const { seekFwd, seekBack } = parsed.row;
+    if (seekFwd < 0 || seekFwd > SEEK_MAX || seekBack < 0 || seekBack > SEEK_MAX) {
+      const col = seekFwd < 0 || seekFwd > SEEK_MAX ? 'hist_user_behavior_n_seekfwd' : 'hist_user_behavior_n_seekback';
+      return `column '${col}' must be 0..${SEEK_MAX}, found ${col.endsWith('fwd') ? seekFwd : seekBack}`;
+    }
+    if (parsed.unknown !== null && this.unknownCategories === 'error') return unknownCategoryRefusal(parsed.unknown[0].category, parsed.unknown[0].value);
+    return parsed;
   }
 }
