@@ -229,6 +229,58 @@ class UnknownExamples {
   }
 }
 
+/**
+ * What parsing one range has made so far: the rows' columns and the strings they point into, and what the next line
+ * is compared with (the previous row's session id bytes, the last date's bytes and index).
+ */
+class RangeOutput {
+  readonly columns: RowColumns;
+  readonly ids: string[] = [];
+  readonly dates = new Interner();
+  readonly tracks: ByteInterner;
+  private examples: UnknownExamples | null = null; // made at the first value outside a vocabulary
+  rows = 0;
+  /** The previous row's session id in the range's bytes, when the byte path read it (else -1). */
+  idA = -1;
+  idB = -1;
+  /** The last byte-path date's bytes and index (dateA -1: none). */
+  dateA = -1;
+  dateB = -1;
+  dateIndex = 0;
+
+  constructor(buf: Buffer, bytes: number) {
+    this.columns = new RowColumns(Math.max(64, Math.ceil(bytes / 80)));
+    this.tracks = new ByteInterner(buf, Math.ceil(bytes / 150));
+  }
+
+  unknown(): UnknownExamples {
+    return (this.examples ??= new UnknownExamples());
+  }
+
+  /**
+   * A new run of rows from here (the assembler compares run boundaries' ids): `id`, whose bytes are buf[a, b) when
+   * the byte path read it (a -1 when not).
+   */
+  newRun(id: string, a: number, b: number): void {
+    this.ids.push(id);
+    this.idA = a;
+    this.idB = b;
+  }
+
+  /** The next row, in the current run. */
+  add(line: number, length: number, position: number, flags: number, categories: number, date: number, seekFwd: number, seekBack: number, hour: number, track: number): void {
+    this.columns.set(this.rows++, line, this.ids.length - 1, length, position, flags, categories, date, seekFwd, seekBack, hour, track);
+  }
+
+  finish(lines: number, error: RangeRows['error'], slash: RangeRows['slash']): RangeRows {
+    const { line, run, length, position, flags, categories, date, seekFwd, seekBack, hour, track } = this.columns;
+    return {
+      ...{ rows: this.rows, lines, line, run, length, position, flags, categories, date, seekFwd, seekBack, hour, track },
+      ...{ ids: this.ids, dates: this.dates.values, tracks: this.tracks.values, unknownExamples: this.examples?.values ?? null, slash, error },
+    };
+  }
+}
+
 /** Dates are parsed once per distinct spelling; a parser keeps its caches from range to range. */
 export class RangeParser {
   private readonly dates: DateCache;
@@ -250,42 +302,13 @@ export class RangeParser {
    * the day in the file's name, evidence of its slash order under auto.
    */
   parse(bytes: Uint8Array, start: number, end: number, fileDay: string | null = null): RangeRows {
-    const slashDates = this.slashDates;
-    slashDates?.begin(fileDay);
+    this.slashDates?.begin(fileDay);
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const layout = this.layout;
-    const table = this.table;
-    const columns = new RowColumns(Math.max(64, Math.ceil((end - start) / 80)));
-    const ids: string[] = [];
-    const dates = new Interner();
-    const tracks = new ByteInterner(buf, Math.ceil((end - start) / 150));
-    let unknown: UnknownExamples | null = null; // made at the first value outside a vocabulary
+    const out = new RangeOutput(buf, end - start);
+    const byteWise = this.layout.exact && buf.subarray(start, end).indexOf(QUOTE) < 0;
     let error: RangeRows['error'] = null;
-    let rows = 0;
     let lineNo = 0;
-    // The previous row's session id (bytes in buf) and the last date's bytes with its index.
-    let idA = -1;
-    let idB = -1;
-    let dateA = -1;
-    let dateB = -1;
-    let dateIndex = 0;
-    const byteWise = layout.exact && buf.subarray(start, end).indexOf(QUOTE) < 0;
-    const decoder = (a: number, b: number) => buf.toString('utf8', a, b);
-
-    // A new run wherever the id may differ from the previous row's (the assembler compares run boundaries' ids).
-    // `same`: the byte path found the id equal to the previous row's.
-    const store = (id: string | null, a: number, b: number, same: boolean) => {
-      if (id !== null) {
-        ids.push(id);
-        idA = -1;
-      } else if (!same) {
-        ids.push(decoder(a, b));
-        idA = a;
-        idB = b;
-      }
-    };
-
     for (let s = start; s < end && error === null; ) {
       let nl = buf.indexOf(NL, s);
       if (nl < 0 || nl >= end) nl = end;
@@ -295,132 +318,111 @@ export class RangeParser {
       const no = lineNo++;
       if (b > a && buf[b - 1] === CR) b--;
       if (a === b) continue;
-      const r = rows;
-      fast: if (byteWise) {
-        // The fields in file order (BYTE_PATH_COLUMNS), each delimited as it is read: numbers and booleans parsed
-        // where they are found, the session id first tried as the previous row's bytes followed by a comma.
-        let i = a;
-        let e = -1;
-        let sameId = false;
-        if (idA >= 0) {
-          const idEnd = i + (idB - idA);
-          if (idEnd < b && buf[idEnd] === COMMA && sameBytes(buf, view, i, idEnd, idA, idB)) {
-            sameId = true;
-            e = idEnd;
-          }
-        }
-        if (e < 0 && (e = textEnd(buf, view, i, b)) === b) break fast;
-        const idEnd = e;
-        const pos = numberField(buf, e + 1, b);
-        if (pos < 0) break fast;
-        const len = numberField(buf, fieldEnd + 1, b);
-        if (len < 1 || len > MAX_SESSION_LENGTH) break fast;
-        const ta = fieldEnd + 1;
-        const tb = textEnd(buf, view, ta, b);
-        if (tb === b) break fast;
-        i = tb + 1;
-        let bits = 0;
-        for (let q = 0; q < 8; q++) {
-          const v = boolField(buf, i, b);
-          if (v < 0) break fast;
-          bits |= v << q;
-          i = fieldEnd + 1;
-        }
-        const fwd = numberField(buf, i, b);
-        if (fwd < 0 || fwd > SEEK_MAX) break fast;
-        const back = numberField(buf, fieldEnd + 1, b);
-        if (back < 0 || back > SEEK_MAX) break fast;
-        const shuffle = boolField(buf, fieldEnd + 1, b);
-        if (shuffle < 0) break fast;
-        const h = numberField(buf, fieldEnd + 1, b);
-        if (h < 0 || h > 23) break fast;
-        const da = fieldEnd + 1;
-        const db = textEnd(buf, view, da, b);
-        if (db === b) break fast;
-        const premium = boolField(buf, db + 1, b);
-        if (premium < 0) break fast;
-        bits |= (shuffle << 8) | (premium << 9);
-        const ca = fieldEnd + 1;
-        const cb = textEnd(buf, view, ca, b);
-        if (cb === b) break fast;
-        const sa = cb + 1;
-        const sb = textEnd(buf, view, sa, b);
-        if (sb === b) break fast;
-        const ea = sb + 1;
-        if (textEnd(buf, view, ea, b) !== b) break fast; // the last field ends the line
-        const eb = b;
-        if (dateA < 0 || !sameBytes(buf, view, da, db, dateA, dateB)) {
-          let value: string;
-          if (slashDates) slashDates.line = no;
-          try {
-            value = this.dates.get(decoder(da, db), '', -1);
-          } catch {
-            break fast; // the reference names it
-          }
-          dateIndex = dates.index(value);
-          dateA = da;
-          dateB = db;
-        }
-        const packed =
-          CONTEXT.indexOf(buf, view, ca, cb) | (START.indexOf(buf, view, sa, sb) << 4) | (END.indexOf(buf, view, ea, eb) << 8);
-        const others = OTHER_SLOTS[packed];
-        if (others !== 0) {
-          if (this.unknownCategories === 'error') break fast; // the reference path names the value
-          unknown ??= new UnknownExamples();
-          const bounds = [ca, cb, sa, sb, ea, eb]; // in CATEGORICAL_COLUMNS order
-          for (let c = 0; c < CATEGORICAL_COLUMNS.length; c++) {
-            if (others & (1 << c)) unknown.addBytes(c, buf, bounds[2 * c], bounds[2 * c + 1]);
-          }
-        }
-        store(null, a, idEnd, sameId);
-        const known = table === null ? -1 : table.row(buf, view, ta, tb);
-        columns.set(r, no, ids.length - 1, len, pos, bits, packed, dateIndex, fwd, back, h, known >= 0 ? known : -1 - tracks.index(ta, tb));
-        rows++;
-        continue;
-      }
-      // The reference path: one string per field, the reader's own checks and messages.
-      if (slashDates) slashDates.line = no;
-      const parsed = this.referenceRow(decoder(a, b));
-      if (typeof parsed === 'string') {
-        error = { line: no, reason: parsed };
-        break;
-      }
-      const row = parsed.row;
-      if (parsed.unknown !== null) {
-        unknown ??= new UnknownExamples();
-        for (const u of parsed.unknown) unknown.add(u.category, u.value);
-      }
-      if (idA >= 0 || ids.length === 0 || ids[ids.length - 1] !== parsed.id) store(parsed.id, 0, 0, false);
-      dateA = -1; // the date bytes cache only describes byte-path rows
-      const id = Buffer.from(row.trackId);
-      const known = table === null ? -1 : table.row(id, new DataView(id.buffer, id.byteOffset, id.length), 0, id.length);
-      const categories = row.contextType | (row.reasonStart << 4) | (row.reasonEnd << 8);
-      const trackValue = known >= 0 ? known : -1 - tracks.indexValue(row.trackId);
-      columns.set(r, no, ids.length - 1, parsed.length, row.position, packFlags(row), categories, dates.index(row.date), row.seekFwd, row.seekBack, row.hour, trackValue);
-      rows++;
+      if (byteWise && this.byteRow(out, buf, view, a, b, no)) continue;
+      const reason = this.referenceRow(out, buf.toString('utf8', a, b), no);
+      if (reason !== null) error = { line: no, reason };
     }
-    const { line, run, length, position, flags, categories, date, seekFwd, seekBack, hour, track } = columns;
-    return {
-      rows,
-      lines: lineNo,
-      line,
-      run,
-      length,
-      position,
-      flags,
-      categories,
-      date,
-      seekFwd,
-      seekBack,
-      hour,
-      track,
-      ids,
-      dates: dates.values,
-      tracks: tracks.values,
-      unknownExamples: unknown?.values ?? null,
-      slash: slashDates?.evidence() ?? null,
-      error,
-    };
+    return out.finish(lineNo, error, this.slashDates?.evidence() ?? null);
+  }
+
+  /**
+   * Line buf[a, b) as a row read straight from its bytes: the fields in file order (BYTE_PATH_COLUMNS), each
+   * delimited as it is read, numbers and booleans parsed where they are found, the session id first tried as the
+   * previous row's bytes followed by a comma. False, with nothing written, for a line the reference must read.
+   */
+  private byteRow(out: RangeOutput, buf: Buffer, view: DataView, a: number, b: number, no: number): boolean {
+    let i = a;
+    let e = -1;
+    let sameId = false;
+    if (out.idA >= 0) {
+      const idEnd = i + (out.idB - out.idA);
+      if (idEnd < b && buf[idEnd] === COMMA && sameBytes(buf, view, i, idEnd, out.idA, out.idB)) {
+        sameId = true;
+        e = idEnd;
+      }
+    }
+    if (e < 0 && (e = textEnd(buf, view, i, b)) === b) return false;
+    const idEnd = e;
+    const pos = numberField(buf, e + 1, b);
+    if (pos < 0) return false;
+    const len = numberField(buf, fieldEnd + 1, b);
+    if (len < 1 || len > MAX_SESSION_LENGTH) return false;
+    const ta = fieldEnd + 1;
+    const tb = textEnd(buf, view, ta, b);
+    if (tb === b) return false;
+    i = tb + 1;
+    let bits = 0;
+    for (let q = 0; q < 8; q++) {
+      const v = boolField(buf, i, b);
+      if (v < 0) return false;
+      bits |= v << q;
+      i = fieldEnd + 1;
+    }
+    const fwd = numberField(buf, i, b);
+    if (fwd < 0 || fwd > SEEK_MAX) return false;
+    const back = numberField(buf, fieldEnd + 1, b);
+    if (back < 0 || back > SEEK_MAX) return false;
+    const shuffle = boolField(buf, fieldEnd + 1, b);
+    if (shuffle < 0) return false;
+    const h = numberField(buf, fieldEnd + 1, b);
+    if (h < 0 || h > 23) return false;
+    const da = fieldEnd + 1;
+    const db = textEnd(buf, view, da, b);
+    if (db === b) return false;
+    const premium = boolField(buf, db + 1, b);
+    if (premium < 0) return false;
+    bits |= (shuffle << 8) | (premium << 9);
+    const ca = fieldEnd + 1;
+    const cb = textEnd(buf, view, ca, b);
+    if (cb === b) return false;
+    const sa = cb + 1;
+    const sb = textEnd(buf, view, sa, b);
+    if (sb === b) return false;
+    const ea = sb + 1;
+    if (textEnd(buf, view, ea, b) !== b) return false; // the last field ends the line
+    const eb = b;
+    if (out.dateA < 0 || !sameBytes(buf, view, da, db, out.dateA, out.dateB)) {
+      let value: string;
+      if (this.slashDates) this.slashDates.line = no;
+      try {
+        value = this.dates.get(buf.toString('utf8', da, db), '', -1);
+      } catch {
+        return false; // the reference names it
+      }
+      out.dateIndex = out.dates.index(value);
+      out.dateA = da;
+      out.dateB = db;
+    }
+    const packed = CONTEXT.indexOf(buf, view, ca, cb) | (START.indexOf(buf, view, sa, sb) << 4) | (END.indexOf(buf, view, ea, eb) << 8);
+    const others = OTHER_SLOTS[packed];
+    if (others !== 0) {
+      if (this.unknownCategories === 'error') return false; // the reference path names the value
+      const bounds = [ca, cb, sa, sb, ea, eb]; // in CATEGORICAL_COLUMNS order
+      for (let c = 0; c < CATEGORICAL_COLUMNS.length; c++) {
+        if (others & (1 << c)) out.unknown().addBytes(c, buf, bounds[2 * c], bounds[2 * c + 1]);
+      }
+    }
+    if (!sameId) out.newRun(buf.toString('utf8', a, idEnd), a, idEnd);
+    const known = this.table === null ? -1 : this.table.row(buf, view, ta, tb);
+    out.add(no, len, pos, bits, packed, out.dateIndex, fwd, back, h, known >= 0 ? known : -1 - out.tracks.index(ta, tb));
+    return true;
+  }
+
+  /** Line `text` through the reference path (referenceLine): its row added, or why it is refused. */
+  private referenceRow(out: RangeOutput, text: string, no: number): string | null {
+    if (this.slashDates) this.slashDates.line = no;
+    const parsed = this.referenceLine(text);
+    if (typeof parsed === 'string') return parsed;
+    const row = parsed.row;
+    if (parsed.unknown !== null) for (const u of parsed.unknown) out.unknown().add(u.category, u.value);
+    if (out.idA >= 0 || out.ids.length === 0 || out.ids[out.ids.length - 1] !== parsed.id) out.newRun(parsed.id, -1, -1);
+    out.dateA = -1; // the date bytes cache only describes byte-path rows
+    const id = Buffer.from(row.trackId);
+    const known = this.table === null ? -1 : this.table.row(id, new DataView(id.buffer, id.byteOffset, id.length), 0, id.length);
+    const categories = row.contextType | (row.reasonStart << 4) | (row.reasonEnd << 8);
+    const track = known >= 0 ? known : -1 - out.tracks.indexValue(row.trackId);
+    out.add(no, parsed.length, row.position, packFlags(row), categories, out.dates.index(row.date), row.seekFwd, row.seekBack, row.hour, track);
+    return null;
   }
 
   /**
@@ -428,7 +430,7 @@ export class RangeParser {
    * words — including the checks the byte path makes on its own (seek counts beyond the columns' range, a value
    * outside a vocabulary under data.unknownCategories: error).
    */
-  private referenceRow(text: string): ReturnType<typeof parseRowText> | string {
+  private referenceLine(text: string): ReturnType<typeof parseRowText> | string {
     let parsed;
     try {
       parsed = parseRowText(text, this.layout, '', -1, this.dates);
