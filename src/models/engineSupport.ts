@@ -8,11 +8,10 @@ export type EngineName = 'native' | 'webgpu';
 
 /**
  * What of the model `engine` does not run, as a phrase ('the encoder-decoder'), or null when it runs it all: the
- * engines run the causal models with the binary heads; the webgpu engine has no GRU kernels.
+ * engines run the causal models (LSTM or GRU cells, the Transformer) with the binary heads.
  */
-export function engineLacks(engine: EngineName, cfg: Pick<ModelConfig, 'type' | 'cell'>, aux: AuxTargets): string | null {
+export function engineLacks(engine: EngineName, cfg: Pick<ModelConfig, 'type'>, aux: AuxTargets): string | null {
   if (cfg.type === 'encoder-decoder') return 'the encoder-decoder';
   if (hasReasonEndHead(aux)) return 'the hist_user_behavior_reason_end head (train.auxTargets)';
-  if (engine === 'webgpu' && cfg.type === 'lstm' && cfg.cell === 'gru') return 'GRU cells (model.cell: gru)';
   return null;
 }

@@ -99,7 +99,7 @@ export const SETUPS: Setup[] = [
   },
 ];
 
-/** The recurrent setups with GRU cells (the native engine's; the webgpu engine has LSTM kernels only). */
+/** The recurrent setups with GRU cells. */
 export const GRU_SETUPS: Setup[] = SETUPS.filter((s) => s.cfg.type === 'lstm').map((s) => ({ ...s, name: `GRU: ${s.name}`, cfg: { ...s.cfg, cell: 'gru' } }));
 
 /** The engine's gradient of the trainer's objective against tf.variableGrads of batchLoss, for one setup. */

@@ -12,9 +12,9 @@
 // optimizer divides it out, exactly.
 import type { EngineBatch, EngineLayout, EngineShape, OptimizerValues, PassValues, Precision, StepValues } from '../engine.ts';
 import { assertGpuHealthy, GpuError, type Gpu } from './device.ts';
-import { ARGS_STRIDE, bindGroupLayout, compileKernels, lstmMaxRows, lstmRows, type Kernel, type KernelName } from './kernels.ts';
-import { lstmBackward, lstmForward } from './lstmProgram.ts';
+import { ARGS_STRIDE, bindGroupLayout, compileKernels, recurrentMaxRows, recurrentRows, type Kernel, type KernelName } from './kernels.ts';
 import { Program, type Dispatch, type TensorAt } from './program.ts';
+import { recurrentBackward, recurrentForward } from './recurrentProgram.ts';
 import { chunkTable, planScratch, type Scratch } from './scratch.ts';
 import { transformerBackward, transformerForward } from './transformerProgram.ts';
 import { STATS_SLOT } from './wgsl/adam.ts';
@@ -25,11 +25,21 @@ export const STATS_SLOTS = 4096;
 
 const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
-/** Weights whose bias is stored right after them: their gradient's extra row is the bias's (program.ts). */
-function biasFollows(layout: EngineLayout): [string, string][] {
-  return layout.names.flatMap((name, i): [string, string][] => {
-    const bias = name === 'input.w' ? 'input.b' : name === 'head.w' ? 'head.b' : name.endsWith('.wh') ? name.replace(/wh$/, 'b') : /\.(wqkv|wo|w1|w2)$/.test(name) ? name.replace(/\.w(qkv|o|1|2)$/, '.b$1') : null;
-    return bias ? [[name, bias]] : [];
+/**
+ * Tensors whose gradient one product writes with the tensor stored right after them: weights and their bias (the
+ * gradient's extra row is the bias's, program.ts), and the GRU's bx with bh (recurrentProgram.ts).
+ */
+function storedTogether(layout: EngineLayout): [string, string][] {
+  const next = (name: string): string | null => {
+    if (name === 'input.w') return 'input.b';
+    if (name === 'head.w') return 'head.b';
+    if (/^lstm\.\d+\.wh$/.test(name)) return name.replace(/wh$/, 'b');
+    if (/^gru\.\d+\.bx$/.test(name)) return name.replace(/bx$/, 'bh');
+    return /\.(wqkv|wo|w1|w2)$/.test(name) ? name.replace(/\.w(qkv|o|1|2)$/, '.b$1') : null;
+  };
+  return layout.names.flatMap((name): [string, string][] => {
+    const after = next(name);
+    return after ? [[name, after]] : [];
   }).filter(([w]) => layout.offsets[layout.names.indexOf(w)] >= 0);
 }
 
@@ -71,7 +81,7 @@ export class GpuEngine {
     const sizes = new Map<string, number>();
     const present = layout.names.map((name, i) => ({ name, offset: layout.offsets[i], decay: layout.decay[i] })).filter((t) => t.offset >= 0).sort((a, b) => a.offset - b.offset);
     present.forEach((t, i) => sizes.set(t.name, (i + 1 < present.length ? present[i + 1].offset : layout.total) - t.offset));
-    for (const [w, b] of biasFollows(layout)) {
+    for (const [w, b] of storedTogether(layout)) {
       if (offsets.get(b) !== offsets.get(w)! + sizes.get(w)!) throw new Error(`the WebGPU engine needs ${b} stored right after ${w}`);
     }
     if (shape.kind === 'transformer') {
@@ -239,10 +249,10 @@ export class GpuEngine {
     const at = planScratch(s, B, T, this.chunks.length / 3);
     this.reserve(at);
     const segments = this.upload(batch, at, mode !== 'logits');
-    const program = new Program(s, at, this.tensor, pass, segments, lstmRows(B, lstmMaxRows(s.hidden, this.device.limits.maxComputeWorkgroupStorageSize)), this.lossScale(pass));
-    const forward = s.kind === 'lstm' ? lstmForward : transformerForward;
+    const program = new Program(s, at, this.tensor, pass, segments, recurrentRows(B, recurrentMaxRows(s, this.device.limits.maxComputeWorkgroupStorageSize)), this.lossScale(pass));
+    const forward = s.kind === 'lstm' ? recurrentForward : transformerForward;
     forward(program);
-    if (mode !== 'logits') (s.kind === 'lstm' ? lstmBackward : transformerBackward)(program);
+    if (mode !== 'logits') (s.kind === 'lstm' ? recurrentBackward : transformerBackward)(program);
     return { at, dispatches: program.dispatches, program };
   }
 

@@ -5,10 +5,12 @@ import { ADAM_ARGS, adamKernel, SUM_SQUARES_ARGS, sumSquaresKernel } from './wgs
 import { ATTENTION_BACKWARD_ARGS, ATTENTION_FORWARD_ARGS, attentionBackwardKernel, attentionForwardKernel } from './wgsl/attention.ts';
 import { activationType, type KernelArgs } from './wgsl/common.ts';
 import { DROPOUT_ARGS, dropoutKernel, GATHER_ARGS, gatherKernel, POSITIONS_ARGS, positionsKernel, SCATTER_ARGS, scatterKernel } from './wgsl/elementwise.ts';
+import { GRU_BACKWARD_ARGS, GRU_FORWARD_ARGS, gruBackwardKernel, gruForwardKernel } from './wgsl/gru.ts';
 import { LN_BACKWARD_ARGS, LN_FORWARD_ARGS, LN_PARAMS_ARGS, layerNormBackwardKernel, layerNormForwardKernel, layerNormParamsKernel } from './wgsl/layerNorm.ts';
 import { LOSS_ARGS, lossKernel } from './wgsl/loss.ts';
 import { LSTM_BACKWARD_ARGS, LSTM_FORWARD_ARGS, lstmBackwardKernel, lstmForwardKernel } from './wgsl/lstm.ts';
 import { MATMUL_ARGS, matmulKernel, matmulReduceKernel } from './wgsl/matmul.ts';
+import { workgroupFloatsPerRow } from './wgsl/recurrence.ts';
 
 export interface Kernel {
   name: string;
@@ -18,18 +20,18 @@ export interface Kernel {
 
 export type KernelName =
   | 'matmul' | 'matmulReduce' | 'gather' | 'dropout' | 'positions' | 'scatter' | 'loss' | 'sumSquares' | 'adam'
-  | 'lstmForward' | 'lstmBackward' | 'attentionForward' | 'attentionBackward' | 'layerNormForward' | 'layerNormBackward' | 'layerNormParams';
+  | 'lstmForward' | 'lstmBackward' | 'gruForward' | 'gruBackward' | 'attentionForward' | 'attentionBackward' | 'layerNormForward' | 'layerNormBackward' | 'layerNormParams';
 
 /** Bytes between two dispatches' arguments in the uniform buffer (WebGPU's minimum uniform offset alignment). */
 export const ARGS_STRIDE = 256;
 
-/** Sequences one LSTM workgroup can carry: as many as its h and gates fit in `workgroupBytes` of workgroup memory (≤ 8). */
-export function lstmMaxRows(H: number, workgroupBytes: number): number {
-  return Math.max(1, Math.min(8, Math.floor(workgroupBytes / (4 * 6 * H))));
+/** Sequences one recurrence workgroup can carry: as many as fit in `workgroupBytes` of workgroup memory (≤ 8). */
+export function recurrentMaxRows(s: EngineShape, workgroupBytes: number): number {
+  return Math.max(1, Math.min(8, Math.floor(workgroupBytes / (4 * workgroupFloatsPerRow(s.cell, s.hidden)))));
 }
 
-/** Sequences per LSTM workgroup for a batch of B: one up to 256 sequences (a GPU has ~100 cores to fill), more after. */
-export function lstmRows(B: number, maxRows: number): number {
+/** Sequences per recurrence workgroup for a batch of B: one up to 256 sequences (a GPU has ~100 cores to fill), more after. */
+export function recurrentRows(B: number, maxRows: number): number {
   return Math.max(1, Math.min(maxRows, Math.floor(B / 256)));
 }
 
@@ -59,8 +61,9 @@ export async function compileKernels(device: GPUDevice, layout: GPUBindGroupLayo
     ['adam', ADAM_ARGS, adamKernel()],
   ];
   if (s.kind === 'lstm') {
-    const rows = lstmMaxRows(s.hidden, device.limits.maxComputeWorkgroupStorageSize);
-    sources.push(['lstmForward', LSTM_FORWARD_ARGS, lstmForwardKernel(s.hidden, rows)], ['lstmBackward', LSTM_BACKWARD_ARGS, lstmBackwardKernel(s.hidden, rows)]);
+    const rows = recurrentMaxRows(s, device.limits.maxComputeWorkgroupStorageSize);
+    if (s.cell === 'gru') sources.push(['gruForward', GRU_FORWARD_ARGS, gruForwardKernel(s.hidden, rows)], ['gruBackward', GRU_BACKWARD_ARGS, gruBackwardKernel(s.hidden, rows)]);
+    else sources.push(['lstmForward', LSTM_FORWARD_ARGS, lstmForwardKernel(s.hidden, rows)], ['lstmBackward', LSTM_BACKWARD_ARGS, lstmBackwardKernel(s.hidden, rows)]);
   } else {
     sources.push(
       ['positions', POSITIONS_ARGS, positionsKernel()],

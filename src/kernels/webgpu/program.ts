@@ -1,5 +1,5 @@
 // A step as a list of dispatches: which kernel, its arguments, how many workgroups. The model files
-// (lstmProgram.ts, transformerProgram.ts) write their forward and backward passes with the helpers here — the
+// (recurrentProgram.ts, transformerProgram.ts) write their forward and backward passes with the helpers here — the
 // matrix products with their epilogues, dropout, the encoder, the heads, the loss and the optimizer — as the C
 // engine's recurrentModel.c and transformerModel.c do with gemm.c and friends.
 import type { EngineShape, PassValues } from '../engine.ts';
@@ -72,8 +72,8 @@ export class Program {
     readonly pass: PassValues | null,
     /** Distinct embedding buckets in the batch (the scatter's segments). */
     readonly segments: number,
-    /** Sequences per workgroup of the LSTM kernels (kernels.ts). */
-    readonly lstmRows: number,
+    /** Sequences per workgroup of the recurrence kernels (kernels.ts). */
+    readonly recurrentRows: number,
     /** The factor on the loss's gradient (a power of two; 1 but with f16 activations, engine.ts). */
     readonly lossScale: number,
   ) {}
@@ -183,9 +183,9 @@ export class Program {
     const { at, shape: s } = this;
     const H = s.hidden;
     const E = s.buckets > 0 ? s.embed : 0;
-    this.weightGradient('input.w', s.features, H, transposed(IO, at.inputs, s.features), dOut, true);
+    this.weightGradient('input.w', s.features, H, transposed(IO, at.inputs, s.features), rowMajor(ACT, dOut, H), true);
     if (!E) return;
-    this.weightGradient('track.w', E, H, transposed(ACT, at.embedded, E), dOut, false);
+    this.weightGradient('track.w', E, H, transposed(ACT, at.embedded, E), rowMajor(ACT, dOut, H), false);
     this.product({ M: at.N, N: E, K: H, a: rowMajor(ACT, dOut, H), b: transposed(STATE, this.tensor('track.w').param, H), c: { buf: ACT, off: at.dEmbedded, ld: E } });
     this.run(
       'scatter',
@@ -196,10 +196,15 @@ export class Program {
 
   /**
    * The gradient of weight `name` [rows × cols] (and, with `bias`, of the bias stored right after it) from the
-   * layer's input X (an operand over the batch's rows) and the gradient at its output dY [N × cols] in act.
+   * layer's input X and the gradient at its output dY [N × cols] (operands over the batch's rows).
    */
-  weightGradient(name: string, rows: number, cols: number, x: Operand, dY: number, bias: boolean, skip?: [number, number]): void {
-    this.product({ M: rows + (bias ? 1 : 0), N: cols, K: this.at.N, a: x, b: rowMajor(ACT, dY, cols), c: { buf: STATE, off: this.tensor(name).grad, ld: cols }, onesRow: bias, skip });
+  weightGradient(name: string, rows: number, cols: number, x: Operand, dY: Operand, bias: boolean, skip?: [number, number]): void {
+    this.product({ M: rows + (bias ? 1 : 0), N: cols, K: this.at.N, a: x, b: dY, c: { buf: STATE, off: this.tensor(name).grad, ld: cols }, onesRow: bias, skip });
+  }
+
+  /** The gradient of bias `name` [cols], Σ over the batch's rows of dY [N × cols]: a product whose A is a ones row alone. */
+  biasGradient(name: string, cols: number, dY: Operand): void {
+    this.product({ M: 1, N: cols, K: this.at.N, a: dY /* not read: row M − 1 of A is the ones row */, b: dY, c: { buf: STATE, off: this.tensor(name).grad, ld: cols }, onesRow: true });
   }
 
   /** The heads (models/heads.ts) on the last hidden rows `h` [N × H]. */
@@ -234,6 +239,6 @@ export class Program {
       Math.ceil(at.N / LOSS_GROUP),
     );
     this.product({ M: at.N, N: s.hidden, K: s.outputs, a: rowMajor(ACT, at.dOut, s.outputs), b: transposed(STATE, this.tensor('head.w').param, s.outputs), c: { buf: ACT, off: dH, ld: s.hidden } });
-    this.weightGradient('head.w', s.hidden, s.outputs, transposed(ACT, h, s.hidden), at.dOut, true);
+    this.weightGradient('head.w', s.hidden, s.outputs, transposed(ACT, h, s.hidden), rowMajor(ACT, at.dOut, s.outputs), true);
   }
 }

@@ -5,16 +5,21 @@
 import type { EngineShape } from '../engine.ts';
 import { ADAM_CHUNK } from './wgsl/adam.ts';
 import { LOSS_GROUP, LOSS_PART } from './wgsl/loss.ts';
+import { gateRowWidth } from './wgsl/recurrence.ts';
 
 /** Scratch for the parts of split matrix products (matmul.ts): splits·M·N ≤ (128 + tiles)·64² with tiles < 128. */
 export const SPLIT_SCRATCH = 256 * 64 * 64;
 
-export interface LstmLayerArrays {
+export interface RecurrentLayerArrays {
   /** The layer's dropped-out input (layers after the first, under dropout). */
   input: number;
+  /** A row's gates and their gradient (wgsl/recurrence.ts, gateRowWidth). */
   gates: number;
+  /** The LSTM's c and tanh c of every row (none for a GRU). */
   cells: number;
   tanhCells: number;
+  /** The GRU's hg_n = h_{t−1}·Wh_n + bh_n of every row, which r gates (none for an LSTM). */
+  hn: number;
   outputs: number;
   /** h_{t−1} of every row (zeros at t = 0): the recurrent weights' gradient reads it. */
   previous: number;
@@ -59,7 +64,7 @@ export interface Scratch {
   dEmbedded: number;
   gradA: number;
   gradB: number;
-  lstm: LstmLayerArrays[];
+  recurrent: RecurrentLayerArrays[];
   transformer: TransformerLayerArrays[];
   final: { stream: number; xhat: number; r: number; y: number };
   // the Transformer's backward scratch
@@ -117,13 +122,22 @@ export function planScratch(s: EngineShape, B: number, T: number, chunks: number
     gradA: take(N * H),
     gradB: take(N * H),
   };
-  const lstm: LstmLayerArrays[] = [];
+  const recurrent: RecurrentLayerArrays[] = [];
   const transformer: TransformerLayerArrays[] = [];
   let final = { stream: 0, xhat: 0, r: 0, y: 0 };
   let tail = { dropped: 0, dY: 0, dQkv: 0, dMerged: 0, dHidden: 0 };
   if (s.kind === 'lstm') {
     for (let l = 0; l < s.layers; l++) {
-      lstm.push({ input: take(l > 0 ? N * H : 0), gates: take(N * 4 * H), cells: take(N * H), tanhCells: take(N * H), outputs: take(N * H), previous: take(N * H) });
+      const lstm = s.cell === 'lstm';
+      recurrent.push({
+        input: take(l > 0 ? N * H : 0),
+        gates: take(N * gateRowWidth(s.cell, H)),
+        cells: take(lstm ? N * H : 0),
+        tanhCells: take(lstm ? N * H : 0),
+        hn: take(lstm ? 0 : N * H),
+        outputs: take(N * H),
+        previous: take(N * H),
+      });
     }
   } else {
     for (let l = 0; l < s.layers; l++) {
@@ -149,7 +163,7 @@ export function planScratch(s: EngineShape, B: number, T: number, chunks: number
   const intsBase = chunks * 3;
   return {
     ...base,
-    lstm,
+    recurrent,
     transformer,
     final,
     ...tail,

@@ -78,17 +78,17 @@ export function transformerBackward(p: Program): void {
     const a = at.transformer[l];
     // out = h1 + drop(relu(y2·W1 + b1)·W2 + b2)
     let dBranch = branch(ffSite(l));
-    p.weightGradient(name(l, 'ff.w2'), s.ff, d, transposed(ACT, a.hidden, s.ff), dBranch, true);
+    p.weightGradient(name(l, 'ff.w2'), s.ff, d, transposed(ACT, a.hidden, s.ff), rowMajor(ACT, dBranch, d), true);
     p.product({ M: N, N: s.ff, K: d, a: rowMajor(ACT, dBranch, d), b: transposed(STATE, p.tensor(name(l, 'ff.w2')).param, d), c: { buf: ACT, off: at.dHidden, ld: s.ff }, gate: a.hidden });
-    p.weightGradient(name(l, 'ff.w1'), d, s.ff, transposed(ACT, a.y2, d), at.dHidden, true);
+    p.weightGradient(name(l, 'ff.w1'), d, s.ff, transposed(ACT, a.y2, d), rowMajor(ACT, at.dHidden, s.ff), true);
     p.product({ M: N, N: d, K: s.ff, a: rowMajor(ACT, at.dHidden, s.ff), b: transposed(STATE, p.tensor(name(l, 'ff.w1')).param, s.ff), c: { buf: ACT, off: at.dY, ld: d } });
     normBackward(a.xhat2, a.r2, name(l, 'ln2.gamma'), name(l, 'ln2.beta'), true);
     // h1 = h + drop(attn(y1)·Wo + bo)
     dBranch = branch(attnSite(l));
-    p.weightGradient(name(l, 'attn.wo'), d, d, transposed(ACT, a.merged, d), dBranch, true);
+    p.weightGradient(name(l, 'attn.wo'), d, d, transposed(ACT, a.merged, d), rowMajor(ACT, dBranch, d), true);
     p.product({ M: N, N: d, K: d, a: rowMajor(ACT, dBranch, d), b: transposed(STATE, p.tensor(name(l, 'attn.wo')).param, d), c: { buf: ACT, off: at.dMerged, ld: d } });
     p.run('attentionBackward', { B: at.B, T: at.T, qkvOff: a.qkv, pOff: a.probabilities, dOutOff: at.dMerged, dQkvOff: at.dQkv, scale: 1 / Math.sqrt(d / s.heads) }, at.B * s.heads);
-    p.weightGradient(name(l, 'attn.wqkv'), d, 3 * d, transposed(ACT, a.y1, d), at.dQkv, true, [d, 2 * d]);
+    p.weightGradient(name(l, 'attn.wqkv'), d, 3 * d, transposed(ACT, a.y1, d), rowMajor(ACT, at.dQkv, 3 * d), true, [d, 2 * d]);
     p.product({ M: N, N: d, K: 3 * d, a: rowMajor(ACT, at.dQkv, 3 * d), b: transposed(STATE, p.tensor(name(l, 'attn.wqkv')).param, 3 * d), c: { buf: ACT, off: at.dY, ld: d } });
     normBackward(a.xhat1, a.r1, name(l, 'ln1.gamma'), name(l, 'ln1.beta'), true);
   }

@@ -1,5 +1,5 @@
-// The WebGPU engine (src/kernels/webgpu) against today's tf-ops models, the LSTM and the Transformer
-// (test/helpers/engineEquivalence.ts: forward logits, the loss, every weight's gradient, whole training steps with
+// The WebGPU engine (src/kernels/webgpu) against today's tf-ops models, the recurrent model (LSTM and GRU cells) and
+// the Transformer (test/helpers/engineEquivalence.ts: forward logits, the loss, every weight's gradient, whole training steps with
 // clipping, Adam and AdamW, on random inputs with padded sessions, an empty session and the challenge's loss
 // weights), on whatever WebGPU adapter this machine has (in CI: lavapipe). Tolerance per tensor (f32 on a GPU,
 // whose exp, tanh and summation orders differ from wasm's): max |a − b| ≤ 1e-4 · max |b| + 1e-6; 1e-4 relative
@@ -14,9 +14,9 @@ import { GpuStepper } from '../../../src/train/workers/gpuStepper.ts';
 import { GpuError } from '../../../src/kernels/webgpu/device.ts';
 import type { Precision } from '../../../src/kernels/engine.ts';
 import { STATS_SLOTS } from '../../../src/kernels/webgpu/engine.ts';
-import { challengeLike, compareGradients, compareStepsOfBothModels, SETUPS, type EngineUnderTest } from '../../helpers/engineEquivalence.ts';
+import { challengeLike, compareGradients, compareSteps, compareStepsOfBothModels, GRU_SETUPS, SETUPS, type EngineUnderTest } from '../../helpers/engineEquivalence.ts';
 import { gpuCases } from '../../helpers/childCases.ts';
-import { tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
+import { tinyGru, tinyLstm, tinyTransformer } from '../../helpers/tinyModels.ts';
 
 /** The engine with activations stored as `precision`, held to `tolerance`. */
 function gpuEngine(precision: Precision, tolerance: EngineUnderTest['tolerance']): EngineUnderTest {
@@ -52,8 +52,14 @@ async function ready(): Promise<void> {
 gpuCases(import.meta.url, {
   'forward logits, loss and every gradient equal the tfjs model (LSTM and Transformer, padded and empty sessions)': async () => {
     await ready();
-    // From 512 sessions on, an LSTM workgroup carries several (kernels.ts, lstmRows).
+    // From 512 sessions on, a recurrence workgroup carries several (kernels.ts, recurrentRows).
     for (const s of [...SETUPS, { name: 'LSTM, 600 sessions', cfg: tinyLstm, F: 5, B: 600, T: 5, threads: 1 }]) await compareGradients(gpu, s);
+  },
+  'GRU cells: forward logits, loss, every gradient and training steps (with AdamW and clipping) equal the tfjs model': async () => {
+    await ready();
+    for (const s of [...GRU_SETUPS, { name: 'GRU, 600 sessions', cfg: tinyGru, F: 5, B: 600, T: 5, threads: 1 }]) await compareGradients(gpu, s);
+    await compareSteps(gpu, tinyGru, 0, 0);
+    await compareSteps(gpu, tinyGru, 0.05, 0.01);
   },
   'training steps (loss, norm, weights, Adam m and v) equal trainStep on tfjs, with AdamW and with clipping': async () => {
     await ready();
@@ -61,13 +67,16 @@ gpuCases(import.meta.url, {
   },
   'f16 activations (train.precision: f16): logits, loss and every gradient within f16 rounding of the tfjs model; three steps of loss and norm too': async () => {
     await ready();
-    for (const s of SETUPS) await compareGradients(gpuF16, s);
+    for (const s of [...SETUPS, ...GRU_SETUPS]) await compareGradients(gpuF16, s);
     await compareStepsOfBothModels(gpuF16, false);
+    await compareSteps(gpuF16, tinyGru, 0.05, 0.01, false);
   },
   'a step is tens of dispatches, none read back; statistics wait in their slot until read': async () => {
     await ready();
+    const counts = new Map<string, number>();
     for (const [cfg, most] of [
       [tinyLstm, 40],
+      [tinyGru, 40],
       [tinyTransformer, 150],
     ] as const) {
       const model = createModel(cfg, 6, 1);
@@ -76,12 +85,15 @@ gpuCases(import.meta.url, {
       const pending = [];
       for (let step = 0; step < 3; step++) pending.push(await stepper.step(challengeLike(5, 7, 6, step), opts));
       assert.ok(stepper.dispatches > 0 && stepper.dispatches <= most, `${cfg.type}: ${stepper.dispatches} dispatches per step`);
+      counts.set(cfg.type === 'lstm' ? cfg.cell : cfg.type, stepper.dispatches);
       const values = await Promise.all(pending.map((p) => p.read()));
       // Three different batches: three different losses, each read from its own slot.
       assert.is(new Set(values.map((v) => v.loss)).size, 3, JSON.stringify(values));
       values.forEach((v) => assert.ok(v.loss > 0 && v.count > 0 && v.gradNorm > 0, JSON.stringify(v)));
       await stepper.dispose();
     }
+    // The GRU's backward pass takes one product more per layer than the LSTM's: its two biases' gradient (26 → 28).
+    assert.is(counts.get('gru'), counts.get('lstm')! + tinyGru.layers, JSON.stringify([...counts]));
     assert.ok(STATS_SLOTS >= 1000, 'a log interval of up to 1,000 steps fits the ring');
   },
   'wrong arguments are TypeErrors naming the argument; a destroyed engine is a GpuError, never numbers': async () => {
