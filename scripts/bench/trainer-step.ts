@@ -99,7 +99,8 @@ export function trainerShapes(models: readonly string[] = ['lstm', 'transformer'
     for (const B of batches) out.push({ name: type, label: `${type}-synth H=64`, config: loadConfig(`${type}-synth`, { 'model.hidden': 64, 'train.batchSize': B }) });
     if (shipped.model.hidden !== 64 || shipped.train.batchSize !== 64) out.push({ name: type, label: `${type}-synth`, config: shipped });
   }
-  for (const type of types) out.push({ name: type, label: type, config: loadConfig(type) });
+  // The peers build an LSTM (nn.LSTM, keras LSTM): lstm.yaml's shape is timed with LSTM cells whatever its cell.
+  for (const type of types) out.push({ name: type, label: type, config: loadConfig(type, type === 'lstm' ? { 'model.cell': 'lstm' } : {}) });
   return out;
 }
 
