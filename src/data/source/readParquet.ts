@@ -37,6 +37,9 @@ function field(v: unknown): string {
   return field(String(v));
 }
 
+/** More rows than a row group of any writer holds (the export's hold 100 k): a damaged count. */
+const MAX_GROUP_ROWS = 1 << 30;
+
 const partitionDate = (path: string) => /(?:^|\/)date=(\d{4}-\d{2}-\d{2})(?:\/|$)/.exec(path)?.[1] ?? null;
 
 export async function parquetEntry(file: string, path: string, label: string): Promise<TextEntry> {
@@ -61,6 +64,11 @@ export async function parquetEntry(file: string, path: string, label: string): P
     }
     const at = LOG_COLUMNS.map((c) => columns.indexOf(c)); // -1: the date from the path
     yield Buffer.from(LOG_COLUMNS.join(',') + '\n');
+    // The row counts come from the file: a damaged one is an error that names the file, not an allocation that fails.
+    const groupRows = meta.row_groups.map((g) => Number(g.num_rows));
+    if (groupRows.some((n) => !Number.isSafeInteger(n) || n < 0 || n > MAX_GROUP_ROWS) || groupRows.reduce((a, b) => a + b, 0) !== Number(meta.num_rows)) {
+      throw new DataError(`damaged Parquet metadata: row groups of ${groupRows.join(', ')} rows for a file of ${meta.num_rows}`, label);
+    }
     let rowStart = 0;
     for (const group of meta.row_groups) {
       const rowEnd = rowStart + Number(group.num_rows);
