@@ -47,6 +47,8 @@ test.after(async () => {
 const REGRESSIONS: [string, Mutation[]][] = [
   // A bit flipped in a data page read as another value: no checksum covered the rows.
   ['synth-day=2018-07-15', [{ kind: 'flipByte', at: 703, bit: 4 }]],
+  // A bit flipped in a row group's row count: an allocation of that many rows threw a RangeError.
+  ['synth-day=2018-07-16', [{ kind: 'flipByte', at: 49503, bit: 0 }]],
 ];
 
 test('parts of the export, mutated in place: the original sessions, or a DataError naming the file', async () => {
