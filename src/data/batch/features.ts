@@ -159,10 +159,18 @@ const N_REASON_END = REASONS_END.length;
 /**
  * What the C encoder (native/batchEncoder.c) takes of this file's rules: the layout's offsets by name, its sizes,
  * and the tables of the values JavaScript computes with functions C's libm may round differently (log1p of a seek
- * count, sin and cos of an hour), so that both encoders write the same floats.
+ * count, sin and cos of an hour), so that both encoders write the same floats. Made once: every encoder shares them.
  */
-export function encoderRules() {
-  return {
+export interface EncoderRules {
+  offsets: Record<string, number>;
+  sizes: Record<string, number>;
+  log1p: Float32Array;
+  hourSin: Float32Array;
+  hourCos: Float32Array;
+}
+let rules: EncoderRules | undefined;
+export function encoderRules(): EncoderRules {
+  return (rules ??= {
     offsets: OFFSET,
     sizes: {
       features: INPUT_FEATURES,
@@ -177,7 +185,7 @@ export function encoderRules() {
     log1p: Float32Array.from({ length: 65536 }, (_, k) => Math.log1p(k)),
     hourSin: Float32Array.from(HOUR_SIN),
     hourCos: Float32Array.from(HOUR_COS),
-  };
+  });
 }
 
 /**

@@ -4,12 +4,12 @@
 import type { Batch } from '../format/types.ts';
 import { FLAG_NAMES, type SessionBlock } from '../format/block.ts';
 import { loadAddon } from '../../util/nativeAddon.ts';
-import { blockWeekdays, encoderRules } from './features.ts';
+import { blockWeekdays, encoderRules, type EncoderRules } from './features.ts';
 
 type Handle = { readonly __batchHandle: unique symbol };
 
 interface BatchAddon {
-  createBatchEncoder(options: ReturnType<typeof encoderRules> & { sizes: Record<string, number>; flagBits: Record<string, number>; features: Float32Array; mean: Float32Array; invStd: Float32Array; keys: Int32Array }): Handle;
+  createBatchEncoder(options: EncoderRules & { flagBits: Record<string, number>; features: Float32Array; mean: Float32Array; invStd: Float32Array; keys: Int32Array }): Handle;
   createBatchBlock(block: SessionBlock, extraRows: Int32Array, weekdays: Int8Array): Handle;
   encodeBatch(encoder: Handle, blocks: Handle[], which: Int32Array, index: Int32Array, knownLimit: Int32Array, scoreHidden: Uint8Array, labels: boolean, batch: Batch): number;
 }

@@ -32,40 +32,38 @@ export interface RangeRows {
   error: { line: number; reason: string } | null;
 }
 
+/** The typed columns of a range's rows (RangeRows' arrays), each with its array type. */
+const COLUMN_TYPES = {
+  line: Uint32Array,
+  run: Uint32Array,
+  length: Uint8Array,
+  position: Float64Array,
+  flags: Uint16Array,
+  categories: Uint16Array,
+  date: Uint16Array,
+  seekFwd: Uint16Array,
+  seekBack: Uint16Array,
+  hour: Uint8Array,
+  track: Int32Array,
+} as const;
+type ColumnName = keyof typeof COLUMN_TYPES;
+type Columns = { [K in ColumnName]: InstanceType<(typeof COLUMN_TYPES)[K]> };
+const COLUMN_NAMES = Object.keys(COLUMN_TYPES) as ColumnName[];
+
+/** The buffers of a range's columns, moved (not copied) when the range goes to another thread. */
 export function rangeBuffers(r: RangeRows): ArrayBuffer[] {
-  return [r.line, r.run, r.length, r.position, r.flags, r.categories, r.date, r.seekFwd, r.seekBack, r.hour, r.track].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
+  return COLUMN_NAMES.map((name) => r[name].buffer as ArrayBuffer);
 }
 
 /** A range's columns while it is parsed: every row written by one call, all columns doubled when full. */
+export interface RowColumns extends Columns {}
 export class RowColumns {
   private cap: number;
-  line: Uint32Array;
-  run: Uint32Array;
-  length: Uint8Array;
-  position: Float64Array;
-  flags: Uint16Array;
-  categories: Uint16Array;
-  date: Uint16Array;
-  seekFwd: Uint16Array;
-  seekBack: Uint16Array;
-  hour: Uint8Array;
-  track: Int32Array;
 
   constructor(capacity: number) {
-    const n = (this.cap = capacity);
-    this.line = new Uint32Array(n);
-    this.run = new Uint32Array(n);
-    this.length = new Uint8Array(n);
-    this.position = new Float64Array(n);
-    this.flags = new Uint16Array(n);
-    this.categories = new Uint16Array(n);
-    this.date = new Uint16Array(n);
-    this.seekFwd = new Uint16Array(n);
-    this.seekBack = new Uint16Array(n);
-    this.hour = new Uint8Array(n);
-    this.track = new Int32Array(n);
+    this.cap = capacity;
+    const columns = this as Record<ColumnName, unknown>;
+    for (const name of COLUMN_NAMES) columns[name] = new COLUMN_TYPES[name](capacity);
   }
 
   /** Row r's values (r ≤ the rows written so far). */
@@ -85,18 +83,9 @@ export class RowColumns {
   }
 
   private grow(): void {
-    const n = (this.cap *= 2);
-    this.line = grow(this.line, n);
-    this.run = grow(this.run, n);
-    this.length = grow(this.length, n);
-    this.position = grow(this.position, n);
-    this.flags = grow(this.flags, n);
-    this.categories = grow(this.categories, n);
-    this.date = grow(this.date, n);
-    this.seekFwd = grow(this.seekFwd, n);
-    this.seekBack = grow(this.seekBack, n);
-    this.hour = grow(this.hour, n);
-    this.track = grow(this.track, n);
+    this.cap *= 2;
+    const columns = this as Record<ColumnName, Columns[ColumnName]>;
+    for (const name of COLUMN_NAMES) columns[name] = grow(columns[name], this.cap);
   }
 }
 
