@@ -9,7 +9,8 @@ import { blockWeekdays, encoderRules, type EncoderRules } from './features.ts';
 type Handle = { readonly __batchHandle: unique symbol };
 
 interface BatchAddon {
-  createBatchEncoder(options: EncoderRules & { flagBits: Record<string, number>; features: Float32Array; mean: Float32Array; invStd: Float32Array; keys: Int32Array }): Handle;
+  createStandardTable(features: Float32Array, width: number, mean: Float32Array, invStd: Float32Array): Handle;
+  createBatchEncoder(options: EncoderRules & { flagBits: Record<string, number>; standard: Handle; keys: Int32Array }): Handle;
   createBatchBlock(block: SessionBlock, extraRows: Int32Array, weekdays: Int8Array): Handle;
   encodeBatch(encoder: Handle, blocks: Handle[], which: Int32Array, index: Int32Array, knownLimit: Int32Array, scoreHidden: Uint8Array, labels: boolean, batch: Batch): number;
 }
@@ -17,7 +18,7 @@ interface BatchAddon {
 /** The addon's batch functions, or null (not built, or built before it had them). */
 function batchAddon(): BatchAddon | null {
   const n = loadAddon();
-  return 'addon' in n && typeof n.addon.encodeBatch === 'function' ? (n.addon as unknown as BatchAddon) : null;
+  return 'addon' in n && typeof n.addon.createStandardTable === 'function' ? (n.addon as unknown as BatchAddon) : null;
 }
 
 export interface EncoderTables {
@@ -32,6 +33,20 @@ export interface EncoderTables {
   extraRows(block: SessionBlock): Int32Array;
 }
 
+/**
+ * The track table standardised by a run's statistics, made once per normaliser (keyed by its invStd array; the
+ * features and mean it was made from are checked too) and freed with it: 128 bytes per track.
+ */
+const standardTables = new WeakMap<Float32Array, { features: Float32Array; mean: Float32Array; table: Handle }>();
+
+function standardTable(addon: BatchAddon, t: EncoderTables): Handle {
+  const made = standardTables.get(t.invStd);
+  if (made && made.features === t.features && made.mean === t.mean) return made.table;
+  const table = addon.createStandardTable(t.features, t.width, t.mean, t.invStd);
+  standardTables.set(t.invStd, { features: t.features, mean: t.mean, table });
+  return table;
+}
+
 export class NativeBatchEncoder {
   private readonly addon: BatchAddon;
   private readonly encoder: Handle;
@@ -44,11 +59,9 @@ export class NativeBatchEncoder {
     const rules = encoderRules();
     this.encoder = addon.createBatchEncoder({
       ...rules,
-      sizes: { ...rules.sizes, tableWidth: tables.width, labelBit: tables.labelBit, unknownIsError: tables.unknownIsError ? 1 : 0 },
+      sizes: { ...rules.sizes, labelBit: tables.labelBit, unknownIsError: tables.unknownIsError ? 1 : 0 },
       flagBits: Object.fromEntries(FLAG_NAMES.map((name, i) => [name, 1 << i])),
-      features: tables.features,
-      mean: tables.mean,
-      invStd: tables.invStd,
+      standard: standardTable(addon, tables),
       keys: tables.keys,
     });
   }

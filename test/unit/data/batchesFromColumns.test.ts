@@ -4,6 +4,7 @@
 // challenge's test set — equal bit for bit, from the CSV reader and from the binary cache; and on sessions made to
 // be awkward (rows dropped, repeated and out-of-range positions, unknown tracks, both label choices).
 import { test } from 'uvu';
+import { loadAddon } from '../../../src/util/nativeAddon.ts';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -168,6 +169,9 @@ test('the native encoder writes every value of a batch that comes uninitialised,
   const ctx = memoryContext(tracks, (c) => (c.data.unknownTracks = 'zeros'));
   const sessions = randomSessions(12, tracks, rng);
   const views = sessions.map((_, k): View => (k % 2 ? 'challenge' : 'per-position'));
+  // Values the standardised table must keep as the reference computes them: NaN, and clipped to ±5.
+  const w = tracks.width;
+  [tracks.features[0 * w + 5], tracks.features[2 * w], tracks.features[7 * w + 3], tracks.features[9 * w + 10]] = [Number.NaN, Infinity, 1e6, -1e6];
   const want = referenceSessionsToBatch(ctx, sessions, views);
   const block = blockOfSessions(sessions, tracks);
   const encoder = new NativeBatchEncoder({
@@ -189,6 +193,10 @@ test('the native encoder writes every value of a batch that comes uninitialised,
   broken.rowEnd[3] = broken.trackRow.length + 50;
   assert.throws(() => encoder.encode(emptyBatch(1), [broken], Int32Array.of(3), Int32Array.of(20), Uint8Array.of(0), true), /point outside the block/);
   assert.throws(() => encoder.encode(emptyBatch(1), [broken], Int32Array.of(broken.ids.length), Int32Array.of(20), Uint8Array.of(0), true), /point outside the block/);
+  // A standardised table of a table that is not whole rows, or with more statistics than a row has features.
+  const addon = (loadAddon() as { addon: { createStandardTable(...a: unknown[]): unknown } }).addon;
+  assert.throws(() => addon.createStandardTable(tracks.features, 7, ctx.norm.mean, ctx.norm.invStd), /whole rows of width/);
+  assert.throws(() => addon.createStandardTable(tracks.features.subarray(0, 4 * w), w, new Float32Array(w + 1), new Float32Array(w + 1)), /at most width/);
 });
 
 test.run();

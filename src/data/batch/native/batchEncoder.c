@@ -2,12 +2,17 @@
 // encoder (batches.ts BatchEncoder.session + features.ts encodeSession, its reference in the tests), bit for bit.
 // Bit for bit holds because every value is computed as JavaScript computes it: in double, rounded to float once on
 // the store; the few transcendental values (log1p of a seek count, sin/cos of an hour) come from tables that
-// JavaScript filled; and no multiply-add is fused (that would round once where JavaScript rounds twice).
+// JavaScript filled; and no multiply-add is fused (that would round once where JavaScript rounds twice). The track
+// features are standardised that way once per run, into a table of their own (createStandardTable): a play's
+// features are then a copy of its track's row, where computing them cost a seventh of the encoder's time.
 // The layout, flag bits and sizes come from JavaScript by name at creation: this file holds no copy of them.
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -22,6 +27,8 @@
 
 #define MAX_T 64
 #define MAX_ACOUSTIC 16
+/** Floats per row of a standardised table: 29 features padded to two whole cache lines. */
+#define STANDARD_STRIDE 32
 
 /** Offsets of the input vector's blocks (features.ts LAYOUT), read by these names. */
 static const char *const OFFSET_NAMES[] = {"track",        "trackUnknown",   "position",   "length",      "remaining",  "isLast",      "contextKnown",
@@ -40,18 +47,28 @@ static const char *const FLAG_NAMES[] = {"skip1", "skip2", "skip3", "notSkipped"
 enum { F_SKIP1, F_SKIP2, F_SKIP3, F_NOT_SKIPPED, F_CONTEXT_SWITCH, F_NO_PAUSE, F_SHORT_PAUSE, F_LONG_PAUSE, F_SHUFFLE, F_PREMIUM, FLAGS };
 
 /** Sizes, read by these names. */
-static const char *const SIZE_NAMES[] = {"features", "maxLength", "trackFeatures", "acousticFirst", "acoustic", "contextTypes", "reasonsStart", "reasonsEnd", "tableWidth", "labelBit", "unknownIsError"};
-enum { FEATURES, MAX_LENGTH, TRACK_FEATURES, ACOUSTIC_FIRST, ACOUSTIC, CONTEXT_TYPES, REASONS_START, REASONS_END, TABLE_WIDTH, LABEL_BIT, UNKNOWN_IS_ERROR, SIZES };
+static const char *const SIZE_NAMES[] = {"features", "maxLength", "trackFeatures", "acousticFirst", "acoustic", "contextTypes", "reasonsStart", "reasonsEnd", "labelBit", "unknownIsError"};
+enum { FEATURES, MAX_LENGTH, TRACK_FEATURES, ACOUSTIC_FIRST, ACOUSTIC, CONTEXT_TYPES, REASONS_START, REASONS_END, LABEL_BIT, UNKNOWN_IS_ERROR, SIZES };
 
-/** What an encoder holds: the track table and its standardisation, the tables JavaScript filled, the layout. */
+/**
+ * The track table's features standardised once for a run (the values encodeSession computes for every play), a row
+ * of STANDARD_STRIDE floats per track: encoding a play is then a copy, and a row is two aligned cache lines.
+ */
+typedef struct {
+  float *rows;
+  long tracks;
+  int features;
+} StandardTable;
+
+/** What an encoder holds: the standardised track table, the tables JavaScript filled, the layout. */
 typedef struct {
   int size[SIZES];
   int off[OFFSETS];
   int bit[FLAGS];
-  const float *features, *mean, *invStd, *log1pTable, *hourSin, *hourCos;
+  const StandardTable *standard;
+  const float *log1pTable, *hourSin, *hourCos;
   const int32_t *keys;
-  long tracks; // rows of the track table
-  napi_ref refs[7];
+  napi_ref refs[5];
 } Encoder;
 
 /** One session block's columns (block.ts SESSION_COLUMNS, ROW_COLUMNS) and the per-block lookups JavaScript made. */
@@ -93,8 +110,15 @@ static void release(napi_env env, napi_ref *refs, int n) {
 static void finalize_encoder(napi_env env, void *data, void *hint) {
   (void)hint;
   Encoder *e = data;
-  release(env, e->refs, 7);
+  release(env, e->refs, 5);
   free(e);
+}
+
+static void finalize_standard(napi_env env, void *data, void *hint) {
+  (void)env, (void)hint;
+  StandardTable *t = data;
+  free(t->rows);
+  free(t);
 }
 
 static void finalize_block(napi_env env, void *data, void *hint) {
@@ -104,9 +128,77 @@ static void finalize_block(napi_env env, void *data, void *hint) {
   free(k);
 }
 
+/** features.ts clip, one value: the same selects in the same order, so NaN stays NaN as it does there. */
+static inline double clip(double x) {
+  const double below = x > 5 ? 5 : x;
+  return below < -5 ? -5 : below;
+}
+
+/** features.ts: clip((feature − mean) · invStd) into ±5, in double, two at a time where SSE2 is. */
+static void standardise(const float *restrict row, const float *restrict mean, const float *restrict invStd, int n, float *restrict out) {
+  int i = 0;
+#ifdef __SSE2__
+  // min(5, x) is `x > 5 ? 5 : x` and max(−5, y) is `y < −5 ? −5 : y`, NaN included (SSE returns the second operand).
+  const __m128d hi = _mm_set1_pd(5), lo = _mm_set1_pd(-5);
+  for (; i + 2 <= n; i += 2) {
+    const __m128d x = _mm_mul_pd(_mm_sub_pd(_mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd((const double *)(row + i)))), _mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd((const double *)(mean + i))))),
+                                 _mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd((const double *)(invStd + i)))));
+    _mm_store_sd((double *)(out + i), _mm_castps_pd(_mm_cvtpd_ps(_mm_max_pd(lo, _mm_min_pd(hi, x)))));
+  }
+#endif
+  for (; i < n; i++) out[i] = (float)clip(((double)row[i] - mean[i]) * invStd[i]);
+}
+
+/** Memory for `bytes` of table on 2 MB pages where the system has them: random rows then miss the TLB far less. */
+static void *table_memory(size_t bytes) {
+  const size_t huge = (size_t)2 << 20;
+  bytes = (bytes + huge - 1) & ~(huge - 1);
+  void *p = aligned_alloc(huge, bytes);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (p) madvise(p, bytes, MADV_HUGEPAGE); // advice: without it (or with it refused) the table is on ordinary pages
+#endif
+  return p;
+}
+
 /**
- * createBatchEncoder({ sizes, offsets, flagBits, features, mean, invStd, keys, log1p, hourSin, hourCos }): sizes,
- * offsets and flagBits are objects of integers by name; the rest typed arrays.
+ * createStandardTable(features Float32Array, width, mean Float32Array, invStd Float32Array): the track table
+ * (`width` floats per track) with its first mean.length features standardised as encodeSession does, for
+ * createBatchEncoder.
+ */
+static napi_value create_standard_table(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const float *features, *mean, *invStd;
+  size_t nFeatures, nMean, nInv;
+  int32_t width;
+  if (argc < 4 || !typed(env, argv[0], napi_float32_array, (void **)&features, &nFeatures) || napi_get_value_int32(env, argv[1], &width) != napi_ok ||
+      !typed(env, argv[2], napi_float32_array, (void **)&mean, &nMean) || !typed(env, argv[3], napi_float32_array, (void **)&invStd, &nInv))
+    return fail(env, "createStandardTable(features Float32Array, width, mean Float32Array, invStd Float32Array)");
+  if (width < 1 || nMean != nInv || nMean > STANDARD_STRIDE || nMean > (size_t)width || nFeatures % (size_t)width != 0)
+    return fail(env, "createStandardTable: mean and invStd one per standardised feature (at most 32, at most width); features whole rows of width");
+  StandardTable *t = calloc(1, sizeof *t);
+  const long tracks = (long)(nFeatures / (size_t)width);
+  if (t) t->rows = table_memory(sizeof(float) * STANDARD_STRIDE * (size_t)(tracks ? tracks : 1));
+  if (!t || !t->rows) {
+    free(t);
+    return fail(env, "createStandardTable: out of memory");
+  }
+  t->tracks = tracks;
+  t->features = (int)nMean;
+  for (long r = 0; r < tracks; r++) {
+    float *row = t->rows + r * STANDARD_STRIDE;
+    standardise(features + r * width, mean, invStd, t->features, row);
+    memset(row + t->features, 0, sizeof(float) * (STANDARD_STRIDE - t->features));
+  }
+  napi_value external;
+  CHECK(napi_create_external(env, t, finalize_standard, NULL, &external));
+  return external;
+}
+
+/**
+ * createBatchEncoder({ sizes, offsets, flagBits, standard, keys, log1p, hourSin, hourCos }): sizes, offsets and
+ * flagBits are objects of integers by name; standard a createStandardTable handle; the rest typed arrays.
  */
 static napi_value create_encoder(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -116,27 +208,27 @@ static napi_value create_encoder(napi_env env, napi_callback_info info) {
   Encoder *e = calloc(1, sizeof *e);
   if (!e) return fail(env, "createBatchEncoder: out of memory");
   const char *error = NULL;
-  size_t nFeatures, nMean, nInv, nKeys, nLog, nSin, nCos;
+  size_t nKeys, nLog, nSin, nCos;
+  napi_value standard;
+  void *table = NULL;
   if (napi_get_named_property(env, arg, "sizes", &part) != napi_ok || !integers(env, part, SIZE_NAMES, SIZES, e->size)) error = "sizes: an object of integers";
   else if (napi_get_named_property(env, arg, "offsets", &part) != napi_ok || !integers(env, part, OFFSET_NAMES, OFFSETS, e->off)) error = "offsets: the input layout's offsets by name";
   else if (napi_get_named_property(env, arg, "flagBits", &part) != napi_ok || !integers(env, part, FLAG_NAMES, FLAGS, e->bit)) error = "flagBits: the flag bits by name";
-  else if (!held_property(env, arg, "features", napi_float32_array, (const void **)&e->features, &nFeatures, &e->refs[0]) ||
-           !held_property(env, arg, "mean", napi_float32_array, (const void **)&e->mean, &nMean, &e->refs[1]) ||
-           !held_property(env, arg, "invStd", napi_float32_array, (const void **)&e->invStd, &nInv, &e->refs[2]) ||
-           !held_property(env, arg, "keys", napi_int32_array, (const void **)&e->keys, &nKeys, &e->refs[3]) ||
-           !held_property(env, arg, "log1p", napi_float32_array, (const void **)&e->log1pTable, &nLog, &e->refs[4]) ||
-           !held_property(env, arg, "hourSin", napi_float32_array, (const void **)&e->hourSin, &nSin, &e->refs[5]) ||
-           !held_property(env, arg, "hourCos", napi_float32_array, (const void **)&e->hourCos, &nCos, &e->refs[6]))
-    error = "features, mean, invStd, log1p, hourSin, hourCos: Float32Arrays; keys: an Int32Array";
+  else if (napi_get_named_property(env, arg, "standard", &standard) != napi_ok || napi_get_value_external(env, standard, &table) != napi_ok || !table ||
+           napi_create_reference(env, standard, 1, &e->refs[0]) != napi_ok)
+    error = "standard: a createStandardTable handle";
+  else if (!held_property(env, arg, "keys", napi_int32_array, (const void **)&e->keys, &nKeys, &e->refs[1]) ||
+           !held_property(env, arg, "log1p", napi_float32_array, (const void **)&e->log1pTable, &nLog, &e->refs[2]) ||
+           !held_property(env, arg, "hourSin", napi_float32_array, (const void **)&e->hourSin, &nSin, &e->refs[3]) ||
+           !held_property(env, arg, "hourCos", napi_float32_array, (const void **)&e->hourCos, &nCos, &e->refs[4]))
+    error = "log1p, hourSin, hourCos: Float32Arrays; keys: an Int32Array";
   else {
     const int *z = e->size;
-    const long width = z[TABLE_WIDTH];
-    e->tracks = width > 0 ? (long)(nFeatures / (size_t)width) : 0;
-    if (z[MAX_LENGTH] < 1 || z[MAX_LENGTH] > MAX_T || z[ACOUSTIC] < 0 || z[ACOUSTIC] > MAX_ACOUSTIC || z[TRACK_FEATURES] > width ||
-        z[ACOUSTIC_FIRST] + z[ACOUSTIC] > z[TRACK_FEATURES])
+    e->standard = table;
+    if (z[MAX_LENGTH] < 1 || z[MAX_LENGTH] > MAX_T || z[ACOUSTIC] < 0 || z[ACOUSTIC] > MAX_ACOUSTIC || z[ACOUSTIC_FIRST] + z[ACOUSTIC] > z[TRACK_FEATURES])
       error = "sizes out of range";
-    else if (nMean != (size_t)z[TRACK_FEATURES] || nInv != nMean || nKeys != (size_t)e->tracks || nLog != 65536 || nSin != 256 || nCos != 256)
-      error = "mean/invStd: one per track feature; keys: one per track; log1p: 65536; hourSin/hourCos: 256";
+    else if (e->standard->features != z[TRACK_FEATURES] || nKeys != (size_t)e->standard->tracks || nLog != 65536 || nSin != 256 || nCos != 256)
+      error = "standard: one feature per track feature; keys: one per track; log1p: 65536; hourSin/hourCos: 256";
     // Every store below must land inside one position's F floats.
     for (int i = 0; !error && i < OFFSETS; i++)
       if (e->off[i] < 0 || e->off[i] >= z[FEATURES]) error = "offsets outside the input vector";
@@ -146,7 +238,7 @@ static napi_value create_encoder(napi_env env, napi_callback_info info) {
       error = "a block of the layout runs past the input vector";
   }
   if (error) {
-    release(env, e->refs, 7);
+    release(env, e->refs, 5);
     free(e);
     return fail(env, error);
   }
@@ -194,27 +286,6 @@ typedef struct {
   int32_t *trackIndex, *reasonEnd, *lengths;
 } Out;
 
-/** features.ts clip, one value: the same selects in the same order, so NaN stays NaN as it does there. */
-static inline double clip(double x) {
-  const double below = x > 5 ? 5 : x;
-  return below < -5 ? -5 : below;
-}
-
-/** features.ts: clip((feature − mean) · invStd) into ±5, in double, two at a time where SSE2 is. */
-static void standardise(const float *restrict row, const float *restrict mean, const float *restrict invStd, int n, float *restrict out) {
-  int i = 0;
-#ifdef __SSE2__
-  // min(5, x) is `x > 5 ? 5 : x` and max(−5, y) is `y < −5 ? −5 : y`, NaN included (SSE returns the second operand).
-  const __m128d hi = _mm_set1_pd(5), lo = _mm_set1_pd(-5);
-  for (; i + 2 <= n; i += 2) {
-    const __m128d x = _mm_mul_pd(_mm_sub_pd(_mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd((const double *)(row + i)))), _mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd((const double *)(mean + i))))),
-                                 _mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd((const double *)(invStd + i)))));
-    _mm_store_sd((double *)(out + i), _mm_castps_pd(_mm_cvtpd_ps(_mm_max_pd(lo, _mm_min_pd(hi, x)))));
-  }
-#endif
-  for (; i < n; i++) out[i] = (float)clip(((double)row[i] - mean[i]) * invStd[i]);
-}
-
 /** Cosine between v[0..n) and a summed vector (features.ts cosine: the same sums in the same order). */
 static double cosine(const float *v, const float *sum, int n) {
   double dot = 0, a = 0, b = 0;
@@ -233,14 +304,13 @@ static inline int min_int(int a, int b) { return a < b ? a : b; }
 static void encode_inputs(const Encoder *e, const Block *k, const int32_t *slotRow, const int32_t *trackRows, int nSlots, int nKnown, int length, float *x) {
   const int *z = e->size, *off = e->off, *bit = e->bit;
   const int F = z[FEATURES], T = z[MAX_LENGTH], NA = z[ACOUSTIC], NT = z[TRACK_FEATURES];
-  const long width = z[TABLE_WIDTH];
   float listened[MAX_ACOUSTIC] = {0}, skipped[MAX_ACOUSTIC] = {0};
   int nListened = 0, nSkipped = 0, nSkips = 0, nHist = 0, lastKnownSkip = -1, prev = -1;
   for (int t = 0; t < nSlots; t++) {
     float *o = x + (long)t * F;
     const int trackRow = trackRows[t];
     if (trackRow >= 0) {
-      standardise(e->features + trackRow * width, e->mean, e->invStd, NT, o + off[TRACK]);
+      memcpy(o + off[TRACK], e->standard->rows + (long)trackRow * STANDARD_STRIDE, sizeof(float) * NT);
     } else {
       o[off[TRACK_UNKNOWN]] = 1;
     }
@@ -338,7 +408,6 @@ static int gather_session(const Encoder *e, const Block *k, size_t s, int knownL
   memset(out->mask + at, 0, sizeof(float) * T), memset(out->labels + at, 0, sizeof(float) * T), memset(out->auxLabels + at * 4, 0, sizeof(float) * 4 * T);
   memset(out->present + at, 0, sizeof(float) * T), memset(out->known + at, 0, sizeof(float) * T);
   for (int t = 0; t < T; t++) out->reasonEnd[at + t] = -1;
-  const long width = z[TABLE_WIDTH];
   for (int t = 0; t < nSlots; t++) {
     const int32_t i = slotRow[t];
     if (i < 0) {
@@ -348,12 +417,13 @@ static int gather_session(const Encoder *e, const Block *k, size_t s, int knownL
     const int32_t v = k->trackRow[i];
     if (v < 0 && (size_t)(-1L - v) >= k->extras) return BAD_INDEX;
     const int32_t row = v >= 0 ? v : k->extraRows[-1 - v];
-    if (row >= e->tracks || k->date[i] >= k->dates) return BAD_INDEX;
+    if (row >= e->standard->tracks || k->date[i] >= k->dates) return BAD_INDEX;
     if (row < 0 && z[UNKNOWN_IS_ERROR]) return b;
     trackRows[t] = row;
     // The track table is far larger than the caches: its rows and keys are fetched now, read in the second pass.
     if (row >= 0) {
-      for (long f = 0; f < z[TRACK_FEATURES]; f += 16) __builtin_prefetch(e->features + row * width + f);
+      const float *standard = e->standard->rows + (long)row * STANDARD_STRIDE;
+      __builtin_prefetch(standard), __builtin_prefetch(standard + 16);
       __builtin_prefetch(e->keys + row);
     }
     out->present[at + t] = 1;
@@ -476,6 +546,7 @@ static napi_value encode_batch(napi_env env, napi_callback_info info) {
 
 int batch_encoder_register(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
+      {"createStandardTable", NULL, create_standard_table, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createBatchEncoder", NULL, create_encoder, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createBatchBlock", NULL, create_block, NULL, NULL, NULL, napi_enumerable, NULL},
       {"encodeBatch", NULL, encode_batch, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -2,5 +2,5 @@
 #pragma once
 #include "../../../util/native/napiArgs.h"
 
-/** Defines createBatchEncoder, createBatchBlock and encodeBatch on `exports`; 0 on failure. */
+/** Defines createStandardTable, createBatchEncoder, createBatchBlock and encodeBatch on `exports`; 0 on failure. */
 int batch_encoder_register(napi_env env, napi_value exports);
