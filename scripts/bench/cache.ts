@@ -136,7 +136,7 @@ async function feedStage(stage: string, archive: string, tracksPath: string, cac
   const cost = startStage();
   let sessions = 0;
   let rows = 0;
-  for await (const batch of thread?.batches(ctx, opts) ?? trainBatches(ctx, opts)) {
+  for await (const batch of thread?.batches(ctx, opts, true) ?? trainBatches(ctx, opts)) {
     sessions += batch.size;
     for (let b = 0; b < batch.size; b++) rows += Math.min(batch.lengths[b], batch.seqLen);
   }

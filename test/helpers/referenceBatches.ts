@@ -1,6 +1,7 @@
 // The batch encoder as it was before batches came straight from the columns (one LogRow object per row, one
 // Session per session), kept as the reference the column encoder must equal bit for bit
 // (test/unit/data/batchesFromColumns.test.ts). Its sessions come in as Session objects; the rest is the old code.
+import * as assert from 'uvu/assert';
 import { DataError } from '../../src/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { emptyBatch, type DataContext, type View } from '../../src/data/batch/batches.ts';
@@ -278,4 +279,22 @@ function fillSession(
   batch.sessionIds[b] = id;
   batch.lengths[b] = length;
   encodeSession(batch.inputs, b * T * INPUT_FEATURES, ctx.tracks, ctx.norm, rowsOfTracks, known, length);
+}
+
+/** Every array of two batch lists equal bit for bit, naming the first batch, field and element that differ. */
+export function assertSameBatches(got: Batch[], want: Batch[], what: string): void {
+  assert.is(got.length, want.length, `${what}: batch count`);
+  got.forEach((b, i) => {
+    for (const key of Object.keys(want[i]) as (keyof Batch)[]) {
+      const [g, w] = [b[key], want[i][key]];
+      if (!ArrayBuffer.isView(w) || !ArrayBuffer.isView(g)) {
+        assert.equal(g, w, `${what}: batch ${i}, ${key}`);
+        continue;
+      }
+      const [gb, wb] = [new Uint8Array(g.buffer, g.byteOffset, g.byteLength), new Uint8Array(w.buffer, w.byteOffset, w.byteLength)];
+      let at = gb.length === wb.length ? gb.findIndex((x, k) => x !== wb[k]) : 0;
+      if (at >= 0) at = Math.floor(at / (w as Float32Array).BYTES_PER_ELEMENT);
+      assert.is(at, -1, `${what}: batch ${i}, ${key}: element ${at} is ${(g as Float32Array)[at]}, want ${(w as Float32Array)[at]}`);
+    }
+  });
 }

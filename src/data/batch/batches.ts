@@ -12,6 +12,7 @@ import { Rng } from '../../util/rng.ts';
 import { knownRows } from '../format/challenge.ts';
 import { LABELS, MAX_SESSION_LENGTH, REASONS_END } from '../format/columns.ts';
 import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
+import type { BatchBuffers } from './batchBuffers.ts';
 import { defaultBatchEncoder, NativeBatchEncoder, type BatchEncoderKind } from './nativeEncoder.ts';
 import { newReadCounts, type ReadLogOptions } from '../read/readOptions.ts';
 import { blockOfSessions, NOT_SKIPPED, sessionsOfBlocks, sessionSource, SKIP1, SKIP2, SKIP3, trackIdAt, type SessionBlock } from '../format/block.ts';
@@ -189,10 +190,13 @@ async function* sessionGroups(
   if (group.blocks.length) yield { blocks: group.blocks, index: group.index.subarray(0, group.blocks.length) };
 }
 
-/** Training batches for one epoch, deterministic for (seed, epoch). `skipBatches` fast-forwards after a resume. */
+/**
+ * Training batches for one epoch, deterministic for (seed, epoch). `skipBatches` fast-forwards after a resume;
+ * `buffers` holds batch memory the consumer returned.
+ */
 export async function* trainBatches(
   ctx: DataContext,
-  opts: { epoch: number; seed: number; view: View; skipBatches?: number },
+  opts: { epoch: number; seed: number; view: View; skipBatches?: number; buffers?: BatchBuffers },
 ): AsyncIterable<Batch> {
   const { train, data } = ctx.config;
   const { days, accept } = splitFilter(ctx.config, 'train');
@@ -202,7 +206,7 @@ export async function* trainBatches(
   // for skipped batches too, so a resume sees the same views.
   const share = opts.view === 'challenge' ? (train.perPositionShare ?? 0) : 0;
   const viewRng = Rng.derive(opts.seed, 'view', opts.epoch);
-  const encoder = new BatchEncoder(ctx);
+  const encoder = new BatchEncoder(ctx, opts.buffers);
   let skip = opts.skipBatches ?? 0;
   for await (const group of groups) {
     const views = group.blocks.map((): View => (share > 0 && viewRng.next() < share ? 'per-position' : opts.view));
@@ -316,14 +320,17 @@ export function sessionsToBatch(ctx: DataContext, sessions: Session[], views: Vi
 
 /**
  * A batch of `size` sessions (track rows -1 = none); `features` is the input width per position. Its arrays share
- * one buffer, one allocation per batch. `zeroed` false leaves the memory as it comes, for an encoder that writes
- * every value (the native one): zeroing ~7 KB per session is a pass over memory the encoder then writes again.
+ * one buffer, one allocation per batch, or a returned one from `buffers`. `zeroed` false leaves the memory as it
+ * comes, for an encoder that writes every value (the native one): zeroing ~7 KB per session is a pass over memory
+ * the encoder then writes again.
  */
-export function emptyBatch(size: number, features = INPUT_FEATURES, zeroed = true): Batch {
+export function emptyBatch(size: number, features = INPUT_FEATURES, zeroed = true, buffers?: BatchBuffers): Batch {
   const P = size * MAX_SESSION_LENGTH;
   const lengths = [P * features, P, P, P, P * 4, P, P, P, size]; // in the order of the views below, 4 bytes each
   const bytes = 4 * lengths.reduce((a, b) => a + b, 0);
-  const buffer = zeroed ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);
+  const reused = buffers?.take(bytes) ?? null;
+  if (reused && zeroed) new Uint8Array(reused).fill(0);
+  const buffer = reused ?? (zeroed ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer));
   let at = 0;
   const view = <A>(make: new (buffer: ArrayBuffer, offset: number, length: number) => A, i: number): A => {
     const a = new make(buffer, at, lengths[i]);
@@ -365,7 +372,10 @@ class BatchEncoder {
   /** What touchTracks read, kept so that its reads are not optimised away. */
   touched = 0;
 
-  constructor(private readonly ctx: DataContext) {
+  constructor(
+    private readonly ctx: DataContext,
+    private readonly buffers?: BatchBuffers,
+  ) {
     this.keys = trackKeys(ctx.tracks);
     this.labelBit = [SKIP1, SKIP2, SKIP3, NOT_SKIPPED][LABELS.indexOf(ctx.config.data.label)];
     this.native =
@@ -382,7 +392,7 @@ class BatchEncoder {
   /** A batch of picked sessions, each in its view (one for all, or one per session). */
   batch(group: Picks, views: View | readonly View[]): Batch {
     const B = group.blocks.length;
-    const batch = emptyBatch(B, INPUT_FEATURES, !this.native);
+    const batch = emptyBatch(B, INPUT_FEATURES, !this.native, this.buffers);
     const knownLimit = new Int32Array(B);
     const scoreHidden = new Uint8Array(B);
     for (let b = 0; b < B; b++) {

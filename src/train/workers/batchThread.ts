@@ -5,6 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import type { DataContext, View } from '../../data/batch/batches.ts';
 import { reviveError, siblingModule, startWorker } from '../../util/threads.ts';
 import type { Batch } from '../../data/format/types.ts';
+import { buffersOf } from '../../data/batch/batchBuffers.ts';
 import type { FromBatchThread, ToBatchThread } from './batchThreadWorker.ts';
 
 /** Batches built ahead of the trainer: enough to hide jitter, few enough to keep memory flat. */
@@ -38,10 +39,13 @@ export class BatchThread {
     });
   }
 
-  /** trainBatches(ctx, opts), built on the thread. */
-  async *batches(ctx: DataContext, opts: { epoch: number; seed: number; view: View; skipBatches?: number }): AsyncIterable<Batch> {
+  /**
+   * trainBatches(ctx, opts), built on the thread. With `recycle`, a batch is read only until the next one is asked
+   * for: its buffer then goes back to the thread (its arrays are detached), which writes a later batch into it.
+   */
+  async *batches(ctx: DataContext, opts: { epoch: number; seed: number; view: View; skipBatches?: number }, recycle = false): AsyncIterable<Batch> {
     const id = this.nextId++;
-    const post = (m: ToBatchThread) => this.worker.postMessage(m);
+    const post = (m: ToBatchThread, transfer: ArrayBuffer[] = []) => this.worker.postMessage(m, transfer);
     post({ kind: 'job', job: { id, config: ctx.config, stats: ctx.stats, epoch: opts.epoch, seed: opts.seed, view: opts.view, skipBatches: opts.skipBatches ?? 0, maxInFlight: MAX_IN_FLIGHT } });
     let ended = false;
     try {
@@ -51,6 +55,7 @@ export class BatchThread {
         if (m.kind === 'error') throw reviveError(m);
         post({ kind: 'ack', id });
         yield m.batch;
+        if (recycle) for (const buffer of buffersOf(m.batch)) post({ kind: 'recycle', buffer }, [buffer]);
       }
     } finally {
       if (!ended) post({ kind: 'stop', id });

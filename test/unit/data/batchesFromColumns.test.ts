@@ -14,11 +14,11 @@ import { writeSynth } from '../../../src/data/synth/index.ts';
 import { challengeBatches, emptyBatch, evalBatches, loadDataContext, sessionsToBatch, trainBatches, type DataContext, type View } from '../../../src/data/batch/batches.ts';
 import { readSessions } from '../../../src/data/read/logs.ts';
 import { splitFilter } from '../../../src/data/passes/split.ts';
-import type { Batch, ChallengeSession, Session } from '../../../src/data/format/types.ts';
+import type { ChallengeSession, Session } from '../../../src/data/format/types.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { TRACK_FEATURES } from '../../../src/data/format/columns.ts';
 import { collect, logFile, TRACK_HEADER, trackLine } from '../../helpers/dataFixtures.ts';
-import { referenceChallengeBatches, referenceEvalBatches, referenceSessionsToBatch, referenceTrainBatches } from '../../helpers/referenceBatches.ts';
+import { assertSameBatches, referenceChallengeBatches, referenceEvalBatches, referenceSessionsToBatch, referenceTrainBatches } from '../../helpers/referenceBatches.ts';
 import { memoryContext, randomSessions, randomTracks } from '../../helpers/sessions.ts';
 import { defaultBatchEncoder, NativeBatchEncoder, type BatchEncoderKind } from '../../../src/data/batch/nativeEncoder.ts';
 import { blockOfSessions, SKIP2, type SessionBlock } from '../../../src/data/format/block.ts';
@@ -38,24 +38,6 @@ const withEncoder = (ctx: DataContext, encoder: BatchEncoderKind): DataContext =
 
 const root = mkdtempSync(join(tmpdir(), 'batches-from-columns-'));
 const quiet = () => {};
-
-/** Every array of two batch lists equal bit for bit, naming the first batch, field and element that differ. */
-function assertSameBatches(got: Batch[], want: Batch[], what: string): void {
-  assert.is(got.length, want.length, `${what}: batch count`);
-  got.forEach((b, i) => {
-    for (const key of Object.keys(want[i]) as (keyof Batch)[]) {
-      const [g, w] = [b[key], want[i][key]];
-      if (!ArrayBuffer.isView(w) || !ArrayBuffer.isView(g)) {
-        assert.equal(g, w, `${what}: batch ${i}, ${key}`);
-        continue;
-      }
-      const [gb, wb] = [new Uint8Array(g.buffer, g.byteOffset, g.byteLength), new Uint8Array(w.buffer, w.byteOffset, w.byteLength)];
-      let at = gb.length === wb.length ? gb.findIndex((x, k) => x !== wb[k]) : 0;
-      if (at >= 0) at = Math.floor(at / (w as Float32Array).BYTES_PER_ELEMENT);
-      assert.is(at, -1, `${what}: batch ${i}, ${key}: element ${at} is ${(g as Float32Array)[at]}, want ${(w as Float32Array)[at]}`);
-    }
-  });
-}
 
 /** The split's sessions as the old pipeline read them: Session objects of the CSV logs, filtered. */
 async function* splitSessions(ctx: DataContext, split: 'train' | 'val' | 'test', limit = 0): AsyncIterable<Session> {

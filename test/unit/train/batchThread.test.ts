@@ -1,0 +1,88 @@
+// The batch thread gives trainBatches' sequence, batch for batch; with recycling (as the trainer uses it) each batch
+// is read until the next is asked for, its buffer then goes back to the thread and a later batch is written into it.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
+import { writeSynth } from '../../../src/data/synth/index.ts';
+import { loadDataContext, trainBatches } from '../../../src/data/batch/batches.ts';
+import { BatchBuffers } from '../../../src/data/batch/batchBuffers.ts';
+import { BatchThread } from '../../../src/train/workers/batchThread.ts';
+import type { Batch } from '../../../src/data/format/types.ts';
+import { collect } from '../../helpers/dataFixtures.ts';
+import { assertSameBatches } from '../../helpers/referenceBatches.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'batch-thread-'));
+
+/** A batch whose arrays are copies, safe to keep. */
+const copy = (b: Batch): Batch => structuredClone(b);
+
+test('the batch thread gives trainBatches\' batches, recycling or not; a recycled batch is detached once the next is asked for', async () => {
+  const data = await writeSynth({ out: join(root, 'data'), sessions: 300, days: 2, seed: 7, tracks: 150 });
+  const config: Config = structuredClone(DEFAULTS);
+  config.data = { ...config.data, logs: data.logs, tracks: data.tracks, heldOutDays: ['2018-07-16'], shuffleBuffer: 32 };
+  config.train.batchSize = 16; // the epoch's last batch is smaller: buffers of another size are not reused
+  const ctx = await loadDataContext(config, { log: () => {} });
+  const opts = { epoch: 2, seed: 3, view: 'challenge' as const };
+  const want = await collect(trainBatches(ctx, opts));
+  assert.ok(want.length > 4 && want[want.length - 1].size < 16, 'several batches and a short last one');
+  const thread = new BatchThread();
+  try {
+    assertSameBatches(await collect(thread.batches(ctx, opts)), want, 'kept batches');
+    const got: Batch[] = [];
+    let previous: Batch | null = null;
+    for await (const b of thread.batches(ctx, opts, true)) {
+      if (previous) assert.is(previous.inputs.length, 0, 'the previous batch went back to the thread');
+      got.push(copy(b));
+      previous = b;
+    }
+    assertSameBatches(got, want, 'recycled batches');
+    // A second epoch on the same thread writes into the buffers returned during the first.
+    const next: Batch[] = [];
+    for await (const b of thread.batches(ctx, { ...opts, epoch: 3 }, true)) next.push(copy(b));
+    assertSameBatches(next, await collect(trainBatches(ctx, { ...opts, epoch: 3 })), 'next epoch');
+  } finally {
+    await thread.dispose();
+  }
+});
+
+test('batches written into returned buffers full of garbage equal fresh ones, with either encoder', async () => {
+  const data = await writeSynth({ out: join(root, 'data2'), sessions: 200, days: 2, seed: 8, tracks: 120 });
+  const config: Config = structuredClone(DEFAULTS);
+  config.data = { ...config.data, logs: data.logs, tracks: data.tracks, heldOutDays: ['2018-07-16'], shuffleBuffer: 32 };
+  config.train.batchSize = 16;
+  const loaded = await loadDataContext(config, { log: () => {} });
+  for (const encoder of loaded.encoder === 'native' ? (['javascript', 'native'] as const) : (['javascript'] as const)) {
+    const ctx = { ...loaded, encoder };
+    const opts = { epoch: 1, seed: 5, view: 'challenge' as const };
+    const want = await collect(trainBatches(ctx, opts));
+    const buffers = new BatchBuffers();
+    for (const size of new Set(want.map((b) => b.inputs.buffer.byteLength))) {
+      const garbage = new ArrayBuffer(size);
+      new Float32Array(garbage).fill(Number.NaN);
+      buffers.give(garbage);
+    }
+    const got: Batch[] = [];
+    for await (const b of trainBatches(ctx, { ...opts, buffers })) {
+      got.push(copy(b));
+      buffers.give(b.inputs.buffer as ArrayBuffer);
+    }
+    assertSameBatches(got, want, encoder);
+  }
+});
+
+test('BatchBuffers hands back a buffer of the asked size only, and keeps at most its capacity', () => {
+  const buffers = new BatchBuffers(2);
+  const [a, b, c] = [new ArrayBuffer(8), new ArrayBuffer(16), new ArrayBuffer(8)];
+  buffers.give(a);
+  buffers.give(b);
+  buffers.give(c); // over capacity: dropped
+  assert.is(buffers.take(32), null);
+  assert.is(buffers.take(16), b);
+  assert.is(buffers.take(8), a);
+  assert.is(buffers.take(8), null);
+});
+
+test.run();
