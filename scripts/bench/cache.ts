@@ -123,6 +123,7 @@ async function feedStage(stage: string, archive: string, tracksPath: string, cac
   const { loadConfig } = await import('../../src/config/load.ts');
   const { loadDataContext, trainBatches } = await import('../../src/data/batch/batches.ts');
   const { BatchThread } = await import('../../src/train/workers/batchThread.ts');
+  const { BatchBuffers, recycled } = await import('../../src/data/batch/batchBuffers.ts');
   // Every day of the archive, its sessions split by hash as a run without day lists does.
   const config = loadConfig('lstm-synth', {
     data: { logs: archive, tracks: tracksPath, cache: cacheDir, synth: { sessions: 0 }, split: 'session-hash', trainDays: [], valDays: [], testDays: [] },
@@ -136,7 +137,9 @@ async function feedStage(stage: string, archive: string, tracksPath: string, cac
   const cost = startStage();
   let sessions = 0;
   let rows = 0;
-  for await (const batch of thread?.batches(ctx, opts, true) ?? trainBatches(ctx, opts)) {
+  // As the trainer takes them: each batch's buffer is reused once the next is asked for.
+  const buffers = new BatchBuffers();
+  for await (const batch of thread?.batches(ctx, opts, true) ?? recycled(trainBatches(ctx, { ...opts, buffers }), buffers)) {
     sessions += batch.size;
     for (let b = 0; b < batch.size; b++) rows += Math.min(batch.lengths[b], batch.seqLen);
   }

@@ -7,6 +7,7 @@ import { configChanges, describeConfigChange } from '../config/diff.ts';
 import type { Origins } from '../config/resolve.ts';
 import type { Config } from '../config/schema.ts';
 import { loadDataContext, trainBatches } from '../data/batch/batches.ts';
+import { BatchBuffers, recycled } from '../data/batch/batchBuffers.ts';
 import { inputFeatureCount } from '../data/batch/features.ts';
 import { trackTableFingerprint } from '../data/format/trackKey.ts';
 import type { FeatureStats } from '../data/format/types.ts';
@@ -145,8 +146,9 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
   if (stepper.workers > 1) log(stepper.backend === 'native' ? `training in the native engine on ${stepper.workers} threads` : `training on ${stepper.workers} gradient threads`);
   // With several gradient threads, batches are built on a thread of their own so none of them waits for data.
   const batchThread = stepper.workers > 1 ? new BatchThread() : null;
-  // The loop below is done with a batch when it asks for the next: its buffer goes back to the batch thread.
-  const batchesOf = (o: Parameters<typeof trainBatches>[1]) => batchThread?.batches(ctx, o, true) ?? trainBatches(ctx, o);
+  // The loop below is done with a batch when it asks for the next: its buffer is reused for a later batch.
+  const buffers = new BatchBuffers();
+  const batchesOf = (o: Parameters<typeof trainBatches>[1]) => batchThread?.batches(ctx, o, true) ?? recycled(trainBatches(ctx, { ...o, buffers }), buffers);
   const writer = await EventWriter.create(runFolder);
   // Each event file of the run (a resume opens a new one) tells the HParams dashboard the run's config.
   writer.hparams(SESSION_START_TAG, { sessionStartInfo: { hparams: configHParams(config), modelUri: runFolder, startTimeSecs: Date.now() / 1000 } });

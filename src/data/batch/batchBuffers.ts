@@ -26,3 +26,14 @@ export class BatchBuffers {
     if (this.spare.length < this.capacity && buffer.byteLength > 0) this.spare.push(buffer);
   }
 }
+
+/**
+ * `batches` (made with `buffers`) for a consumer that is done with each batch when it asks for the next: the
+ * batch's buffer then goes back to `buffers` and a later batch is written into it.
+ */
+export async function* recycled(batches: AsyncIterable<Batch>, buffers: BatchBuffers): AsyncIterable<Batch> {
+  for await (const batch of batches) {
+    yield batch;
+    for (const buffer of buffersOf(batch)) buffers.give(buffer);
+  }
+}

@@ -1,5 +1,5 @@
-// The batch thread gives trainBatches' sequence, batch for batch; with recycling (as the trainer uses it) each batch
-// is read until the next is asked for, its buffer then goes back to the thread and a later batch is written into it.
+// The batch thread gives trainBatches' sequence, batch for batch; with recycling (as the trainer uses it, on the thread or
+// on its own) each batch is read until the next is asked for, and its buffer then carries a later batch.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
 import { loadDataContext, trainBatches } from '../../../src/data/batch/batches.ts';
-import { BatchBuffers } from '../../../src/data/batch/batchBuffers.ts';
+import { BatchBuffers, recycled } from '../../../src/data/batch/batchBuffers.ts';
 import { BatchThread } from '../../../src/train/workers/batchThread.ts';
 import type { Batch } from '../../../src/data/format/types.ts';
 import { collect } from '../../helpers/dataFixtures.ts';
@@ -70,6 +70,16 @@ test('batches written into returned buffers full of garbage equal fresh ones, wi
       buffers.give(b.inputs.buffer as ArrayBuffer);
     }
     assertSameBatches(got, want, encoder);
+    // As the trainer takes them on its own thread: the second batch is written into the first one's buffer.
+    const seen: ArrayBuffer[] = [];
+    const kept: Batch[] = [];
+    const pool = new BatchBuffers();
+    for await (const b of recycled(trainBatches(ctx, { ...opts, buffers: pool }), pool)) {
+      seen.push(b.inputs.buffer as ArrayBuffer);
+      kept.push(copy(b));
+    }
+    assertSameBatches(kept, want, `${encoder}, recycled`);
+    assert.is(seen[1], seen[0], 'the first buffer was reused');
   }
 });
 
