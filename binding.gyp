@@ -8,7 +8,8 @@
         "src/kernels/native/pool.c",
         "src/kernels/native/isaAvx2.c",
         "src/kernels/native/isaGeneric.c",
-        "src/data/batch/native/batchEncoder.c"
+        "src/data/batch/native/batchEncoder.c",
+        "src/data/read/native/rangeScanner.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-fno-math-errno", "-Wno-psabi", "-pthread"],
       "ldflags": ["-pthread"],

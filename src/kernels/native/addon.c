@@ -1,5 +1,5 @@
 // The Node-API face of the engine (src/kernels/native.ts is its TypeScript side) and the addon's entry, which also
-// adds the batch encoder's functions (data/batch/native). Every function checks the lengths of the typed arrays it
+// adds the batch encoder's functions (data/batch/native) and the range scanner's (data/read/native). Every function checks the lengths of the typed arrays it
 // is given against the shapes, and throws a TypeError instead of reading past an end: a mistake on the JavaScript
 // side is an exception, never a crash.
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include "../../util/native/napiArgs.h"
 #include "engine.h"
 #include "../../data/batch/native/batchEncoder.h"
+#include "../../data/read/native/rangeScanner.h"
 
 static Engine *engine_of(napi_env env, napi_value value) {
   void *data = NULL;
@@ -248,5 +249,6 @@ NAPI_MODULE_INIT() {
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof *functions, functions) != napi_ok) return NULL;
   if (!batch_encoder_register(env, exports)) return NULL;
+  if (!range_scanner_register(env, exports)) return NULL;
   return exports;
 }
