@@ -9,6 +9,7 @@
         "src/kernels/native/isaAvx2.c",
         "src/kernels/native/isaGeneric.c",
         "src/data/batch/native/batchEncoder.c",
+        "src/data/read/native/rangeScanner.c",
         "src/util/native/crc32c.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-fno-math-errno", "-Wno-psabi", "-pthread"],

@@ -2,7 +2,8 @@
 //
 // Where the first pass's CPU goes, part by part, each as CPU-seconds per compressed MB, all on one thread (no
 // workers) so that every part is timed alone: inflating (zlib), cutting the text into ranges (the range cutter),
-// parsing ranges into columns (rangeParser.ts), the hand-off of each range to a worker and of its columns back
+// parsing ranges into columns (rangeParser.ts, with its C scanner where the addon is built, and parseJavascript:
+// without it), the hand-off of each range to a worker and of its columns back
 // (structuredClone with the same transfer list as postMessage: both ends' serialising), assembling sessions
 // (assembler.ts), and inspect's counting: Session objects with a tally over their rows (as before issue 29), or the
 // tally over the blocks' columns (summaryTally.ts, as now). The files are the peers' (pipelinePeers.ts) or --folder's;
@@ -93,6 +94,8 @@ export async function runReaderParts(args: ReaderPartsArgs): Promise<void> {
     const parser = new RangeParser(layout, 'auto');
     const [parsed, parse] = cpu(() => ranges.map((r) => parser.parse(r, 0, r.length, null)));
     add('parse', parse);
+    const javascript = new RangeParser(layout, 'auto', null, 'other', 'javascript');
+    add('parseJavascript', cpu(() => ranges.map((r) => javascript.parse(r, 0, r.length, null)))[1]);
     const [handed, handOff] = cpu(() =>
       parsed.map((r, i) => {
         structuredClone({ bytes: ranges[i] }, { transfer: [ranges[i].buffer as ArrayBuffer] });

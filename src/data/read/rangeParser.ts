@@ -1,8 +1,10 @@
 // Bytes → columns: one byte range of a decompressed log file (whole lines, after the header) parsed into typed
 // columns, one entry per data row. No object per row and no string per numeric, boolean or categorical field;
 // session ids are made once per run of equal ids, dates once per distinct spelling, track ids once per distinct id
-// in the range. A line in a spelling the byte path does not recognise (quotes, signs, TRUE, a re-ordered header…)
-// goes through logrow.ts parseRowText, the reference, so values and error messages are the reader's own. A
+// in the range. The common case runs in C where the addon is built (nativeRangeScanner.ts): it reads lines as
+// byteRow reads them and leaves every other line to byteRow, here the fallback and the reference. A line in a
+// spelling the byte path does not recognise (quotes, signs, TRUE, a re-ordered header…) goes through logrow.ts
+// parseRowText, the reference, so values and error messages are the reader's own. A
 // categorical value outside its vocabulary is stored as the "other" slot and kept as an example (a few per column
 // and range), or under data.unknownCategories 'error' is the range's error at its line.
 // The range knows nothing of its place in the file: lines are counted from 0 here, session grouping and every
@@ -14,11 +16,12 @@ import type { DateFormat } from '../format/dates.ts';
 import { DateCache, parseRowText, type HeaderLayout } from './logrow.ts';
 import { packFlags } from '../format/block.ts';
 import { SlashDates } from './dateOrder.ts';
-import { RowColumns, type RangeRows } from './rangeRows.ts';
+import { grow, RowColumns, type RangeRows } from './rangeRows.ts';
 import { hashBytes, TrackLookup } from './trackIndex.ts';
 import { equalBytes, VocabBytes } from './vocabBytes.ts';
 import { Interner } from '../../util/interner.ts';
 import { OTHER_SLOTS, UNKNOWN_EXAMPLES, unknownCategoryRefusal } from '../format/unknownCategories.ts';
+import { DATES_SEEN, defaultRangeScanner, NativeRangeScanner, SCAN, type RangeScannerKind } from './nativeRangeScanner.ts';
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -26,6 +29,8 @@ const COMMA = 0x2c;
 const COMMAS = 0x2c2c2c2c;
 const QUOTE = 0x22;
 const SEEK_MAX = 0xffff;
+/** The native scanner records byte positions in Int32Arrays: a longer buffer is parsed in JavaScript. */
+const SCAN_MAX_BYTES = 0x7fffffff;
 /**
  * The columns in the order the byte path reads them (a file whose header is exactly LOG_COLUMNS): the session id,
  * two numbers, the track id, eight booleans (flag bits 0–7), two numbers, a boolean (bit 8), a number, the date, a
@@ -133,14 +138,16 @@ function textEnd(buf: Uint8Array, view: DataView, i: number, b: number): number 
 
 /**
  * Track ids to dense indices without a string per row: ids are hashed and compared as bytes of the range, and a
- * string is made only for the first occurrence of each.
+ * string is made only for the first occurrence of each. The native scanner looks ids up in the same tables and adds
+ * entries itself (their strings are made by adopt).
  */
 class ByteInterner {
   readonly values: string[] = [];
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
+  /** Entry k is buf[starts[k], ends[k]) (-1: interned by value); [values.length, capacity) is room. */
+  starts: Int32Array;
+  ends: Int32Array;
   private readonly byValue = new Map<string, number>();
-  private slots: Int32Array; // index + 1, 0 = empty
+  slots: Int32Array; // index + 1, 0 = empty
   private mask: number;
   private readonly view: DataView;
 
@@ -153,6 +160,8 @@ class ByteInterner {
     while (size < expected * 2) size *= 2;
     this.slots = new Int32Array(size);
     this.mask = size - 1;
+    this.starts = new Int32Array(size / 2);
+    this.ends = new Int32Array(size / 2);
   }
 
   index(a: number, b: number): number {
@@ -161,10 +170,7 @@ class ByteInterner {
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
       const v = this.slots[slot];
       if (v === 0) {
-        const k = this.values.length;
-        this.values.push(buf.toString('utf8', a, b));
-        this.starts.push(a);
-        this.ends.push(b);
+        const k = this.push(buf.toString('utf8', a, b), a, b);
         this.slots[slot] = k + 1;
         if (this.values.length * 2 > this.mask) this.rehash();
         return k;
@@ -191,12 +197,26 @@ class ByteInterner {
   indexValue(id: string): number {
     let k = this.byValue.get(id);
     if (k === undefined) {
-      k = this.values.length;
-      this.values.push(id);
-      this.starts.push(-1);
-      this.ends.push(-1);
+      k = this.push(id, -1, -1);
       this.byValue.set(id, k);
     }
+    return k;
+  }
+
+  /** The strings of the entries the native scanner added: all up to `count`. */
+  adopt(count: number): void {
+    for (let k = this.values.length; k < count; k++) this.values.push(this.buf.toString('utf8', this.starts[k], this.ends[k]));
+  }
+
+  private push(value: string, a: number, b: number): number {
+    const k = this.values.length;
+    if (k === this.starts.length) {
+      this.starts = grow(this.starts, 2 * k);
+      this.ends = grow(this.ends, 2 * k);
+    }
+    this.values.push(value);
+    this.starts[k] = a;
+    this.ends[k] = b;
     return k;
   }
 }
@@ -247,10 +267,55 @@ class RangeOutput {
   dateA = -1;
   dateB = -1;
   dateIndex = 0;
+  /** The first DATES_SEEN date spellings byte rows read, [start, end, index] each: the native scanner reuses them. */
+  private readonly datesSeen: number[] = [];
 
-  constructor(buf: Buffer, bytes: number) {
-    this.columns = new RowColumns(Math.max(64, Math.ceil(bytes / 80)));
+  constructor(
+    private readonly buf: Buffer,
+    bytes: number,
+    capacity = Math.max(64, Math.ceil(bytes / 80)),
+  ) {
+    this.columns = new RowColumns(capacity);
     this.tracks = new ByteInterner(buf, Math.ceil(bytes / 150));
+  }
+
+  /** The date in buf[a, b) has index `index` (its spelling read afresh, at the line being read). */
+  dateRead(a: number, b: number, index: number): void {
+    this.dateIndex = index;
+    this.dateA = a;
+    this.dateB = b;
+    if (this.datesSeen.length < 3 * DATES_SEEN) this.datesSeen.push(a, b, index);
+  }
+
+  /**
+   * Lines from buf[s] (line `line`) up to `end` through the native scanner, until one it leaves to JavaScript: the
+   * rows, runs and track ids it read added here. Returns where that line starts (≥ end: none); its number is the
+   * scanner's state.line.
+   */
+  scan(scanner: NativeRangeScanner, s: number, end: number, line: number): number {
+    const st = scanner.state;
+    st[SCAN.at] = s;
+    st[SCAN.end] = end;
+    st[SCAN.line] = line;
+    st[SCAN.rows] = this.rows;
+    st[SCAN.run] = this.ids.length - 1;
+    st[SCAN.idA] = this.idA;
+    st[SCAN.idB] = this.idB;
+    st[SCAN.dateA] = this.dateA;
+    st[SCAN.dateB] = this.dateB;
+    st[SCAN.dateIndex] = this.dateIndex;
+    st[SCAN.tracks] = this.tracks.values.length;
+    st[SCAN.dates] = this.datesSeen.length / 3;
+    st.set(this.datesSeen, SCAN.dateSeen);
+    scanner.scan(this.buf, this.columns, this.tracks);
+    const runs = scanner.runs;
+    for (let r = 0; r < st[SCAN.runsMade]; r++) this.newRun(this.buf.toString('utf8', runs[2 * r], runs[2 * r + 1]), runs[2 * r], runs[2 * r + 1]);
+    this.tracks.adopt(st[SCAN.tracks]);
+    this.rows = st[SCAN.rows];
+    this.dateA = st[SCAN.dateA];
+    this.dateB = st[SCAN.dateB];
+    this.dateIndex = st[SCAN.dateIndex];
+    return st[SCAN.at];
   }
 
   unknown(): UnknownExamples {
@@ -285,6 +350,7 @@ class RangeOutput {
 export class RangeParser {
   private readonly dates: DateCache;
   private readonly slashDates: SlashDates | null;
+  private readonly scanner: NativeRangeScanner | null;
 
   constructor(
     private readonly layout: HeaderLayout,
@@ -292,9 +358,14 @@ export class RangeParser {
     /** The track table's ids: rows name table rows directly, and only other ids become strings. */
     private readonly table: TrackLookup | null = null,
     private readonly unknownCategories: DataConfig['unknownCategories'] = 'other',
+    /** Who reads the common lines: C (throws when the addon lacks it) or byteRow alone. */
+    scanner: RangeScannerKind = defaultRangeScanner(),
+    /** The columns' first capacity (default: enough for the range's bytes); tests make it small to make them grow. */
+    private readonly capacity?: number,
   ) {
     this.slashDates = dateFormat === 'auto' ? new SlashDates() : null;
     this.dates = this.slashDates ?? new DateCache(dateFormat);
+    this.scanner = scanner === 'native' ? new NativeRangeScanner(table, { maxLength: MAX_SESSION_LENGTH, seekMax: SEEK_MAX }) : null;
   }
 
   /**
@@ -305,11 +376,17 @@ export class RangeParser {
     this.slashDates?.begin(fileDay);
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const out = new RangeOutput(buf, end - start);
+    const out = new RangeOutput(buf, end - start, this.capacity);
     const byteWise = this.layout.exact && buf.subarray(start, end).indexOf(QUOTE) < 0;
+    const scanner = byteWise && buf.length <= SCAN_MAX_BYTES ? this.scanner : null;
     let error: RangeRows['error'] = null;
     let lineNo = 0;
     for (let s = start; s < end && error === null; ) {
+      if (scanner !== null) {
+        s = out.scan(scanner, s, end, lineNo);
+        lineNo = scanner.state[SCAN.line];
+        if (s >= end) break;
+      }
       let nl = buf.indexOf(NL, s);
       if (nl < 0 || nl >= end) nl = end;
       const a = s;
@@ -389,9 +466,7 @@ export class RangeParser {
       } catch {
         return false; // the reference names it
       }
-      out.dateIndex = out.dates.index(value);
-      out.dateA = da;
-      out.dateB = db;
+      out.dateRead(da, db, out.dates.index(value));
     }
     const packed = CONTEXT.indexOf(buf, view, ca, cb) | (START.indexOf(buf, view, sa, sb) << 4) | (END.indexOf(buf, view, ea, eb) << 8);
     const others = OTHER_SLOTS[packed];

@@ -20,7 +20,8 @@ function mix(h: number, word: number): number {
 
 /**
  * A hash of the length and at most the first and last 12 bytes (ids differ there, and a miss only costs a probe),
- * read four bytes at a time from `view`, a DataView of buf.
+ * read four bytes at a time from `view`, a DataView of buf. The native range scanner computes it too
+ * (rangeScanner.c hash_bytes, bit for bit): a change here is a change there.
  */
 export function hashBytes(buf: Uint8Array, view: DataView, a: number, b: number): number {
   const n = b - a;
@@ -74,12 +75,12 @@ function build(ids: readonly string[]): SharedTrackIndex {
   return { id: nextId++, bytes, offsets, slots };
 }
 
-/** Lookups against a SharedTrackIndex (cheap to make: three views). */
+/** Lookups against a SharedTrackIndex (cheap to make: three views, which the native range scanner reads too). */
 export class TrackLookup {
-  private readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array;
   private readonly bytesView: DataView;
-  private readonly offsets: Uint32Array;
-  private readonly slots: Int32Array;
+  readonly offsets: Uint32Array;
+  readonly slots: Int32Array;
   private readonly mask: number;
 
   constructor(index: SharedTrackIndex) {

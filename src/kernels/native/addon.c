@@ -1,12 +1,13 @@
 // The Node-API face of the engine (src/kernels/native.ts is its TypeScript side) and the addon's entry, which also
-// adds the batch encoder's functions (data/batch/native) and the hardware CRC-32C (util/native). Every function checks the lengths of the typed arrays it
-// is given against the shapes, and throws a TypeError instead of reading past an end: a mistake on the JavaScript
-// side is an exception, never a crash.
+// adds the batch encoder's functions (data/batch/native), the range scanner's (data/read/native) and the hardware
+// CRC-32C (util/native). Every function checks the lengths of the typed arrays it is given against the shapes, and
+// throws a TypeError instead of reading past an end: a mistake on the JavaScript side is an exception, never a crash.
 #include <stdio.h>
 #include <string.h>
 #include "../../util/native/napiArgs.h"
 #include "engine.h"
 #include "../../data/batch/native/batchEncoder.h"
+#include "../../data/read/native/rangeScanner.h"
 #include "../../util/native/crc32c.h"
 
 static Engine *engine_of(napi_env env, napi_value value) {
@@ -249,6 +250,7 @@ NAPI_MODULE_INIT() {
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof *functions, functions) != napi_ok) return NULL;
   if (!batch_encoder_register(env, exports)) return NULL;
+  if (!range_scanner_register(env, exports)) return NULL;
   if (!crc32c_register(env, exports)) return NULL;
   return exports;
 }

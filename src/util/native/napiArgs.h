@@ -1,5 +1,5 @@
-// Reading a Node-API call's arguments, shared by the addon's C files (the engine's addon.c, the batch encoder):
-// typed arrays checked for their type, and every failure an exception for JavaScript, never a crash.
+// Reading a Node-API call's arguments, shared by the addon's C files (the engine's addon.c, the batch encoder and
+// the range scanner): typed arrays checked for their type, every failure an exception for JavaScript, never a crash.
 #pragma once
 #define NAPI_VERSION 8
 #include <node_api.h>
