@@ -18,7 +18,8 @@
 //   feed@thread      the same built on the trainer's batch thread (as train does with more than one gradient thread)
 //   feed-javascript  the feed on the consuming thread with the JavaScript encoder (the fallback where the native
 //                    addon is not built): the baseline of the native encoder's figure, from the same run
-// (`--stages feed` runs all three.) The feed stages build the cache first when it is not there, outside their timing.
+// (`--stages feed` runs all three.) The feed stages build the cache first when it is not there, outside their timing,
+// and each also times the epoch after its own (nextEpochSessionsPerSec: the rate of a run's later epochs).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,6 +47,8 @@ interface StageResult extends StageCost {
   bytes: number;
   /** The feed stages' batch encoder (data/batch/nativeEncoder.ts). */
   encoder?: string;
+  /** The feed stages: sessions/s of the epoch after the timed one, in the same process (the heap and JIT warm). */
+  nextEpochSessionsPerSec?: number;
   rows: number;
   sessions: number;
 }
@@ -118,7 +121,10 @@ async function runStage(stageName: string, archive: string, tracksPath: string, 
   return { stage: stageName, ...cost(), bytes, rows, sessions };
 }
 
-/** One epoch of training batches from the cache, timed from the first batch asked for to the last received. */
+/**
+ * One epoch of training batches from the cache, timed from the first batch asked for to the last received; then the
+ * next epoch, timed alone: a first epoch pays once for a heap growing to its size (~100 MB of fresh pages here).
+ */
 async function feedStage(stage: string, archive: string, tracksPath: string, cacheDir: string): Promise<StageResult> {
   const { loadConfig } = await import('../../src/config/load.ts');
   const { loadDataContext, trainBatches } = await import('../../src/data/batch/batches.ts');
@@ -134,17 +140,22 @@ async function feedStage(stage: string, archive: string, tracksPath: string, cac
   const opts = { epoch: 1, seed: config.train.seed, view: config.task === 'challenge' ? ('challenge' as const) : ('per-position' as const) };
   // The thread loads its own context (track table, cache manifest) once per run, as in training: not timed.
   if (thread) for await (const _ of thread.batches(ctx, { ...opts, epoch: 0 })) break;
-  const cost = startStage();
-  let sessions = 0;
-  let rows = 0;
   // As the trainer takes them: each batch's buffer is reused once the next is asked for.
   const buffers = new BatchBuffers();
-  for await (const batch of thread?.batches(ctx, opts, true) ?? recycled(trainBatches(ctx, { ...opts, buffers }), buffers)) {
-    sessions += batch.size;
-    for (let b = 0; b < batch.size; b++) rows += Math.min(batch.lengths[b], batch.seqLen);
-  }
+  const epoch = async (n: number) => {
+    const cost = startStage();
+    let sessions = 0;
+    let rows = 0;
+    for await (const batch of thread?.batches(ctx, { ...opts, epoch: n }, true) ?? recycled(trainBatches(ctx, { ...opts, epoch: n, buffers }), buffers)) {
+      sessions += batch.size;
+      for (let b = 0; b < batch.size; b++) rows += Math.min(batch.lengths[b], batch.seqLen);
+    }
+    return { ...cost(), rows, sessions };
+  };
+  const first = await epoch(1);
+  const next = await epoch(2);
   await thread?.dispose();
-  return { stage, ...cost(), bytes: ctx.source.manifest?.bytes ?? 0, rows, sessions, encoder: ctx.encoder };
+  return { stage, ...first, bytes: ctx.source.manifest?.bytes ?? 0, encoder: ctx.encoder, nextEpochSessionsPerSec: Math.round(next.sessions / next.seconds) };
 }
 
 /** Reads every column of every row, as an encoder would (integer math in locals: no number boxing). */
@@ -242,6 +253,7 @@ export async function runCacheBench(args: CacheBenchArgs): Promise<void> {
         ? { stage: 'feed', threads: r.stage === 'feed' ? 1 : 2, builtOn: r.stage === 'feed' ? 'consuming thread' : 'batch thread' }
         : { stage: r.stage }),
       ...(r.encoder ? { encoder: r.encoder } : {}),
+      ...(r.nextEpochSessionsPerSec ? { nextEpochSessionsPerSec: r.nextEpochSessionsPerSec } : {}),
       seconds: +r.seconds.toFixed(2),
       cpuSeconds: +r.cpuSeconds.toFixed(2),
       MBPerSec: +mbps(r).toFixed(1),
