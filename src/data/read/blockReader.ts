@@ -83,7 +83,8 @@ export async function* entryBlocks(
 ): AsyncGenerator<SessionBlock> {
   const label = entry.label;
   const fileDay = dayFromFileName(entry.path);
-  const cutter = new RangeCutter(label, opts.rangeBytes ?? RANGE);
+  const rangeBytes = opts.rangeBytes ?? RANGE;
+  const cutter = new RangeCutter(label, rangeBytes, (n) => pool.rangeBuffer(n, rangeBytes + rangeBytes / 4));
   // The totals after each range but the file's last, whose report waits until its last session is closed.
   const report = (): void => opts.onProgress?.({ file: label, compressedBytes: bytesRead(), rows: counts.rows, sessions: counts.sessions });
   const assembly = new OrderedAssembly(label, fileDay, opts, counts, opts.dateLookaheadRows ?? DATE_LOOKAHEAD_ROWS, () => cutter.line, report);

@@ -1,5 +1,7 @@
 // N parse workers behind one ordered queue: the reading thread decompresses once and hands each worker a byte range
-// (its ArrayBuffer transferred, not copied); results come back as promises in submission order. With no workers the
+// (its ArrayBuffer transferred, not copied); results come back as promises in submission order, and the range's
+// buffer comes back with them to carry a later range (rangeBuffer): a fresh 2 MiB buffer per range was a pass of
+// zeroing each, and its external memory drove V8 to a full mark-compact every ~13 ranges. With no workers the
 // same RangeParser runs inline. Workers are kept for reuse between reads (starting one costs ~0.4 s of module
 // loading), unref'd while idle so they never keep the program alive.
 import { availableParallelism } from 'node:os';
@@ -33,7 +35,7 @@ export function parserFor(parsers: Map<string, RangeParser>, job: RangeJob): Ran
 }
 
 export type ToParseWorker = { kind: 'range'; job: RangeJob };
-export type FromParseWorker = { kind: 'rows'; rows: RangeRows } | { kind: 'error'; message: string; stack?: string };
+export type FromParseWorker = { kind: 'rows'; rows: RangeRows; bytes: ArrayBuffer } | { kind: 'error'; message: string; stack?: string };
 
 /**
  * Parse workers worth starting by default: one per core but one, at most 8. The reading thread needs a core of its
@@ -44,7 +46,8 @@ export function defaultParseWorkers(): number {
   return Math.max(1, Math.min(8, availableParallelism() - 1));
 }
 
-type Pending = { resolve: (r: RangeRows) => void; reject: (e: Error) => void };
+type Parsed = { rows: RangeRows; bytes: ArrayBuffer };
+type Pending = { resolve: (r: Parsed) => void; reject: (e: Error) => void };
 
 class ParseWorker {
   readonly worker = startWorker(siblingModule(import.meta.url, 'parseWorker'));
@@ -57,7 +60,7 @@ class ParseWorker {
     this.worker.on('message', (m: FromParseWorker) => {
       const p = this.pending.shift();
       if (!p) return;
-      if (m.kind === 'rows') p.resolve(m.rows);
+      if (m.kind === 'rows') p.resolve(m);
       else {
         const e = new Error(`parse worker failed: ${m.message}`);
         e.stack = m.stack;
@@ -86,7 +89,7 @@ class ParseWorker {
     else void this.worker.terminate();
   }
 
-  submit(job: RangeJob): Promise<RangeRows> {
+  submit(job: RangeJob): Promise<Parsed> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
@@ -96,6 +99,8 @@ class ParseWorker {
 }
 
 const idle: ParseWorker[] = [];
+/** Returned range buffers kept: the ranges in flight come back one at a time. */
+const MAX_SPARE = 4;
 const MAX_IDLE = 8;
 /** Bytes parsed on the reading thread before workers are started. */
 const INLINE_BYTES = 8 * 1024 * 1024;
@@ -109,6 +114,8 @@ export class ParsePool {
   private next = 0;
   private submitted = 0;
   private readonly inline = new Map<string, RangeParser>();
+  /** Buffers of parsed ranges, for later ranges. */
+  private readonly spare: ArrayBuffer[] = [];
 
   constructor(
     readonly size: number,
@@ -120,7 +127,9 @@ export class ParsePool {
     if (this.size === 0 || this.submitted <= this.inlineBytes) {
       const parser = parserFor(this.inline, job);
       try {
-        return Promise.resolve(parser.parse(job.bytes, 0, job.bytes.length, job.fileDay));
+        const rows = parser.parse(job.bytes, 0, job.bytes.length, job.fileDay);
+        this.give(job.bytes.buffer as ArrayBuffer); // the rows hold copies of what they need
+        return Promise.resolve(rows);
       } catch (e) {
         return Promise.reject(e);
       }
@@ -131,7 +140,21 @@ export class ParsePool {
       this.workers.push(w);
     }
     const w = this.workers[this.next++ % this.workers.length];
-    return w.submit(job);
+    return w.submit(job).then(({ rows, bytes }) => {
+      this.give(bytes);
+      return rows;
+    });
+  }
+
+  /** `bytes` bytes (uninitialised) for a range, on a returned buffer of at least `capacity` bytes when there is one. */
+  rangeBuffer(bytes: number, capacity: number): Uint8Array {
+    const i = this.spare.findIndex((b) => b.byteLength >= bytes);
+    const buffer = i >= 0 ? this.spare.splice(i, 1)[0] : (Buffer.allocUnsafeSlow(Math.max(bytes, capacity)).buffer as ArrayBuffer);
+    return new Uint8Array(buffer, 0, bytes);
+  }
+
+  private give(buffer: ArrayBuffer): void {
+    if (this.spare.length < MAX_SPARE && buffer.byteLength > 0) this.spare.push(buffer);
   }
 
   /** Workers wait for the next read once their outstanding ranges are done (a read that failed or stopped early). */

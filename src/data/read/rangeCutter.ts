@@ -19,6 +19,8 @@ export class RangeCutter {
   constructor(
     private readonly label: string,
     private readonly rangeBytes: number,
+    /** Memory for a range of n bytes (ParsePool.rangeBuffer: buffers of parsed ranges, reused). */
+    private readonly rangeMemory: (n: number) => Uint8Array = (n) => new Uint8Array(n),
   ) {
     this.acc = Buffer.allocUnsafeSlow(Math.max(64 * 1024, rangeBytes + rangeBytes / 4));
   }
@@ -68,7 +70,7 @@ export class RangeCutter {
   }
 
   private copy(start: number, end: number): Uint8Array {
-    const bytes = new Uint8Array(end - start);
+    const bytes = this.rangeMemory(end - start);
     bytes.set(this.acc.subarray(start, end));
     return bytes;
   }
