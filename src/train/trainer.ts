@@ -7,7 +7,8 @@ import { configChanges, describeConfigChange } from '../config/diff.ts';
 import type { Origins } from '../config/resolve.ts';
 import type { Config } from '../config/schema.ts';
 import { loadDataContext, trainBatches } from '../data/batch/batches.ts';
-import { BatchBuffers, recycled } from '../data/batch/batchBuffers.ts';
+import { recycled } from '../data/batch/batchBuffers.ts';
+import { SpareBuffers } from '../util/spareBuffers.ts';
 import { inputFeatureCount } from '../data/batch/features.ts';
 import { trackTableFingerprint } from '../data/format/trackKey.ts';
 import type { FeatureStats } from '../data/format/types.ts';
@@ -147,7 +148,7 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
   // With several gradient threads, batches are built on a thread of their own so none of them waits for data.
   const batchThread = stepper.workers > 1 ? new BatchThread() : null;
   // The loop below is done with a batch when it asks for the next: its buffer is reused for a later batch.
-  const buffers = new BatchBuffers();
+  const buffers = new SpareBuffers();
   const batchesOf = (o: Parameters<typeof trainBatches>[1]) => batchThread?.batches(ctx, o, true) ?? recycled(trainBatches(ctx, { ...o, buffers }), buffers);
   const writer = await EventWriter.create(runFolder);
   // Each event file of the run (a resume opens a new one) tells the HParams dashboard the run's config.

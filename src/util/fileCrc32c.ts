@@ -2,15 +2,23 @@
 // of their bytes are used.
 import type { FileHandle } from 'node:fs/promises';
 import { crc32c } from './crc32c.ts';
+import type { SpareBuffers } from './spareBuffers.ts';
 
-/** CRC-32C of the file open as `handle`, read in pieces of at most 4 MiB (no bigger than the file: fresh memory is not free). */
-export async function fileCrc32c(handle: FileHandle): Promise<number> {
-  const piece = Buffer.allocUnsafeSlow(Math.max(1, Math.min(4 << 20, (await handle.stat()).size)));
+/**
+ * CRC-32C of the file open as `handle`, read in pieces of at most 4 MiB (no bigger than the file: fresh memory is
+ * not free), into a buffer from `spare` when it has one, given back after.
+ */
+export async function fileCrc32c(handle: FileHandle, spare?: SpareBuffers): Promise<number> {
+  const size = Math.max(1, Math.min(4 << 20, (await handle.stat()).size));
+  const memory = spare?.take(size, Infinity) ?? (Buffer.allocUnsafeSlow(size).buffer as ArrayBuffer);
+  const piece = Buffer.from(memory, 0, size);
   let crc = 0;
   for (let position = 0; ; ) {
     const { bytesRead } = await handle.read(piece, 0, piece.length, position);
-    if (bytesRead === 0) return crc;
+    if (bytesRead === 0) break;
     crc = crc32c(piece.subarray(0, bytesRead), crc);
     position += bytesRead;
   }
+  spare?.give(memory);
+  return crc;
 }

@@ -12,7 +12,7 @@ import { Rng } from '../../util/rng.ts';
 import { knownRows } from '../format/challenge.ts';
 import { LABELS, MAX_SESSION_LENGTH, REASONS_END } from '../format/columns.ts';
 import { INPUT_FEATURES, encodeSession, makeNormaliser, type Normaliser } from './features.ts';
-import type { BatchBuffers } from './batchBuffers.ts';
+import { SpareBuffers } from '../../util/spareBuffers.ts';
 import { defaultBatchEncoder, NativeBatchEncoder, type BatchEncoderKind } from './nativeEncoder.ts';
 import { newReadCounts, type ReadLogOptions } from '../read/readOptions.ts';
 import { blockOfSessions, NOT_SKIPPED, sessionsOfBlocks, sessionSource, SKIP1, SKIP2, SKIP3, trackIdAt, type SessionBlock } from '../format/block.ts';
@@ -196,11 +196,14 @@ async function* sessionGroups(
  */
 export async function* trainBatches(
   ctx: DataContext,
-  opts: { epoch: number; seed: number; view: View; skipBatches?: number; buffers?: BatchBuffers },
+  opts: { epoch: number; seed: number; view: View; skipBatches?: number; buffers?: SpareBuffers },
 ): AsyncIterable<Batch> {
   const { train, data } = ctx.config;
   const { days, accept } = splitFilter(ctx.config, 'train');
-  const picks = pickSessions(ctx.source(days), days, accept, data.maxSessions);
+  // Cache blocks are read into the buffers of blocks whose picked sessions are all encoded.
+  const reuse = ctx.source.manifest ? new BlockReuse() : null;
+  const picked = pickSessions(ctx.source(days, reuse?.spare), days, accept, data.maxSessions);
+  const picks = reuse ? reuse.counted(picked) : picked;
   const groups = sessionGroups(picks, train.batchSize, { capacity: data.shuffleBuffer, rng: Rng.derive(opts.seed, 'shuffle', opts.epoch) });
   // In the challenge task a share of sessions comes in the per-position view (TrainConfig.perPositionShare); drawn
   // for skipped batches too, so a resume sees the same views.
@@ -212,9 +215,45 @@ export async function* trainBatches(
     const views = group.blocks.map((): View => (share > 0 && viewRng.next() < share ? 'per-position' : opts.view));
     if (skip > 0) {
       skip--;
+      reuse?.encoded(group.blocks);
       continue;
     }
-    yield encoder.batch(group, views);
+    const batch = encoder.batch(group, views);
+    reuse?.encoded(group.blocks); // the batch holds none of the blocks' memory
+    yield batch;
+  }
+}
+
+/**
+ * Cache blocks given back once every session picked from them is encoded, for the shard reader to read later blocks
+ * into: a block then lives only while the shuffle buffer holds one of its sessions (~12 MB of blocks here), where
+ * garbage collection let ~100 MB of dead ones pile up, each read into fresh pages. A block's arrays are views of one
+ * buffer (shardFormat.ts deserializeBlock).
+ */
+class BlockReuse {
+  readonly spare = new SpareBuffers(16);
+  private readonly left = new Map<SessionBlock, number>();
+
+  /** The picks, each block's count of picked sessions noted. */
+  async *counted(picks: AsyncIterable<[SessionBlock, Int32Array]>): AsyncIterable<[SessionBlock, Int32Array]> {
+    for await (const [block, picked] of picks) {
+      this.left.set(block, picked.length);
+      yield [block, picked];
+    }
+  }
+
+  /** One session of each of `blocks` encoded (or skipped): a block with none left gives its buffer back. */
+  encoded(blocks: readonly SessionBlock[]): void {
+    for (const block of blocks) {
+      const left = this.left.get(block);
+      if (left === undefined) continue;
+      if (left > 1) {
+        this.left.set(block, left - 1);
+        continue;
+      }
+      this.left.delete(block);
+      this.spare.give(block.rowEnd.buffer as ArrayBuffer);
+    }
   }
 }
 
@@ -324,7 +363,7 @@ export function sessionsToBatch(ctx: DataContext, sessions: Session[], views: Vi
  * comes, for an encoder that writes every value (the native one): zeroing ~7 KB per session is a pass over memory
  * the encoder then writes again.
  */
-export function emptyBatch(size: number, features = INPUT_FEATURES, zeroed = true, buffers?: BatchBuffers): Batch {
+export function emptyBatch(size: number, features = INPUT_FEATURES, zeroed = true, buffers?: SpareBuffers): Batch {
   const P = size * MAX_SESSION_LENGTH;
   const lengths = [P * features, P, P, P, P * 4, P, P, P, size]; // in the order of the views below, 4 bytes each
   const bytes = 4 * lengths.reduce((a, b) => a + b, 0);
@@ -374,7 +413,7 @@ class BatchEncoder {
 
   constructor(
     private readonly ctx: DataContext,
-    private readonly buffers?: BatchBuffers,
+    private readonly buffers?: SpareBuffers,
   ) {
     this.keys = trackKeys(ctx.tracks);
     this.labelBit = [SKIP1, SKIP2, SKIP3, NOT_SKIPPED][LABELS.indexOf(ctx.config.data.label)];

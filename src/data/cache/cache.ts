@@ -28,6 +28,7 @@ import { writeCachePartial } from './partialCache.ts';
 import { partialFileName, partialKinds } from '../passes/partials.ts';
 import { shardLabel } from '../source/shard.ts';
 import { fingerprint, fingerprintChange } from '../source/fingerprint.ts';
+import type { SpareBuffers } from '../../util/spareBuffers.ts';
 
 export type { CacheManifest, ShardInfo } from './manifest.ts';
 export type { SessionBlock } from '../format/block.ts';
@@ -245,12 +246,12 @@ export async function* readCachedBlocks(
   dir: string,
   manifest: CacheManifest,
   tracks: TrackTable,
-  opts: { days?: ReadonlySet<string> } = {},
+  opts: { days?: ReadonlySet<string>; spare?: SpareBuffers } = {},
 ): AsyncGenerator<SessionBlock> {
   checkTracks(dir, manifest, tracks);
   for (const shard of manifest.shards) {
     if (opts.days && !Object.keys(shard.days).some((d) => opts.days!.has(d))) continue;
-    yield* readShardBlocks(join(dir, shard.file), shard.crc32c);
+    yield* readShardBlocks(join(dir, shard.file), shard.crc32c, opts.spare);
   }
 }
 

@@ -8,13 +8,15 @@ import { blocksOf, readLogBlocks } from '../read/blockReader.ts';
 import type { TrackTable } from '../format/types.ts';
 import type { SessionBlock } from '../format/block.ts';
 import { ensureCache, readCachedBlocks, type CacheManifest } from './cache.ts';
+import type { SpareBuffers } from '../../util/spareBuffers.ts';
 
 /**
  * Blocks of sessions of some days (all when `days` is undefined), in file order; a block may also hold sessions
  * of other days, so a consumer keeps the sessions whose day it wants. Track rows refer to the
- * run's track table.
+ * run's track table. `spare`: buffers the consumer gave back, which cache blocks are read into (a consumer that
+ * gives a block's buffer back must read that block no more).
  */
-export type SessionSource = ((days?: ReadonlySet<string>) => AsyncIterable<SessionBlock>) & { manifest?: CacheManifest };
+export type SessionSource = ((days?: ReadonlySet<string>, spare?: SpareBuffers) => AsyncIterable<SessionBlock>) & { manifest?: CacheManifest };
 
 /**
  * Session blocks of `config.data.logs` with the config's reader options. With a cache folder configured, the cache
@@ -30,7 +32,7 @@ export async function openSessionSource(
   const readOpts: ReadLogOptions = { dateFormat: d.dateFormat, badDates: d.badDates, unknownCategories: d.unknownCategories };
   if (!d.cache) return (days) => logBlocks(d.logs, { ...readOpts, days, tracks });
   const manifest = await ensureCache(d.cache, d.logs, tracks, { ...readOpts, tracksPath: d.tracks, log, counts });
-  const source: SessionSource = (days) => readCachedBlocks(d.cache, manifest, tracks, { days });
+  const source: SessionSource = (days, spare) => readCachedBlocks(d.cache, manifest, tracks, { days, spare });
   source.manifest = manifest;
   return source;
 }

@@ -9,6 +9,7 @@ import { DataError } from '../../errors.ts';
 import { crc32c, crcText } from '../../util/crc32c.ts';
 import { fileCrc32c } from '../../util/fileCrc32c.ts';
 import { fileError } from '../../util/failures.ts';
+import type { SpareBuffers } from '../../util/spareBuffers.ts';
 import type { SessionBlock } from '../format/block.ts';
 import { BLOCK_HEADER_BYTES, blockBodyBytes, deserializeBlock, readBlockHeader, serializeBlock } from './shardFormat.ts';
 
@@ -67,9 +68,10 @@ export class ShardWriter {
 
 /**
  * The blocks of a shard file, in order. With `crc` (the manifest's, absent in caches from before CRCs) the file is
- * checked first. A mismatch, a wrong magic number or a short read is a DataError naming the shard.
+ * checked first. A mismatch, a wrong magic number or a short read is a DataError naming the shard. With `spare`,
+ * a block is read into a given-back buffer (of up to twice its size) where there is one.
  */
-export async function* readShardBlocks(path: string, crc?: number): AsyncGenerator<SessionBlock> {
+export async function* readShardBlocks(path: string, crc?: number, spare?: SpareBuffers): AsyncGenerator<SessionBlock> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -78,7 +80,7 @@ export async function* readShardBlocks(path: string, crc?: number): AsyncGenerat
   }
   try {
     if (crc !== undefined) {
-      const actual = await fileCrc32c(handle);
+      const actual = await fileCrc32c(handle, spare);
       if (actual !== crc) {
         throw new DataError(
           `cache shard is corrupt (CRC-32C ${crcText(actual)}, the manifest says ${crcText(crc)}): delete the cache folder ` +
@@ -95,8 +97,10 @@ export async function* readShardBlocks(path: string, crc?: number): AsyncGenerat
       const h = bytesRead === BLOCK_HEADER_BYTES ? readBlockHeader(head) : null;
       if (!h) throw new DataError(`not a cache block at byte ${offset} (corrupt or truncated shard)`, path);
       const size = blockBodyBytes(h.jsonBytes, h.sessions, h.rows);
-      // A fresh, unpooled buffer per block: the block's arrays are views into it, and the consumer may keep them.
-      const body = Buffer.allocUnsafeSlow(size);
+      // A buffer of the block's own (the block's arrays are views into it, and the consumer may keep them), unless
+      // the consumer gives buffers back.
+      const reused = spare?.take(size, 2 * size);
+      const body = reused ? Buffer.from(reused, 0, size) : Buffer.allocUnsafeSlow(size);
       const got = await readFully(handle, body, offset + BLOCK_HEADER_BYTES);
       if (got !== size) throw new DataError(`cache shard is truncated at byte ${offset + BLOCK_HEADER_BYTES + got}`, path);
       offset += BLOCK_HEADER_BYTES + size;

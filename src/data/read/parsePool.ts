@@ -9,6 +9,7 @@ import type { DataConfig } from '../format/dataConfig.ts';
 import type { DateFormat } from '../format/dates.ts';
 import type { HeaderLayout } from './logrow.ts';
 import { siblingModule, startWorker } from '../../util/threads.ts';
+import { SpareBuffers } from '../../util/spareBuffers.ts';
 import { RangeParser } from './rangeParser.ts';
 import type { RangeRows } from './rangeRows.ts';
 import { TrackLookup, type SharedTrackIndex } from './trackIndex.ts';
@@ -99,8 +100,6 @@ class ParseWorker {
 }
 
 const idle: ParseWorker[] = [];
-/** Returned range buffers kept: the ranges in flight come back one at a time. */
-const MAX_SPARE = 4;
 const MAX_IDLE = 8;
 /** Bytes parsed on the reading thread before workers are started. */
 const INLINE_BYTES = 8 * 1024 * 1024;
@@ -114,8 +113,8 @@ export class ParsePool {
   private next = 0;
   private submitted = 0;
   private readonly inline = new Map<string, RangeParser>();
-  /** Buffers of parsed ranges, for later ranges. */
-  private readonly spare: ArrayBuffer[] = [];
+  /** Buffers of parsed ranges (the ranges in flight come back one at a time), for later ranges. */
+  private readonly spare = new SpareBuffers(4);
 
   constructor(
     readonly size: number,
@@ -128,7 +127,7 @@ export class ParsePool {
       const parser = parserFor(this.inline, job);
       try {
         const rows = parser.parse(job.bytes, 0, job.bytes.length, job.fileDay);
-        this.give(job.bytes.buffer as ArrayBuffer); // the rows hold copies of what they need
+        this.spare.give(job.bytes.buffer as ArrayBuffer); // the rows hold copies of what they need
         return Promise.resolve(rows);
       } catch (e) {
         return Promise.reject(e);
@@ -141,20 +140,15 @@ export class ParsePool {
     }
     const w = this.workers[this.next++ % this.workers.length];
     return w.submit(job).then(({ rows, bytes }) => {
-      this.give(bytes);
+      this.spare.give(bytes);
       return rows;
     });
   }
 
   /** `bytes` bytes (uninitialised) for a range, on a returned buffer of at least `capacity` bytes when there is one. */
   rangeBuffer(bytes: number, capacity: number): Uint8Array {
-    const i = this.spare.findIndex((b) => b.byteLength >= bytes);
-    const buffer = i >= 0 ? this.spare.splice(i, 1)[0] : (Buffer.allocUnsafeSlow(Math.max(bytes, capacity)).buffer as ArrayBuffer);
+    const buffer = this.spare.take(bytes, Infinity) ?? (Buffer.allocUnsafeSlow(Math.max(bytes, capacity)).buffer as ArrayBuffer);
     return new Uint8Array(buffer, 0, bytes);
-  }
-
-  private give(buffer: ArrayBuffer): void {
-    if (this.spare.length < MAX_SPARE && buffer.byteLength > 0) this.spare.push(buffer);
   }
 
   /** Workers wait for the next read once their outstanding ranges are done (a read that failed or stopped early). */

@@ -5,7 +5,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { DataSettings } from '../../data/format/dataConfig.ts';
 import { loadDataContext, trainBatches, type DataContext, type View } from '../../data/batch/batches.ts';
-import { BatchBuffers, buffersOf } from '../../data/batch/batchBuffers.ts';
+import { buffersOf } from '../../data/batch/batchBuffers.ts';
+import { SpareBuffers } from '../../util/spareBuffers.ts';
 import type { Batch, FeatureStats } from '../../data/format/types.ts';
 import { threadError, type ThreadError } from '../../util/threads.ts';
 
@@ -36,7 +37,7 @@ const port = parentPort!;
 let ctx: { key: string; ctx: DataContext } | null = null;
 let current = { id: -1, inFlight: 0, stopped: false };
 let wake: (() => void) | null = null;
-const buffers = new BatchBuffers();
+const buffers = new SpareBuffers();
 
 port.on('message', (m: ToBatchThread) => {
   if (m.kind === 'job') void run(m.job);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
 import { writeSynth } from '../../../src/data/synth/index.ts';
 import { loadDataContext, trainBatches } from '../../../src/data/batch/batches.ts';
-import { BatchBuffers, recycled } from '../../../src/data/batch/batchBuffers.ts';
+import { recycled } from '../../../src/data/batch/batchBuffers.ts';
+import { SpareBuffers } from '../../../src/util/spareBuffers.ts';
 import { BatchThread } from '../../../src/train/workers/batchThread.ts';
 import type { Batch } from '../../../src/data/format/types.ts';
 import { collect } from '../../helpers/dataFixtures.ts';
@@ -58,7 +59,7 @@ test('batches written into returned buffers full of garbage equal fresh ones, wi
     const ctx = { ...loaded, encoder };
     const opts = { epoch: 1, seed: 5, view: 'challenge' as const };
     const want = await collect(trainBatches(ctx, opts));
-    const buffers = new BatchBuffers();
+    const buffers = new SpareBuffers();
     for (const size of new Set(want.map((b) => b.inputs.buffer.byteLength))) {
       const garbage = new ArrayBuffer(size);
       new Float32Array(garbage).fill(Number.NaN);
@@ -73,7 +74,7 @@ test('batches written into returned buffers full of garbage equal fresh ones, wi
     // As the trainer takes them on its own thread: the second batch is written into the first one's buffer.
     const seen: ArrayBuffer[] = [];
     const kept: Batch[] = [];
-    const pool = new BatchBuffers();
+    const pool = new SpareBuffers();
     for await (const b of recycled(trainBatches(ctx, { ...opts, buffers: pool }), pool)) {
       seen.push(b.inputs.buffer as ArrayBuffer);
       kept.push(copy(b));
@@ -81,18 +82,6 @@ test('batches written into returned buffers full of garbage equal fresh ones, wi
     assertSameBatches(kept, want, `${encoder}, recycled`);
     assert.is(seen[1], seen[0], 'the first buffer was reused');
   }
-});
-
-test('BatchBuffers hands back a buffer of the asked size only, and keeps at most its capacity', () => {
-  const buffers = new BatchBuffers(2);
-  const [a, b, c] = [new ArrayBuffer(8), new ArrayBuffer(16), new ArrayBuffer(8)];
-  buffers.give(a);
-  buffers.give(b);
-  buffers.give(c); // over capacity: dropped
-  assert.is(buffers.take(32), null);
-  assert.is(buffers.take(16), b);
-  assert.is(buffers.take(8), a);
-  assert.is(buffers.take(8), null);
 });
 
 test.run();
