@@ -129,7 +129,8 @@ async function feedStage(stage: string, archive: string, tracksPath: string, cac
   const { loadConfig } = await import('../../src/config/load.ts');
   const { loadDataContext, trainBatches } = await import('../../src/data/batch/batches.ts');
   const { BatchThread } = await import('../../src/train/workers/batchThread.ts');
-  const { BatchBuffers, recycled } = await import('../../src/data/batch/batchBuffers.ts');
+  const { recycled } = await import('../../src/data/batch/batchBuffers.ts');
+  const { SpareBuffers } = await import('../../src/util/spareBuffers.ts');
   // Every day of the archive, its sessions split by hash as a run without day lists does.
   const config = loadConfig('lstm-synth', {
     data: { logs: archive, tracks: tracksPath, cache: cacheDir, synth: { sessions: 0 }, split: 'session-hash', trainDays: [], valDays: [], testDays: [] },
@@ -141,7 +142,7 @@ async function feedStage(stage: string, archive: string, tracksPath: string, cac
   // The thread loads its own context (track table, cache manifest) once per run, as in training: not timed.
   if (thread) for await (const _ of thread.batches(ctx, { ...opts, epoch: 0 })) break;
   // As the trainer takes them: each batch's buffer is reused once the next is asked for.
-  const buffers = new BatchBuffers();
+  const buffers = new SpareBuffers();
   const epoch = async (n: number) => {
     const cost = startStage();
     let sessions = 0;
