@@ -127,10 +127,8 @@ async function runStage(stageName: string, archive: string, tracksPath: string, 
  */
 async function feedStage(stage: string, archive: string, tracksPath: string, cacheDir: string): Promise<StageResult> {
   const { loadConfig } = await import('../../src/config/load.ts');
-  const { loadDataContext, trainBatches } = await import('../../src/data/batch/batches.ts');
-  const { BatchThread } = await import('../../src/train/workers/batchThread.ts');
-  const { recycled } = await import('../../src/data/batch/batchBuffers.ts');
-  const { SpareBuffers } = await import('../../src/util/spareBuffers.ts');
+  const { loadDataContext } = await import('../../src/data/batch/batches.ts');
+  const { BatchThread, trainingFeed } = await import('../../src/train/workers/batchThread.ts');
   // Every day of the archive, its sessions split by hash as a run without day lists does.
   const config = loadConfig('lstm-synth', {
     data: { logs: archive, tracks: tracksPath, cache: cacheDir, synth: { sessions: 0 }, split: 'session-hash', trainDays: [], valDays: [], testDays: [] },
@@ -141,13 +139,13 @@ async function feedStage(stage: string, archive: string, tracksPath: string, cac
   const opts = { epoch: 1, seed: config.train.seed, view: config.task === 'challenge' ? ('challenge' as const) : ('per-position' as const) };
   // The thread loads its own context (track table, cache manifest) once per run, as in training: not timed.
   if (thread) for await (const _ of thread.batches(ctx, { ...opts, epoch: 0 })) break;
-  // As the trainer takes them: each batch's buffer is reused once the next is asked for.
-  const buffers = new SpareBuffers();
+  // As the trainer takes them (its own feed): each batch's buffer is reused once the next is asked for.
+  const feed = trainingFeed(ctx, thread);
   const epoch = async (n: number) => {
     const cost = startStage();
     let sessions = 0;
     let rows = 0;
-    for await (const batch of thread?.batches(ctx, { ...opts, epoch: n }, true) ?? recycled(trainBatches(ctx, { ...opts, epoch: n, buffers }), buffers)) {
+    for await (const batch of feed({ ...opts, epoch: n })) {
       sessions += batch.size;
       for (let b = 0; b < batch.size; b++) rows += Math.min(batch.lengths[b], batch.seqLen);
     }

@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { configChanges, describeConfigChange } from '../config/diff.ts';
 import type { Origins } from '../config/resolve.ts';
 import type { Config } from '../config/schema.ts';
-import { loadDataContext, trainBatches } from '../data/batch/batches.ts';
-import { recycled } from '../data/batch/batchBuffers.ts';
-import { SpareBuffers } from '../util/spareBuffers.ts';
+import { loadDataContext } from '../data/batch/batches.ts';
 import { inputFeatureCount } from '../data/batch/features.ts';
 import { trackTableFingerprint } from '../data/format/trackKey.ts';
 import type { FeatureStats } from '../data/format/types.ts';
@@ -30,7 +28,7 @@ import { claimRunFolder, writeRunFiles } from './runFolder.ts';
 import { takeRunLock, type RunLock } from './runLock.ts';
 import { learningRate } from './schedule.ts';
 import type { PendingStep, StepValues } from './step.ts';
-import { BatchThread } from './workers/batchThread.ts';
+import { BatchThread, trainingFeed } from './workers/batchThread.ts';
 import { createStepper, resolveWorkers } from './workers/stepper.ts';
 import { validate, type ValidationMetrics } from './validate.ts';
 
@@ -148,8 +146,7 @@ async function trainInRunFolder(opts: TrainOptions, log: (s: string) => void, ru
   // With several gradient threads, batches are built on a thread of their own so none of them waits for data.
   const batchThread = stepper.workers > 1 ? new BatchThread() : null;
   // The loop below is done with a batch when it asks for the next: its buffer is reused for a later batch.
-  const buffers = new SpareBuffers();
-  const batchesOf = (o: Parameters<typeof trainBatches>[1]) => batchThread?.batches(ctx, o, true) ?? recycled(trainBatches(ctx, { ...o, buffers }), buffers);
+  const batchesOf = trainingFeed(ctx, batchThread);
   const writer = await EventWriter.create(runFolder);
   // Each event file of the run (a resume opens a new one) tells the HParams dashboard the run's config.
   writer.hparams(SESSION_START_TAG, { sessionStartInfo: { hparams: configHParams(config), modelUri: runFolder, startTimeSecs: Date.now() / 1000 } });

@@ -121,6 +121,7 @@ export class ParsePool {
     private readonly inlineBytes = INLINE_BYTES,
   ) {}
 
+  /** The range's rows. Its bytes must come from rangeBuffer: once parsed, their buffer carries a later range. */
   submit(job: RangeJob): Promise<RangeRows> {
     this.submitted += job.bytes.length;
     if (this.size === 0 || this.submitted <= this.inlineBytes) {
@@ -145,7 +146,10 @@ export class ParsePool {
     });
   }
 
-  /** `bytes` bytes (uninitialised) for a range, on a returned buffer of at least `capacity` bytes when there is one. */
+  /**
+   * `bytes` bytes (uninitialised) for a range: on a returned buffer large enough when there is one, else on a fresh
+   * buffer of at least `capacity` bytes, so that it can carry later ranges.
+   */
   rangeBuffer(bytes: number, capacity: number): Uint8Array {
     const buffer = this.spare.take(bytes, Infinity) ?? (Buffer.allocUnsafeSlow(Math.max(bytes, capacity)).buffer as ArrayBuffer);
     return new Uint8Array(buffer, 0, bytes);

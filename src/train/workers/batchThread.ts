@@ -2,11 +2,24 @@
 // read, joined and padded. The sequence is trainBatches' (same seed, epoch and skip), so runs and resumes are
 // exactly as with batches built on the trainer's thread.
 import type { Worker } from 'node:worker_threads';
-import type { DataContext, View } from '../../data/batch/batches.ts';
+import { trainBatches, type DataContext, type View } from '../../data/batch/batches.ts';
 import { reviveError, siblingModule, startWorker } from '../../util/threads.ts';
+import { SpareBuffers } from '../../util/spareBuffers.ts';
 import type { Batch } from '../../data/format/types.ts';
-import { buffersOf } from '../../data/batch/batchBuffers.ts';
+import { buffersOf, recycled } from '../../data/batch/batchBuffers.ts';
 import type { FromBatchThread, ToBatchThread } from './batchThreadWorker.ts';
+
+/** Which batches of which epoch (trainBatches' options). */
+export type EpochBatches = { epoch: number; seed: number; view: View; skipBatches?: number };
+
+/**
+ * The training loop's batches: built on `thread` when there is one, else on this thread; either way a batch's
+ * buffer carries a later batch once the next is asked for, so the loop must be done with a batch by then.
+ */
+export function trainingFeed(ctx: DataContext, thread: BatchThread | null): (opts: EpochBatches) => AsyncIterable<Batch> {
+  const buffers = new SpareBuffers();
+  return (opts) => thread?.batches(ctx, opts, true) ?? recycled(trainBatches(ctx, { ...opts, buffers }), buffers);
+}
 
 /** Batches built ahead of the trainer: enough to hide jitter, few enough to keep memory flat. */
 const MAX_IN_FLIGHT = 3;
@@ -43,7 +56,7 @@ export class BatchThread {
    * trainBatches(ctx, opts), built on the thread. With `recycle`, a batch is read only until the next one is asked
    * for: its buffer then goes back to the thread (its arrays are detached), which writes a later batch into it.
    */
-  async *batches(ctx: DataContext, opts: { epoch: number; seed: number; view: View; skipBatches?: number }, recycle = false): AsyncIterable<Batch> {
+  async *batches(ctx: DataContext, opts: EpochBatches, recycle = false): AsyncIterable<Batch> {
     const id = this.nextId++;
     const post = (m: ToBatchThread, transfer: ArrayBuffer[] = []) => this.worker.postMessage(m, transfer);
     post({ kind: 'job', job: { id, config: ctx.config, stats: ctx.stats, epoch: opts.epoch, seed: opts.seed, view: opts.view, skipBatches: opts.skipBatches ?? 0, maxInFlight: MAX_IN_FLIGHT } });
