@@ -3,7 +3,8 @@
 // workers turn into columns (rangeParser.ts); the columns come back in order and are grouped into SessionBlocks
 // (orderedAssembly.ts, assembler.ts). At most a few ranges per worker are in flight and a block is handed on before
 // more input is read, so memory stays flat whatever the archive's size. Under dateFormat auto a file's ranges may
-// wait for its slash order (dateOrder.ts), at most DATE_LOOKAHEAD_ROWS rows of them.
+// wait for its slash order (dateOrder.ts), at most DATE_LOOKAHEAD_ROWS rows of them. V8's heap may grow further
+// than its default while a pass runs (util/heapGrowth.ts): otherwise it marks almost without pause.
 import { DATA_DEFAULTS } from '../format/dataConfig.ts';
 import { DataError } from '../../errors.ts';
 import { openEntries } from '../source/archive.ts';
@@ -17,6 +18,7 @@ import { defaultParseWorkers, ParsePool } from './parsePool.ts';
 import { RangeCutter } from './rangeCutter.ts';
 import type { RangeRows } from './rangeRows.ts';
 import { sharedTrackIndex } from './trackIndex.ts';
+import { passHeapGrowth } from '../../util/heapGrowth.ts';
 
 export interface BlockReadOptions extends ReadLogOptions {
   /** Parse worker threads (default: defaultParseWorkers()); 0 parses on the reading thread. */
@@ -51,6 +53,7 @@ const DATE_LOOKAHEAD_ROWS = 500_000;
 export async function* readLogBlocks(source: string, opts: BlockReadOptions = {}): AsyncGenerator<EntryItem> {
   const counts = opts.counts ?? newReadCounts();
   const pool = new ParsePool(opts.workers ?? defaultParseWorkers(), opts.inlineBytes);
+  const releaseHeapGrowth = passHeapGrowth.hold();
   let bytesBefore = 0;
   let lastReader: (() => number) | null = null;
   try {
@@ -70,6 +73,7 @@ export async function* readLogBlocks(source: string, opts: BlockReadOptions = {}
     yield { kind: 'end', counts };
   } finally {
     pool.close();
+    releaseHeapGrowth();
   }
 }
 
