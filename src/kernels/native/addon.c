@@ -11,11 +11,7 @@
 #include "../../util/native/crc32c.h"
 
 static Engine *engine_of(napi_env env, napi_value value) {
-  void *data = NULL;
-  napi_valuetype kind;
-  if (napi_typeof(env, value, &kind) != napi_ok || kind != napi_external) return NULL;
-  if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
-  return data;
+  return handle_data(env, value, HANDLE_ENGINE);
 }
 
 static void finalize(napi_env env, void *data, void *hint) {
@@ -53,9 +49,7 @@ static napi_value create_engine(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, message);
     return NULL;
   }
-  napi_value external;
-  CHECK(napi_create_external(env, e, finalize, NULL, &external));
-  return external;
+  return make_handle(env, e, HANDLE_ENGINE, finalize);
 }
 
 /** The batch fields of a { size, seqLen, inputs, trackIndex, present?, labels?, auxLabels?, weights?, scored? } object. */

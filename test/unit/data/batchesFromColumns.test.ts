@@ -24,6 +24,7 @@ import { defaultBatchEncoder, NativeBatchEncoder, type BatchEncoderKind } from '
 import { blockOfSessions, SKIP2, type SessionBlock } from '../../../src/data/format/block.ts';
 import { knownRows } from '../../../src/data/format/challenge.ts';
 import { trackKeys } from '../../../src/data/format/trackKey.ts';
+import { blockWeekdays } from '../../../src/data/batch/features.ts';
 
 /**
  * The encoders to check: JavaScript always, C where the addon is built (required where SKIPTRAIN_REQUIRE_NATIVE=1,
@@ -176,9 +177,22 @@ test('the native encoder writes every value of a batch that comes uninitialised,
   assert.throws(() => encoder.encode(emptyBatch(1), [broken], Int32Array.of(3), Int32Array.of(20), Uint8Array.of(0), true), /point outside the block/);
   assert.throws(() => encoder.encode(emptyBatch(1), [broken], Int32Array.of(broken.ids.length), Int32Array.of(20), Uint8Array.of(0), true), /point outside the block/);
   // A standardised table of a table that is not whole rows, or with more statistics than a row has features.
-  const addon = (loadAddon() as { addon: { createStandardTable(...a: unknown[]): unknown } }).addon;
+  type Addon = { createStandardTable(...a: unknown[]): unknown; encodeBatch(...a: unknown[]): number; createBatchBlock(...a: unknown[]): unknown };
+  const addon = (loadAddon() as unknown as { addon: Addon }).addon;
   assert.throws(() => addon.createStandardTable(tracks.features, 7, ctx.norm.mean, ctx.norm.invStd), /whole rows of width/);
   assert.throws(() => addon.createStandardTable(tracks.features.subarray(0, 4 * w), w, new Float32Array(w + 1), new Float32Array(w + 1)), /at most width/);
+  // A handle of another kind, or a lookalike object, where a handle is expected: a TypeError, never its struct read.
+  const table = addon.createStandardTable(tracks.features, w, ctx.norm.mean, ctx.norm.invStd);
+  const encoderHandle = (encoder as unknown as { encoder: unknown }).encoder;
+  const blockHandle = addon.createBatchBlock(block, new Int32Array(block.extraTrackIds.length).fill(-1), blockWeekdays(block));
+  const args = (enc: unknown, blocks: unknown[]) => [enc, blocks, Int32Array.of(0), Int32Array.of(0), Int32Array.of(20), Uint8Array.of(0), true, emptyBatch(1)];
+  assert.is(addon.encodeBatch(...args(encoderHandle, [blockHandle])), -1);
+  for (const wrong of [table, blockHandle, {}, Object.create(null)]) {
+    assert.throws(() => addon.encodeBatch(...args(wrong, [blockHandle])), (e: Error) => e instanceof TypeError && /encodeBatch\(encoder/.test(e.message));
+  }
+  for (const wrong of [table, encoderHandle, {}]) {
+    assert.throws(() => addon.encodeBatch(...args(encoderHandle, [wrong])), (e: Error) => e instanceof TypeError && /createBatchBlock's handles/.test(e.message));
+  }
 });
 
 test.run();

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import type { ModelConfig } from '../../../src/config/schema.ts';
 import { dropoutMask, dropoutScale, dropoutThreshold } from '../../../src/kernels/dropoutMask.ts';
+import { loadNative } from '../../../src/kernels/native.ts';
 import { selectBackend } from '../../../src/models/backend.ts';
 import { createModel, type SkipModel } from '../../../src/models/model.ts';
 import { createNativeEngine, engineBatch, trainingPass } from '../../../src/models/engineModel.ts';
@@ -122,6 +123,13 @@ const cases: Record<string, () => Promise<void>> = {
     throwsType(() => tEngine.logits(tParams, { ...engineBatch(batch), present: undefined }), /batch\.present/);
     const long = challengeLike(1, 21, 5, 1); // one position past the 20 rows of the positional table
     throwsType(() => tEngine.logits(tParams, engineBatch(long)), /positional table/);
+    // A handle of another kind (the batch encoder's standardised table) or a lookalike object as the engine.
+    const native = loadNative() as unknown as { addon: Record<string, (...a: unknown[]) => unknown> };
+    const table = native.addon.createStandardTable(new Float32Array(4), 4, new Float32Array(4), new Float32Array(4));
+    for (const wrong of [table, {}]) {
+      throwsType(() => native.addon.isa(wrong), /isa\(engine\)/);
+      throwsType(() => native.addon.logits(wrong, params, engineBatch(batch), new Float32Array(3 * 7)), /engine|params/);
+    }
   },
 };
 

@@ -191,9 +191,7 @@ static napi_value create_standard_table(napi_env env, napi_callback_info info) {
     standardise(features + r * width, mean, invStd, t->features, row);
     memset(row + t->features, 0, sizeof(float) * (STANDARD_STRIDE - t->features));
   }
-  napi_value external;
-  CHECK(napi_create_external(env, t, finalize_standard, NULL, &external));
-  return external;
+  return make_handle(env, t, HANDLE_STANDARD_TABLE, finalize_standard);
 }
 
 /**
@@ -214,7 +212,7 @@ static napi_value create_encoder(napi_env env, napi_callback_info info) {
   if (napi_get_named_property(env, arg, "sizes", &part) != napi_ok || !integers(env, part, SIZE_NAMES, SIZES, e->size)) error = "sizes: an object of integers";
   else if (napi_get_named_property(env, arg, "offsets", &part) != napi_ok || !integers(env, part, OFFSET_NAMES, OFFSETS, e->off)) error = "offsets: the input layout's offsets by name";
   else if (napi_get_named_property(env, arg, "flagBits", &part) != napi_ok || !integers(env, part, FLAG_NAMES, FLAGS, e->bit)) error = "flagBits: the flag bits by name";
-  else if (napi_get_named_property(env, arg, "standard", &standard) != napi_ok || napi_get_value_external(env, standard, &table) != napi_ok || !table ||
+  else if (napi_get_named_property(env, arg, "standard", &standard) != napi_ok || !(table = handle_data(env, standard, HANDLE_STANDARD_TABLE)) ||
            napi_create_reference(env, standard, 1, &e->refs[0]) != napi_ok)
     error = "standard: a createStandardTable handle";
   else if (!held_property(env, arg, "keys", napi_int32_array, (const void **)&e->keys, &nKeys, &e->refs[1]) ||
@@ -242,9 +240,7 @@ static napi_value create_encoder(napi_env env, napi_callback_info info) {
     free(e);
     return fail(env, error);
   }
-  napi_value external;
-  CHECK(napi_create_external(env, e, finalize_encoder, NULL, &external));
-  return external;
+  return make_handle(env, e, HANDLE_BATCH_ENCODER, finalize_encoder);
 }
 
 /** createBatchBlock(block, extraRows Int32Array, weekdays Int8Array): a block's columns, held for encodeBatch. */
@@ -275,9 +271,7 @@ static napi_value create_block(napi_env env, napi_callback_info info) {
     free(k);
     return fail(env, "createBatchBlock: a session block's columns (block.ts), an Int32Array of extra rows and an Int8Array of weekdays");
   }
-  napi_value external;
-  CHECK(napi_create_external(env, k, finalize_block, NULL, &external));
-  return external;
+  return make_handle(env, k, HANDLE_BATCH_BLOCK, finalize_block);
 }
 
 /** The batch's arrays (types.ts Batch), each B·T long (auxLabels B·T·4, inputs B·T·F, lengths B). */
@@ -481,7 +475,7 @@ static napi_value encode_batch(napi_env env, napi_callback_info info) {
   napi_value argv[8], result;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Encoder *e = NULL;
-  if (argc < 8 || napi_get_value_external(env, argv[0], (void **)&e) != napi_ok || !e) return fail(env, "encodeBatch(encoder, blocks, which, index, knownLimit, scoreHidden, labels, batch)");
+  if (argc < 8 || !(e = handle_data(env, argv[0], HANDLE_BATCH_ENCODER))) return fail(env, "encodeBatch(encoder, blocks, which, index, knownLimit, scoreHidden, labels, batch)");
   const int T = e->size[MAX_LENGTH], F = e->size[FEATURES];
   uint32_t nBlocks;
   bool isArray = false;
@@ -490,7 +484,7 @@ static napi_value encode_batch(napi_env env, napi_callback_info info) {
   for (uint32_t j = 0; j < nBlocks; j++) {
     napi_value item;
     void *p = NULL;
-    if (napi_get_element(env, argv[1], j, &item) != napi_ok || napi_get_value_external(env, item, &p) != napi_ok || !p) return fail(env, "encodeBatch: blocks must hold createBatchBlock's handles");
+    if (napi_get_element(env, argv[1], j, &item) != napi_ok || !(p = handle_data(env, item, HANDLE_BATCH_BLOCK))) return fail(env, "encodeBatch: blocks must hold createBatchBlock's handles");
     blocks[j] = p;
   }
   const int32_t *which, *index, *knownLimit;
