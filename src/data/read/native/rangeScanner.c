@@ -60,6 +60,15 @@ typedef struct {
   size_t capacity;
 } Columns;
 
+/** Lines whose track-table entries are fetched ahead, together (the table is far larger than the caches). */
+#define AHEAD 32
+
+/** A line looked at ahead of its turn: where it ends and its track id's bytes and hash, not to be found twice. */
+typedef struct {
+  size_t at, nl, ta, tb;
+  uint32_t hash;
+} Ahead;
+
 /** What one call works on and keeps: the state's values while the lines go by. */
 typedef struct {
   const uint8_t *buf;
@@ -72,6 +81,9 @@ typedef struct {
   const Vocab *vocab;
   long idA, idB, dateA, dateB, dateIndex, run, rows, tracks, runsMade, maxLength, seekMax, dates;
   long seen[3 * DATES_SEEN];
+  Ahead ahead[AHEAD];
+  int aheadN, aheadK;
+  const Ahead *line; // the current line's, when it was looked at ahead
 } Scan;
 
 enum { LINE_DONE, LINE_LEFT, BAD_TABLE, BAD_INTERNER };
@@ -232,16 +244,15 @@ static long interned(const Scan *sc, size_t a, size_t b, uint32_t hash, size_t *
   return -1 - BAD_INTERNER; // no empty slot: JavaScript rehashes long before
 }
 
-/** Lines whose track-table entries are fetched ahead, together (the table is far larger than the caches). */
-#define AHEAD 32
-
 /**
  * Asks for the track-table memory that the lines from buf[at] (at most AHEAD, before `end`) will read: the slot of
  * each one's track id, then the entry that slot names, then its bytes. Each step's misses overlap instead of
  * queueing one line at a time, three deep. Only a hint: nothing is read that the lines' own lookups don't check.
- * Returns the lines it looked at.
+ * Each line's end and track id hash are kept in sc->ahead for its turn.
  */
-static int fetch_ahead(const Table *t, const uint8_t *buf, long at, long end) {
+static void fetch_ahead(Scan *sc, long at, long end) {
+  const Table *t = sc->table;
+  const uint8_t *buf = sc->buf;
   size_t slot[AHEAD];
   int n = 0;
   for (; n < AHEAD && at < end; n++) {
@@ -251,7 +262,13 @@ static int fetch_ahead(const Table *t, const uint8_t *buf, long at, long end) {
     if (a < b) a = text_end(buf, a + 1, b);
     if (a < b) a = text_end(buf, a + 1, b);
     const size_t tb = a < b ? text_end(buf, a + 1, b) : b;
-    slot[n] = a < tb ? hash_bytes(buf + a + 1, tb - a - 1) & t->mask : SIZE_MAX;
+    Ahead *h = &sc->ahead[n];
+    h->at = (size_t)at;
+    h->nl = b;
+    h->ta = a < tb ? a + 1 : SIZE_MAX;
+    h->tb = a < tb ? tb : SIZE_MAX;
+    h->hash = a < tb ? hash_bytes(buf + a + 1, tb - a - 1) : 0;
+    slot[n] = a < tb ? h->hash & t->mask : SIZE_MAX;
     if (slot[n] != SIZE_MAX) __builtin_prefetch(t->slots + slot[n]);
     at = (long)b + 1;
   }
@@ -262,11 +279,8 @@ static int fetch_ahead(const Table *t, const uint8_t *buf, long at, long end) {
   }
   for (int k = 0; k < n; k++)
     if (slot[k] != SIZE_MAX && t->offsets[slot[k] - 1] < t->nbytes) __builtin_prefetch(t->bytes + t->offsets[slot[k] - 1]);
-#if defined(__GNUC__)
-  // A function that only reads and prefetches looks pure to GCC, which then drops the call: this says it is not.
-  __asm__ __volatile__("" ::: "memory");
-#endif
-  return n;
+  sc->aheadN = n;
+  sc->aheadK = 0;
 }
 
 /** The date index of spelling buf[a, b) when the range has read it before, else -1; *current: it is the current date's. */
@@ -339,13 +353,14 @@ static int scan_line(Scan *sc, size_t a, size_t b, uint32_t line) {
   }
   if (!sameId && sc->runsMade == (long)sc->runCapacity) return LINE_LEFT;
   long track = -1;
+  const uint32_t hash = sc->line && sc->line->ta == ta && sc->line->tb == tb ? sc->line->hash : hash_bytes(buf + ta, tb - ta);
   if (sc->table) {
-    track = table_row(sc->table, buf, ta, tb, hash_bytes(buf + ta, tb - ta));
+    track = table_row(sc->table, buf, ta, tb, hash);
     if (track < -1) return BAD_TABLE;
   }
   if (track < 0) {
     size_t slot = 0;
-    long k = interned(sc, ta, tb, hash_bytes(buf + ta, tb - ta), &slot);
+    long k = interned(sc, ta, tb, hash, &slot);
     if (k < -1) return BAD_INTERNER;
     if (k < 0) {
       // ByteInterner.index rehashes once more than half the slots are taken: JavaScript does this line then.
@@ -531,10 +546,17 @@ static napi_value scan_range(napi_env env, napi_callback_info info) {
   if (!state_of(st, &sc, &at, &end, &line)) return fail(env, "state: a position, count or limit out of range");
   const uint8_t *buf = sc.buf;
   int status = LINE_DONE;
-  for (long ahead = 0; at < end; ahead--) {
-    if (ahead <= 0 && sc.table) ahead = fetch_ahead(sc.table, buf, at, end);
-    const uint8_t *found = memchr(buf + at, NL, (size_t)(end - at));
-    const long nl = found ? (long)(found - buf) : end;
+  sc.aheadN = sc.aheadK = 0;
+  for (; at < end;) {
+    if (sc.aheadK < sc.aheadN && sc.ahead[sc.aheadK].at != (size_t)at) sc.aheadN = sc.aheadK = 0; // out of step: look again
+    if (sc.aheadK == sc.aheadN && sc.table) fetch_ahead(&sc, at, end);
+    sc.line = sc.aheadK < sc.aheadN ? &sc.ahead[sc.aheadK++] : NULL;
+    long nl;
+    if (sc.line) nl = (long)sc.line->nl;
+    else {
+      const uint8_t *found = memchr(buf + at, NL, (size_t)(end - at));
+      nl = found ? (long)(found - buf) : end;
+    }
     long b = nl;
     if (b > at && buf[b - 1] == CR) b--;
     if (b > at) {
