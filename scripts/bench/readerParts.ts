@@ -11,8 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { LOG_COLUMNS } from '../../src/data/format/columns.ts';
-import { headerPositions, isExactHeader, splitFields } from '../../src/data/source/csv.ts';
+import { RangeCutter } from '../../src/data/read/rangeCutter.ts';
+import type { HeaderLayout } from '../../src/data/read/logrow.ts';
+import { SpareBuffers } from '../../src/util/spareBuffers.ts';
 import { SessionAssembler } from '../../src/data/read/assembler.ts';
 import { RangeParser } from '../../src/data/read/rangeParser.ts';
 import { rangeBuffers, type RangeRows } from '../../src/data/read/rangeRows.ts';
@@ -30,7 +31,6 @@ export interface ReaderPartsArgs {
 
 const RANGE = 2 * 1024 * 1024;
 const CHUNK = 256 * 1024;
-const NL = 0x0a;
 
 function cpu<T>(f: () => T): [T, number] {
   const start = process.cpuUsage();
@@ -39,35 +39,21 @@ function cpu<T>(f: () => T): [T, number] {
   return [out, (used.user + used.system) / 1e6];
 }
 
-/** The cutter of blockReader.ts: zlib-sized chunks appended to a buffer, whole-line ranges copied out. */
-function cutRanges(text: Buffer): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let acc = Buffer.allocUnsafeSlow(RANGE + RANGE / 4);
-  let fill = 0;
-  for (let at = 0; at < text.length; at += CHUNK) {
-    const chunk = text.subarray(at, Math.min(text.length, at + CHUNK));
-    if (fill + chunk.length > acc.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(acc.length * 2, fill + chunk.length));
-      acc.copy(bigger, 0, 0, fill);
-      acc = bigger;
-    }
-    chunk.copy(acc, fill);
-    fill += chunk.length;
-    let head = 0;
-    while (fill - head >= RANGE) {
-      const cut = acc.lastIndexOf(NL, head + RANGE - 1);
-      const bytes = new Uint8Array(cut + 1 - head);
-      bytes.set(acc.subarray(head, cut + 1));
-      out.push(bytes);
-      head = cut + 1;
-    }
-    if (head > 0) {
-      acc.copyWithin(0, head, fill);
-      fill -= head;
-    }
-  }
-  if (fill > 0) out.push(Uint8Array.from(acc.subarray(0, fill)));
-  return out;
+/**
+ * blockReader.ts's cutter over the text in zlib-sized chunks: the ranges after the header, and its layout. With
+ * `recycle`, each range's buffer goes back at once to carry a later one, as the parse pool gives them back (the
+ * ranges are then not kept): the cutter as the reader runs it.
+ */
+function cutRanges(text: Buffer, recycle = false): { ranges: Uint8Array[]; layout: HeaderLayout } {
+  const spare = new SpareBuffers(4);
+  const memory = (n: number) => new Uint8Array(spare.take(n, Infinity) ?? new ArrayBuffer(Math.max(n, RANGE + RANGE / 4)), 0, n);
+  const cutter = new RangeCutter('reader-parts', RANGE, memory);
+  const ranges: Uint8Array[] = [];
+  const take = (range: Uint8Array) => (recycle ? spare.give(range.buffer as ArrayBuffer) : ranges.push(range));
+  for (let at = 0; at < text.length; at += CHUNK) cutter.push(text.subarray(at, at + CHUNK)).forEach(take);
+  const rest = cutter.end();
+  if (rest) take(rest);
+  return { ranges, layout: cutter.layout! };
 }
 
 export async function runReaderParts(args: ReaderPartsArgs): Promise<void> {
@@ -85,12 +71,8 @@ export async function runReaderParts(args: ReaderPartsArgs): Promise<void> {
     const inflateUsed = process.cpuUsage(inflateStart);
     add('inflate', (inflateUsed.user + inflateUsed.system) / 1e6);
     const text = gunzipSync(gz);
-    const headerEnd = text.indexOf(NL) + 1;
-    const header = splitFields(text.toString('utf8', 0, headerEnd - 1));
-    const positions = headerPositions(header, LOG_COLUMNS, 'header');
-    const layout = { positions, width: header.length, exact: isExactHeader(positions, header.length) };
-    const [ranges, cut] = cpu(() => cutRanges(text.subarray(headerEnd)));
-    add('cut', cut);
+    add('cut', cpu(() => cutRanges(text, true))[1]);
+    const { ranges, layout } = cutRanges(text);
     const parser = new RangeParser(layout, 'auto');
     const [parsed, parse] = cpu(() => ranges.map((r) => parser.parse(r, 0, r.length, null)));
     add('parse', parse);

@@ -3,7 +3,7 @@
 // young generation; V8 sizes the old generation's limit from the live size (here ~1.8×) and starts marking as soon as
 // the room left is below the young generation's capacity, which with a small heap is at once. Marking then ran
 // almost without pause: a full mark-compact every ~70 ms, ~40% of the pass's CPU on V8's marking threads. With the
-// limit at 3× live size a 450k-session pass made 3 mark-compacts instead of 48–68, and took 3.8 s against 5.3–5.7
+// limit at 3× live size a 450k-session pass made 3 mark-compacts instead of 48–68, and took 3.6–3.9 s against 5.3–5.7
 // (CPU 5.9–6.1 s against 9.0–10.0), alternated in one process; its peak RSS rose by ~30 MB. With 435 MB live (a
 // Map of 3 M track ids, as the full MSSD's table makes) the default still made 8 mark-compacts of the whole heap
 // against 3 (CPU 10.5 s against 8.9). The price: a long pass may let the heap reach 3× its live size before a
