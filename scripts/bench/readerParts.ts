@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { RangeCutter } from '../../src/data/read/rangeCutter.ts';
 import type { HeaderLayout } from '../../src/data/read/logrow.ts';
-import { SpareBuffers } from '../../src/util/spareBuffers.ts';
+import { SpareBuffers, spareOrFresh } from '../../src/util/spareBuffers.ts';
 import { SessionAssembler } from '../../src/data/read/assembler.ts';
 import { RangeParser } from '../../src/data/read/rangeParser.ts';
 import { rangeBuffers, type RangeRows } from '../../src/data/read/rangeRows.ts';
@@ -46,7 +46,7 @@ function cpu<T>(f: () => T): [T, number] {
  */
 function cutRanges(text: Buffer, recycle = false): { ranges: Uint8Array[]; layout: HeaderLayout } {
   const spare = new SpareBuffers(4);
-  const memory = (n: number) => new Uint8Array(spare.take(n, Infinity) ?? new ArrayBuffer(Math.max(n, RANGE + RANGE / 4)), 0, n);
+  const memory = (n: number) => new Uint8Array(spareOrFresh(spare, n, Infinity, RANGE + RANGE / 4), 0, n);
   const cutter = new RangeCutter('reader-parts', RANGE, memory);
   const ranges: Uint8Array[] = [];
   const take = (range: Uint8Array) => (recycle ? spare.give(range.buffer as ArrayBuffer) : ranges.push(range));

@@ -2,7 +2,7 @@
 // of their bytes are used.
 import type { FileHandle } from 'node:fs/promises';
 import { crc32c } from './crc32c.ts';
-import type { SpareBuffers } from './spareBuffers.ts';
+import { spareOrFresh, type SpareBuffers } from './spareBuffers.ts';
 
 /**
  * CRC-32C of the file open as `handle`, read in pieces of at most 4 MiB (no bigger than the file: fresh memory is
@@ -10,7 +10,7 @@ import type { SpareBuffers } from './spareBuffers.ts';
  */
 export async function fileCrc32c(handle: FileHandle, spare?: SpareBuffers): Promise<number> {
   const size = Math.max(1, Math.min(4 << 20, (await handle.stat()).size));
-  const memory = spare?.take(size, Infinity) ?? (Buffer.allocUnsafeSlow(size).buffer as ArrayBuffer);
+  const memory = spareOrFresh(spare, size, Infinity);
   const piece = Buffer.from(memory, 0, size);
   let crc = 0;
   for (let position = 0; ; ) {

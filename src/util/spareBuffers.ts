@@ -20,3 +20,11 @@ export class SpareBuffers {
     if (this.spare.length < this.capacity && buffer.byteLength > 0) this.spare.push(buffer);
   }
 }
+
+/**
+ * `bytes` of uninitialised memory: a buffer given back to `spare`, of at least `bytes` and at most `atMost` bytes,
+ * where it has one; else a fresh one of max(bytes, capacity), so that it can carry larger uses later.
+ */
+export function spareOrFresh(spare: SpareBuffers | undefined, bytes: number, atMost = bytes, capacity = bytes): ArrayBuffer {
+  return spare?.take(bytes, atMost) ?? (Buffer.allocUnsafeSlow(Math.max(bytes, capacity)).buffer as ArrayBuffer);
+}

@@ -9,7 +9,7 @@ import { DataError } from '../../errors.ts';
 import { crc32c, crcText } from '../../util/crc32c.ts';
 import { fileCrc32c } from '../../util/fileCrc32c.ts';
 import { fileError } from '../../util/failures.ts';
-import type { SpareBuffers } from '../../util/spareBuffers.ts';
+import { spareOrFresh, type SpareBuffers } from '../../util/spareBuffers.ts';
 import type { SessionBlock } from '../format/block.ts';
 import { BLOCK_HEADER_BYTES, blockBodyBytes, deserializeBlock, readBlockHeader, serializeBlock } from './shardFormat.ts';
 
@@ -99,8 +99,7 @@ export async function* readShardBlocks(path: string, crc?: number, spare?: Spare
       const size = blockBodyBytes(h.jsonBytes, h.sessions, h.rows);
       // A buffer of the block's own (the block's arrays are views into it, and the consumer may keep them), unless
       // the consumer gives buffers back.
-      const reused = spare?.take(size, 2 * size);
-      const body = reused ? Buffer.from(reused, 0, size) : Buffer.allocUnsafeSlow(size);
+      const body = Buffer.from(spareOrFresh(spare, size, 2 * size), 0, size);
       const got = await readFully(handle, body, offset + BLOCK_HEADER_BYTES);
       if (got !== size) throw new DataError(`cache shard is truncated at byte ${offset + BLOCK_HEADER_BYTES + got}`, path);
       offset += BLOCK_HEADER_BYTES + size;

@@ -9,7 +9,7 @@ import type { DataConfig } from '../format/dataConfig.ts';
 import type { DateFormat } from '../format/dates.ts';
 import type { HeaderLayout } from './logrow.ts';
 import { siblingModule, startWorker } from '../../util/threads.ts';
-import { SpareBuffers } from '../../util/spareBuffers.ts';
+import { SpareBuffers, spareOrFresh } from '../../util/spareBuffers.ts';
 import { RangeParser } from './rangeParser.ts';
 import type { RangeRows } from './rangeRows.ts';
 import { TrackLookup, type SharedTrackIndex } from './trackIndex.ts';
@@ -151,8 +151,7 @@ export class ParsePool {
    * buffer of at least `capacity` bytes, so that it can carry later ranges.
    */
   rangeBuffer(bytes: number, capacity: number): Uint8Array {
-    const buffer = this.spare.take(bytes, Infinity) ?? (Buffer.allocUnsafeSlow(Math.max(bytes, capacity)).buffer as ArrayBuffer);
-    return new Uint8Array(buffer, 0, bytes);
+    return new Uint8Array(spareOrFresh(this.spare, bytes, Infinity, capacity), 0, bytes);
   }
 
   /** Workers wait for the next read once their outstanding ranges are done (a read that failed or stopped early). */
