@@ -3,6 +3,10 @@
 // CRC-32C for the manifest; the reader checks the whole file against it before it yields a single block, so a
 // damaged shard is an error naming it, never sessions made of wrong bytes (a CRC at the end of a one-pass read
 // would come after the damaged blocks were used, and damage can also break a block's parse outright).
+// The reader reads synchronously: its consumers (an epoch's batches) never give the event loop a turn between
+// blocks, so each awaited read cost them a round trip to the thread pool with nothing else to do (the feed ran
+// ~15% faster with the same reads made synchronous, alternated epochs in one process).
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DataError } from '../../errors.ts';
@@ -71,16 +75,16 @@ export class ShardWriter {
  * checked first. A mismatch, a wrong magic number or a short read is a DataError naming the shard. With `spare`,
  * a block is read into a given-back buffer (of up to twice its size) where there is one.
  */
-export async function* readShardBlocks(path: string, crc?: number, spare?: SpareBuffers): AsyncGenerator<SessionBlock> {
-  let handle: FileHandle;
+export function* readShardBlocks(path: string, crc?: number, spare?: SpareBuffers): Generator<SessionBlock> {
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch {
     throw new DataError('cache shard is missing (delete the cache folder or run prepare --cache again)', path);
   }
   try {
     if (crc !== undefined) {
-      const actual = await fileCrc32c(handle, spare);
+      const actual = fileCrc32c(fd, spare);
       if (actual !== crc) {
         throw new DataError(
           `cache shard is corrupt (CRC-32C ${crcText(actual)}, the manifest says ${crcText(crc)}): delete the cache folder ` +
@@ -92,7 +96,7 @@ export async function* readShardBlocks(path: string, crc?: number, spare?: Spare
     const head = Buffer.alloc(BLOCK_HEADER_BYTES);
     let offset = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(head, 0, BLOCK_HEADER_BYTES, offset);
+      const bytesRead = readSync(fd, head, 0, BLOCK_HEADER_BYTES, offset);
       if (bytesRead === 0) return;
       const h = bytesRead === BLOCK_HEADER_BYTES ? readBlockHeader(head) : null;
       if (!h) throw new DataError(`not a cache block at byte ${offset} (corrupt or truncated shard)`, path);
@@ -100,20 +104,20 @@ export async function* readShardBlocks(path: string, crc?: number, spare?: Spare
       // A buffer of the block's own (the block's arrays are views into it, and the consumer may keep them), unless
       // the consumer gives buffers back.
       const body = Buffer.from(spareOrFresh(spare, size, 2 * size), 0, size);
-      const got = await readFully(handle, body, offset + BLOCK_HEADER_BYTES);
+      const got = readFully(fd, body, offset + BLOCK_HEADER_BYTES);
       if (got !== size) throw new DataError(`cache shard is truncated at byte ${offset + BLOCK_HEADER_BYTES + got}`, path);
       offset += BLOCK_HEADER_BYTES + size;
       yield deserializeBlock(h, body);
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
-async function readFully(handle: FileHandle, into: Buffer, position: number): Promise<number> {
+function readFully(fd: number, into: Buffer, position: number): number {
   let got = 0;
   while (got < into.length) {
-    const { bytesRead } = await handle.read(into, got, into.length - got, position + got);
+    const bytesRead = readSync(fd, into, got, into.length - got, position + got);
     if (bytesRead === 0) break;
     got += bytesRead;
   }

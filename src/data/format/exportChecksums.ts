@@ -29,7 +29,7 @@ const partKey = (file: string) => `${basename(dirname(file))}/${basename(file)}`
 async function partFileCrc(file: string): Promise<number> {
   const handle = await open(file, 'r');
   try {
-    return await fileCrc32c(handle);
+    return fileCrc32c(handle.fd);
   } finally {
     await handle.close();
   }

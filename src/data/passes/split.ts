@@ -33,13 +33,11 @@ export function testFractionOf(data: DataConfig): number {
   return data.testFraction ?? 0;
 }
 
-/** The split of one session id under a session-hash config. */
-export function hashSplitOf(config: Pick<DataSettings, 'data'>, sessionId: string): Split {
-  const d = config.data;
+/** The buckets [from, to) of a split under a session-hash config: validation's first, then test's, then train's. */
+function bucketRange(d: DataSettings['data'], split: Split): [number, number] {
   const val = Math.round(d.heldOutFraction * BUCKETS);
-  const test = Math.round(testFractionOf(d) * BUCKETS);
-  const bucket = hashString(sessionId) % BUCKETS;
-  return bucket < val ? 'val' : bucket < val + test ? 'test' : 'train';
+  const test = val + Math.round(testFractionOf(d) * BUCKETS);
+  return split === 'val' ? [0, val] : split === 'test' ? [val, test] : [test, BUCKETS];
 }
 
 /** Whether a session (by id and log day) belongs to a split. */
@@ -50,7 +48,15 @@ export function splitFilter(config: Pick<DataSettings, 'data'>, split: Split): {
   const d = config.data;
   if (d.split === 'session-hash') {
     const days = split === 'train' && d.trainDays.length ? new Set(d.trainDays) : undefined;
-    return { days, accept: (id) => hashSplitOf(config, id) === split };
+    // The range is worked out once: the test runs for every session of every epoch.
+    const [from, to] = bucketRange(d, split);
+    return {
+      days,
+      accept: (id) => {
+        const bucket = hashString(id) % BUCKETS;
+        return bucket >= from && bucket < to;
+      },
+    };
   }
   const { val, test } = heldOutDaysOf(d);
   if (split === 'val') return { days: new Set(val), accept: () => true };
